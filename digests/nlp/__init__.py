@@ -1,0 +1,1 @@
+"""Text analysis: sentences, quotes and speakers, temporal expressions, events, summaries."""
