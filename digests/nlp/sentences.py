@@ -45,6 +45,13 @@ _DATELINE = re.compile(
     )""",
     re.VERBOSE,
 )
+# Page furniture glued to the next sentence when a scraper drops the line break: it ends a sentence of
+# its own even without punctuation.
+_FURNITURE = re.compile(
+    r"\b(?:scroll\s+down\s+for\s+(?:video|more)|article\s+continued\s+below|advertisement)(\.{0,3})(\s+)"
+    r"""(?=['"‘“(\[]*[A-Z])""",
+    re.IGNORECASE,
+)
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*")
 _TERMINAL_LINE_END = re.compile(r"""[.!?…:;'"’”)\]]\s*$""")
 
@@ -85,15 +92,20 @@ def _is_boundary(para: str, punct_start: int, punct: str, next_start: int) -> bo
 def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
     para = text[start:end]
     pos = dateline_end(para)
-    for m in _CANDIDATE.finditer(para, pos):
-        if m.start() < pos:
+    cuts = [(m.start(1), m.start(2), m.end(), m.group(1) or "!") for m in _FURNITURE.finditer(para, pos)]
+    if cuts:
+        cuts += [(m.start(1), m.start(3), m.end(), m.group(1)) for m in _CANDIDATE.finditer(para, pos)]
+        cuts.sort()
+    else:
+        cuts = [(m.start(1), m.start(3), m.end(), m.group(1)) for m in _CANDIDATE.finditer(para, pos)]
+    for punct_start, stop, nxt, punct in cuts:
+        if punct_start < pos:
             continue
-        if not _is_boundary(para, m.start(1), m.group(1), m.end()):
+        if not _is_boundary(para, punct_start, punct, nxt):
             continue
-        stop = m.start(3)
         if para[pos:stop].strip():
             out.append((start + pos, start + stop))
-        pos = m.end()
+        pos = nxt
     tail = para[pos:].rstrip()
     if tail.strip():
         out.append((start + pos, start + pos + len(tail)))
