@@ -93,6 +93,12 @@ _ALTERNATIVES: list[tuple[str, str]] = [
             r"|from\s+now|hence)\b"),
     ("agoyear", r"(?:the\s+)?(?:year|month|week)-(?:ago|earlier)(?:\s+(?:\w+\s+)?(?:quarter|period|month"
                 r"|year|week))?"),
+    ("yearperiod", rf"the\s+{_YEAR}\s+(?:(?:first|second|third|fourth|fiscal|calendar)\s+)?(?:quarter|period)\b"),
+    ("qref", r"(?:the|that|this)\s+(?:(?:latest|most\s+recent|recent|current|same|comparable|fiscal|just"
+             r"[- ](?:ended|completed))\s+)*(?:quarter|period)\b(?!-|\s+of\s+(?:a|an|the|its|all)\b)"),
+    ("yref", r"the\s+(?:current|full|latest)\s+(?:fiscal\s+|calendar\s+)?year\b(?!-)"),
+    ("endof", r"(?:the\s+)?(?:end|middle|beginning|start)\s+of\s+the\s+(?:year|month|week)\b"
+              r"|(?:earlier|later)\s+in\s+the\s+(?:year|month|week)\b"),
     ("duration", rf"(?:(?:each\s+of\s+)?the\s+|its\s+|their\s+)?(?:(?:past|last|next|first|final|previous"
                  rf"|coming|following|remaining|initial|latest|additional|further|same|better\s+part\s+of\s+the"
                  rf"|ensuing)\s+)?(?:(?:nearly|almost|more\s+than|less\s+than|at\s+least|up\s+to|over"
@@ -126,14 +132,16 @@ _ALTERNATIVES: list[tuple[str, str]] = [
             r"|june|july|august|september|october|november|december)\b"
             r"|(?:once|twice|(?:\w+\s+)?times)\s+a\s+(?:day|week|month|year)\b"),
     ("vague", r"(?:right\s+)?now\b|currently\b|nowadays\b|these\s+days\b|at\s+present\b|current\b"
-              r"|(?:more\s+)?recently\b|lately\b|recent\b|previously\b|formerly\b|the\s+(?:recent\s+)?past\b"
-              r"|(?:the\s+)?(?:near\s+|distant\s+|foreseeable\s+)?future\b|soon\b|as\s+soon\s+as\s+possible"
+              r"|(?:more\s+)?recently\b|lately\b|recent\b|the\s+(?:recent\s+)?past\b"
+              r"|(?:the\s+)?(?:near\s+|distant\s+)?future\b"
               r"|the\s+(?:near|short|long)\s+term\b|(?:the\s+)?time\s+being\b|so\s+far\b"),
+    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?:years|months|weeks|decades)\b"),
+    ("midday", r"midday\b"),
     ("month", _MONTH),
 ]
 
 _BIG = re.compile(
-    r"(?<![\w'’$#])(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _ALTERNATIVES) + r")(?![\w'’]|-\d)",
+    r"(?<![\w$#])(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _ALTERNATIVES) + r")(?!\w|-\d|['’][a-rt-z])",
     re.IGNORECASE,
 )
 
@@ -160,8 +168,9 @@ _NOT_YEAR_AFTER = re.compile(
 _NOT_YEAR_BEFORE = re.compile(r"(?:\$|#|No\.|no\.|number|Nos\.|page|Room|route|Highway|flight|Flight|at|of"
                               r"|about|some|nearly|\d,)\s*$")
 _FUTURE_CUES = frozenset(
-    "will 'll shall won't wo going scheduled expected expects expect plans plan planned planning due "
-    "upcoming next would could might may intends intend set aims aim hopes until tomorrow".split()
+    "will 'll shall won't wo going scheduled expected expects expect plans plan planning due "
+    "upcoming next would intends intend aims aim hopes tomorrow meet meets begin begins start starts open opens "
+    "resume resumes arrive arrives visit visits soon early".split()
 )
 _PAST_IRREGULAR = frozenset(
     "said was were had did met told made went came took gave fled held left began saw won lost got sent "
@@ -263,7 +272,13 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _direction(text: str, start: int, end: int) -> int:
+_WIN_BEFORE = 12
+_WIN_AFTER = 6
+_NEAR_BEFORE = 2
+_NEAR_AFTER = 0
+
+
+def _direction(text: str, start: int, end: int, near: bool = False) -> int:
     """Return -1 when the clause around a span reads as past, +1 as future, 0 when there is no cue."""
     lo = max(0, start - 160)
     before = text[lo:start]
@@ -277,13 +292,13 @@ def _direction(text: str, start: int, end: int) -> int:
     if stop:
         after = after[:stop.start()]
     best: tuple[int, int] = (10_000, 0)
-    words_before = _RE_WORD.findall(before)[-12:]
+    words_before = _RE_WORD.findall(before)[-(_NEAR_BEFORE if near else _WIN_BEFORE):]
     for dist, w in enumerate(reversed(words_before), 1):
         cue = _cue(w)
         if cue:
             best = min(best, (dist, cue), key=lambda x: x[0])
             break
-    for dist, w in enumerate(_RE_WORD.findall(after)[:6], 1):
+    for dist, w in enumerate(_RE_WORD.findall(after)[:(_NEAR_AFTER if near else _WIN_AFTER)], 1):
         cue = _cue(w)
         if cue:
             if dist + 1 < best[0]:
@@ -308,7 +323,7 @@ def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> 
     dct = ctx.dct
     if dct is None:
         return None
-    direction = _direction(ctx.text, start, end)
+    direction = _direction(ctx.text, start, end, near=True)
     candidates: list[tuple[int, date]] = []
     for y in (dct.year - 1, dct.year, dct.year + 1):
         d = _safe_date(y, month, day or 1)
@@ -692,7 +707,7 @@ def _r_ago(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     dct = ctx.dct
     if "before" in low.split()[-1:] or ("later" in low and not low.endswith("later")):
         return None
-    if low.endswith(("earlier", "later")) and ctx.quarter and letter == "Y" and a - ctx.quarter_pos < 600:
+    if ctx.quarter and letter == "Y" and mult == 1 and n == 1 and a - ctx.quarter_pos < 600:
         y, q = ctx.quarter
         return "DATE", f"{y + sign * (n or 1) * mult:04d}-Q{q}"
     if dct is None or clock:
@@ -735,9 +750,64 @@ def _r_agoyear(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{ctx.dct.year - 1:04d}"
 
 
+def _anchor_quarter(ctx: _Ctx, a: int, reach: int = 1500) -> tuple[int, int] | None:
+    """Return the last quarter the document named explicitly, if it is close enough to refer back to."""
+    if ctx.quarter and a - ctx.quarter_pos < reach:
+        return ctx.quarter
+    return None
+
+
+def _r_yearperiod(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    year = _year_of(s)
+    if year is None:
+        return None
+    low = s.lower()
+    q = next((_ORDINALS[w] for w in low.split() if w in _ORDINALS), None)
+    if q is None and ctx.quarter:
+        q = ctx.quarter[1]
+    return "DATE", f"{year:04d}-Q{q}" if q else f"{year:04d}"
+
+
+def _r_qref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    low = s.lower()
+    anchor = _anchor_quarter(ctx, a)
+    if low.endswith("period") and anchor is None:
+        return None
+    if ctx.dct is None:
+        return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}" if anchor else "XXXX-QX"
+    if "current" in low or low.startswith("this"):
+        return "DATE", f"{ctx.dct.year:04d}-Q{_quarter_of(ctx.dct)}"
+    if anchor:
+        return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}"
+    y, m = _shift_month(ctx.dct.year, ctx.dct.month, -3)
+    return "DATE", f"{y:04d}-Q{(m - 1) // 3 + 1}"
+
+
+def _r_yref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    return "DATE", f"{ctx.dct.year:04d}" if ctx.dct else "XXXX"
+
+
+def _r_endof(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    low = s.lower()
+    dct = ctx.dct
+    if low.endswith("year"):
+        return "DATE", f"{dct.year:04d}" if dct else "XXXX"
+    if low.endswith("month"):
+        return "DATE", f"{dct.year:04d}-{dct.month:02d}" if dct else "XXXX-XX"
+    return "DATE", _week_value(dct) if dct else "XXXX-WXX"
+
+
+def _r_bareplural(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    return "DURATION", _duration_value(None, s)
+
+
+def _r_midday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    return "TIME", _day_or_x(ctx.dct) + "T12:00"
+
+
 def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     cu = _count_and_unit(s)
-    if cu is None:
+    if cu is None or re.match(r"\s+old\b", ctx.text[b:b + 5]):
         return None
     n, unit, half = cu
     low = s.lower()
@@ -760,7 +830,9 @@ def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 
 
 def _r_adjdur(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
-    head, unit = s.lower().replace("-old", "").rsplit("-", 1)
+    if s.lower().endswith("-old"):
+        return None
+    head, unit = s.lower().rsplit("-", 1)
     n = parse_number(head) if head != "multi" else None
     return "DURATION", _duration_value(n, unit)
 
@@ -781,7 +853,7 @@ def _r_recentunit(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 
 def _strip_prefix(low: str) -> tuple[str, str]:
     """Split a part-of-period prefix ("early", "mid-", "the end of") from the rest."""
-    m = re.match(r"(early|late|earlier|later|mid-?|the\s+(?:beginning|start|middle|end)\s+of|(?:the\s+)?"
+    m = re.match(r"(earlier|later|early|late|mid-?|the\s+(?:beginning|start|middle|end)\s+of|(?:the\s+)?"
                  r"(?:first|second)\s+half\s+of)\s*", low)
     if not m:
         return "", low
@@ -971,9 +1043,6 @@ def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
             return None
         if not 1700 <= year <= 2099:
             return None
-    elif not s.lower().startswith(("fiscal", "calendar", "the year")) and not s[0].isupper() and \
-            not re.search(r"\b(?:in|of|since|until|by|from|to)\s+$", ctx.text[max(0, a - 8):a], re.I):
-        return None
     return "DATE", f"{year:04d}"
 
 
@@ -1085,7 +1154,8 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
     "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
-    "set": _r_set, "vague": _r_vague, "month": _r_prefixed(_r_month),
+    "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "endof": _r_endof,
+    "bareplural": _r_bareplural, "midday": _r_midday, "set": _r_set, "vague": _r_vague, "month": _r_prefixed(_r_month),
 }
 
 
