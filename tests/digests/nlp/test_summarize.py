@@ -1,0 +1,116 @@
+"""Extractive summaries on invented articles, plus the optional dev-set check against LEAD-3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digests.nlp.sentences import sentences
+from digests.nlp.summarize import is_caption, is_debris, score_sentences, summarize
+
+ARTICLE = (
+    "(CNN)The town of Wexcombe opened a floating solar farm on its reservoir on Monday, the first of its kind "
+    "in the county. The panels will power about 1,200 homes and cut the water company's bills by a fifth. "
+    "Scroll down for video "
+    "Engineers spent two years testing anchors that can ride out winter storms on the open water. "
+    "\"We were told it could not be done here,\" said project lead Imani Castellanos. "
+    "Local anglers had worried about the fish, but a survey found no harm to the trout population. "
+    "The county council now plans three more floating farms by the end of the decade. "
+    "Share this article "
+    "Pictured: the panels at sunrise."
+)
+
+
+def test_output_is_verbatim_and_in_article_order() -> None:
+    out = summarize(ARTICLE)
+    assert out
+    order = [sentences(ARTICLE).index(s) for s in out]
+    assert order == sorted(order)
+    for s in out:
+        assert s in ARTICLE
+
+
+def test_lead_sentence_is_chosen_without_its_dateline() -> None:
+    out = summarize(ARTICLE)
+    assert out[0].startswith("The town of Wexcombe opened a floating solar farm")
+
+
+def test_debris_is_never_chosen() -> None:
+    out = summarize(ARTICLE, max_sentences=10, max_words=500)
+    joined = " ".join(out)
+    assert "Scroll down" not in joined
+    assert "Share this article" not in joined
+    assert "Pictured:" not in joined
+    assert is_debris("Scroll down for video")
+    assert is_debris("By Tomas Okonkwo-Reyes For The Daily Bulletin")
+    assert is_debris("Ruth Adeyemi contributed to this report.")
+    assert is_caption("Downtrodden: Crowds wait for bread in the square")
+    assert not is_caption("Officials said: the road will reopen on Friday.")
+
+
+def test_word_budget_is_met_at_a_sentence_boundary() -> None:
+    for budget in (15, 30, 45, 60):
+        out = summarize(ARTICLE, max_sentences=10, max_words=budget)
+        words = sum(len(s.split()) for s in out)
+        assert words <= int(budget * 1.25)
+        assert all(s in sentences(ARTICLE) for s in out)
+
+
+def test_sentence_budget() -> None:
+    assert len(summarize(ARTICLE, max_sentences=1)) == 1
+    assert len(summarize(ARTICLE, max_sentences=2, max_words=200)) == 2
+    assert summarize(ARTICLE, max_sentences=0) == []
+
+
+def test_near_duplicate_sentences_are_dropped() -> None:
+    text = (
+        "Heavy rain flooded the main road into Dunmere on Sunday night. "
+        "Heavy rain flooded the main road into Dunmere late on Sunday. "
+        "The bakery on the corner stayed open to hand out hot tea to stranded drivers. "
+        "Council crews cleared the drains by morning and traffic moved again."
+    )
+    out = summarize(text, max_sentences=3, max_words=200)
+    flooded = [s for s in out if s.startswith("Heavy rain flooded")]
+    assert len(flooded) == 1
+
+
+def test_single_overlong_sentence_is_cut_to_the_cap() -> None:
+    text = "The " + " ".join(f"word{i}" for i in range(120)) + " ended."
+    out = summarize(text, max_words=20)
+    assert len(out) == 1
+    assert len(out[0].split()) <= 26
+    assert text.startswith(out[0].removesuffix(" …"))
+
+
+def test_title_lifts_a_matching_sentence() -> None:
+    text = (
+        "Residents gathered in the square on a cold morning. "
+        "Many brought flasks and folding chairs. "
+        "Some sang while they waited. "
+        "The old clock tower was finally lit again after forty years of darkness. "
+        "Children counted down the seconds."
+    )
+    scores = dict(score_sentences(text, title="Clock tower lit again after forty years"))
+    plain = dict(score_sentences(text))
+    tower = "The old clock tower was finally lit again after forty years of darkness."
+    assert scores[tower] > plain[tower]
+
+
+def test_empty_text() -> None:
+    assert summarize("") == []
+
+
+DEV = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "summary" / "dev.jsonl"
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="evaluation set not present")
+def test_dev_set_summaries_are_within_75_words_and_verbatim() -> None:
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        out = summarize(row["text"])
+        assert out
+        assert sum(len(s.split()) for s in out) <= 75
+        for s in out:
+            assert s in row["text"]
