@@ -1,0 +1,80 @@
+"""Settings from the environment and `.env` (pydantic-settings); none is required for the terminal front end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; see `.env.example` for the documented list."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    # Storage and limits
+    db_path: Path = Field(Path("data/newsbot.db"), validation_alias=AliasChoices("NEWSBOT_DB_PATH", "DATABASE_PATH"))
+    timezone: str = Field("UTC", validation_alias="NEWSBOT_TIMEZONE")
+    allow_loopback: bool = Field(False, validation_alias="NEWSBOT_ALLOW_LOOPBACK")
+    max_fetch_bytes: int = Field(5 * 1024 * 1024, validation_alias="NEWSBOT_MAX_FETCH_BYTES", gt=0)
+    fetch_timeout_s: float = Field(20.0, validation_alias="NEWSBOT_FETCH_TIMEOUT_S", gt=0)
+    workers: int = Field(0, validation_alias="NEWSBOT_WORKERS", ge=0)
+    load_samples: bool = Field(True, validation_alias="NEWSBOT_LOAD_SAMPLES")
+    console: str = Field("auto", validation_alias="NEWSBOT_CONSOLE")
+
+    # Scheduling and feeds
+    feed_interval_s: int = Field(900, validation_alias="NEWSBOT_FEED_INTERVAL_S", ge=10)
+    digest_max_window_h: int = Field(72, validation_alias="NEWSBOT_DIGEST_MAX_WINDOW_H", ge=1)
+    catchup_window_h: int = Field(12, validation_alias="NEWSBOT_CATCHUP_WINDOW_H", ge=0)
+    misfire_grace_s: int = Field(3600, validation_alias="NEWSBOT_MISFIRE_GRACE_S", ge=1)
+    feed_failing_after: int = Field(2, validation_alias="NEWSBOT_FEED_FAILING_AFTER", ge=1)
+    feed_failed_after: int = Field(8, validation_alias="NEWSBOT_FEED_FAILED_AFTER", ge=1)
+
+    # Discord
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
+    discord_admin_role: str | None = Field(None, validation_alias="DISCORD_ADMIN_ROLE")
+    discord_api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")
+    discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_http_port: int = Field(3000, validation_alias="SLACK_HTTP_PORT", ge=0, le=65535)
+    slack_http_host: str = Field("0.0.0.0", validation_alias="SLACK_HTTP_HOST")  # noqa: S104
+    slack_api_base_url: str | None = Field(None, validation_alias="SLACK_API_BASE_URL")
+    slack_admin_group: str | None = Field(None, validation_alias="SLACK_ADMIN_GROUP")
+
+    # Optional LLM summaries (any OpenAI-compatible endpoint); off unless a base URL is set.
+    summary_llm_base_url: str | None = Field(None, validation_alias="SUMMARY_LLM_BASE_URL")
+    summary_llm_model: str | None = Field(None, validation_alias="SUMMARY_LLM_MODEL")
+    summary_llm_api_key: SecretStr | None = Field(None, validation_alias="SUMMARY_LLM_API_KEY")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
+        return value
+
+    @property
+    def discord_enabled(self) -> bool:
+        """Tell whether the Discord front end is configured."""
+        return bool(self.discord_token and self.discord_token.get_secret_value())
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Tell whether the Slack front end is configured (HTTP or Socket Mode)."""
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    def secrets(self) -> list[str]:
+        """Return every secret value set, so logging can redact them."""
+        values = [self.discord_token, self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                  self.summary_llm_api_key]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -1,0 +1,75 @@
+"""The terminal front end: slash commands from stdin, results and scheduled posts on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import IO
+
+from bot.commands import Invocation, Reply, run_line
+from bot.services import Services
+
+WORKSPACE = "local"
+CHANNEL = "console"
+
+
+def render_text(reply: Reply, *, max_items: int = 50) -> str:
+    """Render a reply as plain text for a terminal."""
+    lines = [("! " if reply.error else "") + reply.title]
+    if reply.text:
+        lines.append(reply.text)
+    for i, item in enumerate(reply.items[:max_items], 1):
+        lines.append("")
+        lines.append(f"{i}. {item.title}")
+        if item.body:
+            lines.extend("   " + ln for ln in item.body.splitlines())
+        for name, value in item.fields:
+            lines.append(f"   {name}: {value}")
+        if item.url:
+            lines.append(f"   {item.url}")
+        if item.footer:
+            lines.append(f"   ({item.footer})")
+    if len(reply.items) > max_items:
+        lines.append(f"\n… {len(reply.items) - max_items} more")
+    if reply.image:
+        lines.append(f"[image {reply.image_name}: {len(reply.image)} bytes; shown as an attachment in chat]")
+    return "\n".join(lines)
+
+
+class Console:
+    """Read commands line by line until stdin closes; print replies and scheduled posts."""
+
+    def __init__(self, svc: Services, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None,
+                 workspace: str = WORKSPACE) -> None:
+        self.svc = svc
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.workspace = workspace
+
+    def post(self, channel: str, reply: Reply) -> str:
+        """Print a scheduled post; return a message id."""
+        self.stdout.write(f"\n[post to #{channel}]\n{render_text(reply)}\n")
+        self.stdout.flush()
+        return f"console-{id(reply)}"
+
+    async def run(self) -> None:
+        """Serve commands from stdin until it closes."""
+        loop = asyncio.get_running_loop()
+        interactive = self.stdin.isatty()
+        while True:
+            if interactive:
+                self.stdout.write("newsbot> ")
+                self.stdout.flush()
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if not line:
+                return
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line in ("/quit", "/exit"):
+                return
+            inv = Invocation(workspace=self.workspace, channel=CHANNEL, user="console", platform="console",
+                             is_admin=True)
+            reply = await run_line(self.svc, inv, line)
+            self.stdout.write(render_text(reply) + "\n")
+            self.stdout.flush()

@@ -1,0 +1,52 @@
+"""What handlers need: the store, the ingestor, settings and the scheduler's hooks, built once per process."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.config import Settings
+from digests.ingest import Fetcher, FetchLimits, Ingestor
+from digests.store import Store, SubscriptionRow
+
+
+class SchedulerHooks(Protocol):
+    """What commands ask of the scheduler when schedules and feeds change."""
+
+    async def schedule_changed(self, schedule_id: int) -> None:
+        """Register or re-register the job of a schedule."""
+
+    async def schedule_removed(self, schedule_id: int) -> None:
+        """Drop the job of a removed schedule."""
+
+    def next_run(self, schedule_id: int) -> datetime | None:
+        """Return when a schedule fires next."""
+
+    async def feed_added(self, sub: SubscriptionRow, backfill: int) -> str:
+        """Fetch a new subscription once (storing, posting nothing or the ``backfill`` newest) and say what it did."""
+
+
+@dataclass
+class Services:
+    """The engine objects shared by every front end in one process."""
+
+    store: Store
+    ingestor: Ingestor
+    settings: Settings
+    scheduler: SchedulerHooks | None = None
+
+    @classmethod
+    async def create(cls, settings: Settings, *, executor: Executor | None = None) -> Services:
+        """Open the store and build the fetcher and ingestor from settings."""
+        store = await Store.open(settings.db_path)
+        fetcher = Fetcher(allow_loopback=settings.allow_loopback,
+                          limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
+        ingestor = Ingestor(store, fetcher, executor=executor, max_file_bytes=settings.max_fetch_bytes)
+        return cls(store=store, ingestor=ingestor, settings=settings)
+
+    async def close(self) -> None:
+        """Close the fetcher and the store."""
+        await self.ingestor.fetcher.close()
+        await self.store.close()

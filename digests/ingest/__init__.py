@@ -1,0 +1,142 @@
+"""Sources of articles: files, URLs and RSS/Atom feeds, cleaned, de-duplicated and stored."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from digests.ingest._documents import (
+    Document,
+    DocumentError,
+    ParsedFeed,
+    document_from_text,
+    page_document,
+    parse_date,
+    parse_feed,
+    read_file,
+)
+from digests.ingest._fetch import Fetcher, FetchError, FetchLimits, FetchResult, RetryLaterError
+from digests.ingest._safety import UnsafeURLError, address_problem, check_url
+from digests.nlp.pipeline import analyze
+from digests.store import NewArticle, SourceRow, Store
+
+__all__ = [
+    "Document",
+    "DocumentError",
+    "FeedPoll",
+    "FetchError",
+    "FetchLimits",
+    "FetchResult",
+    "Fetcher",
+    "IngestOutcome",
+    "Ingestor",
+    "ParsedFeed",
+    "RetryLaterError",
+    "UnsafeURLError",
+    "address_problem",
+    "check_url",
+    "document_from_text",
+    "parse_date",
+    "parse_feed",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What happened to one input: added, duplicate, near-duplicate or failed (with the reason)."""
+
+    source: str
+    status: str
+    article_id: int | None = None
+    title: str = ""
+    reason: str = ""
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPoll:
+    """One feed fetch: outcome per entry, or not modified, or the error that stopped it."""
+
+    source_id: int
+    not_modified: bool = False
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+    retry_after: float | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str = ""
+
+
+class Ingestor:
+    """Fetch, extract, analyze off the event loop, de-duplicate and store articles for a workspace."""
+
+    def __init__(self, store: Store, fetcher: Fetcher, *, executor: Executor | None = None,
+                 max_file_bytes: int = 5 * 1024 * 1024) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.executor = executor
+        self.max_file_bytes = max_file_bytes
+
+    async def store_document(self, doc: Document, *, workspace: str, via: str, source: str,
+                             source_id: int | None = None, published: datetime | None = None) -> IngestOutcome:
+        """Analyze and store one document (or link it to its duplicate)."""
+        when = published or doc.published
+        new = NewArticle(title=doc.title, text=doc.text, url=doc.url, guid=doc.guid, published=when,
+                         author=doc.author, source_id=source_id)
+        dup = await self.store.find_duplicate(new)
+        analysis = None
+        if dup is None:
+            loop = asyncio.get_running_loop()
+            analysis = await loop.run_in_executor(
+                self.executor, analyze, doc.text, doc.title, when.date() if when else None)
+        result = await self.store.add_article(new, analysis, workspace=workspace, via=via)
+        return IngestOutcome(source=source, status=result.status, article_id=result.article_id,
+                             title=result.title, published=when)
+
+    async def ingest_path(self, path: str | Path, *, workspace: str, published: datetime | None = None,
+                          via: str = "upload") -> IngestOutcome:
+        """Ingest one local file."""
+        p = Path(path)
+        try:
+            doc = await asyncio.to_thread(read_file, p, self.max_file_bytes)
+        except DocumentError as exc:
+            return IngestOutcome(source=str(path), status="failed", reason=str(exc))
+        return await self.store_document(doc, workspace=workspace, via=via, source=str(path), published=published)
+
+    async def ingest_url(self, url: str, *, workspace: str, published: datetime | None = None,
+                         via: str = "upload") -> IngestOutcome:
+        """Fetch one page and ingest it."""
+        try:
+            res = await self.fetcher.fetch(url)
+            doc = await asyncio.to_thread(page_document, res.body, res.charset, res.content_type, res.url)
+        except (UnsafeURLError, FetchError, DocumentError) as exc:
+            return IngestOutcome(source=url, status="failed", reason=str(exc))
+        if doc.url is None:
+            doc = Document(doc.title, doc.text, url, doc.guid, doc.published, doc.author)
+        return await self.store_document(doc, workspace=workspace, via=via, source=url, published=published)
+
+    async def poll_feed(self, source: SourceRow, *, workspaces: list[str], via: str = "feed") -> FeedPoll:
+        """Fetch a feed with a conditional GET and store its new entries for each workspace."""
+        try:
+            res = await self.fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+        except RetryLaterError as exc:
+            return FeedPoll(source.id, error=str(exc), retry_after=exc.retry_after)
+        except (UnsafeURLError, FetchError) as exc:
+            return FeedPoll(source.id, error=str(exc))
+        if res.status == 304:
+            return FeedPoll(source.id, not_modified=True, etag=source.etag, last_modified=source.last_modified)
+        try:
+            feed = await asyncio.to_thread(parse_feed, res.body, res.url)
+        except DocumentError as exc:
+            return FeedPoll(source.id, error=str(exc))
+        outcomes: list[IngestOutcome] = []
+        for doc in reversed(feed.documents):  # oldest first, so ids grow with time
+            for ws in workspaces or ["local"]:
+                outcomes.append(await self.store_document(doc, workspace=ws, via=via, source=doc.url or source.url,
+                                                          source_id=source.id))
+        return FeedPoll(source.id, outcomes=outcomes, problems=feed.problems, etag=res.etag,
+                        last_modified=res.last_modified, title=feed.title)

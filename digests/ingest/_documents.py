@@ -1,0 +1,204 @@
+"""Turn raw inputs (files, HTML pages, feed bytes) into documents ready to store."""
+
+from __future__ import annotations
+
+import calendar
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from digests.ingest._clean import clean_text, clean_title
+
+
+class DocumentError(ValueError):
+    """The input cannot become an article: a short, user-facing reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article's fields before storage; ``published`` is None when no source gave a date."""
+
+    title: str
+    text: str
+    url: str | None = None
+    guid: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+
+
+def parse_date(value: str | date | None) -> datetime | None:
+    """Parse an ISO date or datetime into an aware UTC datetime (dates become midnight UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=UTC)
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _decode(raw: bytes, charset: str | None = None) -> str:
+    if b"\x00" in raw[:8192]:
+        raise DocumentError("binary file, not text")
+    for enc in filter(None, (charset, "utf-8")):
+        try:
+            return raw.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    text = raw.decode("cp1252", errors="replace")
+    if text.count("\ufffd") > len(text) // 100 + 1:
+        raise DocumentError("binary file, not text")
+    return text
+
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: str | None = None) -> Document:
+    """Build a document from text, Markdown (with optional front matter) or HTML."""
+    if is_html or re.match(r"\s*(<!doctype html|<html)", raw[:200], re.I):
+        return document_from_html(raw, url)
+    meta: dict[str, str] = {}
+    m = _FRONT.match(raw)
+    if m:
+        for line in m.group(1).splitlines():
+            if ":" in line:
+                k, v = line.split(":", 1)
+                meta[k.strip().lower()] = v.strip().strip('"')
+        raw = raw[m.end():]
+    lines = [ln for ln in raw.replace("\r\n", "\n").split("\n")]
+    title = meta.get("title", "")
+    if not title:
+        for i, ln in enumerate(lines):
+            if ln.strip():
+                title = ln
+                lines = lines[i + 1:]
+                break
+    text = clean_text("\n".join(lines))
+    title = clean_title(title) or clean_title(Path(name).stem.replace("-", " ").replace("_", " "))
+    if not text.strip():
+        raise DocumentError("no article text (empty)")
+    return Document(title=title, text=text, url=meta.get("url") or url, published=parse_date(meta.get("published")),
+                    author=meta.get("author"))
+
+
+def document_from_html(page: str, url: str | None = None) -> Document:
+    """Extract the main text and metadata (title, author, date) of an HTML page."""
+    import trafilatura
+
+    text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False,
+                               favor_precision=True, deduplicate=True) or ""
+    meta = trafilatura.extract_metadata(page, default_url=url)
+    title = clean_title(meta.title if meta and meta.title else "")
+    published = parse_date(meta.date) if meta and meta.date else None
+    text = clean_text(text)
+    if not text.strip():
+        raise DocumentError("no article text found in the page")
+    return Document(title=title or text.split("\n", 1)[0][:120], text=text, url=(meta.url if meta else None) or url,
+                    published=published, author=meta.author if meta else None)
+
+
+def read_file(path: Path, max_bytes: int) -> Document:
+    """Read a text, Markdown or HTML file into a document."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DocumentError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise DocumentError(f"cannot read {path}: {exc.strerror}") from None
+    if path.is_dir():
+        raise DocumentError(f"{path} is a folder, not a file")
+    if size == 0:
+        raise DocumentError(f"{path.name} is empty")
+    if size > max_bytes:
+        raise DocumentError(f"{path.name} is too large ({size // 1024} KB, limit {max_bytes // 1024} KB)")
+    raw = path.read_bytes()
+    try:
+        text = _decode(raw)
+    except DocumentError as exc:
+        raise DocumentError(f"{path.name}: {exc}") from None
+    try:
+        return document_from_text(text, name=path.name, is_html=path.suffix.lower() in (".html", ".htm"))
+    except DocumentError as exc:
+        raise DocumentError(f"{path.name}: {exc}") from None
+
+
+def page_document(body: bytes, charset: str | None, content_type: str, url: str) -> Document:
+    """Build a document from a fetched page body."""
+    text = _decode(body, charset)
+    if content_type in ("text/plain", "text/markdown"):
+        return document_from_text(text, url=url)
+    if "html" not in content_type and "xml" not in content_type and content_type:
+        raise DocumentError(f"not a web page ({content_type})")
+    return document_from_html(text, url)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its title and the entries that became documents, plus per-entry problems."""
+
+    title: str
+    documents: list[Document]
+    problems: list[str]
+
+
+def _strip_html(value: str) -> str:
+    value = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", value)
+    value = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</h\d>", "\n", value)
+    value = re.sub(r"<[^>]+>", " ", value)
+    return html.unescape(value)
+
+
+def _entry_date(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        st = entry.get(key)
+        if st:
+            try:
+                dt = datetime.fromtimestamp(calendar.timegm(st), tz=UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+            return dt
+    return None
+
+
+def parse_feed(body: bytes, url: str, *, max_entries: int = 500) -> ParsedFeed:
+    """Parse RSS/Atom bytes into documents; raise DocumentError when it is not a feed at all."""
+    import feedparser
+
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    entries = parsed.get("entries") or []
+    version = parsed.get("version") or ""
+    if not entries and (parsed.get("bozo") or not version):
+        exc = parsed.get("bozo_exception")
+        reason = f" ({exc.__class__.__name__})" if exc else ""
+        raise DocumentError(f"not a valid RSS or Atom feed{reason}")
+    docs: list[Document] = []
+    problems: list[str] = []
+    for entry in entries[:max_entries]:
+        title = clean_title(_strip_html(entry.get("title") or ""))
+        content = ""
+        for c in entry.get("content") or []:
+            if c.get("value") and len(c["value"]) > len(content):
+                content = c["value"]
+        content = content or entry.get("summary") or entry.get("description") or ""
+        text = clean_text(_strip_html(content))
+        link = entry.get("link") or None
+        guid = entry.get("id") or link
+        if not text.strip() and not title:
+            problems.append(f"entry {guid or '?'} has no title and no text")
+            continue
+        docs.append(Document(title=title or text[:80], text=text or title, url=link, guid=guid,
+                             published=_entry_date(entry), author=entry.get("author") or None))
+    if len(entries) > max_entries:
+        problems.append(f"feed has {len(entries)} entries; kept the first {max_entries}")
+    return ParsedFeed(title=clean_title(parsed.get("feed", {}).get("title") or ""), documents=docs, problems=problems)

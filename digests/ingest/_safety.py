@@ -1,0 +1,103 @@
+"""URL safety: only http(s) to public addresses, checked after name resolution and on every redirect."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# (host, port) -> resolved addresses; tests swap this to keep every lookup and connection local.
+ResolveFunc = Callable[[str, int], Awaitable[list[str]]]
+
+
+class UnsafeURLError(ValueError):
+    """The URL is not allowed: wrong scheme, or it points at a non-public address."""
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """Resolve ``host`` with the operating system's resolver."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
+    """Return why ``ip`` may not be fetched, or None when it is a public address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is not None:
+            return address_problem(mapped, allow_loopback=allow_loopback)
+    if ip.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    if ip.is_link_local or str(ip) == "169.254.169.254":
+        return "a link-local or cloud metadata address"
+    if ip.is_private:
+        return "a private network address"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+        return "a reserved address"
+    return None
+
+
+def split_url(url: str) -> tuple[str, str, int]:
+    """Return (scheme, host, port) of an http(s) URL or raise UnsafeURLError."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURLError(f"not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeURLError(f"only http and https URLs can be fetched, not {scheme or 'a bare path'}")
+    host = parts.hostname
+    if not host:
+        raise UnsafeURLError("the URL has no host")
+    return scheme, host, port or (443 if scheme == "https" else 80)
+
+
+async def check_url(url: str, *, allow_loopback: bool = False,
+                    resolve: ResolveFunc = system_resolve) -> list[str]:
+    """Return the addresses ``url`` may be fetched from, or raise UnsafeURLError."""
+    _, host, port = split_url(url)
+    try:
+        addresses = await resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeURLError(f"cannot resolve {host}: {exc.__class__.__name__}") from None
+    if not addresses:
+        raise UnsafeURLError(f"cannot resolve {host}")
+    for addr in addresses:
+        ip = ipaddress.ip_address(addr.split("%", 1)[0])
+        problem = address_problem(ip, allow_loopback=allow_loopback)
+        if problem:
+            raise UnsafeURLError(f"refused: {host} is {problem}")
+    return addresses
+
+
+class CheckedResolver(AbstractResolver):
+    """An aiohttp resolver that refuses non-public addresses at connect time (no DNS-rebinding window)."""
+
+    def __init__(self, *, allow_loopback: bool, resolve: ResolveFunc = system_resolve) -> None:
+        self._allow_loopback = allow_loopback
+        self._resolve = resolve
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
+        """Resolve ``host`` and return only checked public (or allowed loopback) addresses."""
+        addresses = await check_url(f"http://{_bracket(host)}:{port or 80}/", allow_loopback=self._allow_loopback,
+                                    resolve=self._resolve)
+        out: list[Any] = []
+        for addr in addresses:
+            fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+            out.append({"hostname": host, "host": addr, "port": port, "family": fam, "proto": 0,
+                        "flags": socket.AI_NUMERICHOST})
+        return out
+
+    async def close(self) -> None:
+        """Release nothing: the resolver holds no resources."""
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -1,0 +1,135 @@
+"""Rows the store returns: plain frozen dataclasses, free of SQL and of any chat library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article about to be stored, as ingest produced it."""
+
+    title: str
+    text: str
+    url: str | None = None
+    guid: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    source_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What storing one article did: added, duplicate (exact) or near-duplicate (linked to ``article_id``)."""
+
+    article_id: int
+    status: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article as listed by queries (no body text)."""
+
+    id: int
+    title: str
+    url: str | None
+    published: datetime | None
+    summary: str
+    source: str | None = None
+    snippet: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """A stored quote with its speaker and article."""
+
+    id: int
+    quote: str
+    speaker: str | None
+    role: str | None
+    article_id: int
+    article_title: str
+    url: str | None
+    published: datetime | None
+    start: int
+    end: int
+    is_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """A stored dated event with its article."""
+
+    id: int
+    date_start: date
+    date_end: date
+    granularity: str
+    expression: str
+    text: str
+    article_id: int
+    article_title: str
+    url: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """A feed or other source with its fetch state and health."""
+
+    id: int
+    kind: str
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    health: str
+    last_error: str | None
+    failures: int
+    last_fetch: datetime | None
+    last_success: datetime | None
+    next_fetch: datetime | None
+    interval_s: int
+    announced_health: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    """A channel's subscription to a source."""
+
+    id: int
+    workspace: str
+    channel: str
+    paused: bool
+    source: SourceRow
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A channel's digest schedule."""
+
+    id: int
+    workspace: str
+    channel: str
+    spec: str
+    cron: str
+    timezone: str
+    notify_empty: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One digest delivery attempt for a schedule window."""
+
+    id: int
+    schedule_id: int
+    window_start: datetime
+    window_end: datetime
+    status: str
+    late: bool
+    claimed_at: datetime
+    finished_at: datetime | None
+    message_ids: str | None
+    error: str | None

@@ -1,0 +1,686 @@
+"""The SQLite repository: one file, WAL, numbered migrations, FTS5; every SQL statement lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+import unicodedata
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import numpy as np
+
+from digests.models import Analysis, Article
+from digests.store._records import (
+    AddResult,
+    ArticleRow,
+    EventRow,
+    NewArticle,
+    QuoteRow,
+    RunRow,
+    ScheduleRow,
+    SourceRow,
+    SubscriptionRow,
+)
+from digests.store._text import band_keys, canonical_url, content_hash, minhash, similarity
+
+NEAR_DUPLICATE = 0.8
+_FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+_TITLES = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "senator", "rep", "gov", "governor", "president", "sir", "the",
+    "minister", "secretary", "ambassador", "gen", "general",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _fold(name: str) -> str:
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    return re.sub(r"'s\b|’s\b", "", s)
+
+
+def speaker_key(name: str) -> str:
+    """Return the store key of a speaker name: accents, case, punctuation and leading titles dropped."""
+    toks = re.findall(r"\w+", _fold(name))
+    while len(toks) > 1 and toks[0] in _TITLES:
+        toks = toks[1:]
+    return " ".join(toks)
+
+
+def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
+    """Turn free user text into a safe FTS5 query (AND of quoted terms); None when nothing is searchable."""
+    terms = [t.replace('"', "") for t in _FTS_TOKEN.findall(text)]
+    terms = [t for t in terms if t]
+    if not terms:
+        return None
+    parts = [f'"{t}"' for t in terms[:32]]
+    if prefix_last:
+        parts[-1] = parts[-1] + "*"
+    return " ".join(parts)
+
+
+def _article_row(r: sqlite3.Row, snippet: str = "") -> ArticleRow:
+    return ArticleRow(
+        id=r["id"], title=r["title"], url=r["url"], published=_dt(r["published"]), summary=r["summary"] or "",
+        source=r["source"] if "source" in r.keys() else None, snippet=snippet,
+    )
+
+
+def _source_row(r: sqlite3.Row, prefix: str = "") -> SourceRow:
+    def g(k: str) -> Any:
+        return r[prefix + k]
+
+    return SourceRow(
+        id=g("id"), kind=g("kind"), url=g("url"), title=g("title"), etag=g("etag"),
+        last_modified=g("last_modified"), health=g("health"), last_error=g("last_error"), failures=g("failures"),
+        last_fetch=_dt(g("last_fetch")), last_success=_dt(g("last_success")), next_fetch=_dt(g("next_fetch")),
+        interval_s=g("interval_s"), announced_health=g("announced_health"),
+    )
+
+
+def _quote_row(r: sqlite3.Row) -> QuoteRow:
+    return QuoteRow(
+        id=r["id"], quote=r["quote"], speaker=r["speaker"], role=r["role"], article_id=r["article_id"],
+        article_title=r["title"], url=r["url"], published=_dt(r["published"]), start=r["start"], end=r["end"],
+        is_key=bool(r["is_key"]),
+    )
+
+
+def _event_row(r: sqlite3.Row) -> EventRow:
+    return EventRow(id=r["id"], date_start=date.fromisoformat(r["date_start"]),
+                    date_end=date.fromisoformat(r["date_end"]), granularity=r["granularity"],
+                    expression=r["expression"], text=r["text"], article_id=r["article_id"],
+                    article_title=r["title"], url=r["url"], published=_dt(r["published"]))
+
+
+def _run_row(r: sqlite3.Row) -> RunRow:
+    return RunRow(
+        id=r["id"], schedule_id=r["schedule_id"], window_start=_dt(r["window_start"]) or _now(),
+        window_end=_dt(r["window_end"]) or _now(), status=r["status"], late=bool(r["late"]),
+        claimed_at=_dt(r["claimed_at"]) or _now(), finished_at=_dt(r["finished_at"]),
+        message_ids=r["message_ids"], error=r["error"],
+    )
+
+
+def _schedule_row(r: sqlite3.Row) -> ScheduleRow:
+    return ScheduleRow(
+        id=r["id"], workspace=r["workspace"], channel=r["channel"], spec=r["spec"], cron=r["cron"],
+        timezone=r["timezone"], notify_empty=bool(r["notify_empty"]), created_at=_dt(r["created_at"]) or _now(),
+    )
+
+
+_QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
+    a.title, a.url, a.published"""
+
+
+class Store:
+    """The article store over one SQLite file; create with ``await Store.open(path)``."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._db = conn
+        self.path = path
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=10000",
+                           "temp_store=MEMORY", "cache_size=-32000"):
+                await conn.execute(f"PRAGMA {pragma}")
+            store = cls(conn, path)
+            await store._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        folder = resources.files("digests.store") / "migrations"
+        scripts = sorted((p.name, p) for p in folder.iterdir() if p.name.endswith(".sql"))
+        for name, script in scripts:
+            number = int(name.split("_", 1)[0])
+            if number <= current:
+                continue
+            sql = script.read_text(encoding="utf-8")
+            # executescript commits; user_version in the same script keeps each migration all-or-nothing.
+            await self._db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block in one IMMEDIATE transaction, rolled back on any error."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._db.execute(sql, params) as cur:
+            return await cur.fetchone()  # type: ignore[no-any-return]
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def integrity_check(self) -> str:
+        """Return SQLite's integrity_check verdict ("ok" when sound)."""
+        row = await self._one("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+    # ---- articles -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _keys(art: NewArticle) -> list[str]:
+        keys = []
+        if art.url:
+            keys.append("url:" + canonical_url(art.url))
+        if art.guid:
+            keys.append(f"guid:{art.source_id or 0}:{art.guid}")
+        return keys
+
+    async def find_duplicate(self, art: NewArticle) -> AddResult | None:
+        """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
+        return await self._find_duplicate(art, minhash(art.text).tobytes())
+
+    async def _find_duplicate(self, art: NewArticle, sig: bytes) -> AddResult | None:
+        for key in self._keys(art):
+            row = await self._one(
+                "SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id WHERE k.key = ?",
+                (key,))
+            if row:
+                return AddResult(row["id"], "duplicate", row["title"])
+        row = await self._one("SELECT id, title FROM articles WHERE content_hash = ?",
+                              (content_hash(art.title, art.text),))
+        if row:
+            return AddResult(row["id"], "duplicate", row["title"])
+        bands = band_keys(np.frombuffer(sig, dtype=np.uint64))
+        marks = ",".join("?" * len(bands))
+        candidates = await self._all(
+            f"SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
+            f"WHERE b.key IN ({marks}) LIMIT 200", bands)
+        best: tuple[float, sqlite3.Row] | None = None
+        for cand in candidates:
+            sim = similarity(sig, cand["minhash"])
+            if sim >= NEAR_DUPLICATE and (best is None or sim > best[0]):
+                best = (sim, cand)
+        if best:
+            return AddResult(best[1]["id"], "near-duplicate", best[1]["title"])
+        return None
+
+    async def add_article(
+        self, art: NewArticle, analysis: Analysis | None, *, workspace: str, via: str,
+        now: datetime | None = None,
+    ) -> AddResult:
+        """Store an article once (or link it to the one it duplicates) and let ``workspace`` see it."""
+        now = now or _now()
+        sig = minhash(art.text).tobytes()
+        async with self.transaction() as db:
+            dup = await self._find_duplicate(art, sig)
+            if dup:
+                for key in self._keys(art):
+                    await db.execute("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
+                                     (key, dup.article_id))
+                await self._grant(dup.article_id, workspace, via, now)
+                return dup
+            cur = await db.execute(
+                "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
+                " fetched, summary, analyzed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (art.url, art.guid, art.source_id, content_hash(art.title, art.text), sig, art.title, art.author,
+                 art.text, _iso(art.published), _iso(now), analysis.summary if analysis else "",
+                 1 if analysis else 0))
+            article_id = int(cur.lastrowid or 0)
+            await db.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
+                                 [(k, article_id) for k in self._keys(art)])
+            await db.executemany("INSERT OR IGNORE INTO article_bands(key, article_id) VALUES (?, ?)",
+                                 [(k, article_id) for k in band_keys(np.frombuffer(sig, dtype=np.uint64))])
+            await db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)",
+                             (article_id, art.title, art.text))
+            if analysis:
+                await self._store_analysis(article_id, art, analysis, workspace)
+            await self._grant(article_id, workspace, via, now)
+            return AddResult(article_id, "added", art.title)
+
+    async def _resolve_speaker_id(self, name: str, workspace: str) -> int:
+        key = speaker_key(name)
+        toks = key.split()
+        if len(toks) == 1:
+            # A bare surname joins the one full name the workspace already knows with that surname.
+            rows = await self._all(
+                "SELECT s.id FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
+                "WHERE w.workspace = ? AND s.last_key = ? AND s.key != s.last_key LIMIT 2", (workspace, key))
+            if len(rows) == 1:
+                await self._db.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)",
+                                       (rows[0]["id"], name))
+                return int(rows[0]["id"])
+        row = await self._one("SELECT id FROM speakers WHERE key = ?", (key,))
+        if row:
+            sid = int(row["id"])
+        else:
+            cur = await self._db.execute("INSERT INTO speakers(name, key, last_key) VALUES (?, ?, ?)",
+                                         (name, key, toks[-1] if toks else key))
+            sid = int(cur.lastrowid or 0)
+        await self._db.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)", (sid, name))
+        return sid
+
+    async def _store_analysis(self, article_id: int, art: NewArticle, analysis: Analysis, workspace: str) -> None:
+        from digests.nlp import quotes as quote_nlp
+
+        is_key_quote = getattr(quote_nlp, "is_key_quote", lambda q: bool(q.speaker))
+        ids: dict[str, int] = {}
+        names: dict[int, str] = {}
+        for q in analysis.quotes:
+            sid = None
+            if q.speaker and speaker_key(q.speaker):
+                if q.speaker not in ids:
+                    ids[q.speaker] = await self._resolve_speaker_id(q.speaker, workspace)
+                sid = ids[q.speaker]
+                row = await self._one("SELECT name FROM speakers WHERE id = ?", (sid,))
+                names[sid] = row["name"] if row else q.speaker
+                if q.role:
+                    await self._db.execute(
+                        "INSERT OR IGNORE INTO speaker_roles(speaker_id, role, article_id, seen) VALUES (?,?,?,?)",
+                        (sid, q.role, article_id, _iso(art.published)))
+            cur = await self._db.execute(
+                'INSERT INTO quotes(article_id, speaker_id, quote, start, "end", role, cue, mention, is_key)'
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (article_id, sid, q.quote, q.start, q.end, q.role, q.cue, q.mention, 1 if is_key_quote(q) else 0))
+            await self._db.execute("INSERT INTO quotes_fts(rowid, quote, speaker) VALUES (?, ?, ?)",
+                                   (cur.lastrowid, q.quote, names.get(sid or -1, "")))
+        for ev in analysis.events:
+            cur = await self._db.execute(
+                'INSERT INTO events(article_id, date_start, date_end, granularity, expression, text, start, "end",'
+                " entities) VALUES (?,?,?,?,?,?,?,?,?)",
+                (article_id, ev.date_start.isoformat(), ev.date_end.isoformat(), ev.granularity, ev.expression,
+                 ev.text, ev.start, ev.end, "; ".join(ev.entities)))
+            await self._db.execute("INSERT INTO events_fts(rowid, text, entities) VALUES (?, ?, ?)",
+                                   (cur.lastrowid, ev.text, " ".join(ev.entities)))
+
+    async def _grant(self, article_id: int, workspace: str, via: str, now: datetime) -> bool:
+        cur = await self._db.execute(
+            "INSERT OR IGNORE INTO workspace_articles(workspace, article_id, via, added_at) VALUES (?,?,?,?)",
+            (workspace, article_id, via, _iso(now)))
+        if not cur.rowcount:
+            return False
+        await self._db.execute(
+            "INSERT INTO workspace_speakers(workspace, speaker_id, name, quote_count) "
+            "SELECT ?, s.id, s.name, COUNT(*) FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
+            "WHERE q.article_id = ? GROUP BY s.id "
+            "ON CONFLICT(workspace, speaker_id) DO UPDATE SET quote_count = quote_count + excluded.quote_count",
+            (workspace, article_id))
+        return True
+
+    async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
+        """Let ``workspace`` see an article; return False when it already could."""
+        async with self.transaction():
+            return await self._grant(article_id, workspace, via, now or _now())
+
+    async def article(self, workspace: str, article_id: int) -> Article | None:
+        """Return one article with its text, if ``workspace`` may see it."""
+        row = await self._one(
+            "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
+            "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", (workspace, article_id))
+        if not row:
+            return None
+        return Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
+                       published=_dt(row["published"]), fetched=_dt(row["fetched"]), author=row["author"],
+                       source=row["source"], summary=row["summary"])
+
+    async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
+        """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""
+        if title.strip().lstrip("#").isdigit():
+            art = await self.article(workspace, int(title.strip().lstrip("#")))
+            if art:
+                return [ArticleRow(art.id, art.title, art.url, art.published, art.summary)]
+        q = fts_query(title, prefix_last=True)
+        if not q:
+            rows = await self._all(
+                "SELECT a.id, a.title, a.url, a.published, a.summary FROM workspace_articles w "
+                "JOIN articles a ON a.id = w.article_id WHERE w.workspace = ? ORDER BY w.added_at DESC LIMIT ?",
+                (workspace, limit))
+        else:
+            rows = await self._all(
+                "SELECT a.id, a.title, a.url, a.published, a.summary FROM articles_fts f "
+                "JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
+                "JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?",
+                (workspace, "title : (" + q + ")", limit))
+        return [_article_row(r) for r in rows]
+
+    async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
+                     newest: bool = False) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first."""
+        q = fts_query(text)
+        if not q:
+            return []
+        order = "a.published DESC" if newest else "f.rank"
+        rows = await self._all(
+            "SELECT a.id, a.title, a.url, a.published, a.summary, "
+            "snippet(articles_fts, 1, '**', '**', '…', 16) AS snip FROM articles_fts f "
+            "JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
+            f"JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH ? ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+            (workspace, q, limit, offset))
+        return [_article_row(r, r["snip"]) for r in rows]
+
+    async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
+                             limit: int = 2000) -> list[Article]:
+        """Return the articles that reached ``workspace`` in a window, newest first (for digests)."""
+        rows = await self._all(
+            "SELECT a.*, w.added_at FROM workspace_articles w JOIN articles a ON a.id = w.article_id "
+            "WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? AND w.via != 'initial' "
+            "ORDER BY w.added_at DESC LIMIT ?",
+            (workspace, _iso(since), _iso(until or _now()), limit))
+        return [Article(id=r["id"], title=r["title"], text=r["text"], url=r["url"], published=_dt(r["published"]),
+                        fetched=_dt(r["fetched"]), author=r["author"], summary=r["summary"]) for r in rows]
+
+    async def count_articles(self, workspace: str | None = None) -> int:
+        """Return how many articles are stored (or visible to ``workspace``)."""
+        if workspace is None:
+            row = await self._one("SELECT COUNT(*) FROM articles")
+        else:
+            row = await self._one("SELECT COUNT(*) FROM workspace_articles WHERE workspace = ?", (workspace,))
+        return int(row[0]) if row else 0
+
+    # ---- quotes and speakers --------------------------------------------------------------------------------
+
+    async def quotes_for_articles(self, workspace: str, article_ids: Iterable[int]) -> list[QuoteRow]:
+        """Return the quotes of some articles visible to ``workspace``, in text order."""
+        ids = list(article_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._all(
+            f"SELECT {_QUOTE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id "  # noqa: S608
+            f"JOIN workspace_articles w ON w.article_id = a.id AND w.workspace = ? "
+            f"LEFT JOIN speakers s ON s.id = q.speaker_id WHERE q.article_id IN ({marks}) "
+            f"ORDER BY q.article_id, q.start", (workspace, *ids))
+        return [_quote_row(r) for r in rows]
+
+    async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
+        """Return quotes containing the words of ``phrase``, best match first."""
+        q = fts_query(phrase)
+        if not q:
+            return []
+        rows = await self._all(
+            f"SELECT {_QUOTE_COLS} FROM quotes_fts f JOIN quotes q ON q.id = f.rowid "  # noqa: S608
+            "JOIN workspace_articles w ON w.article_id = q.article_id AND w.workspace = ? "
+            "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id "
+            "WHERE quotes_fts MATCH ? ORDER BY f.rank, a.published DESC LIMIT ? OFFSET ?",
+            (workspace, "quote : (" + q + ")", limit, offset))
+        return [_quote_row(r) for r in rows]
+
+    async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
+        """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""
+        text = text.strip()
+        if not text:
+            rows = await self._all(
+                "SELECT speaker_id, name, quote_count FROM workspace_speakers WHERE workspace = ? "
+                "ORDER BY quote_count DESC, name LIMIT ?", (workspace, limit))
+        else:
+            key = speaker_key(text)
+            rows = await self._all(
+                "SELECT w.speaker_id, w.name, w.quote_count FROM workspace_speakers w "
+                "JOIN speakers s ON s.id = w.speaker_id WHERE w.workspace = ? AND "
+                "(w.name LIKE ? ESCAPE '\\' OR s.last_key LIKE ? ESCAPE '\\' OR s.key = ?) "
+                "ORDER BY (s.key = ?) DESC, w.quote_count DESC, w.name LIMIT ?",
+                (workspace, _like(text) + "%", _like(key) + "%", key, key, limit))
+            if not rows:
+                rows = await self._all(
+                    "SELECT speaker_id, name, quote_count FROM workspace_speakers WHERE workspace = ? "
+                    "AND name LIKE ? ESCAPE '\\' ORDER BY quote_count DESC LIMIT ?",
+                    (workspace, "%" + _like(text) + "%", limit))
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def speaker_roles(self, speaker_id: int, workspace: str) -> list[str]:
+        """Return the roles a speaker was given in articles ``workspace`` can see, newest first."""
+        rows = await self._all(
+            "SELECT r.role, MAX(r.seen) AS seen FROM speaker_roles r JOIN workspace_articles w "
+            "ON w.article_id = r.article_id AND w.workspace = ? WHERE r.speaker_id = ? GROUP BY r.role "
+            "ORDER BY seen DESC", (workspace, speaker_id))
+        return [r["role"] for r in rows]
+
+    async def quotes_by(self, workspace: str, speaker_id: int, *, topic: str | None = None,
+                        since: datetime | None = None, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
+        """Return a speaker's quotes visible to ``workspace``, newest first, optionally about ``topic``."""
+        params: list[Any] = [workspace, speaker_id]
+        where = ""
+        if since:
+            where += " AND COALESCE(a.published, w.added_at) >= ?"
+            params.append(_iso(since))
+        tq = fts_query(topic) if topic else None
+        if tq:
+            where += (" AND (q.id IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?) OR "
+                      "q.article_id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
+            params += ["quote : (" + tq + ")", tq]
+        params += [limit, offset]
+        rows = await self._all(
+            f"SELECT {_QUOTE_COLS} FROM quotes q JOIN workspace_articles w ON w.article_id = q.article_id "  # noqa: S608
+            f"AND w.workspace = ? JOIN articles a ON a.id = q.article_id JOIN speakers s ON s.id = q.speaker_id "
+            f"WHERE q.speaker_id = ? {where} ORDER BY COALESCE(a.published, w.added_at) DESC, q.start "
+            f"LIMIT ? OFFSET ?", params)
+        return [_quote_row(r) for r in rows]
+
+    # ---- events -----------------------------------------------------------------------------------------------
+
+    async def timeline(self, workspace: str, topic: str, *, since: date | None = None, until: date | None = None,
+                       limit: int = 200) -> list[EventRow]:
+        """Return dated events whose sentence or article matches ``topic``, in date order."""
+        q = fts_query(topic)
+        if not q:
+            return []
+        params: list[Any] = [workspace, q, q]
+        where = ""
+        if since:
+            where += " AND e.date_end >= ?"
+            params.append(since.isoformat())
+        if until:
+            where += " AND e.date_start <= ?"
+            params.append(until.isoformat())
+        params.append(limit)
+        rows = await self._all(
+            "SELECT e.*, a.title, a.url, a.published FROM events e "
+            "JOIN workspace_articles w ON w.article_id = e.article_id AND w.workspace = ? "
+            "JOIN articles a ON a.id = e.article_id "
+            "WHERE (e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) OR "  # noqa: S608
+            "e.article_id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 200))"
+            f"{where} ORDER BY e.date_start, julianday(e.date_end) - julianday(e.date_start), e.article_id "
+            "LIMIT ?", params)
+        return [_event_row(r) for r in rows]
+
+    async def events_for_article(self, workspace: str, article_id: int) -> list[EventRow]:
+        """Return the dated events of one article visible to ``workspace``, in date order."""
+        rows = await self._all(
+            "SELECT e.*, a.title, a.url, a.published FROM events e JOIN articles a ON a.id = e.article_id "
+            "JOIN workspace_articles w ON w.article_id = a.id AND w.workspace = ? WHERE e.article_id = ? "
+            "ORDER BY e.date_start, e.date_end", (workspace, article_id))
+        return [_event_row(r) for r in rows]
+
+    # ---- sources and subscriptions ------------------------------------------------------------------------------
+
+    async def source(self, kind: str, url: str, title: str | None = None) -> SourceRow:
+        """Return the source for ``url``, creating it if new."""
+        async with self.transaction() as db:
+            await db.execute("INSERT OR IGNORE INTO sources(kind, url, title, created_at) VALUES (?,?,?,?)",
+                             (kind, url, title, _iso(_now())))
+        row = await self._one("SELECT * FROM sources WHERE url = ?", (url,))
+        assert row is not None
+        return _source_row(row)
+
+    async def get_source(self, source_id: int) -> SourceRow | None:
+        """Return one source by id."""
+        row = await self._one("SELECT * FROM sources WHERE id = ?", (source_id,))
+        return _source_row(row) if row else None
+
+    async def update_source(self, source_id: int, **fields: Any) -> None:
+        """Update a source's fetch state (etag, last_modified, health, last_error, failures, times, title)."""
+        allowed = {"title", "etag", "last_modified", "health", "last_error", "failures", "last_fetch",
+                   "last_success", "next_fetch", "interval_s", "announced_health"}
+        if not fields:
+            return
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown source fields: {sorted(bad)}")
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        vals = [_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
+        async with self.transaction() as db:
+            await db.execute(f"UPDATE sources SET {cols} WHERE id = ?", (*vals, source_id))  # noqa: S608
+
+    async def subscribe(self, workspace: str, channel: str, source_id: int) -> tuple[SubscriptionRow, bool]:
+        """Subscribe a channel to a source; return the subscription and whether it is new."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO subscriptions(workspace, channel, source_id, created_at) VALUES (?,?,?,?)",
+                (workspace, channel, source_id, _iso(_now())))
+            created = bool(cur.rowcount)
+        subs = [s for s in await self.subscriptions(workspace, channel) if s.source.id == source_id]
+        return subs[0], created
+
+    async def unsubscribe(self, workspace: str, channel: str, url: str) -> bool:
+        """Remove a channel's subscription to the source at ``url``; False when there was none."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "DELETE FROM subscriptions WHERE workspace = ? AND channel = ? AND source_id IN "
+                "(SELECT id FROM sources WHERE url = ?)", (workspace, channel, url))
+            return bool(cur.rowcount)
+
+    async def set_paused(self, workspace: str, channel: str, url: str, paused: bool) -> bool:
+        """Pause or resume a channel's subscription; False when there was none."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "UPDATE subscriptions SET paused = ? WHERE workspace = ? AND channel = ? AND source_id IN "
+                "(SELECT id FROM sources WHERE url = ?)", (1 if paused else 0, workspace, channel, url))
+            return bool(cur.rowcount)
+
+    async def subscriptions(self, workspace: str | None = None, channel: str | None = None, *,
+                            source_id: int | None = None) -> list[SubscriptionRow]:
+        """Return subscriptions filtered by workspace, channel or source."""
+        where, params = ["1=1"], []
+        for col, val in (("b.workspace", workspace), ("b.channel", channel), ("b.source_id", source_id)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        rows = await self._all(
+            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, s.id AS s_id, s.kind AS s_kind, "  # noqa: S608
+            "s.url AS s_url, s.title AS s_title, s.etag AS s_etag, s.last_modified AS s_last_modified, "
+            "s.health AS s_health, s.last_error AS s_last_error, s.failures AS s_failures, "
+            "s.last_fetch AS s_last_fetch, s.last_success AS s_last_success, s.next_fetch AS s_next_fetch, "
+            "s.interval_s AS s_interval_s, s.announced_health AS s_announced_health "
+            f"FROM subscriptions b JOIN sources s ON s.id = b.source_id WHERE {' AND '.join(where)} "
+            "ORDER BY b.workspace, b.channel, s.url", params)
+        return [SubscriptionRow(id=r["sub_id"], workspace=r["workspace"], channel=r["channel"],
+                                paused=bool(r["paused"]), source=_source_row(r, "s_")) for r in rows]
+
+    async def active_sources(self) -> list[SourceRow]:
+        """Return feeds that at least one unpaused subscription follows."""
+        rows = await self._all(
+            "SELECT DISTINCT s.* FROM sources s JOIN subscriptions b ON b.source_id = s.id "
+            "WHERE b.paused = 0 AND s.kind = 'feed' ORDER BY s.id")
+        return [_source_row(r) for r in rows]
+
+    # ---- schedules and the delivery ledger ----------------------------------------------------------------------
+
+    async def add_schedule(self, workspace: str, channel: str, spec: str, cron: str, timezone: str,
+                           notify_empty: bool = False) -> ScheduleRow:
+        """Create (or return the identical existing) schedule for a channel."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO schedules(workspace, channel, spec, cron, timezone, notify_empty, created_at)"
+                " VALUES (?,?,?,?,?,?,?)", (workspace, channel, spec, cron, timezone, int(notify_empty),
+                                            _iso(_now())))
+        row = await self._one(
+            "SELECT * FROM schedules WHERE workspace = ? AND channel = ? AND cron = ? AND timezone = ?",
+            (workspace, channel, cron, timezone))
+        assert row is not None
+        return _schedule_row(row)
+
+    async def schedules(self, workspace: str | None = None, channel: str | None = None) -> list[ScheduleRow]:
+        """Return schedules, optionally of one workspace or channel."""
+        where, params = ["1=1"], []
+        for col, val in (("workspace", workspace), ("channel", channel)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        rows = await self._all(f"SELECT * FROM schedules WHERE {' AND '.join(where)} ORDER BY id", params)  # noqa: S608
+        return [_schedule_row(r) for r in rows]
+
+    async def get_schedule(self, schedule_id: int) -> ScheduleRow | None:
+        """Return one schedule by id."""
+        row = await self._one("SELECT * FROM schedules WHERE id = ?", (schedule_id,))
+        return _schedule_row(row) if row else None
+
+    async def remove_schedule(self, workspace: str, schedule_id: int) -> bool:
+        """Delete a workspace's schedule; False when it has no such schedule."""
+        async with self.transaction() as db:
+            cur = await db.execute("DELETE FROM schedules WHERE workspace = ? AND id = ?", (workspace, schedule_id))
+            return bool(cur.rowcount)
+
+    async def claim_run(self, schedule_id: int, window_start: datetime, window_end: datetime, *,
+                        late: bool = False) -> int | None:
+        """Claim a schedule window before posting; None when it was already claimed (never post twice)."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO digest_runs(schedule_id, window_start, window_end, status, late, claimed_at)"
+                " VALUES (?,?,?,'claimed',?,?)",
+                (schedule_id, _iso(window_start), _iso(window_end), int(late), _iso(_now())))
+            return int(cur.lastrowid or 0) if cur.rowcount else None
+
+    async def finish_run(self, run_id: int, status: str, *, message_ids: str | None = None,
+                         error: str | None = None) -> None:
+        """Record how a claimed run ended (posted, empty or failed)."""
+        async with self.transaction() as db:
+            await db.execute("UPDATE digest_runs SET status = ?, message_ids = ?, error = ?, finished_at = ? "
+                             "WHERE id = ?", (status, message_ids, error, _iso(_now()), run_id))
+
+    async def runs(self, schedule_id: int, limit: int = 5) -> list[RunRow]:
+        """Return a schedule's latest runs, newest first."""
+        rows = await self._all("SELECT * FROM digest_runs WHERE schedule_id = ? ORDER BY window_end DESC LIMIT ?",
+                               (schedule_id, limit))
+        return [_run_row(r) for r in rows]
+
+    async def last_window_end(self, schedule_id: int) -> datetime | None:
+        """Return the end of the latest window claimed for a schedule."""
+        row = await self._one("SELECT MAX(window_end) FROM digest_runs WHERE schedule_id = ?", (schedule_id,))
+        return _dt(row[0]) if row and row[0] else None
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
