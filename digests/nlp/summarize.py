@@ -192,7 +192,10 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
     _score(sents, title)
     ranked = sorted((s for s in sents if s.score != float("-inf")), key=lambda s: -s.score)
     if not ranked:
-        ranked = sorted(sents, key=lambda s: s.index)
+        # Only short or debris-like sentences: still say something, preferring early non-debris text.
+        for s in sents:
+            s.score = (0.01 if is_debris(s.text) else 1.0) / (1 + s.index)
+        ranked = sorted(sents, key=lambda s: -s.score)
     cap = int(max_words * OVERFLOW)
     chosen = _pack(ranked[:POOL], max_sentences, cap)
     if not chosen:

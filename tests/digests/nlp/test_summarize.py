@@ -114,3 +114,7 @@ def test_dev_set_summaries_are_within_75_words_and_verbatim() -> None:
         assert sum(len(s.split()) for s in out) <= 75
         for s in out:
             assert s in row["text"]
+
+
+def test_text_of_only_short_sentences_still_gets_a_summary() -> None:
+    assert summarize("Rain fell. Roads shut. Schools closed.") == ["Rain fell.", "Roads shut.", "Schools closed."]
