@@ -1,0 +1,97 @@
+"""Shared fixtures; an autouse guard makes any connection or lookup beyond loopback fail the test."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
+
+
+class NetworkGuardError(AssertionError):
+    """A test tried to reach beyond loopback."""
+
+
+def _is_loopback(host: Any) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    host = str(host).strip("[]").split("%", 1)[0]
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test that connects to, or resolves, anything but loopback."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise NetworkGuardError(f"test tried to connect to {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(self, address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(self, address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_loopback(host):
+            raise NetworkGuardError(f"test tried to resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Return settings for a fresh database in tmp_path, loopback fetches allowed, no chat tokens."""
+    for var in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SUMMARY_LLM_BASE_URL",
+                "NEWSBOT_DB_PATH", "DATABASE_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    return Settings(_env_file=None, db_path=tmp_path / "newsbot.db", allow_loopback=True,  # type: ignore[call-arg]
+                    load_samples=False, fetch_timeout_s=5.0)
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Any]:
+    """Return opened Services over a fresh database; closed after the test."""
+    from bot.commands import load
+    from bot.services import Services
+
+    load()
+    svc = await Services.create(settings)
+    try:
+        yield svc
+    finally:
+        await svc.close()
+
+
+def shared_eval(*parts: str) -> Path:
+    """Return a path under ../shared/eval, skipping the test when it is absent (a user's clone)."""
+    path = SHARED_EVAL.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"evaluation data not present: {path}")
+    return path
