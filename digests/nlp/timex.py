@@ -76,7 +76,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("slash", r"(?:0?[1-9]|1[0-2])/(?:[0-2]?\d|3[01])/(?:(?:19|20)\d\d|\d\d)\b"),
     ("clock", rf"(?:(?:around|about|shortly\s+(?:before|after)|just\s+(?:before|after))\s+)?{_CLOCK}"
               rf"(?:,?\s+(?:(?:on\s+)?{_WDAY}\b|today|yesterday|tomorrow|{_MONTH}\s+{_DAYN}))?"),
-    ("mdy", rf"(?:{_WDAY},?\s+)?(?:{_PFX})?{_MONTH}\s+{_DAYN}(?:,?\s+{_YEAR})?"),
+    ("mdy", rf"(?:{_WDAY},?\s+)?(?:(?:last|next|this)\s+)?(?:{_PFX})?{_MONTH}\s+{_DAYN}(?:,?\s+{_YEAR})?"),
     ("dmy", rf"(?:{_WDAY},?\s+)?(?:the\s+)?{_DAYN}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
     ("quarter", rf"(?:the\s+)?(?:(?:{_YEAR}|(?:this|last|next)\s+year's|fiscal|calendar|current|latest"
                 rf"|comparable|same|year-(?:ago|earlier))\s+)*(?:fiscal\s+)?(?:first|second|third|fourth|1st"
@@ -125,7 +125,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                 r"|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b"),
     ("partyear", rf"(?:{_PFX}){_YEAR}"),
     ("year", rf"(?:(?:fiscal|calendar)\s+)?(?:{_YEAR}|{_SPELLED_YEAR})"),
-    ("set", r"(?:daily|weekly|monthly|annually|yearly|hourly|nightly|biweekly|semiannually)\b"
+    ("set", r"(?:daily|weekly|monthly|yearly|hourly|nightly|biweekly)\b"
             r"|(?:every|each|per)\s+(?:other\s+)?(?:(?:\d+|two|three|four|five|six|ten|few)\s+)?"
             r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|quarters?|years?|decades?|morning"
             r"|afternoon|evening|night|spring|summer|fall|autumn|winter|january|february|march|april|may"
@@ -137,7 +137,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
               r"|the\s+(?:near|short|long)\s+term\b|(?:the\s+)?time\s+being\b|so\s+far\b"),
     ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?:years|months|weeks|decades)\b"),
     ("midday", r"midday\b"),
-    ("month", _MONTH),
+    ("month", rf"(?:{_PFX})?{_MONTH}"),
 ]
 
 _BIG = re.compile(
@@ -275,6 +275,9 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 _WIN_BEFORE = 12
 _WIN_AFTER = 6
 _NEAR_BEFORE = 2
+# News mostly reports the past: a future reading must be this much nearer to win.
+_FUTURE_WEIGHT = 1.5
+_AGAINST_TENSE = 3.0
 _NEAR_AFTER = 0
 
 
@@ -319,44 +322,28 @@ def _cue(word: str) -> int:
 
 
 def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> tuple[int, int] | None:
-    """Pick the year of a month (and day) without a year: the tense decides, else the nearest occurrence."""
+    """Pick the year of a month (and day) given without one: the nearest occurrence, weighed by tense."""
     dct = ctx.dct
     if dct is None:
         return None
     direction = _direction(ctx.text, start, end, near=True)
-    candidates: list[tuple[int, date]] = []
+    best: tuple[float, int] | None = None
     for y in (dct.year - 1, dct.year, dct.year + 1):
-        d = _safe_date(y, month, day or 1)
-        if d is None and day is not None and month == 2 and day == 29:
-            d = date(y, 2, 28)
-        if d is None:
-            continue
-        candidates.append((y, d))
-    if not candidates:
-        return None
-    if day is None:
-        def key(c: tuple[int, date]) -> tuple[int, int]:
-            months = (c[1].year - dct.year) * 12 + c[1].month - dct.month
-            return months, 0
-        rel = [(key(c)[0], c) for c in candidates]
-        if direction < 0:
-            ok = [r for r in rel if r[0] <= 0]
-            return (max(ok)[1][0], month) if ok else None
-        if direction > 0:
-            ok = [r for r in rel if r[0] >= 0]
-            return (min(ok)[1][0], month) if ok else None
-        r0 = min(rel, key=lambda r: (abs(r[0]), r[0] > 0))
-        return r0[1][0], month
-    rel2 = [((c[1] - dct).days, c) for c in candidates]
-    if direction < 0:
-        ok = [r for r in rel2 if r[0] <= 0]
-        pick = max(ok, key=lambda r: r[0]) if ok else None
-    elif direction > 0:
-        ok = [r for r in rel2 if r[0] >= 0]
-        pick = min(ok, key=lambda r: r[0]) if ok else None
-    else:
-        pick = min(rel2, key=lambda r: (abs(r[0]), r[0] > 0))
-    return (pick[1][0], month) if pick else None
+        if day is None:
+            dist = float((y - dct.year) * 12 + month - dct.month)
+        else:
+            d = _safe_date(y, month, day) or (date(y, 2, 28) if month == 2 and day == 29 else None)
+            if d is None:
+                continue
+            dist = float((d - dct).days)
+        # The tense of the clause stretches distances against it; news defaults toward the past.
+        if dist > 0:
+            dist *= _AGAINST_TENSE if direction < 0 else 1.0 if direction > 0 else _FUTURE_WEIGHT
+        elif dist < 0:
+            dist = -dist * (_AGAINST_TENSE if direction > 0 else 1.0)
+        if best is None or dist < best[0]:
+            best = (dist, y)
+    return (best[1], month) if best else None
 
 
 def _weekday_date(ctx: _Ctx, wd: int, start: int, end: int, rel: str = "") -> date | None:
@@ -372,7 +359,8 @@ def _weekday_date(ctx: _Ctx, wd: int, start: int, end: int, rel: str = "") -> da
         return dct + timedelta(days=fwd)
     if wd == cur:
         return dct
-    direction = _direction(ctx.text, start, end)
+    # A possessive weekday ("Tuesday's vote") nearly always names something already reported.
+    direction = -1 if ctx.text[end:end + 2] in ("'s", "’s") else _direction(ctx.text, start, end)
     if rel == "this" and direction == 0:
         direction = 1
     if direction > 0:
@@ -462,6 +450,14 @@ def _r_mdy(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         return None
     day = int(dm.group(1))
     year = _year_of(s[dm.end():])
+    rel = s[:mm.start()].lower().split()
+    if year is None and ctx.dct is not None and rel and rel[-1] in ("last", "next"):
+        this_year = _safe_date(ctx.dct.year, month, day)
+        year = ctx.dct.year
+        if rel[-1] == "last" and (this_year is None or this_year >= ctx.dct):
+            year -= 1
+        elif rel[-1] == "next" and (this_year is None or this_year <= ctx.dct):
+            year += 1
     if year is None:
         near = _near_date(ctx, month, day, a, b)
         if near is None:
@@ -576,7 +572,8 @@ def _r_season(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         if season == "WI" and dct.month <= 2:
             year -= 1
         if any(w in words for w in ("last", "past", "previous")):
-            if started and not ("this" in words):
+            ended = dct.month >= (cur_start + 3) and season != "WI"
+            if not ended:
                 year -= 1
         elif any(w in words for w in ("next", "coming", "following")):
             if started:
@@ -775,7 +772,7 @@ def _r_qref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         return None
     if ctx.dct is None:
         return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}" if anchor else "XXXX-QX"
-    if "current" in low or low.startswith("this"):
+    if "current" in low:
         return "DATE", f"{ctx.dct.year:04d}-Q{_quarter_of(ctx.dct)}"
     if anchor:
         return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}"
