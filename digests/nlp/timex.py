@@ -809,12 +809,14 @@ def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     n, unit, half = cu
     low = s.lower()
     words = low.split()
-    # A bare "a"/"an" + unit right after a count is a rate ("$5 a year"): a SET.
     if words[0] in ("a", "an") and len(words) == 2:
+        if words[1] == "second":
+            return None
         prev = ctx.text[max(0, a - 25):a].lower()
+        # A rate ("700 seats a week", "$2 a year") is not annotated as a time expression.
         if re.search(r"(?:\d|times|twice|once|percent|%|million|billion|cents?|dollars?)\s*$", prev.strip()) \
-                or re.search(r"\b(?:\w+)\s+$", prev) and re.search(r"\d", prev[-12:]):
-            return "SET", _duration_value(1, unit)
+                or re.search(r"\d", prev[-16:]):
+            return None
     if words[0] in ("some",) and n is None and len(words) == 2 and not unit.lower().endswith("s"):
         return None
     if n == 1 and words[0] in ("a", "an", "one") and unit.lower().rstrip("s") == "quarter" and len(words) == 2:
