@@ -118,7 +118,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                 rf"|today|tonight|yesterday|tomorrow)(?:\s+{_POD})?\b"),
     ("weekday", rf"(?:(?:early|late|earlier|later|every|each)\s+)?{_WDAY}s?(?:\s+{_POD}s?)?\b"),
     ("weekend", r"the\s+weekend\b"),
-    ("decade", rf"(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:(?:1[5-9]|20)\d0'?s|'\d0s)\b|the\s+(?:twenties"
+    ("decade", r"(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:(?:1[5-9]|20)\d0'?s|'\d0s)\b|the\s+(?:twenties"
                r"|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
     ("century", r"(?:the\s+)?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth"
                 r"|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
@@ -278,6 +278,7 @@ _NEAR_BEFORE = 2
 # News mostly reports the past: a future reading must be this much nearer to win.
 _FUTURE_WEIGHT = 1.5
 _AGAINST_TENSE = 3.0
+_AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
 
 
@@ -327,6 +328,10 @@ def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> 
     if dct is None:
         return None
     direction = _direction(ctx.text, start, end, near=True)
+    against = _AGAINST_TENSE
+    if direction == 0:
+        direction = _direction(ctx.text, start, end)
+        against = _AGAINST_WIDE
     best: tuple[float, int] | None = None
     for y in (dct.year - 1, dct.year, dct.year + 1):
         if day is None:
@@ -338,9 +343,9 @@ def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> 
             dist = float((d - dct).days)
         # The tense of the clause stretches distances against it; news defaults toward the past.
         if dist > 0:
-            dist *= _AGAINST_TENSE if direction < 0 else 1.0 if direction > 0 else _FUTURE_WEIGHT
+            dist *= against if direction < 0 else 1.0 if direction > 0 else _FUTURE_WEIGHT
         elif dist < 0:
-            dist = -dist * (_AGAINST_TENSE if direction > 0 else 1.0)
+            dist = -dist * (against if direction > 0 else 1.0)
         if best is None or dist < best[0]:
             best = (dist, y)
     return (best[1], month) if best else None
