@@ -20,8 +20,27 @@ class UnsafeURLError(ValueError):
     """The URL is not allowed: wrong scheme, or it points at a non-public address."""
 
 
+def numeric_host(host: str) -> str | None:
+    """Return the address a numeric host means, including legacy IPv4 forms (127.1, 2130706433, 0x7f000001)."""
+    h = host.strip("[]")
+    try:
+        return str(ipaddress.ip_address(h.split("%", 1)[0]))
+    except ValueError:
+        pass
+    if h and all(c in "0123456789abcdefxABCDEFX." for c in h) and h[0].isdigit():
+        try:
+            # inet_aton accepts the same shorthand forms browsers and libc resolvers accept.
+            return socket.inet_ntoa(socket.inet_aton(h))
+        except OSError:
+            return None
+    return None
+
+
 async def system_resolve(host: str, port: int) -> list[str]:
-    """Resolve ``host`` with the operating system's resolver."""
+    """Resolve ``host`` with the operating system's resolver (numeric forms without any lookup)."""
+    numeric = numeric_host(host)
+    if numeric is not None:
+        return [numeric]
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 

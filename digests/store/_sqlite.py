@@ -237,7 +237,7 @@ class Store:
         bands = band_keys(np.frombuffer(sig, dtype=np.uint64))
         marks = ",".join("?" * len(bands))
         candidates = await self._all(
-            f"SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
+            f"SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "
             f"WHERE b.key IN ({marks}) LIMIT 200", bands)
         best: tuple[float, sqlite3.Row] | None = None
         for cand in candidates:
@@ -397,7 +397,7 @@ class Store:
             "SELECT a.id, a.title, a.url, a.published, a.summary, "
             "snippet(articles_fts, 1, '**', '**', '…', 16) AS snip FROM articles_fts f "
             "JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
-            f"JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH ? ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+            f"JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH ? ORDER BY {order} LIMIT ? OFFSET ?",
             (workspace, q, limit, offset))
         return [_article_row(r, r["snip"]) for r in rows]
 
@@ -429,7 +429,7 @@ class Store:
             return []
         marks = ",".join("?" * len(ids))
         rows = await self._all(
-            f"SELECT {_QUOTE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id "  # noqa: S608
+            f"SELECT {_QUOTE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id "
             f"JOIN workspace_articles w ON w.article_id = a.id AND w.workspace = ? "
             f"LEFT JOIN speakers s ON s.id = q.speaker_id WHERE q.article_id IN ({marks}) "
             f"ORDER BY q.article_id, q.start", (workspace, *ids))
@@ -441,7 +441,7 @@ class Store:
         if not q:
             return []
         rows = await self._all(
-            f"SELECT {_QUOTE_COLS} FROM quotes_fts f JOIN quotes q ON q.id = f.rowid "  # noqa: S608
+            f"SELECT {_QUOTE_COLS} FROM quotes_fts f JOIN quotes q ON q.id = f.rowid "
             "JOIN workspace_articles w ON w.article_id = q.article_id AND w.workspace = ? "
             "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id "
             "WHERE quotes_fts MATCH ? ORDER BY f.rank, a.published DESC LIMIT ? OFFSET ?",
@@ -493,7 +493,7 @@ class Store:
             params += ["quote : (" + tq + ")", tq]
         params += [limit, offset]
         rows = await self._all(
-            f"SELECT {_QUOTE_COLS} FROM quotes q JOIN workspace_articles w ON w.article_id = q.article_id "  # noqa: S608
+            f"SELECT {_QUOTE_COLS} FROM quotes q JOIN workspace_articles w ON w.article_id = q.article_id "
             f"AND w.workspace = ? JOIN articles a ON a.id = q.article_id JOIN speakers s ON s.id = q.speaker_id "
             f"WHERE q.speaker_id = ? {where} ORDER BY COALESCE(a.published, w.added_at) DESC, q.start "
             f"LIMIT ? OFFSET ?", params)
@@ -520,7 +520,7 @@ class Store:
             "SELECT e.*, a.title, a.url, a.published FROM events e "
             "JOIN workspace_articles w ON w.article_id = e.article_id AND w.workspace = ? "
             "JOIN articles a ON a.id = e.article_id "
-            "WHERE (e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) OR "  # noqa: S608
+            "WHERE (e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) OR "
             "e.article_id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 200))"
             f"{where} ORDER BY e.date_start, julianday(e.date_end) - julianday(e.date_start), e.article_id "
             "LIMIT ?", params)
@@ -562,7 +562,7 @@ class Store:
         cols = ", ".join(f"{k} = ?" for k in fields)
         vals = [_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
         async with self.transaction() as db:
-            await db.execute(f"UPDATE sources SET {cols} WHERE id = ?", (*vals, source_id))  # noqa: S608
+            await db.execute(f"UPDATE sources SET {cols} WHERE id = ?", (*vals, source_id))
 
     async def subscribe(self, workspace: str, channel: str, source_id: int) -> tuple[SubscriptionRow, bool]:
         """Subscribe a channel to a source; return the subscription and whether it is new."""
@@ -599,7 +599,7 @@ class Store:
                 where.append(f"{col} = ?")
                 params.append(val)
         rows = await self._all(
-            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, s.id AS s_id, s.kind AS s_kind, "  # noqa: S608
+            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, s.id AS s_id, s.kind AS s_kind, "
             "s.url AS s_url, s.title AS s_title, s.etag AS s_etag, s.last_modified AS s_last_modified, "
             "s.health AS s_health, s.last_error AS s_last_error, s.failures AS s_failures, "
             "s.last_fetch AS s_last_fetch, s.last_success AS s_last_success, s.next_fetch AS s_next_fetch, "
@@ -639,7 +639,7 @@ class Store:
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        rows = await self._all(f"SELECT * FROM schedules WHERE {' AND '.join(where)} ORDER BY id", params)  # noqa: S608
+        rows = await self._all(f"SELECT * FROM schedules WHERE {' AND '.join(where)} ORDER BY id", params)
         return [_schedule_row(r) for r in rows]
 
     async def get_schedule(self, schedule_id: int) -> ScheduleRow | None:
