@@ -1,4 +1,13 @@
-"""Direct quotes and their speakers: quote spans by quotation marks, speakers by speech verbs and names."""
+"""Direct quotes and their speakers: quote spans by quotation marks, speakers by speech verbs and names.
+
+A quote is the text between a pair of double quotation marks inside one paragraph; a paragraph that ends
+inside a quote is continued by the next paragraph that opens with a mark (each paragraph's part is its own
+``Quote`` so that ``text[start:end] == quote`` holds). A speaker is found, in this order, after the closing
+mark ("...," said Jo Roe / "...," Roe said), before the opening mark in the same sentence (Roe said: "...",
+Roe said the plan "..."), as the subject of a sentence that introduces the quote with a colon, and otherwise
+the quote is a floating quote and goes to the running speaker. Names are resolved to the fullest form the
+article gives, pronouns to the latest person in subject position.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +20,7 @@ from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, speaker_key
 
 # --- quotation marks -------------------------------------------------------------------------------------
 
-# Doubled single marks stand in for double ones in some feeds ("‘‘...’’").
+# Doubled single marks stand in for double ones in some feeds (‘‘...’’).
 _MARK = re.compile(r"‘‘|’’|''|[“”\"«»„]")
 _OPENERS = frozenset({"“", "«", "„", "‘‘"})
 _CLOSERS = frozenset({"”", "»", "’’"})
@@ -19,121 +28,87 @@ _TOGGLES = frozenset({'"', "''"})
 
 # --- speech verbs ------------------------------------------------------------------------------------------
 
-_CUE_LEMMAS = {
+# Verb lemmas that introduce speech. Irregular or doubled forms are spelled out.
+_CUE_LEMMAS: dict[str, tuple[str, ...]] = {
     "say": ("said", "says", "say", "saying"),
     "tell": ("told", "tells", "tell", "telling"),
-    "write": ("wrote", "writes", "write", "writing", "written"),
-    "speak": ("spoke", "speaks", "speaking"),
-    "tweet": (),
-    "add": (),
-    "argue": (),
-    "ask": (),
-    "explain": (),
-    "note": (),
-    "state": (),
-    "conclude": (),
-    "continue": (),
-    "declare": (),
-    "insist": (),
-    "recall": (),
-    "reply": ("replied", "replies", "replying"),
-    "respond": (),
-    "remark": (),
-    "warn": (),
-    "urge": (),
-    "acknowledge": (),
-    "admit": ("admitted", "admits", "admitting"),
-    "announce": (),
-    "claim": (),
-    "comment": (),
-    "confirm": (),
-    "suggest": (),
-    "testify": ("testified", "testifies", "testifying"),
-    "post": (),
-    "shout": (),
-    "chant": (),
-    "yell": (),
-    "joke": (),
-    "caution": (),
-    "predict": (),
-    "emphasize": (),
-    "emphasise": (),
-    "stress": ("stressed", "stresses", "stressing"),
-    "observe": (),
-    "agree": (),
-    "complain": (),
-    "concede": (),
-    "counter": (),
-    "maintain": (),
-    "muse": (),
-    "quip": ("quipped", "quips", "quipping"),
-    "reiterate": (),
-    "report": (),
-    "reveal": (),
-    "boast": (),
-    "lament": (),
-    "vow": (),
-    "promise": (),
-    "assert": (),
-    "contend": (),
-    "recount": (),
-    "exclaim": (),
-    "scream": (),
-    "whisper": (),
-    "mutter": (),
-    "plead": (),
-    "beg": ("begged", "begs", "begging"),
-    "demand": (),
-    "tout": (),
-    "offer": (),
+    "write": ("wrote", "writes", "write", "writing"),
+    "speak": ("spoke", "speaks"),
     "read": ("read", "reads"),
-    "describe": (),
-    "call": (),
-    "announce ": (),
-    "allege": (),
-    "charge": (),
-    "conclude ": (),
-    "opine": (),
-    "cry": ("cried", "cries", "crying"),
-    "laugh": (),
-    "sigh": (),
-    "hint": (),
+    "reply": ("replied", "replies", "replying"),
+    "testify": ("testified", "testifies", "testifying"),
+    "admit": ("admitted", "admits", "admitting"),
+    "quip": ("quipped", "quips"),
+    "cry": ("cried",),
+    "beg": ("begged",),
 }
+_REGULAR = """
+    add argue ask explain insist recall respond warn urge acknowledge announce confirm suggest declare
+    exclaim remark conclude continue concede contend assert predict emphasize emphasise observe complain
+    maintain muse lament boast recount reiterate caution shout yell scream whisper mutter chant plead
+    tweet post note state claim comment report reveal counter vow promise joke agree describe call write
+    """.split()
+# Lemmas whose bare form is mostly a noun ("a report", "the call"): only inflected forms count as cues.
+_NOUNISH = frozenset({"tweet", "post", "note", "state", "claim", "comment", "report", "reveal", "counter",
+                      "vow", "promise", "joke", "call", "chant", "shout", "yell", "scream", "whisper", "plead",
+                      "caution", "remark", "boast", "lament", "muse", "describe", "continue"})
+# Verbs that usually take a thing, not a quote ("called the plan", "described it as"): cue only when close.
+_WEAK = frozenset({"call", "describe", "read", "post", "report", "continue", "counter", "promise", "note",
+                   "state", "agree", "speak", "recall", "ask", "claim", "comment"})
 
 
 def _inflect(lemma: str) -> tuple[str, ...]:
-    lemma = lemma.strip()
     if lemma.endswith("e"):
-        return (lemma + "d", lemma + "s", lemma, lemma[:-1] + "ing")
-    return (lemma + "ed", lemma + "s", lemma, lemma + "ing")
+        return (lemma + "d", lemma + "s", lemma[:-1] + "ing", lemma)
+    return (lemma + "ed", lemma + "s", lemma + "ing", lemma)
 
 
 _CUE_FORMS: dict[str, str] = {}
-for _lemma, _forms in _CUE_LEMMAS.items():
-    for _f in _forms or _inflect(_lemma):
-        _CUE_FORMS.setdefault(_f, _lemma.strip())
-_PHRASAL = ("according to", "pointed out", "points out", "point out", "went on", "goes on", "put it", "puts it")
-_CUE_ALT = "|".join(sorted([re.escape(p).replace(r"\ ", r"\s+") for p in _PHRASAL] + list(_CUE_FORMS), key=len,
-                           reverse=True))
-_CUE = re.compile(rf"\b(?:{_CUE_ALT})\b")
-# Verbs that take a quote only with a "that"/object: weak cues, used when nothing stronger is near.
-_WEAK_CUES = frozenset({"call", "describe", "offer", "read", "post", "report", "continue", "charge", "tout",
-                        "counter", "promise", "demand", "maintain", "note", "state", "agree", "laugh", "hint",
-                        "speak", "recall", "ask", "claim"})
+for _lem, _forms in _CUE_LEMMAS.items():
+    for _f in _forms:
+        _CUE_FORMS.setdefault(_f, _lem)
+for _lem in _REGULAR:
+    for _f in _inflect(_lem):
+        if _f == _lem and _lem in _NOUNISH:
+            continue
+        _CUE_FORMS.setdefault(_f, _lem)
+_PHRASAL = {"according to": "according", "pointed out": "point", "points out": "point", "went on": "go",
+            "goes on": "go", "put it": "put", "puts it": "put"}
+_CUE_ALT = "|".join(sorted([p.replace(" ", r"\s+") for p in _PHRASAL] + list(_CUE_FORMS), key=len, reverse=True))
+_CUE = re.compile(rf"(?<![\w’'\-])(?:{_CUE_ALT})(?![\w’'\-])|(?<![\w’'\-])According\s+to\b")
 
-# --- words -------------------------------------------------------------------------------------------------
+
+def _lemma(cue: str) -> str:
+    c = re.sub(r"\s+", " ", cue).lower()
+    return _PHRASAL.get(c) or _CUE_FORMS.get(c, c)
+
+
+# --- names -------------------------------------------------------------------------------------------------
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĖĘĚĜĞĠĢĤĦĨĪĮİĴĶĹĻĽĿŁŃŅŇŌŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
-_CAP_TOKEN = rf"(?:[{_UP}]\.(?:[{_UP}]\.)+|[{_UP}][\w'’\-]*(?:\.(?=\s+[{_UP}]))?)"
-_PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|ter|bin|ibn|al|el|la|le|dos|das|y|St\.)"
-_NAME_RUN = re.compile(rf"{_CAP_TOKEN}(?:\s+(?:{_PARTICLES}\s+)?{_CAP_TOKEN})*")
-_SENT_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[\"“‘(]?[" + _UP + r"0-9])")
+_ABBR_WORDS = ("Mr|Mrs|Ms|Dr|St|Jr|Sr|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|Rev|Hon|Prof|Mt|Ft|Cpl|Maj|Adm|Supt|"
+               "Insp|Const|Det|Cllr|Brig|Cmdr|Pres|Sec|Atty")
+_CAP_TOKEN = (rf"(?<![\w’'\-])(?:(?:{_ABBR_WORDS})\.(?=[ \t\u00a0])|[{_UP}]\.(?:[{_UP}]\.)*(?=[ \t\u00a0,’'])|"
+              rf"(?:[dDlL]['’])?[{_UP}](?:[\w\-]|['’](?=\w))*)")
+_PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|ter|bin|ibn|al|el|la|le|dos|das|St\.)"
+_GAP = r"[ \t\u00a0]+"
+_RUN_BODY = rf"{_CAP_TOKEN}(?:{_GAP}(?:{_PARTICLES}{_GAP})?{_CAP_TOKEN})*"
+_NAME_RUN = re.compile(_RUN_BODY)
+_NAME_AT_END = re.compile(rf"({_RUN_BODY})\s*$")
+_NAME_AT_START = re.compile(rf"\s*({_RUN_BODY})")
+_POSS = re.compile(r"['’]s?$")
+_WORDS = re.compile(r"\w+(?:['’]\w+)*")
 
-_PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f", "his": "m", "they": "p", "it": "n", "we": "p",
-             "i": "s", "you": "s", "them": "p", "its": "n", "their": "p"}
+_PRONOUN_GENDER = {"he": "m", "she": "f", "him": "m", "her": "f", "his": "m", "himself": "m", "herself": "f"}
 _SUBJ_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
+_FEMALE_ROLES = frozenset({"mother", "mom", "mum", "wife", "daughter", "sister", "spokeswoman", "chairwoman",
+                           "actress", "grandmother", "aunt", "niece", "girlfriend", "businesswoman", "congresswoman",
+                           "mrs", "ms", "miss", "queen", "princess", "dame", "lady", "widow"})
+_MALE_ROLES = frozenset({"father", "dad", "husband", "son", "brother", "spokesman", "chairman", "grandfather",
+                         "uncle", "nephew", "boyfriend", "businessman", "congressman", "mr", "king", "prince",
+                         "sir", "lord", "widower"})
 
-# Capitalized words that start sentences or name things that are never speakers by themselves.
+# Capitalized words that start sentences or are never part of a speaker's name.
 _STOP_CAPS = frozenset(
     """
     the a an and but or so if when while after before as at by for from in into of on to with without this
@@ -141,10 +116,11 @@ _STOP_CAPS = frozenset(
     who what where why how which whose also yet still however meanwhile moreover instead indeed although
     though because since until unless despite during according many some most more all both each every
     one two three four five six seven eight nine ten no not none nor another other such only just even
-    mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december today yesterday tomorrow last next new watch read
-    more video photo file click related advertisement subscribe follow share email article continued below
-    like well yes oh ok okay now first later earlier
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december today yesterday tomorrow last next new watch read video
+    photo file click related advertisement subscribe follow share email article continued below like well
+    yes oh ok okay now first later earlier asked speaking writing story is are was were do does did has have
+    had will would can could should might must not it's that's there's what's here's let
     """.split()
 )
 _MONTHS_DAYS = frozenset(
@@ -153,34 +129,87 @@ _MONTHS_DAYS = frozenset(
     august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
     """.split()
 )
-# Heads of organization names: such a run is an organization, not a person.
+# Words that make a capitalized run an organization, a place or a thing rather than a person.
 _ORG_WORDS = frozenset(
     """
     ministry department government party council commission committee court office agency bureau service
     services police university college school institute association union league club team society
     foundation fund bank company corp corporation inc ltd llc group news times post press journal
     herald star globe mail tribune network radio tv television report board authority centre center
-    hospital clinic church city county province state republic nations organization organisation army
+    hospital clinic church city county province state states republic nations organization organisation army
     navy force forces guard house senate parliament congress assembly coalition alliance federation
-    campaign project program programme initiative canada america china россия hydro airlines airways
-    energy media studio studios records games labs systems technologies motors
+    campaign project program programme initiative hydro airlines airways energy media studio studios
+    records games labs systems technologies motors research development studies history museum tours
+    championship cup open tournament series award awards prize festival conference summit street road
+    avenue highway river lake mountain island islands park square bridge airport station hall tower
+    building centre region district county valley bay coast north south east west northern southern
+    eastern western national international federal provincial royal canadian american british chinese
+    european world global united public general health care capital consulting partners holdings
+    resorts hotel casino insurance financial securities exchange market markets twitter facebook
+    instagram youtube google apple microsoft amazon
     """.split()
 )
+# Bare plural nouns that speak as a group ("police said").
 _COLLECTIVE = frozenset(
     """
     police officials authorities organizers organisers protesters residents witnesses experts critics
     officers investigators prosecutors researchers doctors lawyers parents students neighbours neighbors
     sources observers analysts economists scientists supporters opponents demonstrators fans players
-    members staff teachers workers voters leaders activists advocates
+    members staff teachers workers voters leaders activists advocates scientists
     """.split()
 )
-_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "its", "their", "our", "this", "that", "one", "another"})
-_SKIP_BEFORE_CUE = re.compile(
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "its", "their", "our", "this", "that", "one",
+                          "another", "some", "several", "two", "three", "many"})
+_CONNECT_PERSON = frozenset({"of", "from", "with", "at"})
+_ADVERBS_BEFORE_CUE = re.compile(
     r"(?:\s+(?:also|later|then|previously|reportedly|recently|once|further|again|simply|only|earlier|"
-    r"has|have|had|would|will|could|might|may|should|did|does|do|was|were|is|are|had\s+earlier|"
-    r"[a-z]+ly))+\s*$"
+    r"has|have|had|would|will|could|might|may|should|did|does|do|was|were|is|are|not|never|"
+    r"on\s+\w+day|in\s+a\s+statement|in\s+an\s+interview|[a-z]+ly))+\s*$"
 )
-_POSS = re.compile(r"['’]s$")
+_LABEL_BEFORE = re.compile(
+    r"\b(?:(?:known\s+as|called|dubbed|named|titled|entitled|nicknamed|reading|labell?ed|branded)"
+    r"(?:\s+(?:it|him|her|them|this|that))?(?:\s+(?:a|an|the))?|hashtag|slogan|motto|phrase|term|the\s+word)\s*$",
+    re.I,
+)
+_ROLE_STOP = frozenset(
+    """
+    the a an and or but with by to from at in on for said says told that which who whom whose is was are
+    were has had have be been being as than while when after before this these those met interviewed
+    including like between among against about into onto over under his her its their our my your
+    """.split()
+)
+
+
+def _is_abbrev(word: str) -> bool:
+    core = word.rstrip(".")
+    return len(core) == 1 or "." in core or core.lower() in TITLE_WORDS or core.lower() in {"jr", "sr", "st"}
+
+
+def _is_title_word(word: str) -> bool:
+    return word.rstrip(".").lower() in TITLE_WORDS
+
+
+# --- sentences ---------------------------------------------------------------------------------------------
+
+_SENT_END = re.compile(r"[.!?…][\"”’)]*(?:\s+|$)")
+
+
+def _sentence_breaks(s: str) -> list[int]:
+    """Return offsets in ``s`` where a new sentence starts (a full stop not after an abbreviation)."""
+    out: list[int] = []
+    for m in _SENT_END.finditer(s):
+        nxt = s[m.end() : m.end() + 2]
+        if m.end() < len(s) and not (nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "“\"‘(" ):
+            continue
+        if s[m.start()] == ".":
+            w = re.search(r"(\S+)$", s[: m.start()])
+            if w and _is_abbrev(w.group(1) + "."):
+                continue
+        out.append(m.end())
+    return out
+
+
+# --- data --------------------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -210,10 +239,26 @@ class _Person:
     name: str
     tokens: tuple[str, ...]
     role: str | None = None
-    gender: str | None = None
-    org: bool = False
+    votes: dict[str, int] = field(default_factory=dict)
+    evidence: int = 0
     positions: list[int] = field(default_factory=list)
 
+    @property
+    def gender(self) -> str | None:
+        if not self.votes:
+            return None
+        m, f = self.votes.get("m", 0), self.votes.get("f", 0)
+        return None if m == f else ("m" if m > f else "f")
+
+
+@dataclass(slots=True)
+class _Speaker:
+    name: str | None
+    role: str | None
+    person: _Person | None
+
+
+_NOBODY = _Speaker(None, None, None)
 
 # --- quote spans -------------------------------------------------------------------------------------------
 
@@ -226,84 +271,91 @@ def _find_spans(text: str) -> list[_Span]:
         body = para.group()
         open_at: int | None = None
         open_mark = 0
-        first_mark = True
         continued = False
+        first = True
         for m in _MARK.finditer(body):
             mark = m.group()
             if open_at is None:
                 if mark in _OPENERS or mark in _TOGGLES:
                     open_at, open_mark = m.end(), m.start()
-                    continued = first_mark and open_prev and not body[: m.start()].strip()
+                    continued = first and open_prev and not body[: m.start()].strip()
             elif mark in _CLOSERS or mark in _TOGGLES:
-                _add_span(spans, text, p0 + open_at, p0 + m.start(), p0 + open_mark, p0 + m.end(), pi, p0, p1,
-                          True, continued)
+                _add_span(spans, text, _Span(p0 + open_at, p0 + m.start(), p0 + open_mark, p0 + m.end(), pi, p0,
+                                             p1, True, continued))
                 open_at = None
             # An opener inside an open quote is a nested or stray mark: the quote goes on.
-            first_mark = False
+            first = False
         open_prev = open_at is not None
         if open_at is not None:
-            _add_span(spans, text, p0 + open_at, p1, p0 + open_mark, p1, pi, p0, p1, False, continued)
+            _add_span(spans, text, _Span(p0 + open_at, p1, p0 + open_mark, p1, pi, p0, p1, False, continued))
     return spans
 
 
-def _add_span(spans: list[_Span], text: str, s: int, e: int, mark: int, after: int, pi: int, p0: int, p1: int,
-              closed: bool, continued: bool) -> None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        spans.append(_Span(s, e, mark, after, pi, p0, p1, closed, continued))
+def _add_span(spans: list[_Span], text: str, sp: _Span) -> None:
+    while sp.start < sp.end and text[sp.start].isspace():
+        sp.start += 1
+    while sp.end > sp.start and text[sp.end - 1].isspace():
+        sp.end -= 1
+    if sp.end > sp.start:
+        spans.append(sp)
 
 
 def _word_count(s: str) -> int:
-    return len(re.findall(r"\w+(?:['’]\w+)*", s))
+    return len(_WORDS.findall(s))
 
 
-# --- names -------------------------------------------------------------------------------------------------
+# --- name runs ---------------------------------------------------------------------------------------------
 
 
 def _clean_run(run: str, start: int) -> tuple[str, int]:
-    """Drop sentence-start words and possessives at the edges of a capitalized run."""
-    words = run.split()
-    offset = start
-    while words and (words[0].lower().rstrip(".") in _STOP_CAPS and not _is_title_word(words[0])):
-        offset += len(words[0])
-        rest = run[offset - start :]
-        offset += len(rest) - len(rest.lstrip())
-        words = words[1:]
-    if words and words[-1].endswith(".") and not _is_abbrev(words[-1]):
-        words[-1] = words[-1][:-1]
-    return " ".join(words), offset
+    """Drop sentence-start words at the front of a capitalized run and a trailing full stop."""
+    while True:
+        m = re.match(r"(\S+)[ \t\u00a0]+", run)
+        if not m:
+            break
+        w = m.group(1)
+        if w.lower().rstrip(".") in _STOP_CAPS and not _is_title_word(w):
+            run = run[m.end() :]
+            start += m.end()
+            continue
+        break
+    if run.lower().rstrip(".") in _STOP_CAPS and not _is_title_word(run):
+        return "", start
+    if run.endswith(".") and not _is_abbrev(run.split()[-1]):
+        run = run[:-1]
+    return run, start
 
 
-def _is_abbrev(word: str) -> bool:
-    core = word.rstrip(".")
-    return len(core) == 1 or "." in core or core.lower() in TITLE_WORDS or core.lower() in {"jr", "sr", "st"}
-
-
-def _is_title_word(word: str) -> bool:
-    return word.rstrip(".").lower() in TITLE_WORDS
+def _split_possessive(run: str, start: int) -> list[tuple[str, int, bool]]:
+    """Split a run at possessives: "Roe’s Party" -> ("Roe", possessive), ("Party", not)."""
+    out: list[tuple[str, int, bool]] = []
+    pos = 0
+    for m in re.finditer(r"['’]s?(?=[ \t\u00a0]|$)", run):
+        out.append((run[pos : m.start()], start + pos, True))
+        pos = m.end()
+        while pos < len(run) and run[pos] in " \t\u00a0":
+            pos += 1
+    out.append((run[pos:], start + pos, False))
+    return [(r, s, p) for r, s, p in out if r.strip()]
 
 
 def _split_title(words: list[str]) -> tuple[list[str], list[str]]:
-    """Split capitalized words into (title words, name words)."""
+    """Split capitalized words into (title words, name words): "Deputy Mayor Jo Roe" -> title, name."""
     last = -1
     i = 0
     while i < len(words):
         lw = words[i].rstrip(".").lower()
-        if lw in TITLE_WORDS:
+        if lw in TITLE_WORDS or (lw in ROLE_NOUNS and len(words) - i - 1 >= 2 and i == last + 1):
             last = i
         elif lw in ("of", "for") and last == i - 1 and i + 1 < len(words):
-            # "Minister of Foreign Affairs Wen Li": the title runs on; keep the last two words as the name.
+            # "Minister of Foreign Affairs Wen Li": the title runs on; the name is the last two words.
             if len(words) - i - 1 > 2:
                 last = len(words) - 3
             break
         elif lw in ("general", "d'affaires", "d’affaires") and last == i - 1:
             last = i
         i += 1
-    if last >= 0 and last < len(words) - 1:
-        # A nationality or place adjective before the title belongs to the title ("Ruritanian President").
+    if 0 <= last < len(words) - 1:
         return words[: last + 1], words[last + 1 :]
     return [], words
 
@@ -317,28 +369,24 @@ def _person_like(words: list[str]) -> bool:
             return False
         if len(w) > 1 and w.isupper() and "." not in w:
             return False
-        if not w[0].isupper() and w not in ("de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "di"):
+        if not w[:1].isupper() and not re.fullmatch(_PARTICLES, w):
             return False
-    return True
+    return not (len(words[-1].rstrip(".")) == 1)
 
 
-_ROLE_STOP = frozenset(
-    """
-    the a an and or but with by to from at in on for of said says told that which who whom whose is was are
-    were has had have be been being as than while when after before his her its their our my your this these
-    those met interviewed including like said, between among against about into onto over under
-    """.split()
-)
+def _org_like(words: list[str]) -> bool:
+    return any(w.lower().rstrip(".") in _ORG_WORDS for w in words) or (
+        len(words) == 1 and len(words[0]) > 1 and words[0].isupper()
+    )
 
 
 def _role_before(text: str, start: int) -> str | None:
     """Return a lower-case role phrase right before a name ("press secretary" in "press secretary Jo Roe")."""
-    window = text[max(0, start - 80) : start]
-    words = window.split()
+    words = text[max(0, start - 80) : start].split()
     if not words:
         return None
     last = words[-1]
-    if not last[0].islower() or last.lower().strip(",") not in ROLE_NOUNS or last.endswith(","):
+    if not last[:1].islower() or last.lower() not in ROLE_NOUNS:
         return None
     keep: list[str] = []
     for w in reversed(words):
@@ -346,16 +394,29 @@ def _role_before(text: str, start: int) -> str | None:
         if not bare or bare != w or w.endswith((",", ".", ";", ":")):
             break
         lw = bare.lower()
-        if lw in _ROLE_STOP or lw.endswith("ly"):
-            break
-        if _POSS.search(bare):
-            keep.append(bare)
+        if lw in _ROLE_STOP or (lw.endswith("ly") and lw not in ("deputy",)):
             break
         keep.append(bare)
-        if len(keep) >= 6:
+        if _POSS.search(bare) or len(keep) >= 6:
             break
     keep.reverse()
     return " ".join(keep) or None
+
+
+def _role_words_ok(words: list[str]) -> bool:
+    heads = [w.lower().strip("’',") for w in words[:7]]
+    return any(h in ROLE_NOUNS or h.rstrip("s") in ROLE_NOUNS or _is_title_word(h) for h in heads)
+
+
+def _trim_role(s: str | None) -> str | None:
+    if not s:
+        return None
+    words = s.strip(" ,").split()
+    if words and words[0].lower() in ("the", "a", "an"):
+        words = words[1:]
+    if not words or len(words) > 12 or words[0][:1].isdigit() or not _role_words_ok(words):
+        return None
+    return " ".join(words)
 
 
 def _appositive_after(text: str, end: int) -> str | None:
@@ -364,21 +425,11 @@ def _appositive_after(text: str, end: int) -> str | None:
     if not m:
         return None
     chunk = m.group(1).strip()
-    words = chunk.split()
-    if not words or words[0][0].isdigit():
-        return None
-    if words[0].lower() in ("the", "a", "an"):
-        words = words[1:]
-    if not words:
-        return None
-    heads = [w.lower().strip("’'") for w in words[:6]]
-    if not any(h in ROLE_NOUNS or h.rstrip("s") in ROLE_NOUNS for h in heads):
-        return None
-    if words[0][0].isupper() and not _is_title_word(words[0]) and len(words) > 1 and not any(
-        w[0].islower() for w in words
-    ):
-        return None
-    return " ".join(words)
+    if chunk[:1].isupper() and not _is_title_word(chunk.split()[0]) and not chunk.startswith(("The ", "A ")):
+        # "Jo Roe, Pat Doe and ..." is a list of names, not a role; "Ruritania's envoy" is a role.
+        if not re.search(r"['’]s\s+[a-z]", chunk):
+            return None
+    return _trim_role(chunk)
 
 
 def _appositive_before(text: str, start: int) -> str | None:
@@ -387,87 +438,116 @@ def _appositive_before(text: str, start: int) -> str | None:
     if not window.endswith(", "):
         return None
     chunk = re.split(r"[,.;:“”\"()]|\s—\s", window[:-2])[-1].strip()
-    words = chunk.split()
-    if not words or len(words) > 8:
+    if len(chunk.split()) > 8:
         return None
-    if words[0].lower() in ("the", "a", "an"):
-        words = words[1:]
-    if not words:
-        return None
-    if not any(w.lower().strip("’'") in ROLE_NOUNS for w in words):
-        return None
-    return " ".join(words)
+    return _trim_role(chunk)
+
+
+# --- the article's names -----------------------------------------------------------------------------------
 
 
 class _Names:
-    """Person and organization names of one article, for resolving surnames and pronouns."""
+    """Person names of one article with their roles, genders and subject mentions."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.persons: dict[str, _Person] = {}
         self.by_token: dict[str, list[_Person]] = {}
-        self.positions: list[int] = []
-        self.at: list[_Person] = []
-        runs: list[tuple[str, int, int]] = []
+        runs: list[tuple[str, int, int, bool]] = []
         for m in _NAME_RUN.finditer(text):
-            for part, off in _split_possessive(m.group(), m.start()):
+            for part, off, poss in _split_possessive(m.group(), m.start()):
                 name, s = _clean_run(part, off)
                 if name:
-                    runs.append((name, s, s + len(name)))
-        for name, s, e in runs:
+                    runs.append((name, s, s + len(name), poss))
+        singles: set[str] = set()
+        for name, _s, _e, _p in runs:
+            if " " not in name:
+                singles.add(speaker_key(name))
+        for name, s, e, _poss in runs:
             words = name.split()
             title, rest = _split_title(words)
+            tof = re.search(r"(?<![\w’'\-])([\w.’'\-]+)\s+(?:of|for)\s+$", text[max(0, s - 40) : s])
+            if tof and _is_title_word(tof.group(1)) and len(words) > 2 and not title:
+                # "Minister of Foreign Affairs Wen Li": the run after "of" ends the title, then the name.
+                title = [tof.group(1), "of"] + words[:-2]
+                rest = words[-2:]
             if not _person_like(rest):
+                continue
+            if re.search(r"(?<![\w’'])(?:the|a|an)\s+$", text[max(0, s - 5) : s], re.I) and not title:
+                # "the Starlight Tours", "a Kinder Morgan pipeline": names of things.
                 continue
             full = " ".join(rest)
             key = speaker_key(full)
+            if not key:
+                continue
             p = self.persons.get(key)
             if p is None:
                 p = _Person(full, tuple(key.split()))
                 self.persons[key] = p
-                for t in p.tokens:
-                    self.by_token.setdefault(t, []).append(p)
-            if p.role is None:
-                name_start = s + len(" ".join(title)) + (1 if title else 0)
-                role = " ".join(title) if title else None
-                lower = _role_before(text, s)
-                if lower:
-                    role = f"{lower} {role}" if role else lower
-                if not role or (len(title) == 1 and title[0].rstrip(".").lower() in {"mr", "mrs", "ms", "dr"}):
-                    role = _appositive_before(text, s) or _appositive_after(text, e) or role
-                if role and role.rstrip(".").lower() not in {"mr", "mrs", "ms", "miss", "dr"}:
-                    p.role = role
-                del name_start
-            if p.gender is None and words and words[0].rstrip(".").lower() in ("mr",):
-                p.gender = "m"
-            elif p.gender is None and words and words[0].rstrip(".").lower() in ("mrs", "ms", "miss"):
-                p.gender = "f"
-        # Second pass: every mention, full or surname, with its position, for pronoun resolution.
-        marks: list[tuple[int, _Person]] = []
-        for name, s, _e in runs:
-            p2 = self.resolve_name(name)
+            ev = 0
+            role = None
+            if title:
+                role = " ".join(title)
+                ev += 1
+            lower = _role_before(text, s)
+            if lower:
+                role = f"{lower} {role}" if role else lower
+                ev += 1
+            if not role or role.rstrip(".").lower() in ("mr", "mrs", "ms", "miss", "dr"):
+                appos = _appositive_before(text, s) or _appositive_after(text, e)
+                if appos:
+                    role = appos
+                    ev += 1
+            if role and role.rstrip(".").lower() not in ("mr", "mrs", "ms", "miss", "dr", "sir"):
+                p.role = p.role or role
+            for w in (role or "").lower().replace(".", "").split():
+                if w in _FEMALE_ROLES:
+                    p.votes["f"] = p.votes.get("f", 0) + 3
+                elif w in _MALE_ROLES:
+                    p.votes["m"] = p.votes.get("m", 0) + 3
+            if p.tokens[-1] in singles or p.tokens[0] in singles:
+                ev += 1
+            if _cue_after(text, e) or _cue_before(text, s):
+                ev += 2
+            p.evidence += ev
+        # Only names with some sign of being a person ("said", a title, a role, a surname used alone).
+        self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0}
+        for p in self.persons.values():
+            for t in p.tokens:
+                self.by_token.setdefault(t, []).append(p)
+        marks: list[tuple[int, _Person, bool]] = []
+        self.org_subjects: list[tuple[int, str]] = []
+        for name, s, e, poss in runs:
+            p2 = self.resolve_name(name, s)
+            subj = not poss and (_cue_after(text, e) or _cue_before(text, s) or _sentence_initial(text, s))
             if p2 is not None:
-                marks.append((s, p2))
+                marks.append((s, p2, subj))
                 p2.positions.append(s)
+            elif not poss and _cue_after(text, e) and not _person_like(name.split()):
+                self.org_subjects.append((s, name))
         marks.sort(key=lambda x: x[0])
         self.positions = [m[0] for m in marks]
         self.at = [m[1] for m in marks]
+        self.subj = [m[2] for m in marks]
         self._learn_genders()
 
     def _learn_genders(self) -> None:
-        # A he/she shortly after a lone person mention, with no other person between, tells the gender.
-        for m in re.finditer(r"\b(he|she|He|She|his|her|His|Her)\b", self.text):
+        # A he/she/his/her shortly after a person mention, with no other person between, votes for a gender.
+        for m in re.finditer(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|himself|herself)\b", self.text):
             i = bisect.bisect_left(self.positions, m.start()) - 1
-            if i < 0 or m.start() - self.positions[i] > 200:
+            if i < 0 or m.start() - self.positions[i] > 150:
                 continue
+            if re.search(r"[.!?][\"”’]?\s", self.text[self.positions[i] : m.start()]) and (
+                m.start() - self.positions[i] > 60
+            ):
+                continue
+            g = _PRONOUN_GENDER[m.group().lower()]
             p = self.at[i]
-            if p.gender is None and (i == 0 or self.at[i - 1] is p or self.positions[i] - self.positions[i - 1] > 0):
-                p.gender = _PRONOUNS[m.group().lower()]
+            p.votes[g] = p.votes.get(g, 0) + 1
 
-    def resolve_name(self, name: str) -> _Person | None:
+    def resolve_name(self, name: str, pos: int) -> _Person | None:
         """Return the person a name mention refers to, if the article names them."""
-        words = name.split()
-        _title, rest = _split_title(words)
+        _title, rest = _split_title(name.split())
         if not rest:
             return None
         key = speaker_key(" ".join(rest))
@@ -477,325 +557,473 @@ class _Names:
         if p is not None:
             return self._fullest(p)
         toks = tuple(key.split())
-        cands = [c for c in self.by_token.get(toks[-1], []) if c.tokens[-len(toks):] == toks]
+        cands = [c for c in self.by_token.get(toks[-1], []) if c.tokens[-len(toks) :] == toks]
         if not cands and len(toks) == 1:
             cands = [c for c in self.by_token.get(toks[0], []) if c.tokens[0] == toks[0]]
         if not cands:
             return None
-        return self._fullest(max(cands, key=lambda c: (len(c.positions), len(c.tokens))))
+        if len(cands) > 1:
+            # Two people share a surname: the one named last before this mention.
+            def last_before(c: _Person) -> int:
+                return max((x for x in c.positions if x <= pos), default=-1)
+
+            return self._fullest(max(cands, key=lambda c: (last_before(c), c.evidence)))
+        return self._fullest(cands[0])
 
     def _fullest(self, p: _Person) -> _Person:
-        # "Jo Roe" may also appear as "Jo A. Roe": prefer the longest name ending the same way.
+        # "Jo Roe" may also appear as "Jo A. Roe": prefer the longest name with the same first and last word.
         longer = [c for c in self.by_token.get(p.tokens[-1], []) if len(c.tokens) > len(p.tokens)
                   and c.tokens[-1] == p.tokens[-1] and c.tokens[0] == p.tokens[0]]
         return max(longer, key=lambda c: len(c.tokens)) if longer else p
 
-    def recent_person(self, pos: int, gender: str | None, floor: int = 0) -> _Person | None:
+    def by_role(self, words: list[str], pos: int) -> _Person | None:
+        """Return the one person named before ``pos`` whose role contains the description's content words."""
+        want = {w.lower().strip(",.’'") for w in words} - _ROLE_STOP - _DETERMINERS
+        if not want:
+            return None
+        hits = [p for p in self.persons.values() if p.role and p.positions and min(p.positions) < pos
+                and want <= {w.lower().strip(",.’'") for w in p.role.split()}]
+        return hits[0] if len(hits) == 1 else None
+
+    def recent_subject(self, pos: int, gender: str | None, window: int = 3000) -> _Person | None:
+        """Return the person last mentioned in subject position before ``pos`` whose gender fits."""
+        i = bisect.bisect_left(self.positions, pos) - 1
+        while i >= 0 and pos - self.positions[i] <= window:
+            p = self.at[i]
+            if self.subj[i] and (gender is None or p.gender is None or p.gender == gender):
+                return p
+            i -= 1
+        return None
+
+    def recent_person(self, pos: int, gender: str | None, window: int = 3000) -> _Person | None:
         """Return the person mentioned last before ``pos`` whose gender fits."""
         i = bisect.bisect_left(self.positions, pos) - 1
-        while i >= 0 and self.positions[i] >= floor:
+        while i >= 0 and pos - self.positions[i] <= window:
             p = self.at[i]
             if gender is None or p.gender is None or p.gender == gender:
                 return p
             i -= 1
         return None
 
-
-def _split_possessive(run: str, start: int) -> list[tuple[str, int]]:
-    out: list[tuple[str, int]] = []
-    pos = 0
-    for m in re.finditer(r"['’]s?\b", run):
-        if m.end() == len(run) or run[m.end()] == " ":
-            out.append((run[pos : m.start()], start + pos))
-            pos = m.end()
-            while pos < len(run) and run[pos] == " ":
-                pos += 1
-    out.append((run[pos:], start + pos))
-    return [(r, s) for r, s in out if r.strip()]
+    def recent_org(self, pos: int, window: int = 3000) -> str | None:
+        """Return the organization last seen speaking before ``pos``."""
+        best = None
+        for s, name in self.org_subjects:
+            if s >= pos:
+                break
+            if pos - s <= window:
+                best = name
+        return best
 
 
-# --- speaker mentions around a quote ----------------------------------------------------------------------
+def _cue_after(text: str, end: int) -> bool:
+    after = text[end : end + 160]
+    m = re.match(r"(?:,[^,.;:“”\"]{1,110},)?(?:\s+(?:also|later|then|previously|reportedly|recently|further|"
+                 r"again|has|had|have|would|will|[a-z]+ly))*\s+(\S+(?:\s+\S+)?)", after)
+    if not m:
+        return False
+    nxt = m.group(1)
+    return bool(_CUE.match(nxt)) and _lemma(_CUE.match(nxt).group()) not in _WEAK  # type: ignore[union-attr]
 
 
-def _cut_sentence_start(pre: str) -> int:
-    last = 0
-    for m in _SENT_END.finditer(pre):
-        last = m.end()
-    return last
+_INVERTING = frozenset({"say", "add", "write", "tell", "explain", "insist", "argue", "note", "point", "ask",
+                        "according", "continue", "conclude", "reply", "respond", "warn", "recall", "admit",
+                        "agree", "quip", "exclaim", "remark", "observe", "suggest", "tweet", "post", "state"})
 
 
-def _cut_sentence_end(post: str) -> int:
-    m = _SENT_END.search(post)
-    return m.start() + 1 if m else len(post)
+def _cue_before(text: str, start: int) -> bool:
+    before = text[max(0, start - 70) : start]
+    m = re.search(rf"(?<![\w’'\-])({_CUE_ALT}|According\s+to)\s+((?:[\w\-’'.]+\s+){{0,6}})$", before)
+    if not m or _lemma(m.group(1)) not in _INVERTING or m.group(1) in ("told", "tells", "telling", "asked"):
+        return False
+    between = m.group(2).split()
+    return all(w.lower() not in _ROLE_STOP or w.lower() in ("the", "a", "an") for w in between)
 
 
-_NAME_AT_END = re.compile(rf"((?:{_CAP_TOKEN})(?:\s+(?:{_PARTICLES}\s+)?(?:{_CAP_TOKEN}))*)\s*$")
-_NAME_AT_START = re.compile(rf"^\s*((?:{_CAP_TOKEN})(?:\s+(?:{_PARTICLES}\s+)?(?:{_CAP_TOKEN}))*)")
+def _sentence_initial(text: str, start: int) -> bool:
+    lo = max(0, start - 120)
+    window = text[lo:start]
+    nl = window.rfind("\n")
+    if nl >= 0:
+        window = window[nl + 1 :]
+    breaks = _sentence_breaks(window)
+    if breaks:
+        window = window[breaks[-1] :]
+    prefix = window.strip().strip("“\"‘(")
+    if not prefix:
+        return True
+    words = prefix.split()
+    if prefix.endswith(","):
+        # A fronted clause ("Despite the rain, Roe said"), not a list of names ("Roe, Doe and Poe").
+        w0 = words[0].lower()
+        return (w0 in _STOP_CAPS or w0.endswith(("ing", "ed"))) and not _NAME_AT_END.search(prefix[:-1])
+    return len(words) <= 6 and all(w[:1].isupper() or w.lower() in ROLE_NOUNS or w.lower() in ("of", "and")
+                                   or w.lower().rstrip("s") in ROLE_NOUNS for w in words)
 
 
-def _subject_before(s: str, base: int) -> _Mention | None:
-    """Return the subject mention at the end of ``s`` (the text before a speech verb)."""
-    s = _SKIP_BEFORE_CUE.sub("", s)
+# --- mentions around a quote -------------------------------------------------------------------------------
+
+
+def _np_before(s: str, base: int) -> _Mention | None:
+    """Return the subject mention at the end of ``s``, the text before a speech verb."""
+    s = _ADVERBS_BEFORE_CUE.sub("", s)
     stripped = s.rstrip()
-    role: str | None = None
+    if not stripped:
+        return None
+    if stripped.endswith(")"):
+        # "Jo Roe (Ruritania) said": drop the parenthesis.
+        op = stripped.rfind("(")
+        if op > 0:
+            stripped = stripped[:op].rstrip()
     if stripped.endswith(","):
-        # "Jo Roe, director of the fund, said": the name is before the appositive.
         inner = stripped[:-1]
-        cut = max(inner.rfind(","), inner.rfind("—"), inner.rfind("("))
+        cut = max(inner.rfind(","), inner.rfind("—"), inner.rfind("–"))
         if cut >= 0:
-            appos = inner[cut + 1 :].strip(" ()")
+            appos = inner[cut + 1 :].strip()
             head = inner[:cut].rstrip()
-            sub = _subject_before(head, base)
-            if sub is not None and sub.kind == "name":
-                if appos and not appos[0].isdigit():
+            sub = _np_before(head, base)
+            if sub is not None and sub.kind in ("name", "nominal"):
+                if sub.kind == "name" or not _NAME_AT_END.fullmatch(appos.strip()):
                     sub.role = sub.role or _trim_role(appos)
-                return sub
+                    return sub
             # "The fund's director, Jo Roe, said": the appositive is the name.
             m = _NAME_AT_END.search(appos)
             if m and m.group(1) == appos:
-                return _Mention(appos, "name", base + cut + 1, role=_trim_role(head))
-        stripped = inner
-    m = re.search(r"\b([A-Za-z]+)\s*$", stripped)
-    if m and m.group(1).lower() in _SUBJ_PRONOUNS and (m.group(1) != "I" or True):
+                return _Mention(appos, "name", base + cut + 1 + (len(inner[cut + 1 :]) - len(appos)),
+                                role=_trim_role(head.split(",")[-1]))
+        stripped = inner.rstrip()
+    m = re.search(r"(?<![\w’'\-])([A-Za-z]+)$", stripped)
+    if m and m.group(1).lower() in _SUBJ_PRONOUNS:
         return _Mention(m.group(1), "pron", base + m.start(1))
     m = _NAME_AT_END.search(stripped)
     if m:
-        name, off = _clean_run(m.group(1), m.start(1))
-        if name and not (len(name.split()) == 1 and name.lower() in _STOP_CAPS):
-            words = name.split()
-            if len(words) == 1 and _POSS.search(name):
-                name = _POSS.sub("", name)
-            prev = stripped[:off].rstrip().split()
-            if prev and prev[-1].lower() in _DETERMINERS and prev[-1][0].islower():
-                # "the Assembly of Nations said": an organization named with an article.
-                return _Mention(f"{prev[-1]} {name}", "nominal", base + off)
-            return _Mention(name, "name", base + off)
+        whole, off = m.group(1), m.start(1)
+        parts = _split_possessive(whole, off)
+        name, noff, poss = parts[-1]
+        name, noff = _clean_run(name, noff)
+        if name and not poss:
+            prev = stripped[: noff].rstrip()
+            pw = prev.split()
+            connector = pw[-1] if pw else ""
+            if connector in ("of", "and", "&", "for", "from", "with", "at") and len(pw) >= 2:
+                left = _NAME_AT_END.search(" ".join(pw[:-1]))
+                if left:
+                    lname, _lo = _clean_run(left.group(1), 0)
+                    lwords = lname.split()
+                    _lt, lrest = _split_title(lwords)
+                    if lname and _person_like(lrest) and connector in _CONNECT_PERSON:
+                        # "Jo Roe of the Fund said": the person speaks, the organization is context.
+                        lpos = base + prev.rfind(lname)
+                        return _Mention(lname, "name", lpos, role=None)
+                    if lname and (_org_like(name.split()) or _org_like(lwords)):
+                        lpos = base + prev.rfind(lname)
+                        return _Mention(f"{lname} {connector} {name}", "name", lpos)
+            if pw and pw[-1] in ("the", "a", "an", "his", "her", "its", "their", "our"):
+                return _Mention(f"{pw[-1]} {name}", "nominal", base + noff)
+            if pw and pw[-1][:1].islower() and pw[-1].lower() in ROLE_NOUNS and _person_like(name.split()):
+                return _Mention(name, "name", base + noff, role=_role_before(stripped, noff))
+            return _Mention(name, "name", base + noff)
     words = stripped.split()
-    if not words:
-        return None
-    tail = words[-8:]
+    tail = words[-9:]
     for i in range(len(tail) - 1, -1, -1):
         w = tail[i].lower()
-        if w in _DETERMINERS or _POSS.search(tail[i]):
+        if w in _DETERMINERS or (_POSS.search(tail[i]) and i < len(tail) - 1):
             if i == len(tail) - 1:
                 return None
             phrase = " ".join(tail[i:])
             if any(c in phrase for c in "“”\""):
                 return None
             return _Mention(phrase, "nominal", base + stripped.rfind(phrase))
-        if w in _ROLE_STOP or w.endswith(("ed", "ing")) and w not in ROLE_NOUNS:
+        if w in _ROLE_STOP or (w.endswith(("ed", "ing")) and w not in ROLE_NOUNS):
             break
     last = words[-1].lower()
-    if last in _COLLECTIVE:
-        return _Mention(words[-1], "nominal", base + stripped.rfind(words[-1]))
+    if last in _COLLECTIVE or last.rstrip("s") in ROLE_NOUNS:
+        phrase = " ".join(words[-2:]) if len(words) >= 2 and words[-2][:1].islower() and words[-2].lower() not in (
+            _ROLE_STOP) else words[-1]
+        return _Mention(phrase, "nominal", base + stripped.rfind(phrase))
     return None
 
 
-def _trim_role(s: str) -> str | None:
-    words = s.strip().split()
-    if words and words[0].lower() in ("the", "a", "an"):
-        words = words[1:]
-    if not words or len(words) > 12:
-        return None
-    return " ".join(words)
+_AFTER_STOP = re.compile(
+    r"\.(?:\s|$)|;|:|—|–|\(|[“”\"]|\s(?:who|whose|which|in|on|at|during|after|before|when|while|as|to|with|about|"
+    r"last|this|earlier|later|told|said|says|adding|noting|explaining|matter-of-factly|recently)\b"
+)
 
 
-_AFTER_STOP = re.compile(r",|\.(?:\s|$)|;|:|—|\(|\s(?:who|which|in|on|at|during|after|before|when|while|as|from|"
-                         r"to|with|about|last|this|earlier|later|told|said|says|adding|noting)\b")
+def _after_stop(s: str) -> int:
+    for m in _AFTER_STOP.finditer(s):
+        if m.group().startswith("."):
+            w = re.search(r"(\S+)$", s[: m.start()])
+            if w and _is_abbrev(w.group(1) + "."):
+                continue
+        return m.start()
+    return len(s)
 
 
-def _mention_after(s: str, base: int) -> _Mention | None:
-    """Return the mention right after a verb-first speech verb ("said Jo Roe, director of the fund")."""
+def _np_after(s: str, base: int) -> _Mention | None:
+    """Return the mention right after a verb-first speech verb ("said oil worker Jo Roe, 42, of Ruritania")."""
     m = re.match(r"\s*([A-Za-z]+)\b", s)
     if not m:
         return None
     if m.group(1).lower() in _SUBJ_PRONOUNS:
         return _Mention(m.group(1), "pron", base + m.start(1))
-    m = _NAME_AT_START.match(s)
-    if m:
-        name, off = _clean_run(m.group(1), m.start(1))
+    phrase = s[: _after_stop(s)]
+    chunks = phrase.split(",")
+    first = chunks[0]
+    lead = len(first) - len(first.lstrip())
+    first = first.strip()
+    if not first:
+        return None
+    second = chunks[1].strip() if len(chunks) > 1 else ""
+    m2 = _NAME_AT_END.search(first)
+    if m2:
+        parts = _split_possessive(m2.group(1), m2.start(1))
+        name, noff, poss = parts[-1]
+        name, noff = _clean_run(name, noff)
+        pre = first[:noff].strip()
+        if name and not poss and not (pre.split()[-1:] and pre.split()[-1].lower() in _ROLE_STOP):
+            role = pre if pre else None
+            if role and role.split()[0].lower() in ("the", "a", "an"):
+                role = " ".join(role.split()[1:]) or None
+            if second and not role:
+                role = _trim_role(second) if second[:1].islower() or _is_title_word(second.split()[0]) or \
+                    re.search(r"['’]s\s+[a-z]", second) else None
+            if name.split()[0].rstrip(".").lower() in TITLE_WORDS:
+                t, rest = _split_title(name.split())
+                if rest:
+                    role = role or " ".join(t)
+            return _Mention(name, "name", base + lead + noff, role=_trim_role(role) if role else None)
+    # "said Roe’s partner, Jo Doe": a description, then the name.
+    if second and _NAME_AT_END.fullmatch(second):
+        name, _off = _clean_run(second, 0)
         if name:
-            rest = s[off + len(name) :]
-            role = None
-            ra = re.match(r",\s+([^,.;:“”\"]{2,90}?)(?=\s*(?:[,.;:]|$))", rest)
-            if ra and ra.group(1)[:1].islower() or (ra and _is_title_word(ra.group(1).split()[0])):
-                role = _trim_role(ra.group(1))
-            if _POSS.search(name):
-                return None
-            return _Mention(name, "name", base + off, role=role)
-    stop = _AFTER_STOP.search(s)
-    phrase = s[: stop.start()] if stop else s
-    phrase = phrase.strip()
-    words = phrase.split()
+            return _Mention(name, "name", base + s.find(second), role=_trim_role(first))
+    words = first.split()
     if not words or len(words) > 9:
         return None
     if words[0].lower() not in _DETERMINERS and not _POSS.search(words[0]) and words[-1].lower() not in _COLLECTIVE:
         return None
-    if any(c in phrase for c in "“”\""):
-        return None
-    return _Mention(phrase, "nominal", base + s.find(phrase))
+    return _Mention(first, "nominal", base + lead)
 
 
 def _attribution_after(text: str, span: _Span, limit: int) -> _Mention | None:
     """Find "..., said X" / "..., X said" right after a quote's closing mark."""
     post = text[span.close_at : limit]
-    end = _cut_sentence_end(post)
-    if span.continued is False and not span.closed:
-        return None
-    post = post[:end]
+    breaks = _sentence_breaks(post)
+    if breaks:
+        post = post[: breaks[0]]
     lead = re.match(r"[\s,—–\-:]*", post)
-    assert lead is not None
-    body = post[lead.end() :]
-    base = span.close_at + lead.end()
+    body = post[lead.end() :] if lead else post
+    base = span.close_at + (lead.end() if lead else 0)
     if not body:
         return None
-    qlast = text[span.end - 1] if span.end > span.start else ""
-    # A full stop inside the marks ends the sentence: what follows only attributes it if it starts lower case
-    # or is a short "X said." sentence.
     m = _CUE.search(body)
-    if not m or m.start() > 60:
+    if not m:
         return None
     before = body[: m.start()]
-    if qlast == "." and body[:1].isupper() and len(before.split()) > 4:
-        return None
-    if "“" in before or '"' in before:
+    if "“" in before or '"' in before or len(before) > 140 or re.search(r"\s[—–]\s|;|\s-\s", before):
         return None
     cue = re.sub(r"\s+", " ", m.group())
-    if cue in ("read", "reads") and before.strip():
-        return None
+    qlast = text[span.end - 1]
     if before.strip():
-        sub = _subject_before(before, base)
+        sub = _np_before(before, base)
         if sub is None:
             return None
-        # Too far from the quote to be its attribution unless a short subject.
-        if len(before.split()) > 12:
+        near = sub.kind in ("name", "pron") and not before[sub.start - base :].strip().count(" ") > 3
+        if qlast in ".!?" and body[:1].isupper() and not breaks and limit < span.para_end:
+            # "..." Roe said Monday, "...": a new sentence that introduces the next quote.
+            return None
+        if qlast == "." and len(before.split()) > 4 and "," not in before and not near:
+            # A full stop inside the marks ends the sentence; only a short "Roe said." still attributes it.
+            return None
+        if len(before.split()) > 6 and "," not in before and not near:
             return None
         sub.cue = cue
-        if sub.role is None:
-            sub.role = _appositive_after(text, base + m.end()) if False else None
         return sub
-    after = _mention_after(body[m.end() :], base + m.end())
+    if _lemma(cue) in ("read",):
+        return None
+    after = _np_after(body[m.end() :], base + m.end())
     if after is not None:
         after.cue = cue
     return after
 
 
-def _attribution_before(text: str, span: _Span, floor: int) -> _Mention | None:
+def _sentence_start(text: str, floor: int, at: int) -> int:
+    pre = text[floor:at]
+    breaks = _sentence_breaks(pre)
+    return floor + (breaks[-1] if breaks else 0)
+
+
+def _attribution_before(text: str, span: _Span, floor: int, names: _Names, verb_first: bool) -> _Mention | None:
     """Find "X said: ..." or "X said the plan "..." in the sentence before a quote's opening mark."""
-    pre = text[floor : span.open_at]
-    cut = _cut_sentence_start(pre)
-    pre = pre[cut:]
-    base = floor + cut
+    base = _sentence_start(text, floor, span.open_at)
+    pre = text[base : span.open_at]
     best = None
     for m in _CUE.finditer(pre):
         best = m
     if best is None:
+        if pre.rstrip().endswith(":"):
+            return _colon_subject(pre, base, names)
         return None
     cue = re.sub(r"\s+", " ", best.group())
     before = pre[: best.start()]
     after = pre[best.end() :]
-    lemma = _CUE_FORMS.get(cue, cue)
-    if cue == "according to":
-        men = _mention_after(after, base + best.end())
+    lemma = _lemma(cue)
+    if verb_first and after.strip():
+        # "the ministry said Wen "emphasized that ..."": the quote's own verb belongs to the word before it.
+        own = _np_before(after, base + best.end())
+        if own is not None and own.kind in ("name", "nominal"):
+            own.cue = cue
+            return own
+    if lemma == "according":
+        men = _np_after(after, base + best.end())
         if men is not None:
             men.cue = cue
         return men
-    if lemma in _WEAK_CUES and len(after.split()) > 6:
+    if lemma in _WEAK and len(after.split()) > 12:
         return None
-    # Inverted "said Jo Roe: "..."" directly before the quote.
     tail = after.strip()
-    if tail.endswith(":") or tail.endswith(","):
-        inv = _mention_after(after, base + best.end())
-        if inv is not None and inv.kind == "name" and len(tail.split()) <= 5:
+    if (tail.endswith(":") or tail.endswith(",")) and 0 < len(tail.split()) <= 6:
+        # Inverted "said Jo Roe: "..."" directly before the quote.
+        inv = _np_after(after, base + best.end())
+        if inv is not None and inv.kind == "name":
             inv.cue = cue
             return inv
-    sub = _subject_before(before, base)
-    if sub is None:
+    if cue.endswith("ing") and before.rstrip().endswith(","):
+        # "..., telling the paper "...": the participle's subject is the sentence's.
+        sub = _sentence_subject(before, base, names)
+    else:
         sub = _relative_subject(before, base)
+        if sub is None:
+            sub = _np_before(before, base)
     if sub is not None:
         sub.cue = cue
     return sub
 
 
+def _colon_subject(pre: str, base: int, names: _Names) -> _Mention | None:
+    """Return who introduces a quote with a colon ("Roe, the clinic's doctor, is more blunt: "..."")."""
+    last: _Mention | None = None
+    for nm in _NAME_RUN.finditer(pre):
+        for part, off, poss in _split_possessive(nm.group(), nm.start()):
+            name, ns = _clean_run(part, off)
+            if name and not poss and names.resolve_name(name, base + ns) is not None:
+                last = _Mention(name, "name", base + ns)
+    return last or _sentence_subject(pre, base, names)
+
+
+_VERB_FIRST = re.compile(r"(?:said|says|hopes|hoped|believes|believed|[a-z]+(?:ed|es))\s+that\b")
+
+
 def _relative_subject(before: str, base: int) -> _Mention | None:
-    """Return the antecedent of "who ... added" or the subject of a participle cue ("..., telling")."""
-    m = re.search(r"\bwho\b[^,]*$", before)
-    if m:
-        head = before[: m.start()].rstrip()
-        if head.endswith(","):
-            head = head[:-1]
-            cut = head.rfind(",")
-            if cut >= 0 and not _NAME_AT_END.search(head[cut + 1 :].strip()):
-                head = head[:cut]
-        return _subject_before(head, base)
-    # The sentence subject: the first person-looking name in the clause.
-    for nm in _NAME_RUN.finditer(before):
-        for part, off in _split_possessive(nm.group(), nm.start()):
-            name, s = _clean_run(part, off)
+    """Return the antecedent of "Jo Roe, ..., who ... added"."""
+    m = re.search(r",\s+who\b[^,]*$", before)
+    if not m:
+        return None
+    head = before[: m.start()].rstrip()
+    sub = _np_before(head + ",", base) if "," in head else _np_before(head, base)
+    return sub
+
+
+def _sentence_subject(clause: str, base: int, names: _Names) -> _Mention | None:
+    """Return the subject at the start of a sentence: a pronoun, a name after an optional role, a description."""
+    s = clause.lstrip(" “\"‘(")
+    off = len(clause) - len(s)
+    m = re.match(r"([A-Za-z]+)\b", s)
+    if m and m.group(1).lower() in _SUBJ_PRONOUNS:
+        return _Mention(m.group(1), "pron", base + off)
+    first: _Mention | None = None
+    for nm in _NAME_RUN.finditer(s[:200]):
+        for part, poff, poss in _split_possessive(nm.group(), nm.start()):
+            name, ns = _clean_run(part, poff)
+            if not name or poss:
+                continue
             _t, rest = _split_title(name.split())
-            if _person_like(rest):
-                return _Mention(name, "name", base + s)
+            men = _Mention(name, "name", base + off + ns)
+            if names.resolve_name(name, base + off + ns) is not None or _person_like(rest):
+                return men
+            if first is None and not s[:ns].strip() and not _org_like(rest):
+                first = men
+    if first is not None:
+        return first
+    m = re.match(r"(?:The|the)\s+((?:[\w\-’']+\s+){0,3}?[\w\-’']+)\s+(?:is|was|has|had|posted|took|put|added)\b", s)
+    if m:
+        return _Mention(m.group(0).rsplit(" ", 1)[0], "nominal", base + off)
     return None
 
 
-# --- attribution -------------------------------------------------------------------------------------------
+# --- resolution --------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Speaker:
-    name: str | None
-    role: str | None
-    person: _Person | None
-
-
-def _resolve(men: _Mention, names: _Names, last: _Speaker | None, para_start: int) -> _Speaker:
+def _resolve(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
     if men.kind == "name":
-        p = names.resolve_name(men.text)
+        p = names.resolve_name(men.text, men.start)
         if p is not None:
-            return _Speaker(p.name, men.role or p.role, p)
-        _title, rest = _split_title(men.text.split())
+            return _Speaker(p.name, p.role or men.role, p)
+        title, rest = _split_title(men.text.split())
         name = " ".join(rest) if rest else men.text
-        role = men.role or (" ".join(_title) if _title else None)
+        role = men.role or (" ".join(title) if title else None)
         return _Speaker(name, role, None)
     if men.kind == "pron":
         w = men.text.lower()
         if w in ("he", "she"):
-            gender = _PRONOUNS[w]
-            if last is not None and last.person is not None and (
-                last.person.gender in (None, gender)
-            ):
-                recent = names.recent_person(men.start, gender)
-                if recent is None or recent is last.person or not _between_speakers(names, last, recent, men):
-                    return last
-                return _Speaker(recent.name, recent.role, recent)
-            p = names.recent_person(men.start, gender)
-            if p is not None:
-                return _Speaker(p.name, p.role, p)
-            return last if last is not None else _Speaker(None, None, None)
-        if last is not None:
-            return last
-        return _Speaker(None, None, None)
-    phrase = men.text
-    if men.text.split()[0].lower() in ("his", "her") and last is not None:
-        return last
-    head = phrase.split()[-1].lower().strip(",")
-    if head in ROLE_NOUNS or head.rstrip("s") in ROLE_NOUNS:
-        # "the longtime coach said": a description of a person named earlier.
-        p = names.recent_person(men.start, None, floor=max(0, men.start - 2000))
-        if last is not None and last.person is not None:
-            return last
+            return _resolve_personal(names, men.start, _PRONOUN_GENDER[w], last)
+        if w == "it":
+            org = names.recent_org(men.start)
+            if org is not None and (last is None or last.person is not None or last.name != org):
+                return _Speaker(org, None, None)
+        return last if last is not None else _NOBODY
+    words = men.text.split()
+    first = words[0].lower()
+    if first in ("his", "her"):
+        return _resolve_personal(names, men.start, _PRONOUN_GENDER[first], last)
+    head = _head_noun(words)
+    if head in ROLE_NOUNS or head.rstrip("s") in ROLE_NOUNS or head not in _ORG_WORDS and first in ("the", "a"):
+        if head in _COLLECTIVE or head.endswith("s") and head not in ROLE_NOUNS:
+            return _Speaker(men.text, None, None)
+        # "the longtime coach said": a description of a person the article is about; a person whose role
+        # has the same words is the best guess, else the person in focus.
+        p = names.by_role(words, men.start)
         if p is not None:
             return _Speaker(p.name, p.role, p)
-    return _Speaker(phrase, None, None)
+        p = names.recent_subject(men.start, None)
+        if p is not None:
+            return _Speaker(p.name, p.role, p)
+        if last is not None and last.person is not None:
+            return last
+    if len(words) > 1 and first == "the" and words[1][:1].isupper():
+        # "the Ruritanian Foreign Ministry": a proper name; the article is not part of it.
+        return _Speaker(" ".join(words[1:]), men.role, None)
+    return _Speaker(men.text, men.role, None)
 
 
-def _between_speakers(names: _Names, last: _Speaker, recent: _Person, men: _Mention) -> bool:
-    # A different person mentioned after the last speaker's latest mention takes over the pronoun.
-    if last.person is None or not last.person.positions:
-        return True
-    lp = max((p for p in last.person.positions if p < men.start), default=-1)
-    rp = max((p for p in recent.positions if p < men.start), default=-1)
-    return rp > lp
+def _head_noun(words: list[str]) -> str:
+    for i, w in enumerate(words):
+        if w.lower() in ("of", "for", "at", "with", "from", "in") and i > 0:
+            return words[i - 1].lower().strip(",")
+    return words[-1].lower().strip(",")
+
+
+def _resolve_personal(names: _Names, pos: int, gender: str, last: _Speaker | None) -> _Speaker:
+    p = names.recent_subject(pos, gender)
+    if p is not None:
+        if last is not None and last.person is None and last.name and _last_after(names, p, last, pos):
+            return last
+        return _Speaker(p.name, p.role, p)
+    if last is not None and (last.person is None or last.person.gender in (None, gender)):
+        return last
+    q = names.recent_person(pos, gender)
+    if q is not None:
+        return _Speaker(q.name, q.role, q)
+    return last if last is not None else _NOBODY
+
+
+def _last_after(names: _Names, p: _Person, last: _Speaker, pos: int) -> bool:
+    # A described speaker ("the affable owner") who spoke after the person's latest mention keeps the floor.
+    return False
+
+
+# --- public API --------------------------------------------------------------------------------------------
 
 
 def extract_quotes(text: str) -> list[Quote]:
@@ -803,36 +1031,80 @@ def extract_quotes(text: str) -> list[Quote]:
     spans = _find_spans(text)
     if not spans:
         return []
+    # Attribution reads the narration only: quote interiors are blanked (offsets kept), so that verbs and
+    # names inside quotes are not taken for attributions and a quote never splits a sentence in two.
+    parts: list[str] = []
+    pos = 0
+    for sp in spans:
+        inner = text[sp.start : sp.end]
+        keep = 1 if inner[-1] in ".!?…" else 0
+        parts.append(text[pos : sp.start])
+        parts.append("_" * (len(inner) - keep) + inner[len(inner) - keep :])
+        pos = sp.end
+    parts.append(text[pos:])
+    original, text = text, "".join(parts)
     names = _Names(text)
     out: list[Quote] = []
     last: _Speaker | None = None
+    last_end = 0
+    label_run = False
     for i, span in enumerate(spans):
-        prev_in_para = spans[i - 1] if i > 0 and spans[i - 1].para == span.para else None
-        next_in_para = spans[i + 1] if i + 1 < len(spans) and spans[i + 1].para == span.para else None
-        limit = next_in_para.open_at if next_in_para else span.para_end
-        floor = prev_in_para.close_at if prev_in_para else span.para_start
-        quote = text[span.start : span.end]
+        prev = spans[i - 1] if i > 0 and spans[i - 1].para == span.para else None
+        nxt = spans[i + 1] if i + 1 < len(spans) and spans[i + 1].para == span.para else None
+        limit = nxt.open_at if nxt else span.para_end
+        floor = prev.close_at if prev else span.para_start
+        quote = original[span.start : span.end]
+        gap = text[floor : span.open_at]
+        # A run of labels ("signs reading "A," "B" and "C"") stays a run of labels.
+        label_run = (label_run and prev is not None and re.fullmatch(r"[\s,;]*(?:and|or)?\s*", gap) is not None) or (
+            _LABEL_BEFORE.search(gap) is not None
+        )
         men = _attribution_after(text, span, limit) if span.closed else None
         if men is None and not span.continued:
-            men = _attribution_before(text, span, floor)
+            men = _attribution_before(text, span, span.para_start, names, bool(_VERB_FIRST.match(quote)))
         if men is not None:
-            spk = _resolve(men, names, last, span.para_start)
+            spk = _resolve(men, names, last)
             cue, mention = men.cue, men.text
         else:
-            spk = last if last is not None else _Speaker(None, None, None)
+            spk = _floating(names, span, last, last_end)
             cue, mention = None, None
-        if _word_count(quote) <= 2 and not _standalone(text, span):
+        if label_run and (men is None or men.cue is None or _lemma(men.cue) in _WEAK):
             continue
-        out.append(Quote(quote, span.start, span.end, spk.name, spk.role, cue, mention))
+        if men is None and quote[:1].islower() and gap.strip() and not span.continued and \
+                not text[_sentence_start(text, span.para_start, span.open_at) : span.open_at].strip() == "":
+            # A lower-case fragment inside narration with no speech verb: a term, not a quote.
+            continue
+        if _scare(quote) and (men is None or men.cue is None or _lemma(men.cue) in _WEAK):
+            continue
+        if spk.name is None and _word_count(quote) <= 4:
+            continue
+        out.append(Quote(quote, span.start, span.end, spk.name, spk.role, _lemma_cue(cue), mention))
         if spk.name is not None:
             last = spk
+            last_end = span.close_at
     return out
 
 
-def _standalone(text: str, span: _Span) -> bool:
-    # A short quote that is a whole utterance ("Never!") rather than a scare-quoted word.
-    inner = text[span.start : span.end]
-    return inner[-1:] in ".!?" and inner[:1].isupper()
+def _lemma_cue(cue: str | None) -> str | None:
+    return re.sub(r"\s+", " ", cue) if cue else None
+
+
+def _floating(names: _Names, span: _Span, last: _Speaker | None, last_end: int) -> _Speaker:
+    """Give a quote with no attribution of its own to the running speaker."""
+    if last is None:
+        p = names.recent_subject(span.start, None, window=1500)
+        return _Speaker(p.name, p.role, p) if p is not None else _NOBODY
+    return last
+
+
+def _scare(quote: str) -> bool:
+    """Return whether a quote is a scare-quoted word or phrase rather than something someone said."""
+    n = _word_count(quote)
+    if n <= 2:
+        return not (quote[:1].isupper() and quote.rstrip("”\"’'")[-1:] in ".!?")
+    if n <= 5:
+        return quote[:1].islower() and quote.rstrip()[-1:] not in ".!?,"
+    return False
 
 
 _BOILERPLATE = re.compile(
