@@ -282,13 +282,16 @@ _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
 
 
+def _last_match(pattern: re.Pattern[str], s: str) -> re.Match[str] | None:
+    matches = list(pattern.finditer(s))
+    return matches[-1] if matches else None
+
+
 def _direction(text: str, start: int, end: int, near: bool = False) -> int:
     """Return -1 when the clause around a span reads as past, +1 as future, 0 when there is no cue."""
     lo = max(0, start - 160)
     before = text[lo:start]
-    cut = None
-    for cut in _RE_SENT_BREAK.finditer(before):
-        pass
+    cut = _last_match(_RE_SENT_BREAK, before)
     if cut is not None:
         before = before[cut.end():]
     after = text[end:end + 80]
@@ -679,17 +682,13 @@ def _duration_value(n: int | None, unit: str, half: bool = False) -> str:
 
 
 def _count_and_unit(s: str) -> tuple[int | None, str, bool] | None:
-    um = None
-    for um in _RE_UNIT.finditer(s):
-        pass
+    um = _last_match(_RE_UNIT, s)
     if um is None:
         return None
     head = s[:um.start()]
     head = re.sub(r"\b(?:more|additional|full|consecutive|straight|trading|business|calendar|long)\s*$", "",
                   head.strip(), flags=re.I).strip()
-    nm = None
-    for nm in _RE_NUM_LEAD.finditer(head + " "):
-        pass
+    nm = _last_match(_RE_NUM_LEAD, head + " ")
     n = parse_number(nm.group()) if nm else None
     if nm and re.search(r"\b(?:to|or)\b|\d-\d", head[nm.start() - 6 if nm.start() >= 6 else 0:], re.I):
         first = _RE_NUM_LEAD.search(head + " ")
