@@ -95,3 +95,15 @@ def shared_eval(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"evaluation data not present: {path}")
     return path
+
+
+@pytest.fixture
+async def http_server() -> AsyncIterator[Any]:
+    """Return a started LocalServer on 127.0.0.1; stopped after the test."""
+    from tests.helpers.http import LocalServer
+
+    server = await LocalServer().start()
+    try:
+        yield server
+    finally:
+        await server.stop()

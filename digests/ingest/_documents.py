@@ -98,7 +98,8 @@ def document_from_html(page: str, url: str | None = None) -> Document:
 
     text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False,
                                favor_precision=True, deduplicate=True) or ""
-    meta = trafilatura.extract_metadata(page, default_url=url)
+    # No extensive date search: a copyright year or a sidebar date must never become the publication date.
+    meta = trafilatura.extract_metadata(page, default_url=url, extensive=False)
     title = clean_title(meta.title if meta and meta.title else "")
     published = parse_date(meta.date) if meta and meta.date else None
     text = clean_text(text)
@@ -178,6 +179,8 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 500) -> ParsedFeed:
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
+    if parsed.get("bozo") and not any(e.get("title") or e.get("summary") for e in entries):
+        entries = []
     if not entries and (parsed.get("bozo") or not version):
         exc = parsed.get("bozo_exception")
         reason = f" ({exc.__class__.__name__})" if exc else ""

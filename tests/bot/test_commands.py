@@ -1,0 +1,81 @@
+"""The shared command parser and dispatcher: terminal syntax, typed arguments, permissions, clear errors."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.commands import (
+    REGISTRY,
+    CommandError,
+    Invocation,
+    coerce,
+    dispatch,
+    load,
+    parse_duration,
+    run_line,
+    split_command_line,
+)
+
+load()
+
+
+def test_free_text_fills_the_first_parameter_and_pairs_the_others() -> None:
+    cmd, raw = split_command_line("/quotes speaker:Blinken since:30d")
+    assert cmd.name == "quotes" and raw == {"speaker": "Blinken", "since": "30d"}
+    cmd, raw = split_command_line("/who-said international pariah")
+    assert raw == {"phrase": "international pariah"}
+    cmd, raw = split_command_line("/quotes Lena Marsh topic:school budget")
+    assert raw == {"speaker": "Lena Marsh", "topic": "school budget"}
+
+
+def test_subcommands_are_found_by_their_second_word() -> None:
+    cmd, raw = split_command_line("/feeds add https://example.test/rss backfill:3")
+    assert cmd.name == "feeds add" and raw == {"url": "https://example.test/rss", "backfill": "3"}
+    with pytest.raises(CommandError, match="needs a subcommand"):
+        split_command_line("/feeds")
+
+
+def test_arguments_are_typed() -> None:
+    args = coerce(REGISTRY["timeline"], {"topic": "x", "since": "2024-05-01", "until": "30d", "image": "yes"})
+    assert args["since"] == date(2024, 5, 1) and args["until"] == timedelta(days=30) and args["image"] is True
+    assert parse_duration("24h") == timedelta(hours=24)
+
+
+@pytest.mark.parametrize("line,needle", [
+    ("/who-said", "needs phrase"),
+    ("/who-said    ", "needs phrase"),
+    ("/quotes Blinken since:forever", "not a duration"),
+    ("/timeline x since:2024-13-45", "must be a date"),
+    ("/schedule set daily 08:00 timezone:Not/AZone", "unknown time zone"),
+    ("/schedule set at teatime", "cannot read"),
+    ("/schedule set daily 25:00", "not a time of day"),
+    ("/search x sort:random", "must be one of"),
+    ("/bogus", "unknown command"),
+    ("hello", "start with '/'"),
+    ("/who-said " + "x" * 600, "too long"),
+])
+async def test_bad_input_gets_a_short_error_reply(services: Any, line: str, needle: str) -> None:
+    reply = await run_line(services, Invocation("local", "c", "u", is_admin=True), line)
+    assert reply.error and reply.ephemeral and needle in reply.text
+    assert "Traceback" not in reply.text and len(reply.text) < 200
+
+
+async def test_admin_commands_refuse_non_admins(services: Any) -> None:
+    inv = Invocation("discord:1", "c", "u", platform="discord", is_admin=False)
+    for name in ("feeds add", "feeds remove", "schedule set", "schedule remove", "feeds pause"):
+        reply = await dispatch(services, inv, REGISTRY[name], {"url": "https://example.test/rss", "when": "daily 8",
+                                                              "id": "1"})
+        assert reply.error and "admins only" in reply.text
+    assert await services.store.subscriptions("discord:1") == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(REGISTRY)), st.text(max_size=80))
+async def test_fuzzed_arguments_never_escape_as_exceptions(services: Any, name: str, text: str) -> None:
+    reply = await run_line(services, Invocation("local", "c", "u", is_admin=True), f"/{name} {text}")
+    assert reply.title

@@ -1,0 +1,131 @@
+"""The SQLite store: stored once, de-duplicated, isolated per workspace, safe against hostile search text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digests.models import Analysis, Event, Quote
+from digests.store import NewArticle, Store, canonical_url, fts_query
+
+BODY = (
+    "The river authority in Marlow Vale closed the old ferry landing on Tuesday after inspectors found cracks in "
+    "the pilings. Engineers will survey the remaining piers over the coming weeks, and a temporary pontoon is "
+    "planned for the spring. Commuters were told to use the northern bridge in the meantime, which adds about "
+    "twenty minutes to a typical crossing. Local shop owners said the closure would hurt trade at the market. "
+    "The authority has not said how much the repairs will cost or who will pay for them."
+)
+
+
+def _quote(text: str, body: str, speaker: str | None, role: str | None = None) -> Quote:
+    start = body.index(text)
+    return Quote(text, start, start + len(text), speaker, role, "said")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> Store:
+    s = await Store.open(tmp_path / "s.db")
+    yield s  # type: ignore[misc]
+    await s.close()
+
+
+async def test_migrations_are_applied_once_and_reopen_cleanly(tmp_path: Path) -> None:
+    s = await Store.open(tmp_path / "m.db")
+    await s.add_article(NewArticle("t", BODY), None, workspace="local", via="upload")
+    await s.close()
+    s = await Store.open(tmp_path / "m.db")
+    assert await s.count_articles() == 1
+    assert await s.integrity_check() == "ok"
+    await s.close()
+
+
+async def test_same_url_variant_and_same_body_are_duplicates(store: Store) -> None:
+    first = await store.add_article(NewArticle("Ferry landing closed", BODY, url="https://www.example.org/a/?utm_source=x"),
+                                    None, workspace="local", via="upload")
+    again = await store.add_article(NewArticle("Other title", BODY + " Extra.", url="http://example.org/a"),
+                                    None, workspace="local", via="upload")
+    same_body = await store.add_article(NewArticle("Third title", BODY, url="https://example.net/b"),
+                                        None, workspace="local", via="upload")
+    assert first.status == "added"
+    assert (again.status, again.article_id) == ("duplicate", first.article_id)
+    assert (same_body.status, same_body.article_id) == ("duplicate", first.article_id)
+    assert await store.count_articles() == 1
+
+
+async def test_republished_story_with_small_edits_is_linked_not_stored_twice(store: Store) -> None:
+    first = await store.add_article(NewArticle("Ferry landing closed", BODY, url="https://a.example/1"),
+                                    None, workspace="local", via="upload")
+    edited = BODY.replace("on Tuesday", "on Tuesday morning") + " Updated with the authority's statement."
+    second = await store.add_article(NewArticle("Ferry landing shut", edited, url="https://b.example/2"),
+                                     None, workspace="local", via="upload")
+    assert second.status == "near-duplicate"
+    assert second.article_id == first.article_id
+    assert await store.count_articles() == 1
+
+
+async def test_a_workspace_sees_only_its_own_articles_quotes_speakers_and_events(store: Store) -> None:
+    q = "We will not reopen the landing until every pile has been replaced"
+    body = BODY + f' "{q}," said harbour engineer Tamsin Ode.'
+    analysis = Analysis(quotes=(_quote(q, body, "Tamsin Ode", "harbour engineer"),),
+                        events=(Event(date(2026, 3, 3), date(2026, 3, 3), "day", "on Tuesday", "closed the landing"),))
+    await store.add_article(NewArticle("Private", body), analysis, workspace="discord:1", via="upload")
+    assert [r.title for r in await store.search("discord:1", "ferry")] == ["Private"]
+    assert await store.search("discord:2", "ferry") == []
+    assert await store.who_said("discord:2", "reopen the landing") == []
+    assert await store.match_speakers("discord:2", "Ode") == []
+    assert await store.timeline("discord:2", "landing") == []
+    hits = await store.who_said("discord:1", "reopen the landing")
+    assert hits[0].speaker == "Tamsin Ode" and hits[0].role == "harbour engineer"
+
+
+async def test_bare_surname_in_a_later_article_joins_the_known_full_name(store: Store) -> None:
+    q1 = "The budget protects every school in the district this year"
+    b1 = f'Education Secretary Lena Marsh said: "{q1}." ' + BODY
+    await store.add_article(NewArticle("Budget", b1), Analysis(quotes=(_quote(q1, b1, "Lena Marsh", "Education Secretary"),)),
+                            workspace="local", via="upload")
+    q2 = "Nobody should expect class sizes to grow next autumn"
+    b2 = f'"{q2}," Marsh said. ' + BODY.replace("ferry", "tram")
+    await store.add_article(NewArticle("Schools", b2), Analysis(quotes=(_quote(q2, b2, "Marsh"),)),
+                            workspace="local", via="upload")
+    speakers = await store.match_speakers("local", "Marsh")
+    assert [(name, n) for _, name, n in speakers] == [("Lena Marsh", 2)]
+    quotes = await store.quotes_by("local", speakers[0][0])
+    assert {x.quote for x in quotes} == {q1, q2}
+
+
+@pytest.mark.parametrize("text", ['"unbalanced', "NEAR(", "a OR", "*", "title:x", "'; DROP TABLE articles; --",
+                                  "\x00\x01", "ü" * 300, "()", "^start", "-x"])
+async def test_hostile_search_text_never_raises(store: Store, text: str) -> None:
+    await store.add_article(NewArticle("Ferry", BODY), None, workspace="local", via="upload")
+    await store.search("local", text)
+    await store.who_said("local", text)
+    await store.timeline("local", text)
+    await store.match_speakers("local", text)
+    await store.find_articles("local", text)
+    assert await store.count_articles() == 1
+
+
+def test_fts_query_quotes_every_term() -> None:
+    assert fts_query('bridge "unbalanced NEAR(') == '"bridge" "unbalanced" "NEAR"'
+    assert fts_query("  ()  ") is None
+
+
+def test_canonical_url_drops_tracking_and_fragments() -> None:
+    assert canonical_url("HTTP://WWW.Example.com:80/News/?b=2&utm_medium=x&a=1#top") == "https://example.com/News?a=1&b=2"
+
+
+async def test_digest_ledger_claims_a_window_once(store: Store) -> None:
+    sched = await store.add_schedule("local", "console", "daily 08:00", "0 8 * * *", "Europe/Berlin")
+    start = datetime(2026, 3, 1, 7, tzinfo=UTC)
+    first = await store.claim_run(sched.id, start, start + timedelta(days=1))
+    second = await store.claim_run(sched.id, start, start + timedelta(days=1))
+    assert first is not None and second is None
+
+
+async def test_naive_datetimes_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        await store.add_article(NewArticle("t", BODY, published=datetime(2026, 1, 1)), None,  # noqa: DTZ001
+                                workspace="local", via="upload")
+    assert await store.count_articles() == 0

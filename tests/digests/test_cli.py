@@ -1,0 +1,94 @@
+"""The `newsbot` command line: ingest, ask, digest and the bad-input contract (one-line error, non-zero exit)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digests.cli import main
+from tests.conftest import ROOT, shared_eval
+
+ARTICLE = """Council votes to keep the night market
+
+The town council of Brisk Harbour voted on Monday to keep the night market open through the winter.
+"Traders told us the market pays their rent in the quiet months," said councillor Ines Varga.
+"""
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for var in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "NEWSBOT_DB_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path / "x.db"
+
+
+def test_ingest_twice_reports_a_duplicate_and_ask_finds_it(db: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "market.txt"
+    path.write_text(ARTICLE)
+    assert main(["--db", str(db), "ingest", str(path), "--published", "2026-11-02"]) == 0
+    assert "1 added, 0 duplicate, 0 failed" in capsys.readouterr().out
+    assert main(["--db", str(db), "ingest", str(path)]) == 0
+    assert "0 added, 1 duplicate, 0 failed" in capsys.readouterr().out
+    assert main(["--db", str(db), "ask", "--json", "/search night market"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [a["title"] for a in result["articles"]] == ["Council votes to keep the night market"]
+    assert result["articles"][0]["published"] == "2026-11-02"
+
+
+def test_seed_article_is_stored_once_and_found(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = shared_eval("seed", "article.txt")
+    assert main(["--db", str(db), "ingest", str(seed), "--published", "2021-08-15"]) == 0
+    assert main(["--db", str(db), "ingest", str(seed), "--published", "2021-08-15"]) == 0
+    assert "1 duplicate" in capsys.readouterr().out
+    assert main(["--db", str(db), "ask", "--json", "/search Kabul"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["articles"]) == 1
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["ingest", "no-such-file.txt"], "no such file"),
+    (["ingest", "http://127.0.0.1:9/x"], "loopback"),
+    (["ingest", "ftp://example.test/x"], "only http and https"),
+    (["ingest", "x.txt", "--published", "yesterday-ish"], "--published"),
+    (["ask", "/no-such-command"], "unknown command"),
+    (["ask", "/who-said"], "needs phrase"),
+    (["ask", "/schedule set daily 08:00 timezone:Mars/Olympus"], "unknown time zone"),
+    (["digest", "--since", "forever"], "not a duration"),
+])
+def test_bad_input_gives_one_clear_line_and_fails(db: Path, args: list[str], needle: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(["--db", str(db), *args])
+    except SystemExit as exc:  # argparse-style failures exit with their message
+        code = 1
+        print(exc, file=sys.stderr)
+    captured = capsys.readouterr()
+    assert code != 0
+    assert needle in captured.err + captured.out
+
+
+def test_bad_files_fail_and_store_nothing(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "bin.dat").write_bytes(bytes(range(256)) * 10)
+    assert main(["--db", str(db), "ingest", str(tmp_path / "empty.txt"), str(tmp_path / "bin.dat")]) == 1
+    err = capsys.readouterr().err
+    assert "empty" in err and "binary" in err
+    assert main(["--db", str(db), "ask", "--json", "/search anything"]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == []
+
+
+def test_run_without_tokens_loads_samples_and_answers_stdin(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env["NEWSBOT_DB_PATH"] = str(tmp_path / "run.db")
+    proc = subprocess.run([sys.executable, "-c", "from digests.cli import main; raise SystemExit(main(['run']))"],
+                          input="/search bridge\n/who-said\n", capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert "Harbor bridge reopens" in proc.stdout
+    assert "needs phrase" in proc.stdout
