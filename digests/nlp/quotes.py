@@ -202,8 +202,8 @@ def _sentence_breaks(s: str) -> list[int]:
         if m.end() < len(s) and not (nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "“\"‘(" ):
             continue
         if s[m.start()] == ".":
-            w = re.search(r"(\S+)$", s[: m.start()])
-            if w and _is_abbrev(w.group(1) + "."):
+            sp = max(s.rfind(" ", 0, m.start()), s.rfind("\n", 0, m.start()))
+            if _is_abbrev(s[sp + 1 : m.start() + 1]):
                 continue
         out.append(m.end())
     return out
@@ -459,6 +459,7 @@ class _Names:
                 name, s = _clean_run(part, off)
                 if name:
                     runs.append((name, s, s + len(name), poss))
+        cue_near = {(s, e): _cue_after(text, e) or _cue_before(text, s) for _n, s, e, _p in runs}
         singles: set[str] = set()
         for name, _s, _e, _p in runs:
             if " " not in name:
@@ -507,7 +508,7 @@ class _Names:
                     p.votes["m"] = p.votes.get("m", 0) + 3
             if p.tokens[-1] in singles or p.tokens[0] in singles:
                 ev += 1
-            if _cue_after(text, e) or _cue_before(text, s):
+            if cue_near[(s, e)]:
                 ev += 2
             p.evidence += ev
         # Only names with some sign of being a person ("said", a title, a role, a surname used alone).
@@ -519,7 +520,7 @@ class _Names:
         self.org_subjects: list[tuple[int, str]] = []
         for name, s, e, poss in runs:
             p2 = self.resolve_name(name, s)
-            subj = not poss and (_cue_after(text, e) or _cue_before(text, s) or _sentence_initial(text, s))
+            subj = not poss and (cue_near[(s, e)] or _sentence_initial(text, s))
             if p2 is not None:
                 marks.append((s, p2, subj))
                 p2.positions.append(s)
@@ -632,12 +633,19 @@ _INVERTING = frozenset({"say", "add", "write", "tell", "explain", "insist", "arg
 
 
 def _cue_before(text: str, start: int) -> bool:
-    before = text[max(0, start - 70) : start]
-    m = re.search(rf"(?<![\w’'\-])({_CUE_ALT}|According\s+to)\s+((?:[\w\-’'.]+\s+){{0,6}})$", before)
-    if not m or _lemma(m.group(1)) not in _INVERTING or m.group(1) in ("told", "tells", "telling", "asked"):
-        return False
-    between = m.group(2).split()
-    return all(w.lower() not in _ROLE_STOP or w.lower() in ("the", "a", "an") for w in between)
+    words = text[max(0, start - 70) : start].split()[-8:]
+    for i in range(len(words) - 1, -1, -1):
+        w = words[i]
+        if not re.fullmatch(r"[\w\-’'.]+", w):
+            return False
+        lw = w.lower()
+        if lw == "to" and i > 0 and words[i - 1].lower() == "according":
+            return True
+        if lw in _CUE_FORMS:
+            return _CUE_FORMS[lw] in _INVERTING and lw not in ("told", "tells", "telling", "asked")
+        if lw in _ROLE_STOP and lw not in ("the", "a", "an"):
+            return False
+    return False
 
 
 def _sentence_initial(text: str, start: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Honorifics and office titles that may stand in front of a name ("Sen. Jane Roe", "Prime Minister Jo Bloggs").
 # Lower-case keys; a trailing period is ignored when matching.
@@ -59,6 +60,7 @@ def _is_title(word: str) -> bool:
     return word.rstrip(".").lower() in TITLE_WORDS
 
 
+@lru_cache(maxsize=4096)
 def speaker_key(name: str) -> str:
     """Return a normalized key for a speaker name: accents stripped, lower case, titles and suffixes dropped."""
     s = _strip_accents(unicodedata.normalize("NFKC", name or "")).lower()

@@ -1,0 +1,175 @@
+"""Direct quotes and speakers, on invented sentences for each quote style, plus the seed article when present."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digests.models import Quote
+from digests.nlp.quotes import extract_quotes, is_key_quote
+
+EVAL = Path(__file__).resolve().parents[3].parent / "shared" / "eval"
+
+
+def _check_offsets(text: str, quotes: list[Quote]) -> None:
+    for q in quotes:
+        assert text[q.start : q.end] == q.quote
+
+
+def _by_start(text: str, quotes: list[Quote], fragment: str) -> Quote:
+    hits = [q for q in quotes if fragment in q.quote]
+    assert hits, f"no quote containing {fragment!r} in {[q.quote for q in quotes]}"
+    return hits[0]
+
+
+def test_said_after_quote_with_name_and_role() -> None:
+    text = ("The ferry will run again next week.\n\n"
+            "“We expect the first crossing to leave the harbour on Monday morning,” said Mara Quill, "
+            "the port's operations director.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    q = qs[0]
+    assert q.quote == "We expect the first crossing to leave the harbour on Monday morning,"
+    assert q.speaker == "Mara Quill"
+    assert q.role == "port's operations director"
+    assert q.cue == "said"
+
+
+def test_bare_surname_resolves_to_full_name_and_title() -> None:
+    text = ("Deputy Mayor Tomas Brandvold opened the session on Tuesday.\n\n"
+            "\"Nobody on this council wants the library to close its doors,\" Brandvold said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [(q.speaker, q.role, q.mention) for q in qs] == [("Tomas Brandvold", "Deputy Mayor", "Brandvold")]
+
+
+def test_quote_split_by_attribution() -> None:
+    text = ("Engineer Ilse Marrow, who leads the survey team, spoke after the inspection.\n\n"
+            "“The cracks in the east pier are older than we thought,” Marrow said. “We will need divers "
+            "in the water before the end of the month.”")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 2
+    assert all(q.speaker == "Ilse Marrow" for q in qs)
+    assert qs[1].quote.startswith("We will need divers")
+
+
+def test_colon_after_speech_verb() -> None:
+    text = ("Harbour authority spokeswoman Delia Fenwick said on Friday: “The schedule will be posted online "
+            "as soon as the repairs are finished.”")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    assert qs[0].speaker == "Delia Fenwick"
+    assert qs[0].role == "Harbour authority spokeswoman"
+    assert qs[0].cue == "said"
+
+
+def test_verb_after_quote_with_time_word() -> None:
+    text = ("“Our volunteers will be handing out blankets at the old station all weekend,” Rafael Onwu "
+            "tweeted Thursday.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    assert qs[0].speaker == "Rafael Onwu"
+    assert qs[0].cue == "tweeted"
+
+
+def test_fragment_after_said_that_clause() -> None:
+    text = ("Councillor Yusuf Adeyemi met the growers in March. Adeyemi said the cooperative \"is a vital "
+            "partner for every farm in the valley and deserves a seat at the table\" when budgets are set.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    assert qs[0].quote.startswith("is a vital partner")
+    assert qs[0].speaker == "Yusuf Adeyemi"
+
+
+def test_quote_over_two_paragraphs() -> None:
+    text = ("Coach Petra Lindqvist spoke after practice.\n\n"
+            "“We started the season with a young roster and a lot of questions about the defence.\n\n"
+            "“Now the players trust each other, and you can see it in every game we play.”\n\n"
+            "The team travels north on Sunday.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 2
+    assert qs[0].quote.endswith("about the defence.")
+    assert qs[1].quote.startswith("Now the players trust")
+    assert {q.speaker for q in qs} == {"Petra Lindqvist"}
+
+
+def test_floating_quote_goes_to_running_speaker() -> None:
+    text = ("\"The roof needs to be replaced before the winter storms arrive,\" said Oren Falk, the school's "
+            "principal.\n\n"
+            "\"We have asked the district for emergency funding twice this year.\"\n\n"
+            "The district did not respond to a request for comment.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 2
+    assert qs[1].speaker == "Oren Falk"
+    assert qs[1].cue is None
+
+
+def test_pronoun_resolves_to_person_in_focus() -> None:
+    text = ("Lena Okafor has run the shelter for nine years. Okafor said she has never seen demand this high.\n\n"
+            "\"Some nights we turn away more people than we can take in, and that is heartbreaking,\" she said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    assert qs[0].speaker == "Lena Okafor"
+    assert qs[0].mention == "she"
+
+
+def test_organization_as_speaker() -> None:
+    text = ("The Ruritanian Foreign Ministry said the talks \"will continue next week in a constructive and "
+            "open spirit\" despite the delay.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    assert qs[0].speaker == "Ruritanian Foreign Ministry"
+
+
+def test_according_to() -> None:
+    text = ("\"The new clinic will serve about four thousand patients a year,\" according to Dr. Amara Voss, "
+            "the region's medical officer.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert len(qs) == 1
+    assert qs[0].speaker == "Amara Voss"
+
+
+def test_scare_quotes_are_dropped() -> None:
+    text = ("The so-called “reset” plan drew criticism from residents who called it a “cash grab” at the "
+            "meeting.")
+    assert extract_quotes(text) == []
+
+
+def test_no_quotes_in_plain_text() -> None:
+    assert extract_quotes("The market opened higher on Monday and closed flat.") == []
+    assert extract_quotes("") == []
+
+
+def test_is_key_quote() -> None:
+    good = Quote("We will rebuild the bridge and reopen the road before the first snow falls.", 0, 10,
+                 speaker="Mara Quill")
+    assert is_key_quote(good)
+    assert not is_key_quote(Quote(good.quote, 0, 10, speaker=None))
+    assert not is_key_quote(Quote("Thank you.", 0, 10, speaker="Mara Quill"))
+    assert not is_key_quote(Quote("is expected to rise sharply over the coming three years", 0, 10,
+                                  speaker="Mara Quill"))
+    assert not is_key_quote(Quote(" ".join(["word"] * 70), 0, 10, speaker="Mara Quill"))
+
+
+@pytest.mark.skipif(not (EVAL / "seed" / "gold.json").exists(), reason="seed evaluation data not present")
+def test_seed_article_quotes_and_speakers() -> None:
+    text = (EVAL / "seed" / "article.txt").read_text(encoding="utf-8")
+    gold = json.loads((EVAL / "seed" / "gold.json").read_text(encoding="utf-8"))
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    for g in gold["quotes"]:
+        hits = [q for q in qs if q.start < g["end"] and g["start"] < q.end]
+        assert hits, f"missed seed quote at {g['start']}"
+        assert hits[0].speaker in [g["speaker"], *g["speaker_alternates"]]
