@@ -145,6 +145,22 @@ _BIG = re.compile(
     re.IGNORECASE,
 )
 
+# Words that can open a candidate; other word starts are skipped without running the big alternation.
+_FIRST_WORDS = frozenset(
+    "the a an this last next past coming previous following early late earlier later mid each every per once "
+    "twice around about shortly just nearly almost more less at up over under some only roughly barely its "
+    "their several few many dozens hundreds thousands dozen hundred today tonight yesterday tomorrow now right "
+    "currently nowadays these current recently lately recent future near distant time so fiscal calendar q "
+    "spring summer fall autumn winter christmas new thanksgiving independence labor memorial halloween "
+    "valentine boxing daily weekly monthly yearly hourly nightly biweekly year month week that noon midnight "
+    "midday years months weeks decades multi no end middle beginning start first second third fourth fifth "
+    "sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth "
+    "eighteenth nineteenth twentieth twenty thirty forty fifty sixty seventy eighty ninety zero one two three "
+    "four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
+    "nineteen single couple number times rd th nd st".split()
+) | frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(w + "s" for w in WEEKDAYS)
+_WORD_START = re.compile(r"(?<![\w$#])(?:([A-Za-z]+)|\d|['’]\d)")
+
 # Small helpers used by the resolvers (precompiled once).
 _RE_MONTH = re.compile(_MONTH, re.I)
 _RE_WDAY = re.compile(_WDAY, re.I)
@@ -1174,7 +1190,19 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
     """Return the temporal expressions in ``text`` resolved against ``published``."""
     ctx = _Ctx(dct=published, text=text)
     out: list[Timex] = []
-    for m in _BIG.finditer(text):
+    last_end = 0
+    for w in _WORD_START.finditer(text):
+        if w.start() < last_end:
+            continue
+        word = w.group(1)
+        if word is not None and word.lower() not in _FIRST_WORDS:
+            continue
+        m = _BIG.match(text, w.start())
+        if m is None and word is None and not text[w.start()].isdigit():
+            m = _BIG.match(text, w.start() + 1)  # a quote before a number: "'90s" failed, try "90..."
+        if m is None:
+            continue
+        last_end = m.end()
         kind = m.lastgroup
         if kind is None:
             continue
