@@ -510,6 +510,9 @@ class _Names:
                 ev += 1
             if cue_near[(s, e)]:
                 ev += 2
+            elif not title and len(rest) <= 3 and _sentence_initial(text, s) and not _org_like(rest):
+                # "Jo Roe turned out to the rally": a full name opening a sentence is most often a person.
+                ev += 1
             p.evidence += ev
         # Only names with some sign of being a person ("said", a title, a role, a surname used alone).
         self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0}
@@ -1082,7 +1085,7 @@ def extract_quotes(text: str) -> list[Quote]:
                 not text[_sentence_start(text, span.para_start, span.open_at) : span.open_at].strip() == "":
             # A lower-case fragment inside narration with no speech verb: a term, not a quote.
             continue
-        if _scare(quote) and (men is None or men.cue is None or _lemma(men.cue) in _WEAK):
+        if _scare(quote):
             continue
         if spk.name is None and _word_count(quote) <= 4:
             continue
@@ -1110,7 +1113,7 @@ def _scare(quote: str) -> bool:
     n = _word_count(quote)
     if n <= 2:
         return not (quote[:1].isupper() and quote.rstrip("”\"’'")[-1:] in ".!?")
-    if n <= 5:
+    if n <= 4:
         return quote[:1].islower() and quote.rstrip()[-1:] not in ".!?,"
     return False
 
