@@ -53,7 +53,7 @@ async def load_samples(svc: Services, workspace: str = "local") -> int:
     if await svc.store.count_articles(workspace):
         return 0
     added = 0
-    for path in sorted(samples_dir().glob("*.md")):
+    for path in sorted(samples_dir().glob("[0-9]*.md")):
         out = await svc.ingestor.ingest_path(path, workspace=workspace, via="sample")
         added += out.status == "added"
         if out.status == "failed":

@@ -43,7 +43,14 @@ class Services:
         store = await Store.open(settings.db_path)
         fetcher = Fetcher(allow_loopback=settings.allow_loopback,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
-        ingestor = Ingestor(store, fetcher, executor=executor, max_file_bytes=settings.max_fetch_bytes)
+        llm = None
+        if settings.summary_llm_base_url:
+            from digests.nlp.llm import LLMSummarizer
+
+            key = settings.summary_llm_api_key.get_secret_value() if settings.summary_llm_api_key else ""
+            llm = LLMSummarizer(base_url=settings.summary_llm_base_url, model=settings.summary_llm_model or "default",
+                                api_key=key)
+        ingestor = Ingestor(store, fetcher, executor=executor, max_file_bytes=settings.max_fetch_bytes, llm=llm)
         return cls(store=store, ingestor=ingestor, settings=settings)
 
     async def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from digests.ingest._documents import (
 )
 from digests.ingest._fetch import Fetcher, FetchError, FetchLimits, FetchResult, RetryLaterError
 from digests.ingest._safety import UnsafeURLError, address_problem, check_url
+from digests.nlp.llm import LLMSummarizer
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle, SourceRow, Store
 
@@ -75,8 +76,9 @@ class Ingestor:
     """Fetch, extract, analyze off the event loop, de-duplicate and store articles for a workspace."""
 
     def __init__(self, store: Store, fetcher: Fetcher, *, executor: Executor | None = None,
-                 max_file_bytes: int = 5 * 1024 * 1024) -> None:
+                 max_file_bytes: int = 5 * 1024 * 1024, llm: LLMSummarizer | None = None) -> None:
         self.store = store
+        self.llm = llm
         self.fetcher = fetcher
         self.executor = executor
         self.max_file_bytes = max_file_bytes
@@ -93,6 +95,10 @@ class Ingestor:
             loop = asyncio.get_running_loop()
             analysis = await loop.run_in_executor(
                 self.executor, analyze, doc.text, doc.title, when.date() if when else None)
+            if self.llm is not None:
+                # The LLM summarizer checks its quotes against the article and falls back to the extractive one.
+                sentences = await self.llm.summarize(doc.text, doc.title)
+                analysis = replace(analysis, summary=" ".join(sentences), summary_sentences=tuple(sentences))
         result = await self.store.add_article(new, analysis, workspace=workspace, via=via)
         return IngestOutcome(source=source, status=result.status, article_id=result.article_id,
                              title=result.title, published=when)

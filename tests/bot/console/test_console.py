@@ -12,7 +12,7 @@ from bot.console import Console, render_text
 
 async def test_console_answers_each_line_and_stops_at_end_of_input(services: Any) -> None:
     added = await load_samples(services)
-    assert added == len(list(samples_dir().glob("*.md")))
+    assert added == len(list(samples_dir().glob("[0-9]*.md")))
     out = io.StringIO()
     await Console(services, stdin=io.StringIO("/search bridge\n\n# a comment\n/nope\n"), stdout=out).run()
     text = out.getvalue()
