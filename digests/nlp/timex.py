@@ -43,8 +43,8 @@ _PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "
 
 # ---------------------------------------------------------------------------------------------------------
 # Building blocks of the big alternation.
-_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?")
+_MONTH = (r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+          r"|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?)")
 _WDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DAYN = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)\b"

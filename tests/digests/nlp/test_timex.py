@@ -1,0 +1,169 @@
+"""Tests for TIMEX3 extraction and normalization (invented sentences only)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digests.models import Timex
+from digests.nlp.timex import extract_timexes, parse_number
+
+SUNDAY = date(2023, 3, 12)
+TIMEX_DEV = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "timex" / "dev.jsonl"
+
+
+def values(text: str, published: date | None = SUNDAY) -> dict[str, str]:
+    """Map each expression's text to its value."""
+    return {t.text: t.value for t in extract_timexes(text, published)}
+
+
+def only(text: str, published: date | None = SUNDAY) -> Timex:
+    """Return the single expression found in ``text``."""
+    found = extract_timexes(text, published)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_publication_day_is_a_sunday() -> None:
+    assert SUNDAY.weekday() == 6
+
+
+def test_offsets_slice_the_text() -> None:
+    text = "The mayor of Lindenfeld said on Thursday that the bridge will reopen in late May."
+    found = extract_timexes(text, SUNDAY)
+    assert found
+    for t in found:
+        assert text[t.start:t.end] == t.text
+
+
+def test_past_weekday_is_the_one_before() -> None:
+    assert only("The ferry company said on Thursday it had cancelled two crossings.").value == "2023-03-09"
+
+
+def test_future_weekday_is_the_one_after() -> None:
+    assert only("The council will vote on Thursday on the new parking rules.").value == "2023-03-16"
+
+
+def test_weekday_of_publication_is_the_publication_day() -> None:
+    assert only("Hundreds of runners crossed the finish line on Sunday.").value == "2023-03-12"
+
+
+def test_last_and_next_weekday() -> None:
+    got = values("The club met last Friday and plans to meet again next Friday.")
+    assert got == {"last Friday": "2023-03-10", "next Friday": "2023-03-17"}
+
+
+def test_days_relative_to_publication() -> None:
+    got = values("The orchard opened yesterday, closes today and reopens tomorrow.")
+    assert got == {"yesterday": "2023-03-11", "today": "2023-03-12", "tomorrow": "2023-03-13"}
+
+
+def test_month_parts_keep_month_value_and_span() -> None:
+    got = values("Planting began in early February, paused in mid-February and ended in late February.")
+    assert got == {"early February": "2023-02", "mid-February": "2023-02", "late February": "2023-02"}
+
+
+def test_relative_units() -> None:
+    got = values("Prices fell last week, rose last month and may settle next year.")
+    assert got == {"last week": "2023-W09", "last month": "2023-02", "next year": "2024"}
+
+
+def test_earlier_this_month_is_this_month() -> None:
+    assert only("The festival was announced earlier this month.").value == "2023-03"
+
+
+def test_year_rollover_for_a_december_date_in_january() -> None:
+    found = only("The shop was closed on December 30 for the inventory.", date(2024, 1, 5))
+    assert (found.text, found.value) == ("December 30", "2023-12-30")
+
+
+def test_coming_month_day_stays_in_the_same_year() -> None:
+    assert only("The dividend is payable April 2 to holders of record.", date(2024, 3, 20)).value == "2024-04-02"
+
+
+def test_full_dates_and_years() -> None:
+    got = values("The lighthouse was built on June 4, 1911 and restored in 1987.")
+    assert got == {"June 4, 1911": "1911-06-04", "1987": "1987"}
+
+
+def test_numbers_that_are_not_years() -> None:
+    assert values("The plant employs 1500 workers and made 2000 tons of steel.") == {}
+
+
+def test_durations() -> None:
+    got = values("The strike lasted three days, a two-year contract followed, and talks took 90 minutes.")
+    assert got == {"three days": "P3D", "two-year": "P2Y", "90 minutes": "PT90M"}
+    assert {t.type for t in extract_timexes("It lasted three days.", SUNDAY)} == {"DURATION"}
+
+
+def test_durations_with_the_article() -> None:
+    assert only("Sales doubled over the past six months.").value == "P6M"
+    assert only("Sales doubled over the past six months.").text == "the past six months"
+
+
+def test_vague_references() -> None:
+    got = values("Rents are high now; they rose recently and may fall in the future.")
+    assert got == {"now": "PRESENT_REF", "recently": "PAST_REF", "the future": "FUTURE_REF"}
+
+
+def test_sets() -> None:
+    assert only("The market opens every Monday.").value == "XXXX-WXX-1"
+    assert (only("The bakery sells bread daily.").type, only("The bakery sells bread daily.").value) == ("SET", "P1D")
+
+
+def test_quarters() -> None:
+    pub = date(2023, 10, 25)
+    assert values("Third-quarter revenue rose.", pub) == {"Third-quarter": "2023-Q3"}
+    assert values("Profit rose in the third quarter.", pub) == {"the third quarter": "2023-Q3"}
+
+
+def test_clock_times() -> None:
+    found = only("The polls will close at 8 p.m. Tuesday.")
+    assert (found.type, found.value) == ("TIME", "2023-03-14T20:00")
+
+
+def test_seasons_and_decades() -> None:
+    got = values("The canal froze last winter, as it often did in the 1960s.")
+    assert got == {"last winter": "2022-WI", "the 1960s": "196"}
+
+
+def test_no_publication_date_gives_no_absolute_relative_value() -> None:
+    got = values("The museum reopened yesterday after renovations that began last year.", None)
+    assert set(got) == {"yesterday", "last year"}
+    assert all("X" in v for v in got.values())
+    assert only("The vote is set for Thursday.", None).value == "XXXX-WXX-4"
+    assert only("The bridge opened on May 3, 2019.", None).value == "2019-05-03"
+
+
+def test_may_the_verb_is_not_a_month() -> None:
+    assert values("Residents may see delays. The fair returns in May.", date(2023, 3, 1)) == {"May": "2023-05"}
+
+
+def test_parse_number() -> None:
+    assert parse_number("twenty-four") == 24
+    assert parse_number("1,200") == 1200
+    assert parse_number("an") == 1
+    assert parse_number("several") is None
+
+
+@pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
+def test_dev_set_quality_floor() -> None:
+    spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
+    assert spec is not None and spec.loader is not None
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    gold = scorer.load_jsonl(str(TIMEX_DEV))
+    pred = {}
+    for doc_id, doc in gold.items():
+        pub = date.fromisoformat(doc["published"][:10]) if doc.get("published") else None
+        pred[doc_id] = {"id": doc_id, "timexes": [
+            {"text": t.text, "start": t.start, "end": t.end, "type": t.type, "value": t.value}
+            for t in extract_timexes(doc["text"], pub)
+        ]}
+    result, _ = scorer.score(gold, pred, 0)
+    assert result["relaxed_f1"] >= 0.90, json.dumps(result)
+    assert result["value_f1"] >= 0.78, json.dumps(result)
