@@ -138,15 +138,14 @@ _ORG_WORDS = frozenset(
     herald star globe mail tribune network radio tv television report board authority centre center
     hospital clinic church city county province state states republic nations organization organisation army
     navy force forces guard house senate parliament congress assembly coalition alliance federation
-    campaign project program programme initiative hydro airlines airways energy media studio studios
+    campaign project program programme initiative utility airlines airways energy media studio studios
     records games labs systems technologies motors research development studies history museum tours
     championship cup open tournament series award awards prize festival conference summit street road
     avenue highway river lake mountain island islands park square bridge airport station hall tower
     building centre region district county valley bay coast north south east west northern southern
     eastern western national international federal provincial royal canadian american british chinese
     european world global united public general health care capital consulting partners holdings
-    resorts hotel casino insurance financial securities exchange market markets twitter facebook
-    instagram youtube google apple microsoft amazon
+    resorts hotel casino insurance financial securities exchange market markets
     """.split()
 )
 # Bare plural nouns that speak as a group ("police said").
@@ -1018,8 +1017,6 @@ def _head_noun(words: list[str]) -> str:
 def _resolve_personal(names: _Names, pos: int, gender: str, last: _Speaker | None) -> _Speaker:
     p = names.recent_subject(pos, gender)
     if p is not None:
-        if last is not None and last.person is None and last.name and _last_after(names, p, last, pos):
-            return last
         return _Speaker(p.name, p.role, p)
     if last is not None and (last.person is None or last.person.gender in (None, gender)):
         return last
@@ -1027,11 +1024,6 @@ def _resolve_personal(names: _Names, pos: int, gender: str, last: _Speaker | Non
     if q is not None:
         return _Speaker(q.name, q.role, q)
     return last if last is not None else _NOBODY
-
-
-def _last_after(names: _Names, p: _Person, last: _Speaker, pos: int) -> bool:
-    # A described speaker ("the affable owner") who spoke after the person's latest mention keeps the floor.
-    return False
 
 
 # --- public API --------------------------------------------------------------------------------------------
@@ -1057,7 +1049,6 @@ def extract_quotes(text: str) -> list[Quote]:
     names = _Names(text)
     out: list[Quote] = []
     last: _Speaker | None = None
-    last_end = 0
     label_run = False
     for i, span in enumerate(spans):
         prev = spans[i - 1] if i > 0 and spans[i - 1].para == span.para else None
@@ -1077,7 +1068,7 @@ def extract_quotes(text: str) -> list[Quote]:
             spk = _resolve(men, names, last)
             cue, mention = men.cue, men.text
         else:
-            spk = _floating(names, span, last, last_end)
+            spk = _floating(names, span, last)
             cue, mention = None, None
         if label_run and (men is None or men.cue is None or _lemma(men.cue) in _WEAK):
             continue
@@ -1089,18 +1080,17 @@ def extract_quotes(text: str) -> list[Quote]:
             continue
         if spk.name is None and _word_count(quote) <= 4:
             continue
-        out.append(Quote(quote, span.start, span.end, spk.name, spk.role, _lemma_cue(cue), mention))
+        out.append(Quote(quote, span.start, span.end, spk.name, spk.role, _norm_cue(cue), mention))
         if spk.name is not None:
             last = spk
-            last_end = span.close_at
     return out
 
 
-def _lemma_cue(cue: str | None) -> str | None:
+def _norm_cue(cue: str | None) -> str | None:
     return re.sub(r"\s+", " ", cue) if cue else None
 
 
-def _floating(names: _Names, span: _Span, last: _Speaker | None, last_end: int) -> _Speaker:
+def _floating(names: _Names, span: _Span, last: _Speaker | None) -> _Speaker:
     """Give a quote with no attribution of its own to the running speaker."""
     if last is None:
         p = names.recent_subject(span.start, None, window=1500)

@@ -127,7 +127,6 @@ def split_role(mention: str) -> tuple[str | None, str]:
         rest = words[-2:] if len(words) - last > 2 else rest
         last = len(words) - len(rest) - 1
     role = " ".join(words[: last + 1]).strip(" ,")
-    # A possessive owner in front of the title is context, not the title ("Ruritania's Foreign Minister").
     return (role or None), " ".join(rest)
 
 
