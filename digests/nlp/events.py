@@ -48,6 +48,10 @@ _NOT_NAMES = frozenset(
     "despite although however meanwhile still even because according under among against without within "
     "through across instead only some many most all both each every other such".split()
 ) | frozenset(MONTHS) | frozenset(WEEKDAYS)
+_OF_HEADS = frozenset(
+    "Secretary Minister Ministry Department Bank University Republic House Chamber Board Court State Church "
+    "Council Office Bureau Institute College School Museum Federation Union League Kingdom Duke Prince".split()
+)
 _STOP = frozenset(
     "the a an in on at for by with from to of and or but is are was were be been has have had that this it "
     "its as said says will would he she they we their his her who which what than then also into about "
@@ -181,24 +185,35 @@ def _entities(sentence: str) -> tuple[str, ...]:
     """Return capitalized names in a sentence (a heuristic for people and organizations)."""
     found: list[str] = []
     for m in _RE_NAME.finditer(sentence):
-        words = m.group().split()
-        while words and words[0].lower().strip(".") in _NOT_NAMES:
-            words.pop(0)
-        while words and (words[-1].lower().strip(".") in _NOT_NAMES or words[-1].lower() in ("of", "and", "the")):
-            words.pop()
-        # A lone sentence-initial word ending in -ing/-ly ("Signaling", "Reportedly") is rarely a name.
-        if len(words) == 1 and m.start() == 0 and words[0].lower().endswith(("ing", "ly")):
-            continue
-        if not words:
-            continue
-        name = re.sub(r"['’]s$", "", " ".join(words)).rstrip(",")
-        if name.endswith(".") and not re.search(r"\b[A-Z]\.$", name):
-            name = name[:-1]
-        if len(name) < 2 or name in found:
-            continue
-        found.append(name)
+        for piece in _split_of(m.group()):
+            _add_name(found, piece, m.start() == 0)
     # Keep the fullest form: drop a name contained in a longer one ("Blinken" inside "Antony Blinken").
     return tuple(n for n in found if not any(n != o and re.search(rf"\b{re.escape(n)}\b", o) for o in found))
+
+
+def _split_of(run: str) -> list[str]:
+    """Split "Mara Quist of Northwind Rail" in two, but keep "Secretary of State" or "Bank of Lorne" whole."""
+    left, sep, right = run.partition(" of ")
+    if not sep or len(left.split()) < 2 or left.split()[-1] in _OF_HEADS:
+        return [run]
+    return [left, *_split_of(right)]
+
+
+def _add_name(found: list[str], run: str, initial: bool) -> None:
+    """Clean a capitalized run and append it to ``found`` when it still looks like a name."""
+    words = run.split()
+    while words and words[0].lower().strip(".") in _NOT_NAMES:
+        words.pop(0)
+    while words and (words[-1].lower().strip(".") in _NOT_NAMES or words[-1].lower() in ("of", "and", "the")):
+        words.pop()
+    # A lone sentence-initial word ending in -ing/-ly ("Signaling", "Reportedly") is rarely a name.
+    if not words or len(words) == 1 and initial and words[0].lower().endswith(("ing", "ly")):
+        return
+    name = re.sub(r"['’]s$", "", " ".join(words)).rstrip(",")
+    if name.endswith(".") and not re.search(r"\b[A-Z]\.$", name):
+        name = name[:-1]
+    if len(name) >= 2 and name not in found:
+        found.append(name)
 
 
 def extract_events(text: str, published: date | None) -> list[Event]:
