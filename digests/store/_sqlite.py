@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-import unicodedata
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -17,6 +16,7 @@ import aiosqlite
 import numpy as np
 
 from digests.models import Analysis, Article
+from digests.nlp.speakers import speaker_key
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -32,10 +32,6 @@ from digests.store._text import band_keys, canonical_url, content_hash, minhash,
 
 NEAR_DUPLICATE = 0.8
 _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
-_TITLES = {
-    "mr", "mrs", "ms", "dr", "prof", "sen", "senator", "rep", "gov", "governor", "president", "sir", "the",
-    "minister", "secretary", "ambassador", "gen", "general",
-}
 
 
 def _now() -> datetime:
@@ -55,20 +51,6 @@ def _dt(value: str | None) -> datetime | None:
         return None
     dt = datetime.fromisoformat(value)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def _fold(name: str) -> str:
-    s = unicodedata.normalize("NFKD", name)
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    return re.sub(r"'s\b|’s\b", "", s)
-
-
-def speaker_key(name: str) -> str:
-    """Return the store key of a speaker name: accents, case, punctuation and leading titles dropped."""
-    toks = re.findall(r"\w+", _fold(name))
-    while len(toks) > 1 and toks[0] in _TITLES:
-        toks = toks[1:]
-    return " ".join(toks)
 
 
 def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
