@@ -13,11 +13,39 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
 _STOP = frozenset("""a an and are as at be been but by for from has have he her his in into is it its of on or
 that the their they this to was were will with after over says said say new more than about who what when""".split())
 SAME_STORY = 0.34
+_COMMON_CAPS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
+june july august september october november december mayor minister president council city police officials
+government mr mrs ms dr the a an he she they it we i but and in on at for this that its their our his her
+""".split())
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)*")
 
 
 def _terms(article: Article) -> frozenset[str]:
-    words = _WORD.findall(f"{article.title} {article.title} {article.summary or article.text[:600]}")
+    words = _WORD.findall(f"{article.title} {article.summary or article.text[:600]}")
     return frozenset(w.lower() for w in words if w.lower() not in _STOP and len(w) > 2)
+
+
+def _names(article: Article) -> frozenset[str]:
+    # Proper names (places, people, organizations) mid-sentence are the strongest sign of the same story.
+    lead = f"{article.title}. {article.text[:1500]}"
+    out = set()
+    for m in _NAME.finditer(lead):
+        words = [w for w in m.group().lower().split() if w not in _COMMON_CAPS]
+        if words:
+            out.add(" ".join(words))
+    return frozenset(out)
+
+
+def same_story(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """Tell whether two (terms, names) signatures describe the same story."""
+    terms_a, names_a = a
+    terms_b, names_b = b
+    shared = names_a & names_b
+    if len(shared) >= 3 and len(shared) / max(1, min(len(names_a), len(names_b))) >= 0.3:
+        return True
+    return _jaccard(terms_a, terms_b) >= SAME_STORY
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -31,20 +59,16 @@ def _quote_score(q: QuoteRow) -> float:
 
 def group_stories(articles: Sequence[Article]) -> list[list[Article]]:
     """Group articles that tell the same story (greedy, by shared title and lead terms)."""
-    groups: list[tuple[frozenset[str], list[Article]]] = []
+    # Compare with each story's first article only, so a story cannot snowball by absorbing loose matches.
+    groups: list[tuple[tuple[frozenset[str], frozenset[str]], list[Article]]] = []
     for art in articles:
-        terms = _terms(art)
-        best, best_sim = None, SAME_STORY
-        for i, (gterms, _) in enumerate(groups):
-            sim = _jaccard(terms, gterms)
-            if sim >= best_sim:
-                best, best_sim = i, sim
-        if best is None:
-            groups.append((terms, [art]))
+        sig = (_terms(art), _names(art))
+        for gsig, members in groups:
+            if same_story(sig, gsig):
+                members.append(art)
+                break
         else:
-            gterms, members = groups[best]
-            members.append(art)
-            groups[best] = (gterms | terms, members)
+            groups.append((sig, [art]))
     return [members for _, members in groups]
 
 

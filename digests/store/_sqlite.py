@@ -43,7 +43,7 @@ def _iso(dt: datetime | None) -> str | None:
         return None
     if dt.tzinfo is None:
         raise ValueError("naive datetime given to the store")
-    return dt.astimezone(UTC).isoformat(timespec="seconds")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _dt(value: str | None) -> datetime | None:
