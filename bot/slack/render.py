@@ -1,0 +1,145 @@
+"""Block Kit rendering of command replies, within Slack's limits; pure functions, no network."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.commands import Item, Reply
+from bot.text import fit
+
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+CONTEXT_CHARS = 3000
+BUTTON_VALUE_CHARS = 2000
+FALLBACK_CHARS = 3000
+# Slack truncates long link labels anyway; short labels keep digest link lists readable.
+LINK_LABEL_CHARS = 120
+# Longer URLs are shown as plain labels so one link cannot crowd the body out of a section.
+MAX_URL_CHARS = 1000
+
+ACTION_PREV = "newsbot_page_prev"
+ACTION_NEXT = "newsbot_page_next"
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, label: str) -> str:
+    """Return an mrkdwn link to an http(s) URL, or the escaped label alone."""
+    label = escape(fit(label, LINK_LABEL_CHARS)) if label else ""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return label
+    # A "|" or ">" in the URL would end the link early; percent-encoding them keeps the URL equivalent.
+    target = escape(url).replace("|", "%7C")
+    if len(target) > MAX_URL_CHARS:
+        return label or escape(fit(url, LINK_LABEL_CHARS))
+    return f"<{target}|{label}>" if label else f"<{target}>"
+
+
+def page_value(command_line: str, page: int) -> str | None:
+    """Encode a page button's value (command line + page), or None when it would exceed Slack's limit."""
+    value = json.dumps({"line": command_line, "page": page}, ensure_ascii=False, separators=(",", ":"))
+    return value if len(value) <= BUTTON_VALUE_CHARS else None
+
+
+def parse_page_value(value: str) -> tuple[str, int]:
+    """Decode a page button's value into (command line, page); raise ValueError when it is malformed."""
+    data = json.loads(value)
+    if not isinstance(data, dict) or not isinstance(data.get("line"), str) or not isinstance(data.get("page"), int):
+        raise ValueError("not a page button value")
+    return data["line"], data["page"]
+
+
+def _section(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(mrkdwn, SECTION_CHARS)}}
+
+
+def _context(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(mrkdwn, CONTEXT_CHARS)}]}
+
+
+def _fit_escaped(text: str, limit: int) -> str:
+    # Cut before escaping would be simpler but "&amp;" grows the text; cut after and never split an entity.
+    out = fit(escape(text), limit)
+    amp = out.rfind("&", max(0, len(out) - 5))
+    if amp != -1 and ";" not in out[amp:]:
+        out = out[:amp].rstrip() + "…"
+    return out
+
+
+def _item_text(item: Item, *, with_footer: bool) -> str:
+    head = f"*{link(item.url, item.title) if item.url else escape(fit(item.title, 500))}*"
+    tail_parts: list[str] = []
+    for name, value in item.fields:
+        if value.lower().startswith(("http://", "https://")):
+            tail_parts.append(f"• {link(value, name)}")
+        else:
+            tail_parts.append(f"• *{escape(fit(name, 200))}:* {escape(fit(value, 500))}")
+    if with_footer and item.footer:
+        tail_parts.append(f"_{escape(fit(item.footer, 500))}_")
+    tail = "\n".join(tail_parts)
+    # The body is what gets cut (at a sentence) so the title, links and footer always survive.
+    room = SECTION_CHARS - len(head) - len(tail) - 2
+    body = _fit_escaped(item.body, room) if item.body and room > 20 else ""
+    return "\n".join(x for x in (head, body, tail) if x)
+
+
+def _item_blocks(item: Item, compact: bool) -> list[dict[str, Any]]:
+    if compact:
+        return [_section(_item_text(item, with_footer=True))]
+    blocks = [_section(_item_text(item, with_footer=False))]
+    if item.footer:
+        blocks.append(_context(escape(item.footer)))
+    return blocks
+
+
+def _pager(reply: Reply, page: int, command_line: str | None) -> list[dict[str, Any]]:
+    if reply.pages <= 1:
+        return []
+    blocks: list[dict[str, Any]] = [_context(f"Page {page + 1} of {reply.pages} · {len(reply.items)} results")]
+    if command_line is None:
+        return blocks
+    buttons = []
+    for action_id, label, target in ((ACTION_PREV, "◀ Previous", page - 1), (ACTION_NEXT, "Next ▶", page + 1)):
+        value = page_value(command_line, target)
+        if 0 <= target < reply.pages and value is not None:
+            buttons.append({"type": "button", "action_id": action_id, "value": value,
+                            "text": {"type": "plain_text", "text": label, "emoji": True}})
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "newsbot_pager", "elements": buttons})
+    return blocks
+
+
+def reply_to_blocks(reply: Reply, page: int | None = None, *, command_line: str | None = None) -> list[dict[str, Any]]:
+    """Render one page of a reply as Block Kit blocks; page buttons appear when ``command_line`` is given."""
+    page = reply.at_page(reply.page if page is None else page).page
+    title = ("⚠️ " if reply.error else "") + (reply.title or "newsbot")
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": fit(title, HEADER_CHARS), "emoji": True}}]
+    if reply.text:
+        blocks.append(_section(_fit_escaped(reply.text, SECTION_CHARS)))
+    if reply.image:
+        blocks.append(_context("An image comes with this result; Slack shows the text version."))
+    pager = _pager(reply, page, command_line)
+    items = reply.page_items(page)
+    room = MAX_BLOCKS - len(blocks) - len(pager)
+    # Prefer the roomy layout (section, context, divider per item); fall back to one block per item.
+    roomy = [_item_blocks(it, compact=False) + [{"type": "divider"}] for it in items]
+    if sum(len(b) for b in roomy) <= room:
+        body = [b for group in roomy for b in group][:-1] if roomy else []
+    else:
+        body = [_item_blocks(it, compact=True)[0] for it in items]
+        if len(body) > room:
+            hidden = len(body) - (room - 1)
+            body = body[:room - 1] + [_context(f"… {hidden} more not shown on this page.")]
+    return blocks + body + pager
+
+
+def fallback_text(reply: Reply) -> str:
+    """Return the plain notification text that accompanies the blocks."""
+    text = reply.title + (f": {reply.text}" if reply.text else "")
+    return _fit_escaped(text, FALLBACK_CHARS)
