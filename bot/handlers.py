@@ -20,11 +20,16 @@ def _day(dt: datetime | None) -> str:
     return dt.date().isoformat() if dt else "date unknown"
 
 
+def display_quote(text: str) -> str:
+    """Return a quote for display: verbatim, minus the comma that hands over to the attribution."""
+    return text.rstrip(" ,;:")
+
+
 def _quote_item(q: QuoteRow) -> Item:
     who = q.speaker or "unattributed"
     if q.role:
         who = f"{who}, {q.role}"
-    return Item(title=f"“{q.quote}”", body=f"— {who}", url=q.url,
+    return Item(title=f"“{display_quote(q.quote)}”", body=f"— {who}", url=q.url,
                 footer=f"{q.article_title} · {_day(q.published)} · article #{q.article_id}")
 
 
@@ -122,14 +127,14 @@ def digest_reply(d: Digest) -> Reply:
             who = s.key_quote.speaker or "unattributed"
             if s.key_quote.role:
                 who += f", {s.key_quote.role}"
-            body += f"\n> “{s.key_quote.quote}” — {who}"
+            body += f"\n> “{display_quote(s.key_quote.quote)}” — {who}"
         fields = tuple((title[:80] or "source", url) for title, url in s.links[:5])
         items.append(Item(title=s.headline, body=body, url=s.links[0][1] if s.links else None,
                           footer=f"{len(s.article_ids)} source(s) · {_day(s.published)}", fields=fields))
     qotd = ""
     if d.quote_of_the_day:
         q = d.quote_of_the_day
-        qotd = f"Quote of the day: “{q.quote}” — {q.speaker}" + (f", {q.role}" if q.role else "")
+        qotd = f"Quote of the day: “{display_quote(q.quote)}” — {q.speaker}" + (f", {q.role}" if q.role else "")
     span = f"{d.window_start:%Y-%m-%d %H:%M} – {d.window_end:%Y-%m-%d %H:%M} UTC"
     text = (f"{len(d.stories)} stor{'y' if len(d.stories) == 1 else 'ies'} · {span}" if d.stories
             else f"Nothing new · {span}")

@@ -25,7 +25,7 @@ def render_text(reply: Reply, *, max_items: int = 50) -> str:
             lines.extend("   " + ln for ln in item.body.splitlines())
         for name, value in item.fields:
             lines.append(f"   {name}: {value}")
-        if item.url:
+        if item.url and item.url not in {v for _, v in item.fields}:
             lines.append(f"   {item.url}")
         if item.footer:
             lines.append(f"   ({item.footer})")
