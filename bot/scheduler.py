@@ -1,0 +1,378 @@
+"""APScheduler 3.x AsyncIOScheduler: scheduled digests (never posted twice, never missed silently) and feed polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobEvent, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.commands import Reply
+from bot.delivery import Delivery
+from bot.handlers import digest_reply
+from bot.services import Services
+from digests.digest import build_digest, compose
+from digests.feeds import FeedPolicy, FeedPoller, PollReport, newest, utc_now
+from digests.store import QuoteRow, ScheduleRow, SourceRow, SubscriptionRow
+
+log = logging.getLogger("newsbot.scheduler")
+
+Clock = Callable[[], datetime]
+FIRST_WINDOW = timedelta(hours=24)
+# A claimed run older than this never finished: its process died mid-run. It is marked failed so it shows.
+STALE_CLAIM = timedelta(minutes=15)
+INTERRUPTED = "interrupted: the bot stopped during this run (the digest may or may not have been posted)"
+MAX_BACKFILL = 20
+_LOOKBACK = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367),
+             timedelta(days=5 * 366))
+
+
+def job_id(schedule_id: int) -> str:
+    """Return the stable APScheduler job id of a schedule."""
+    return f"digest:{schedule_id}"
+
+
+def cron_trigger(cron: str, timezone: str) -> CronTrigger:
+    """Return the trigger a schedule's job uses: its cron expression in its own time zone."""
+    return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+
+
+def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """Return the trigger's latest fire time at or before ``now``, counting a wall-clock time repeated by DST once."""
+    for back in _LOOKBACK:
+        t = trigger.get_next_fire_time(None, now - back)
+        if t is None or t > now:
+            continue
+        before: datetime | None = None
+        while True:
+            nxt = trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
+            if nxt is None or nxt > now:
+                break
+            before, t = t, nxt
+        if before is None:
+            before = trigger.get_next_fire_time(None, t - back - timedelta(hours=2))
+            before = before if before is not None and before < t else None
+        # When clocks go back, 02:30 happens twice; the second one is the same local occurrence, already covered.
+        if before is not None and before.replace(tzinfo=None) == t.replace(tzinfo=None):
+            return before
+        return t
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one scheduled-digest attempt did: posted, empty, failed, or skipped (with why)."""
+
+    schedule_id: int
+    status: str
+    run_id: int | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    message_ids: tuple[str, ...] = ()
+    error: str | None = None
+    late: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobFailure:
+    """An error APScheduler reported for a job (it escaped the run's own recording) or a missed firing."""
+
+    job_id: str
+    at: datetime
+    error: str
+
+
+class BotScheduler:
+    """Scheduled digests and feed polling on one AsyncIOScheduler (UTC); implements SchedulerHooks."""
+
+    def __init__(self, svc: Services, delivery: Delivery, *, clock: Clock | None = None,
+                 poll_feeds: bool = True) -> None:
+        self.svc = svc
+        self.store = svc.store
+        self.settings = svc.settings
+        self.delivery = delivery
+        self.clock: Clock = clock or utc_now
+        self.poll_feeds = poll_feeds
+        self.failures: deque[JobFailure] = deque(maxlen=200)
+        self.aps = AsyncIOScheduler(timezone=UTC)
+        s = self.settings
+        self.poller = FeedPoller(svc.store, svc.ingestor, FeedPolicy(
+            interval_s=float(s.feed_interval_s), failing_after=s.feed_failing_after,
+            failed_after=s.feed_failed_after), clock=self.clock)
+        self._feed_locks: dict[int, asyncio.Lock] = {}
+        self._feed_tasks: set[asyncio.Task[PollReport | None]] = set()
+        self._side_tasks: set[asyncio.Task[object]] = set()
+        # Workspaces whose first fetch of a feed failed: their baseline is still owed (kept in memory only).
+        self._pending_initial: dict[int, set[str]] = {}
+
+    # ---- lifecycle ------------------------------------------------------------------------------------------
+
+    async def start(self, *, paused: bool = False, catch_up: bool = True) -> None:
+        """Start APScheduler, register every stored schedule, start feed polling, then catch up missed digests."""
+        self.aps.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        # Paused: jobs are registered and next_run works, but nothing fires by itself (tests drive the clock).
+        self.aps.start(paused=paused)
+        schedules = await self.store.schedules()
+        for row in schedules:
+            self._register(row)
+        if self.poll_feeds:
+            tick = max(5.0, min(60.0, self.settings.feed_interval_s / 4))
+            self.aps.add_job(self._sweep_job, IntervalTrigger(seconds=tick, timezone=UTC), id="feeds:sweep",
+                             name="feed polling", replace_existing=True, coalesce=True, max_instances=1,
+                             misfire_grace_time=int(tick * 4), next_run_time=datetime.now(UTC) + timedelta(seconds=1))
+        await self.mark_stale_runs()
+        if catch_up:
+            await self.catch_up()
+
+    async def shutdown(self) -> None:
+        """Stop firing jobs and cancel feed polls in progress."""
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback; let it run
+        tasks = [*self._feed_tasks, *self._side_tasks]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(BaseException):
+                await t
+
+    # ---- SchedulerHooks -------------------------------------------------------------------------------------
+
+    async def schedule_changed(self, schedule_id: int) -> None:
+        """Register or re-register the job of a schedule."""
+        row = await self.store.get_schedule(schedule_id)
+        if row is None:
+            await self.schedule_removed(schedule_id)
+            return
+        self._register(row)
+
+    async def schedule_removed(self, schedule_id: int) -> None:
+        """Drop the job of a removed schedule."""
+        if self.aps.get_job(job_id(schedule_id)) is not None:
+            self.aps.remove_job(job_id(schedule_id))
+
+    def next_run(self, schedule_id: int) -> datetime | None:
+        """Return when a schedule fires next, from its APScheduler job."""
+        job = self.aps.get_job(job_id(schedule_id))
+        return job.next_run_time if job is not None else None  # type: ignore[no-any-return]
+
+    async def feed_added(self, sub: SubscriptionRow, backfill: int) -> str:
+        """Fetch a new subscription once: store its items silently, post only the ``backfill`` newest if asked."""
+        others = [s for s in await self.store.subscriptions(sub.workspace, source_id=sub.source.id)
+                  if s.id != sub.id and not s.paused]
+        # Another live channel of the same workspace follows the feed: the workspace has its baseline already.
+        initial_for = set() if others else {sub.workspace}
+        report = await self.poll_source(sub.source.id, initial_for=initial_for, wait=True)
+        if report is None:
+            return ""
+        if not report.ok:
+            return (f"The first fetch failed ({report.error}); it will be retried, and /feeds list shows "
+                    "the feed's health.")
+        stored = len(report.items)
+        note = (f"Stored {stored} current item(s) without posting them; new items will appear in digests."
+                if stored else "The feed has no items yet; new items will appear in digests.")
+        n = min(max(backfill, 0), MAX_BACKFILL)
+        if n and report.items:
+            picked = newest(report.items, n)
+            try:
+                ids = await self._post_backfill(sub, report, [o.article_id for o in picked if o.article_id])
+            except Exception as exc:  # noqa: BLE001 - the subscription stands; say why the backfill did not
+                log.warning("backfill for %s in %s failed: %s", sub.source.url, sub.channel, exc)
+                return note + f" Posting the {n} newest failed: {exc}"
+            if ids:
+                note += f" Posted the {len(picked)} newest."
+        return note
+
+    # ---- scheduled digests ------------------------------------------------------------------------------------
+
+    def _register(self, row: ScheduleRow) -> None:
+        try:
+            trigger = cron_trigger(row.cron, row.timezone)
+        except (ValueError, KeyError) as exc:
+            self._failure(job_id(row.id), f"cannot schedule {row.cron!r} in {row.timezone}: {exc}")
+            return
+        self.aps.add_job(
+            self._digest_job, trigger, args=[row.id], id=job_id(row.id), name=f"digest #{row.id}",
+            replace_existing=True, coalesce=True, max_instances=1,
+            misfire_grace_time=self.settings.misfire_grace_s,
+            # From the injected clock, so next_run agrees with the clock the runs use.
+            next_run_time=trigger.get_next_fire_time(None, self.clock()),
+        )
+
+    async def _digest_job(self, schedule_id: int) -> None:
+        await self.run_schedule(schedule_id)
+
+    async def run_schedule(self, schedule_id: int, *, fire_time: datetime | None = None,
+                           late: bool = False) -> RunResult:
+        """Post the digest of a schedule's window ending at its latest fire time, unless already claimed."""
+        row = await self.store.get_schedule(schedule_id)
+        if row is None:
+            await self.schedule_removed(schedule_id)
+            return RunResult(schedule_id, "skipped", error="schedule removed")
+        fire = fire_time or previous_fire_time(cron_trigger(row.cron, row.timezone), self.clock())
+        if fire is None:
+            return RunResult(schedule_id, "skipped", error="no fire time yet")
+        fire = fire.astimezone(UTC)
+        max_window = timedelta(hours=self.settings.digest_max_window_h)
+        last_end = await self.store.last_window_end(schedule_id)
+        start = max(last_end or fire - FIRST_WINDOW, fire - max_window)
+        if fire <= start:
+            return RunResult(schedule_id, "skipped", window_start=start, window_end=fire, error="window already covered")
+        # The ledger row is the lock: a second firing, a restart or another process gets None and posts nothing.
+        run_id = await self.store.claim_run(schedule_id, start, fire, late=late)
+        if run_id is None:
+            return RunResult(schedule_id, "skipped", window_start=start, window_end=fire, error="already claimed")
+        stage = "build"
+        try:
+            since = await self._content_start(schedule_id, run_id, start, fire - max_window)
+            digest = await build_digest(self.store, row.workspace, since, fire)
+            status = "posted" if digest.stories else "empty"
+            ids: list[str] = []
+            if digest.stories or row.notify_empty:
+                stage = "post"
+                reply = digest_reply(digest)
+                if late:
+                    reply = replace(reply, text=reply.text + "\n(posted late: the bot was not running at "
+                                    f"{fire.astimezone(ZoneInfo(row.timezone)):%Y-%m-%d %H:%M %Z})")
+                ids = await self.delivery.post(row.workspace, row.channel, reply)
+            await self.store.finish_run(run_id, status, message_ids=json.dumps(ids) if ids else None)
+            return RunResult(schedule_id, status, run_id, start, fire, tuple(ids), late=late)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded in the ledger and shown
+            error = f"{exc.__class__.__name__}: {exc}"[:500]
+            log.exception("digest #%s for %s failed", schedule_id, fire.isoformat())
+            await self.store.finish_run(run_id, "failed", error=error)
+            self._failure(job_id(schedule_id), error)
+            if stage != "post":
+                await self._notify(row.workspace, row.channel, Reply(
+                    title="Scheduled digest failed", error=True,
+                    text=f"The digest for {fire:%Y-%m-%d %H:%M} UTC failed: {error}. The next digest includes "
+                         "this window; /digest-status shows the runs."))
+            return RunResult(schedule_id, "failed", run_id, start, fire, error=error, late=late)
+
+    async def _content_start(self, schedule_id: int, run_id: int, start: datetime, floor: datetime) -> datetime:
+        """Return where the digest's articles start: failed windows just before this one roll into it."""
+        since = start
+        for r in await self.store.runs(schedule_id, limit=50):
+            if r.id == run_id:
+                continue
+            if r.status != "failed" or (r.error or "").startswith("interrupted"):
+                break
+            since = min(since, r.window_start)
+        return max(since, floor)
+
+    async def catch_up(self) -> list[RunResult]:
+        """Post, marked late, each schedule's latest missed digest if it is within the catch-up window."""
+        now = self.clock()
+        horizon = timedelta(hours=self.settings.catchup_window_h)
+        results = []
+        for row in await self.store.schedules():
+            try:
+                prev = previous_fire_time(cron_trigger(row.cron, row.timezone), now)
+            except (ValueError, KeyError):
+                continue
+            if prev is None or now - prev > horizon:
+                continue
+            covered = await self.store.last_window_end(row.id) or row.created_at
+            if prev <= covered:
+                continue
+            results.append(await self.run_schedule(row.id, fire_time=prev, late=True))
+        return results
+
+    async def mark_stale_runs(self) -> int:
+        """Mark runs claimed long ago and never finished (their process died) as failed, so they show."""
+        cutoff = datetime.now(UTC) - STALE_CLAIM  # claimed_at is stamped with the real time by the store
+        n = 0
+        for row in await self.store.schedules():
+            for r in await self.store.runs(row.id, limit=10):
+                if r.status == "claimed" and r.claimed_at < cutoff:
+                    await self.store.finish_run(r.id, "failed", error=INTERRUPTED)
+                    n += 1
+        return n
+
+    # ---- feeds ------------------------------------------------------------------------------------------------
+
+    async def _sweep_job(self) -> None:
+        await self.sweep()
+
+    async def sweep(self) -> list[asyncio.Task[PollReport | None]]:
+        """Start a poll for every due feed not already being polled; return the started tasks."""
+        started = []
+        await self.mark_stale_runs()
+        for src in await self.poller.due():
+            lock = self._feed_locks.get(src.id)
+            if lock is not None and lock.locked():
+                continue
+            task = asyncio.create_task(self.poll_source(src.id), name=f"feed:{src.id}")
+            self._feed_tasks.add(task)
+            task.add_done_callback(self._feed_tasks.discard)
+            started.append(task)
+        return started
+
+    async def poll_source(self, source_id: int, *, initial_for: set[str] | None = None,
+                          wait: bool = False) -> PollReport | None:
+        """Poll one feed now (skipped if a poll of it is running, unless ``wait``) and post its announcements."""
+        lock = self._feed_locks.setdefault(source_id, asyncio.Lock())
+        if lock.locked() and not wait:
+            return None
+        async with lock:
+            src: SourceRow | None = await self.store.get_source(source_id)
+            if src is None:
+                return None
+            owed = self._pending_initial.pop(source_id, set()) | (initial_for or set())
+            report = await self.poller.poll(src, initial_for=owed)
+            if not report.ok and owed:
+                self._pending_initial.setdefault(source_id, set()).update(owed)
+        for a in report.announcements:
+            await self._notify(a.workspace, a.channel, Reply(title="Feed health", text=a.text,
+                                                              data={"url": a.url, "health": a.health}))
+        return report
+
+    async def _post_backfill(self, sub: SubscriptionRow, report: PollReport, article_ids: list[int]) -> list[str]:
+        articles = [a for a in [await self.store.article(sub.workspace, i) for i in article_ids] if a is not None]
+        if not articles:
+            return []
+        rows = await self.store.quotes_for_articles(sub.workspace, [a.id for a in articles])
+        quotes: dict[int, list[QuoteRow]] = {}
+        for q in rows:
+            quotes.setdefault(q.article_id, []).append(q)
+        now = self.clock()
+        since = min((a.published or a.fetched or now for a in articles), default=now)
+        digest = compose(sub.workspace, min(since, now), now, articles, quotes, max_stories=len(articles))
+        reply = digest_reply(digest)
+        reply = replace(reply, title=f"Latest from {report.title or sub.source.url}")
+        return await self.delivery.post(sub.workspace, sub.channel, reply)
+
+    # ---- failures -------------------------------------------------------------------------------------------
+
+    async def _notify(self, workspace: str, channel: str, reply: Reply) -> None:
+        try:
+            await self.delivery.post(workspace, channel, reply)
+        except Exception as exc:  # noqa: BLE001 - a notice that cannot be posted is logged, never fatal
+            log.warning("could not post %r to %s/%s: %s", reply.title, workspace, channel, exc)
+
+    def _failure(self, job: str, error: str) -> None:
+        self.failures.append(JobFailure(job, datetime.now(UTC), error))
+        log.error("job %s: %s", job, error)
+
+    def _on_event(self, event: JobEvent) -> None:
+        if isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_ERROR:
+            self._failure(event.job_id, f"{event.exception.__class__.__name__}: {event.exception}")
+            return
+        if event.code == EVENT_JOB_MISSED and event.job_id.startswith("digest:"):
+            # Missed beyond the grace time (the loop was blocked or the host slept): catch up now, marked late.
+            self._failure(event.job_id, "missed its fire time; catching up")
+            schedule_id = int(event.job_id.split(":", 1)[1])
+            task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
+                self.run_schedule(schedule_id, late=True))
+            self._side_tasks.add(task)
+            task.add_done_callback(self._side_tasks.discard)
