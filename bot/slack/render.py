@@ -16,6 +16,7 @@ BUTTON_VALUE_CHARS = 2000
 FALLBACK_CHARS = 3000
 # Slack truncates long link labels anyway; short labels keep digest link lists readable.
 LINK_LABEL_CHARS = 120
+TITLE_CHARS = 500
 # Longer URLs are shown as plain labels so one link cannot crowd the body out of a section.
 MAX_URL_CHARS = 1000
 
@@ -28,15 +29,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def link(url: str | None, label: str) -> str:
+def link(url: str | None, label: str, limit: int = LINK_LABEL_CHARS) -> str:
     """Return an mrkdwn link to an http(s) URL, or the escaped label alone."""
-    label = escape(fit(label, LINK_LABEL_CHARS)) if label else ""
+    label = escape(fit(label, limit)) if label else ""
     if not url or not url.lower().startswith(("http://", "https://")):
         return label
     # A "|" or ">" in the URL would end the link early; percent-encoding them keeps the URL equivalent.
     target = escape(url).replace("|", "%7C")
     if len(target) > MAX_URL_CHARS:
-        return label or escape(fit(url, LINK_LABEL_CHARS))
+        return label or escape(fit(url, limit))
     return f"<{target}|{label}>" if label else f"<{target}>"
 
 
@@ -72,7 +73,7 @@ def _fit_escaped(text: str, limit: int) -> str:
 
 
 def _item_text(item: Item, *, with_footer: bool) -> str:
-    head = f"*{link(item.url, item.title) if item.url else escape(fit(item.title, 500))}*"
+    head = f"*{link(item.url, item.title, TITLE_CHARS) if item.url else escape(fit(item.title, TITLE_CHARS))}*"
     tail_parts: list[str] = []
     for name, value in item.fields:
         if value.lower().startswith(("http://", "https://")):
