@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # (host, port) -> resolved addresses; tests swap this to keep every lookup and connection local.
@@ -55,7 +56,8 @@ def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | Non
         return None if allow_loopback else "a loopback address"
     if ip.is_link_local or str(ip) == "169.254.169.254":
         return "a link-local or cloud metadata address"
-    if ip.is_private:
+    # fec0::/10 (deprecated site-local) still routes inside some networks, and Python does not count it private.
+    if ip.is_private or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
         return "a private network address"
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
         return "a reserved address"
@@ -67,13 +69,16 @@ def split_url(url: str) -> tuple[str, str, int]:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
+        # Check the host aiohttp will connect to: yarl applies IDNA/NFKC ("①②⑦.0.0.1" becomes the IP literal
+        # 127.0.0.1, which aiohttp connects to without asking any resolver), so urlsplit's view alone is unsafe.
+        target = URL(url.strip())
     except ValueError as exc:
-        raise UnsafeURLError(f"not a valid URL: {exc}") from None
+        raise UnsafeURLError(f"not a valid URL: {str(exc)[:80]}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise UnsafeURLError(f"only http and https URLs can be fetched, not {scheme or 'a bare path'}")
-    host = parts.hostname
-    if not host:
+        raise UnsafeURLError(f"only http and https URLs can be fetched, not {scheme[:20] or 'a bare path'}")
+    host = target.raw_host
+    if not host or not parts.hostname:
         raise UnsafeURLError("the URL has no host")
     return scheme, host, port or (443 if scheme == "https" else 80)
 
@@ -82,8 +87,10 @@ async def check_url(url: str, *, allow_loopback: bool = False,
                     resolve: ResolveFunc = system_resolve) -> list[str]:
     """Return the addresses ``url`` may be fetched from, or raise UnsafeURLError."""
     _, host, port = split_url(url)
+    numeric = numeric_host(host)
     try:
-        addresses = await resolve(host, port)
+        # An address literal is what gets connected to, whatever a (custom) resolver would answer for it.
+        addresses = [numeric] if numeric is not None else await resolve(host, port)
     except (OSError, UnicodeError) as exc:
         raise UnsafeURLError(f"cannot resolve {host}: {exc.__class__.__name__}") from None
     if not addresses:
