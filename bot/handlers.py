@@ -179,7 +179,8 @@ async def summary(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply
     fields: list[tuple[str, str]] = [("Published", _day(art.published))]
     if art.url:
         fields.append(("Link", art.url))
-    return Reply(title=art.title, text=text, items=(Item(title="Summary", body=text, url=art.url,
+    meta = f"Published {_day(art.published)} · {len(key)} key quote(s) · {len(events)} dated event(s)"
+    return Reply(title=art.title, text=meta, items=(Item(title="Summary", body=text, url=art.url,
                                                          fields=tuple(fields)), *items),
                  data={"article_id": art.id, "title": art.title, "url": art.url, "summary": text,
                        "published": _day(art.published) if art.published else None,
