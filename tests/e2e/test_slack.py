@@ -24,7 +24,7 @@ from bot.commands import Item, Reply, load
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
 from bot.services import Services
-from bot.slack import SlackHttpServer, build_app
+from bot.slack import SlackHttpServer, build_app, start_slack
 from bot.slack.listeners.commands import slack_command_names
 from bot.slack.render import escape
 from digests.ingest import document_from_text
@@ -226,6 +226,12 @@ async def test_each_command_answers_with_its_content(harness: Harness, command: 
     assert harness.slack.of("auth.test")
 
 
+async def test_mistakes_get_a_private_explanation(harness: Harness) -> None:
+    call = await harness.answer("/feeds", "", user="U0PLAIN")
+    assert call.args["response_type"] == "ephemeral"
+    assert "needs a subcommand" in _all_text(call.args["blocks"])
+
+
 async def test_digest_command_lists_the_new_story(harness: Harness) -> None:
     await _add(harness.svc, LANTERN)
     # The store keeps whole seconds and the window's end is exclusive, so let a second pass.
@@ -340,6 +346,27 @@ async def test_mention_runs_a_command_in_a_thread(harness: Harness) -> None:
     post = (await harness.slack.wait_for("chat.postMessage", channel=CHANNEL))[0]
     assert post.args["thread_ts"] == "1700000100.000200"
     assert "Lantern festival returns" in _all_text(post.args["blocks"])
+
+
+async def test_start_slack_serves_until_cancelled(harness: Harness) -> None:
+    # The same configuration as the harness, but run the way `newsbot run` does: start_slack as a task.
+    delivery = Delivery()
+    ready: asyncio.Queue[SlackHttpServer] = asyncio.Queue()
+    task = asyncio.create_task(start_slack(harness.svc, delivery, on_ready=ready.put_nowait))
+    try:
+        server = await asyncio.wait_for(ready.get(), 5)
+        assert server.port not in (0, harness.server.port)
+        own = Harness(harness.slack, harness.svc, delivery, server, harness.http, harness.names)
+        call = await own.answer("/feeds", "list", user="U0PLAIN")
+        assert "No feeds yet" in _all_text(call.args["blocks"])
+        await delivery.post(WORKSPACE, CHANNEL, Reply(title="News digest", text="Nothing new"))
+        assert harness.slack.of("chat.postMessage", channel=CHANNEL)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await own.slash("/feeds", "list")
 
 
 def test_manifest_declares_every_slack_command() -> None:
