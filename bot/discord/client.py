@@ -1,0 +1,354 @@
+"""The discord.py client: app commands built from the registry, replies as embeds, a page view and a poster."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Optional
+
+import discord
+import yarl
+from discord import app_commands
+from discord.abc import GuildChannel
+
+from bot.commands import (
+    Command,
+    CommandError,
+    Invocation,
+    Param,
+    Reply,
+    coerce,
+    dispatch,
+    error_reply,
+    groups,
+    load,
+)
+from bot.delivery import Delivery, DeliveryError
+from bot.discord.render import CONTENT_MAX, error_content, reply_to_embeds
+from bot.services import Services
+from bot.text import fit
+
+log = logging.getLogger("newsbot.discord")
+
+# Interaction tokens live 15 minutes; the page view must expire before that so its clean-up edit still works.
+PAGE_TIMEOUT_S = 600.0
+DESCRIPTION_MAX = 100  # Discord's limit for command and option descriptions
+
+Callback = Callable[..., Coroutine[Any, Any, None]]
+AutocompleteFn = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]
+
+
+def configure_endpoints(api_base_url: str | None, gateway_url: str | None) -> None:
+    """Point discord.py's REST and gateway URLs at a stand-in (both are process-wide class attributes)."""
+    if api_base_url:
+        # One assignment covers REST, interaction callbacks and webhook follow-ups: they all build a Route.
+        discord.http.Route.BASE = api_base_url.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def workspace_of(interaction: discord.Interaction) -> str:
+    """Return the workspace of an interaction: the guild, or the user's own DM space."""
+    if interaction.guild_id is not None:
+        return f"discord:{interaction.guild_id}"
+    return f"discord:dm:{interaction.user.id}"
+
+
+def is_admin(interaction: discord.Interaction, admin_role: str | None) -> bool:
+    """Tell whether the user may run admin commands: Manage Server, the configured role, or their own DM."""
+    if interaction.guild_id is None:
+        return True  # a DM is the user's own workspace: nobody else sees or changes it
+    if interaction.permissions.manage_guild:
+        return True
+    roles = getattr(interaction.user, "roles", [])
+    return bool(admin_role) and any(r.name == admin_role for r in roles)
+
+
+def _annotation(p: Param) -> Any:
+    base: Any = app_commands.Range[int, 0, 10_000] if p.type == "int" else bool if p.type == "bool" else str
+    # Everything else stays a string: bot.commands.coerce owns validation, so every front end says the same thing.
+    return base if p.required else Optional[base]  # noqa: UP045 - discord.py inspects typing.Optional
+
+
+def _choice(p: Param, label: str, value: str) -> app_commands.Choice[Any] | None:
+    if not label:
+        return None
+    if p.type == "int":
+        try:
+            return app_commands.Choice(name=label[:100], value=int(value))
+        except ValueError:
+            return None
+    return app_commands.Choice(name=label[:100], value=value[:100])
+
+
+class Pager(discord.ui.View):
+    """First/previous/next/last buttons over a paged reply; only the invoker can turn pages."""
+
+    def __init__(self, reply: Reply, owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.reply = reply
+        self.owner_id = owner_id
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        last = self.reply.pages - 1
+        self.first.disabled = self.prev.disabled = self.reply.page <= 0
+        self.next.disabled = self.last.disabled = self.reply.page >= last
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Let only the person who ran the command turn the pages."""
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("Only the person who ran the command can turn these pages.",
+                                                ephemeral=True)
+        return False
+
+    async def _turn(self, interaction: discord.Interaction, page: int) -> None:
+        self.reply = self.reply.at_page(page)
+        self._update_buttons()
+        await interaction.response.edit_message(embeds=reply_to_embeds(self.reply), view=self)
+
+    @discord.ui.button(label="« First", style=discord.ButtonStyle.secondary)
+    async def first(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        """Show the first page."""
+        await self._turn(interaction, 0)
+
+    @discord.ui.button(label="‹ Prev", style=discord.ButtonStyle.secondary)
+    async def prev(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        """Show the previous page."""
+        await self._turn(interaction, self.reply.page - 1)
+
+    @discord.ui.button(label="Next ›", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        """Show the next page."""
+        await self._turn(interaction, self.reply.page + 1)
+
+    @discord.ui.button(label="Last »", style=discord.ButtonStyle.secondary)
+    async def last(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        """Show the last page."""
+        await self._turn(interaction, self.reply.pages - 1)
+
+    async def on_timeout(self) -> None:
+        """Remove the buttons so nobody presses a dead control."""
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(view=None)
+        except discord.HTTPException as exc:
+            log.info("could not remove page buttons from message %s: %s", self.message.id, exc)
+
+
+class NewsBot(discord.Client):
+    """The Discord front end: one app command per registry entry, all answered through bot.commands.dispatch."""
+
+    def __init__(self, svc: Services, delivery: Delivery, *, page_timeout: float | None = None) -> None:
+        # Default intents only: slash commands need no privileged intent, and no member chunking to wait for.
+        super().__init__(intents=discord.Intents.default(), chunk_guilds_at_startup=False)
+        self.svc = svc
+        self.delivery = delivery
+        self.page_timeout = page_timeout  # None: PAGE_TIMEOUT_S, read when a view is made
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        build_commands(self.tree, self)
+
+    async def setup_hook(self) -> None:
+        """Sync the commands once and register the poster; runs once per process, unlike on_ready."""
+        guild_id = self.svc.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %d Discord command(s)%s", len(synced), f" to guild {guild_id}" if guild_id else "")
+        self.delivery.register("discord", self.post)
+
+    # ---- commands -----------------------------------------------------------------------------------------------
+
+    def invocation(self, interaction: discord.Interaction) -> Invocation:
+        """Return who runs a command, where, from an interaction."""
+        return Invocation(workspace=workspace_of(interaction), channel=str(interaction.channel_id or ""),
+                          user=str(interaction.user.id), platform="discord",
+                          is_admin=is_admin(interaction, self.svc.settings.discord_admin_role))
+
+    async def run_command(self, interaction: discord.Interaction, cmd: Command, values: dict[str, Any]) -> None:
+        """Check, defer if slow, run and answer one command."""
+        inv = self.invocation(interaction)
+        raw = {k: v for k, v in values.items() if v is not None}
+        refusal: Reply | None = None
+        if cmd.admin and not inv.is_admin:
+            refusal = await dispatch(self.svc, inv, cmd, raw)  # dispatch words the refusal, same as elsewhere
+        else:
+            try:
+                coerce(cmd, raw)  # validate before deferring, so a mistake is still answered privately
+            except CommandError as exc:
+                refusal = error_reply(str(exc))
+        if refusal is not None:
+            await interaction.response.send_message(error_content(refusal), ephemeral=True)
+            return
+        if cmd.slow:
+            await interaction.response.defer(thinking=True)
+        reply = await dispatch(self.svc, inv, cmd, raw)
+        await self.answer(interaction, reply, deferred=cmd.slow)
+
+    async def answer(self, interaction: discord.Interaction, reply: Reply, *, deferred: bool) -> None:
+        """Send a reply as embeds (with page buttons and an attachment when it has them)."""
+        if reply.error:
+            if deferred:
+                # The "thinking" message is public; replace it with a private note so errors stay ephemeral.
+                await interaction.delete_original_response()
+                await interaction.followup.send(error_content(reply), ephemeral=True)
+            else:
+                await interaction.response.send_message(error_content(reply), ephemeral=True)
+            return
+        kwargs: dict[str, Any] = {"embeds": reply_to_embeds(reply), "ephemeral": reply.ephemeral}
+        timeout = PAGE_TIMEOUT_S if self.page_timeout is None else self.page_timeout
+        view = Pager(reply, interaction.user.id, timeout) if reply.pages > 1 else None
+        if view is not None:
+            kwargs["view"] = view
+        if reply.image and reply.image_name:
+            kwargs["files"] = [discord.File(io.BytesIO(reply.image), filename=reply.image_name)]
+        message: discord.InteractionMessage | discord.WebhookMessage | None = None
+        if deferred:
+            message = await interaction.followup.send(wait=True, **kwargs)
+        else:
+            resp = await interaction.response.send_message(**kwargs)
+            if isinstance(resp.resource, discord.InteractionMessage):
+                message = resp.resource
+        if view is not None:
+            view.message = message
+
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error("Discord command failed: %s", error, exc_info=error)
+        text = "That did not work on our side; the error was logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the failure")
+
+    async def complete(self, interaction: discord.Interaction, p: Param, current: str
+                       ) -> list[app_commands.Choice[Any]]:
+        """Return autocomplete choices for a parameter from bot.handlers.autocomplete."""
+        from bot.handlers import autocomplete
+
+        assert p.autocomplete is not None
+        try:
+            pairs = await autocomplete(self.svc, self.invocation(interaction), p.autocomplete, current or "")
+        except Exception:
+            log.exception("autocomplete %s failed", p.autocomplete)
+            return []
+        choices = [_choice(p, label, value) for label, value in pairs[:25]]
+        return [c for c in choices if c is not None]
+
+    # ---- delivery -----------------------------------------------------------------------------------------------
+
+    async def post(self, workspace: str, channel: str, reply: Reply) -> list[str]:
+        """Post a reply to a channel id of a ``discord:<guild>`` workspace; raise DeliveryError on failure."""
+        if not workspace.startswith("discord:"):
+            raise DeliveryError(f"{workspace} is not a Discord workspace")
+        try:
+            channel_id = int(channel)
+        except ValueError:
+            raise DeliveryError(f"{channel!r} is not a Discord channel id") from None
+        cached = self.get_channel(channel_id)
+        owner = workspace.split(":", 1)[1]
+        if isinstance(cached, GuildChannel) and str(cached.guild.id) != owner:
+            raise DeliveryError(f"channel {channel_id} does not belong to {workspace}")
+        target = self.get_partial_messageable(channel_id)
+        ids: list[str] = []
+        try:
+            if reply.error:
+                msg = await target.send(fit(error_content(reply), CONTENT_MAX))
+                return [str(msg.id)]
+            for page in range(reply.pages):
+                files = ([discord.File(io.BytesIO(reply.image), filename=reply.image_name)]
+                         if page == 0 and reply.image and reply.image_name else [])
+                msg = await target.send(embeds=reply_to_embeds(reply, page), files=files)
+                ids.append(str(msg.id))
+        except discord.Forbidden as exc:
+            log.error("cannot post to Discord channel %s (%s): the bot lacks permission there (%s)",
+                      channel_id, workspace, exc.text or exc.status)
+            raise DeliveryError(f"no permission to post in Discord channel {channel_id}") from exc
+        except discord.NotFound as exc:
+            log.error("cannot post to Discord channel %s (%s): the channel is gone or unknown (%s)",
+                      channel_id, workspace, exc.text or exc.status)
+            raise DeliveryError(f"Discord channel {channel_id} not found") from exc
+        except discord.HTTPException as exc:
+            log.error("posting to Discord channel %s failed: HTTP %s %s", channel_id, exc.status, exc.text)
+            raise DeliveryError(f"Discord refused the post to channel {channel_id} (HTTP {exc.status})") from exc
+        return ids
+
+
+# ---- building app commands from the registry --------------------------------------------------------------------
+
+
+def _make_callback(bot: NewsBot, cmd: Command) -> Callback:
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        await bot.run_command(interaction, cmd, values)
+
+    # discord.py reads options from the callback's signature; give it one parameter per registry Param.
+    params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=discord.Interaction)]
+    params += [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=_annotation(p),
+                                 default=inspect.Parameter.empty if p.required else None)
+               for p in sorted(cmd.params, key=lambda p: not p.required)]
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    callback.__qualname__ = callback.__name__ = cmd.name.replace(" ", "_").replace("-", "_")
+    described = app_commands.describe(**{p.name: fit(p.description, DESCRIPTION_MAX) or p.name for p in cmd.params})
+    callback = described(callback)
+    choices = {p.name: [app_commands.Choice(name=c, value=c) for c in p.choices]
+               for p in cmd.params if p.type == "choice" and p.choices}
+    if choices:
+        callback = app_commands.choices(**choices)(callback)
+    completers: dict[str, Any] = {p.name: _make_autocomplete(bot, p) for p in cmd.params if p.autocomplete}
+    if completers:
+        callback = app_commands.autocomplete(**completers)(callback)
+    return callback
+
+
+def _make_autocomplete(bot: NewsBot, p: Param) -> AutocompleteFn:
+    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[Any]]:
+        return await bot.complete(interaction, p, current)
+
+    return complete
+
+
+def build_commands(tree: app_commands.CommandTree[Any], bot: NewsBot) -> None:
+    """Add one app command per registry entry; subcommands go under an app_commands.Group per group name."""
+    registry = load()
+    by_group = groups()
+    parents: dict[str, app_commands.Group] = {}
+    for name, subs in by_group.items():
+        desc = fit(f"/{name}: " + ", ".join(c.leaf for c in subs), DESCRIPTION_MAX)
+        parents[name] = app_commands.Group(name=name, description=desc)
+    for cmd in registry.values():
+        parent = parents.get(cmd.group) if cmd.group else None
+        app_cmd: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name=cmd.leaf if parent else cmd.name, description=fit(cmd.description, DESCRIPTION_MAX),
+            callback=_make_callback(bot, cmd), parent=parent)
+        if parent is not None:
+            parent.add_command(app_cmd)
+        else:
+            tree.add_command(app_cmd)
+    for group in parents.values():
+        tree.add_command(group)
+
+
+async def start_discord(svc: Services, delivery: Delivery) -> None:
+    """Run the Discord client until the task is cancelled or the connection fails for good."""
+    settings = svc.settings
+    if settings.discord_token is None:
+        raise RuntimeError("DISCORD_TOKEN is not set")
+    configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
+    client = NewsBot(svc, delivery)
+    try:
+        await client.start(settings.discord_token.get_secret_value())
+    finally:
+        if not client.is_closed():
+            await client.close()

@@ -1,0 +1,122 @@
+"""Replies as Discord embeds within every documented limit, cut at a sentence with ``bot.text.fit``."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.commands import Item, Reply
+from bot.text import fit
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+EMBEDS_PER_MESSAGE = 10
+CONTENT_MAX = 2000
+URL_MAX = 2048  # not a published limit; longer URLs are dropped rather than rejected by the API
+
+COLOUR_OK = discord.Colour(0x3B82F6)
+COLOUR_ERROR = discord.Colour(0xDC2626)
+
+# The header gets at most this much of the 6000-character message budget, so the items always have room.
+HEADER_SHARE = 1500
+
+
+def _url(url: str | None) -> str | None:
+    if url and url.startswith(("http://", "https://")) and len(url) <= URL_MAX:
+        return url
+    return None
+
+
+def _size(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def _header(reply: Reply, page: int, pages: int, budget: int) -> discord.Embed:
+    title = fit(reply.title, min(TITLE_MAX, budget // 4)) or "…"
+    footer = f"Page {page + 1}/{pages}" if pages > 1 else ""
+    room = budget - len(title) - len(footer)
+    desc = fit(reply.text, max(0, min(DESCRIPTION_MAX, room)))
+    embed = discord.Embed(title=title, description=desc or None,
+                          colour=COLOUR_ERROR if reply.error else COLOUR_OK)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def _item_embed(item: Item, budget: int) -> discord.Embed:
+    """Render one item as an embed using at most ``budget`` characters."""
+    url = _url(item.url)
+    # A title too long for the embed title (a long quote) goes whole into the description instead of being cut.
+    long_title = len(item.title) > TITLE_MAX
+    title = "" if long_title else item.title
+    footer = fit(item.footer, min(FOOTER_MAX, budget // 5))
+    room = max(0, budget - len(title) - len(footer))
+    fields: list[tuple[str, str]] = []
+    field_room = room // 3  # fields never take more than a third: the body is what people read
+    for name, value in item.fields[:FIELDS_MAX]:
+        n = fit(name, min(FIELD_NAME_MAX, 80)) or "·"
+        v = fit(value, min(FIELD_VALUE_MAX, 300)) or "·"
+        if len(n) + len(v) > field_room:
+            break
+        field_room -= len(n) + len(v)
+        fields.append((n, v))
+    room -= sum(len(n) + len(v) for n, v in fields)
+    body = f"**{item.title}**\n{item.body}" if long_title else item.body
+    if long_title and url:
+        title = fit(item.title, min(TITLE_MAX, max(0, room // 4)))
+        room -= len(title)
+    desc = fit(body, max(0, min(DESCRIPTION_MAX, room)))
+    embed = discord.Embed(title=title or None, url=url if title else None, description=desc or None,
+                          colour=COLOUR_OK)
+    for n, v in fields:
+        embed.add_field(name=n, value=v, inline=False)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def _fields_embed(items: tuple[Item, ...], budget: int) -> discord.Embed:
+    """Render many items as the fields of one embed (used when they would need more than ten embeds)."""
+    embed = discord.Embed(colour=COLOUR_OK)
+    shown = items[:FIELDS_MAX]
+    per = max(2, budget // max(1, len(shown)))
+    for item in shown:
+        name = fit(item.title, min(FIELD_NAME_MAX, max(1, per // 3))) or "·"
+        parts = [item.body, item.footer, _url(item.url) or ""]
+        value = fit("\n".join(p for p in parts if p), min(FIELD_VALUE_MAX, max(1, per - len(name)))) or "·"
+        embed.add_field(name=name, value=value, inline=False)
+    return embed
+
+
+def reply_to_embeds(reply: Reply, page: int | None = None) -> list[discord.Embed]:
+    """Render one page of a reply as embeds that fit one Discord message (10 embeds, 6000 characters)."""
+    pages = reply.pages
+    p = min(max(reply.page if page is None else page, 0), pages - 1)
+    items = reply.page_items(p)
+    header_budget = min(HEADER_SHARE, EMBED_TOTAL_MAX) if items else EMBED_TOTAL_MAX - 100
+    header = _header(reply, p, pages, header_budget)
+    embeds = [header]
+    if reply.image and reply.image_name:
+        header.set_image(url=f"attachment://{reply.image_name}")
+    left = EMBED_TOTAL_MAX - _size(header)
+    if not items:
+        return embeds
+    if len(items) <= EMBEDS_PER_MESSAGE - 1:
+        per = left // len(items)
+        for item in items:
+            embed = _item_embed(item, per)
+            left -= _size(embed)
+            embeds.append(embed)
+    else:
+        embeds.append(_fields_embed(items, left))
+    return embeds
+
+
+def error_content(reply: Reply) -> str:
+    """Return the short plain-text form of an error reply."""
+    return fit(reply.text or reply.title, CONTENT_MAX)

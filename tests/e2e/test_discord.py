@@ -1,0 +1,418 @@
+"""The real discord.py client, started by start_discord, against our loopback Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+import bot.discord.client as discord_client
+from bot.commands import REGISTRY, Item, Reply
+from bot.delivery import Delivery, DeliveryError
+from bot.discord import start_discord
+from bot.services import Services
+from tests.conftest import shared_eval
+from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn
+
+pytestmark = pytest.mark.timeout(60)
+
+ADMIN_ROLE = "news-admins"
+
+# Invented articles, written for these tests.
+ARTICLES = {
+    "ferry.md": """---
+title: Orvane ferry line returns after engine refit
+published: 2031-03-02
+url: https://example.invalid/orvane-ferry
+---
+The Orvane ferry resumed crossings on Monday after a refit of both engines, the harbour board said.
+
+Harbour master Talia Brennick said the board had tested the boat for a week. "Every crossing this spring will run on the new engines, and the timetable stays exactly as it was," Brennick said.
+
+The refit began on 14 January 2031 and finished on 20 February 2031. Board chair Osric Pell said the cost came in under budget. "We spent less than we feared and we fixed more than we planned," Pell said.
+""",
+    "orchard.md": """---
+title: Brennick backs orchard grants for the valley
+published: 2031-03-04
+url: https://example.invalid/orchard-grants
+---
+Harbour master Talia Brennick spoke at the valley growers' meeting on Wednesday about the ferry's freight deck.
+
+"Growers can send apples across the water the same morning they are picked," Brennick said. The growers' association voted on 1 March 2031 to apply for the regional grant.
+
+Association secretary Mira Quenby said the grant would pay for cold storage. "Cold storage is what keeps a small orchard alive through a bad winter," Quenby said.
+""",
+}
+
+PRIVATE_ARTICLE = """---
+title: Zephyrine lighthouse keeper retires
+published: 2031-03-03
+url: https://example.invalid/zephyrine-lighthouse
+---
+The keeper of the Zephyrine lighthouse retired on Friday after thirty years.
+
+Keeper Anselm Vortigan said the lamp never failed on his watch. "The lamp outlived three storms that took the pier with them," Vortigan said.
+"""
+
+
+def text_of(msg: dict[str, Any]) -> str:
+    """Return every visible text of a message: content, embed titles, descriptions, fields and footers."""
+    parts = [msg.get("content") or ""]
+    for e in msg.get("embeds") or []:
+        parts += [e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text") or ""]
+        for f in e.get("fields") or []:
+            parts += [f["name"], f["value"]]
+    return "\n".join(parts)
+
+
+def buttons(msg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the message's buttons by label."""
+    return {c["label"]: c for row in msg.get("components") or [] for c in row["components"]}
+
+
+class Harness:
+    """A started bot with its stand-in, guilds and services."""
+
+    def __init__(self, standin: DiscordStandIn, svc: Services, delivery: Delivery) -> None:
+        self.s = standin
+        self.svc = svc
+        self.delivery = delivery
+        self.a, self.b = list(standin.guilds.values())[:2]
+
+    @staticmethod
+    def ws(guild: dict[str, Any]) -> str:
+        """Return the workspace name of a guild."""
+        return f"discord:{guild['id']}"
+
+    async def add_articles(self, tmp: Path, guild: dict[str, Any], articles: dict[str, str]) -> list[int]:
+        """Ingest invented articles into a guild's workspace."""
+        ids = []
+        for name, body in articles.items():
+            path = tmp / name
+            path.write_text(body, encoding="utf-8")
+            out = await self.svc.ingestor.ingest_path(path, workspace=self.ws(guild))
+            assert out.status == "added" and out.article_id is not None, out
+            ids.append(out.article_id)
+        return ids
+
+
+@pytest.fixture
+async def harness(services: Services, monkeypatch: pytest.MonkeyPatch,
+                  caplog: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
+    """Start the stand-in with two guilds and the bot (start_discord) against it; stop both afterwards."""
+    caplog.set_level(logging.INFO, logger="newsbot")
+    standin = DiscordStandIn()
+    standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE,))
+    standin.add_guild("Beta", channels=("general",))
+    await standin.start()
+    # Route.BASE and DEFAULT_GATEWAY are process-wide: restore them so no other test inherits the stand-in.
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url, "discord_admin_role": ADMIN_ROLE})
+    delivery = Delivery()
+    task = asyncio.create_task(start_discord(services, delivery))
+    try:
+        await standin.wait_until(lambda: standin.synced.is_set() and standin.identified.is_set()
+                                 and "discord" in delivery._posters or task.done(), 10, "sync and identify")
+        if task.done():
+            task.result()
+        yield Harness(standin, services, delivery)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await standin.close()
+    assert "did not work on our side" not in caplog.text
+
+
+async def test_commands_sync_from_the_registry(harness: Harness) -> None:
+    """Every registry command is synced once, subcommands in groups, options typed and described."""
+    synced = harness.s.commands["global"]
+    names = set()
+    for top in synced.values():
+        subs = [o for o in top.get("options", []) if o["type"] == 1]
+        names |= {f"{top['name']} {o['name']}" for o in subs} if subs else {top["name"]}
+    assert names == set(REGISTRY)
+    opts = {o["name"]: o for o in synced["timeline"]["options"]}
+    assert opts["topic"]["type"] == 3 and opts["topic"]["required"] is True
+    assert opts["image"]["type"] == 5
+    search = {o["name"]: o for o in synced["search"]["options"]}
+    assert [c["value"] for c in search["sort"]["choices"]] == ["best", "newest"]
+    feeds_add = next(o for o in synced["feeds"]["options"] if o["name"] == "add")
+    backfill = next(o for o in feeds_add["options"] if o["name"] == "backfill")
+    assert backfill["type"] == 4 and backfill["min_value"] == 0
+    assert synced["quotes"]["options"][0]["autocomplete"] is True
+    q = harness.s.gateway_queries[0]
+    assert q["v"] == "10" and q["encoding"] == "json"
+
+
+async def test_who_said_seed_names_the_stored_speaker(harness: Harness) -> None:
+    """/who-said international pariah answers with the speaker the store holds for the seed's quote."""
+    path = shared_eval("seed", "article.txt")
+    ws = harness.ws(harness.a)
+    out = await harness.svc.ingestor.ingest_path(path, workspace=ws, published=datetime(2021, 8, 15, tzinfo=UTC))
+    assert out.status == "added"
+    msg = await harness.s.invoke("who-said", {"phrase": "international pariah"}, guild=harness.a)
+    rows = await harness.svc.store.who_said(ws, "international pariah")
+    assert rows, "the seed's quote is stored"
+    text = text_of(msg)
+    assert (rows[0].speaker or "unattributed") in text
+    assert "international pariah" in text
+    assert not msg["flags"] & EPHEMERAL
+    if rows[0].speaker is not None:  # extraction attributed the quote: it must be to the ambassador
+        assert "DeLaurentis" in rows[0].speaker and "DeLaurentis" in text
+
+
+async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
+    """Each command answers in the channel with the right content (admin commands as an admin)."""
+    s, a = harness.s, harness.a
+    ids = await harness.add_articles(tmp_path, a, ARTICLES)
+    admin = {"permissions": MEMBER_PERMISSIONS | MANAGE_GUILD}
+
+    t = text_of(await s.invoke("who-said", {"phrase": "new engines"}, guild=a))
+    assert "Talia Brennick" in t and "Every crossing this spring will run on the new engines" in t
+    t = text_of(await s.invoke("quotes", {"speaker": "Brennick"}, guild=a))
+    assert "Quotes by Talia Brennick" in t and "same morning they are picked" in t
+    t = text_of(await s.invoke("search", {"query": "cold storage"}, guild=a))
+    assert "Brennick backs orchard grants" in t
+    t = text_of(await s.invoke("summary", {"article": f"#{ids[0]}"}, guild=a))
+    assert "Orvane ferry line returns" in t
+    t = text_of(await s.invoke("digest", {"since": "7d"}, guild=a))
+    assert "News digest" in t
+    t = text_of(await s.invoke("help", guild=a))
+    assert "/who-said" in t and "/feeds add" in t
+
+    msg = await s.invoke("timeline", {"topic": "refit", "image": True}, guild=a)
+    t = text_of(msg)
+    assert "Timeline: refit" in t
+    if "No dated events" not in t:
+        assert "2031-" in t
+        assert msg["attachments"] and msg["attachments"][0]["filename"] == "timeline.png"
+        png = msg["_blobs"][0]
+        assert png.startswith(b"\x89PNG")
+        assert msg["embeds"][0]["image"]["url"] == "attachment://timeline.png"
+
+    feed = "https://example.invalid/feed.xml"
+    t = text_of(await s.invoke("feeds add", {"url": feed}, guild=a, **admin))
+    assert f"Subscribed to {feed}" in t
+    t = text_of(await s.invoke("feeds list", guild=a))
+    assert feed in t
+    assert "Paused" in text_of(await s.invoke("feeds pause", {"url": feed}, guild=a, **admin))
+    assert "Resumed" in text_of(await s.invoke("feeds resume", {"url": feed}, guild=a, **admin))
+    assert "Unsubscribed" in text_of(await s.invoke("feeds remove", {"url": feed}, guild=a, **admin))
+
+    t = text_of(await s.invoke("schedule set", {"when": "daily 08:00", "timezone": "Europe/Berlin"},
+                               guild=a, **admin))
+    assert "Schedule #" in t and "Europe/Berlin" in t
+    sched = (await harness.svc.store.schedules(harness.ws(a)))[0]
+    assert "daily 08:00" in text_of(await s.invoke("schedule list", guild=a))
+    assert "daily 08:00" in text_of(await s.invoke("digest-status", guild=a))
+    assert f"Removed schedule #{sched.id}" in text_of(
+        await s.invoke("schedule remove", {"id": sched.id}, guild=a, **admin))
+
+
+async def test_ingest_by_url(harness: Harness) -> None:
+    """/ingest defers, fetches a loopback page and follows up; an unreachable URL gets a private error."""
+    page = web.Application()
+
+    async def article(_: web.Request) -> web.Response:
+        return web.Response(text="<html><head><title>Kestrel pass reopens</title></head><body><article><p>"
+                                 "The Kestrel pass reopened on Tuesday after the snow was cleared. "
+                                 "Road chief Ivo Marchetti said the plows worked all night. \"We kept every "
+                                 "plow on the road until the last drift was gone,\" Marchetti said.</p>"
+                                 "</article></body></html>", content_type="text/html")
+
+    page.router.add_get("/kestrel", article)
+    runner = web.AppRunner(page)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        s, a = harness.s, harness.a
+        rec = await s.send_interaction(s.command_payload("ingest", {"url": f"http://127.0.0.1:{port}/kestrel"},
+                                                          guild=a))
+        msg = await s.answer(rec)
+        assert rec.callbacks[0]["type"] == 5  # deferred first: fetching may be slow
+        assert "Kestrel pass reopens" in text_of(msg)
+        rec = await s.send_interaction(s.command_payload("ingest", {"url": "http://127.0.0.1:1/nothing"}, guild=a))
+        msg = await s.answer(rec)
+        assert msg["flags"] & EPHEMERAL and "could not add" in msg["content"]
+        assert rec.original_id not in s.messages  # the public "thinking" message was removed
+    finally:
+        await runner.cleanup()
+
+
+async def test_autocomplete_returns_choices(harness: Harness, tmp_path: Path) -> None:
+    """Speaker, article, time zone, feed and schedule options autocomplete from the store."""
+    s, a = harness.s, harness.a
+    await harness.add_articles(tmp_path, a, ARTICLES)
+    choices = await s.autocomplete("quotes", {"speaker": "Bren"}, "speaker", guild=a)
+    assert any(c["value"] == "Talia Brennick" for c in choices)
+    choices = await s.autocomplete("summary", {"article": "orchard"}, "article", guild=a)
+    assert choices and "orchard" in choices[0]["name"].lower() and choices[0]["value"].startswith("#")
+    choices = await s.autocomplete("schedule set", {"when": "daily 08:00", "timezone": "Europe/Ber"}, "timezone",
+                                   guild=a)
+    assert {"name": "Europe/Berlin", "value": "Europe/Berlin"} in choices
+    ws, channel = harness.ws(a), a["channels"][0]["id"]
+    src = await harness.svc.store.source("feed", "https://example.invalid/rss")
+    await harness.svc.store.subscribe(ws, channel, src.id)
+    choices = await s.autocomplete("feeds remove", {"url": "rss"}, "url", guild=a)
+    assert [c["value"] for c in choices] == ["https://example.invalid/rss"]
+    row = await harness.svc.store.add_schedule(ws, channel, "daily 09:00", "0 9 * * *", "UTC", False)
+    choices = await s.autocomplete("schedule remove", {"id": 0}, "id", guild=a)
+    assert choices and choices[0]["value"] == row.id  # an integer option gets integer values
+    # Another guild sees none of it.
+    assert await s.autocomplete("quotes", {"speaker": "Bren"}, "speaker", guild=harness.b) == []
+
+
+_PLACES = ("Harrow Point", "Salt Ledge", "Cormorant Bay", "Whitlow Head", "Fennick Rocks", "Brant Cove",
+           "Idris Stack", "Marl Sound", "Quarry Nose", "Tern Reach", "Oyster Spit", "Kellan Skerry")
+_BIRDS = ("kittiwakes", "herring gulls", "fulmars", "razorbills", "guillemots", "puffins", "shags",
+          "black-backed gulls", "terns", "gannets", "cormorants", "skuas")
+
+
+async def _many_articles(harness: Harness, tmp: Path, n: int) -> None:
+    # Each article differs in most words, so the store's near-duplicate check keeps them apart.
+    arts = {}
+    for i in range(n):
+        place, bird, other = _PLACES[i], _BIRDS[i], _BIRDS[(i + 5) % len(_BIRDS)]
+        arts[f"gull{i}.md"] = f"""---
+title: Gull census at {place}
+published: 2031-04-{i + 1:02d}
+url: https://example.invalid/gulls/{i}
+---
+Volunteers at {place} counted {100 + 7 * i} pairs of {bird} and {3 + i} pairs of {other} during census round {i}.
+
+"{place} had {bird} on every ledge we could reach, and the {other} came back after {i + 2} quiet seasons," warden {place.split()[0]} Osterholt said of the gulls.
+"""
+    await harness.add_articles(tmp, harness.a, arts)
+
+
+async def test_page_buttons_turn_for_the_invoker_only(harness: Harness, tmp_path: Path) -> None:
+    """A long list pages with buttons; the invoker turns the page, anyone else is refused privately."""
+    s, a = harness.s, harness.a
+    await _many_articles(harness, tmp_path, 12)
+    user = s.snowflake()
+    msg = await s.invoke("search", {"query": "gulls"}, guild=a, user_id=user)
+    assert "Page 1/3" in text_of(msg)
+    labels = buttons(msg)
+    assert set(labels) == {"« First", "‹ Prev", "Next ›", "Last »"}
+    assert labels["‹ Prev"]["disabled"] is True and labels["Next ›"]["disabled"] is False
+    first_page = text_of(msg)
+
+    stranger = await s.send_interaction(s.component_payload(msg, labels["Next ›"]["custom_id"], guild=a,
+                                                            user_id=s.snowflake()))
+    await s.wait_until(lambda: stranger.callbacks, what="the stranger's answer")
+    assert stranger.callbacks[0]["type"] == 4 and stranger.callbacks[0]["data"]["flags"] & EPHEMERAL
+    assert "Only the person who ran the command" in stranger.callbacks[0]["data"]["content"]
+    assert text_of(s.messages[msg["id"]]) == first_page
+
+    press = await s.send_interaction(s.component_payload(s.public(s.messages[msg["id"]]),
+                                                         labels["Next ›"]["custom_id"], guild=a, user_id=user))
+    await s.wait_until(lambda: press.callbacks, what="the page turn")
+    assert press.callbacks[0]["type"] == 7
+    turned = s.messages[msg["id"]]
+    assert "Page 2/3" in text_of(turned) and text_of(turned) != first_page
+    assert buttons(turned)["‹ Prev"]["disabled"] is False
+
+    last = await s.send_interaction(s.component_payload(s.public(turned), labels["Last »"]["custom_id"],
+                                                        guild=a, user_id=user))
+    await s.wait_until(lambda: last.callbacks, what="the jump to the last page")
+    assert "Page 3/3" in text_of(s.messages[msg["id"]])
+    assert buttons(s.messages[msg["id"]])["Next ›"]["disabled"] is True
+
+
+async def test_page_buttons_are_removed_when_they_expire(harness: Harness, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the page view times out, the buttons disappear from the message."""
+    s, a = harness.s, harness.a
+    await _many_articles(harness, tmp_path, 7)
+    monkeypatch.setattr(discord_client, "PAGE_TIMEOUT_S", 0.3)
+    msg = await s.invoke("search", {"query": "gulls"}, guild=a)
+    assert buttons(msg)
+    await s.wait_until(lambda: not s.messages[msg["id"]]["components"], 5, "the buttons to be removed")
+    call = await s.wait_call("PATCH", r"/messages/@original$")
+    assert call.body["components"] == []
+
+
+async def test_non_admin_is_refused_feeds_add(harness: Harness) -> None:
+    """/feeds add needs Manage Server or the admin role; a plain member gets a private refusal."""
+    s, a = harness.s, harness.a
+    ws = harness.ws(a)
+    rec = await s.send_interaction(s.command_payload("feeds add", {"url": "https://example.invalid/a.xml"},
+                                                      guild=a))
+    msg = await s.answer(rec)
+    assert rec.callbacks[0]["type"] == 4  # refused before deferring, so the refusal can be private
+    assert msg["flags"] & EPHEMERAL and "admins only" in msg["content"]
+    assert await harness.svc.store.subscriptions(ws) == []
+    msg = await s.invoke("feeds add", {"url": "https://example.invalid/a.xml"}, guild=a, roles=(ADMIN_ROLE,))
+    assert "Subscribed" in text_of(msg)
+    msg = await s.invoke("feeds add", {"url": "https://example.invalid/b.xml"}, guild=a,
+                         permissions=MEMBER_PERMISSIONS | MANAGE_GUILD)
+    assert "Subscribed" in text_of(msg)
+    assert len(await harness.svc.store.subscriptions(ws)) == 2
+
+
+async def test_other_guilds_upload_never_appears(harness: Harness, tmp_path: Path) -> None:
+    """An article uploaded in guild B is invisible to guild A and to DMs, visible in B."""
+    s = harness.s
+    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE})
+    await harness.add_articles(tmp_path, harness.a, ARTICLES)
+    for guild in (harness.a, None):
+        for cmd, opts in (("search", {"query": "lighthouse"}), ("who-said", {"phrase": "lamp outlived"}),
+                          ("quotes", {"speaker": "Vortigan"}), ("summary", {"article": "Zephyrine"}),
+                          ("digest", {"since": "2w"}), ("timeline", {"topic": "lighthouse"})):
+            t = text_of(await s.invoke(cmd, opts, guild=guild))
+            # The query words are echoed in titles; the article's own words must never appear.
+            for secret in ("Anselm", "lighthouse keeper retires", "took the pier", "thirty years"):
+                assert secret not in t, (cmd, guild and guild["name"], secret)
+    t = text_of(await s.invoke("who-said", {"phrase": "lamp outlived"}, guild=harness.b))
+    assert "Anselm Vortigan" in t
+
+
+async def test_errors_are_short_and_private(harness: Harness) -> None:
+    """Bad arguments get a one-line ephemeral answer, never a traceback."""
+    s, a = harness.s, harness.a
+    for cmd, opts in (("quotes", {"speaker": "x", "since": "soon"}), ("timeline", {"topic": "x", "since": "May"}),
+                      ("schedule set", {"when": "whenever"})):
+        rec = await s.send_interaction(s.command_payload(cmd, opts, guild=a,
+                                                          permissions=MEMBER_PERMISSIONS | MANAGE_GUILD))
+        msg = await s.answer(rec)
+        assert msg["flags"] & EPHEMERAL, cmd
+        assert "Traceback" not in msg["content"] and 0 < len(msg["content"]) < 300, msg["content"]
+        assert rec.callbacks[0]["type"] == 4, cmd  # no public "thinking" message for a mistake
+
+
+async def test_delivery_poster_posts_embeds_to_the_channel(harness: Harness) -> None:
+    """A post through Delivery reaches POST /channels/{id}/messages; failures raise DeliveryError."""
+    s, a = harness.s, harness.a
+    channel = s.channel(a, "news")["id"]
+    stories = tuple(Item(title=f"Story {i}", body="A sentence about the harbour. " * 60,
+                         url=f"https://example.invalid/{i}", footer="1 source") for i in range(12))
+    reply = Reply(title="News digest", text="12 stories", items=stories)
+    ids = await harness.delivery.post(harness.ws(a), channel, reply)
+    assert len(ids) == reply.pages == 3
+    posts = [c for c in s.calls if c.method == "POST" and c.path == f"/api/v10/channels/{channel}/messages"]
+    assert len(posts) == 3 and all(c.status == 200 for c in posts)
+    assert posts[0].body["embeds"][0]["title"] == "News digest"
+    assert "Story 0" in text_of(s.messages[ids[0]])
+
+    s.forbidden_channels.add(s.channel(a, "general")["id"])
+    with pytest.raises(DeliveryError, match="permission"):
+        await harness.delivery.post(harness.ws(a), s.channel(a, "general")["id"], reply)
+    with pytest.raises(DeliveryError, match="not found"):
+        await harness.delivery.post(harness.ws(a), s.snowflake(), reply)
+    with pytest.raises(DeliveryError, match="does not belong"):
+        await harness.delivery.post(harness.ws(a), harness.b["channels"][0]["id"], reply)
