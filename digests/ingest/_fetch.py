@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -11,6 +12,7 @@ import aiohttp
 from digests.ingest._safety import CheckedResolver, ResolveFunc, UnsafeURLError, check_url, system_resolve
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; news digest bot)"
+MAX_RETRY_AFTER_S = 24 * 3600.0
 
 
 class FetchError(Exception):
@@ -91,7 +93,11 @@ class Fetcher:
                         location = resp.headers.get("Location")
                         if not location:
                             raise FetchError(f"HTTP {resp.status} redirect without a Location")
-                        url = urljoin(url, location)
+                        try:
+                            url = urljoin(url, location)
+                        except ValueError:
+                            # A hostile Location (e.g. "http://[::1") must fail the fetch, not crash the caller.
+                            raise FetchError(f"HTTP {resp.status} redirect to an invalid URL") from None
                         continue
                     if resp.status == 304:
                         return FetchResult(url=url, status=304, etag=etag, last_modified=last_modified)
@@ -112,13 +118,18 @@ class Fetcher:
             except (UnsafeURLError, FetchError):
                 raise
             except aiohttp.ClientResponseError as exc:
-                raise FetchError(f"bad response: {exc.message}") from None
+                # Keep aiohttp's reason, not the server bytes it quotes after the colon.
+                raise FetchError(f"bad response: {str(exc.message).split(':', 1)[0][:80]}") from None
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc.__cause__, UnsafeURLError):
                     raise exc.__cause__ from None
                 raise FetchError(f"cannot connect to {exc.host}") from None
             except aiohttp.ClientPayloadError:
                 raise FetchError("the connection broke while reading (bad or truncated body)") from None
+            except aiohttp.ServerDisconnectedError:
+                raise FetchError("the server closed the connection without answering") from None
+            except aiohttp.ClientOSError as exc:
+                raise FetchError(f"the connection failed: {exc.strerror or exc.__class__.__name__}") from None
             except aiohttp.ClientError as exc:
                 raise FetchError(f"network error: {exc.__class__.__name__}") from None
         raise FetchError(f"too many redirects (more than {self.limits.max_redirects})")
@@ -148,13 +159,16 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
+        # "inf", "nan" or 1e12 would stop a feed forever (or overflow a timedelta): cap what a server may ask.
+        return min(max(0.0, seconds), MAX_RETRY_AFTER_S) if math.isfinite(seconds) else None
     except ValueError:
         from email.utils import parsedate_to_datetime
 
         try:
             from datetime import UTC, datetime
 
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+            wait = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            return min(max(0.0, wait), MAX_RETRY_AFTER_S)
         except (TypeError, ValueError):
             return None
