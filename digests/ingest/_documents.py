@@ -136,11 +136,13 @@ def read_file(path: Path, max_bytes: int) -> Document:
 
 def page_document(body: bytes, charset: str | None, content_type: str, url: str) -> Document:
     """Build a document from a fetched page body."""
+    # The declared type is checked first: "not a web page (image/png)" says more than a failed decode.
+    if content_type not in ("text/plain", "text/markdown") and content_type and \
+            "html" not in content_type and "xml" not in content_type:
+        raise DocumentError(f"not a web page ({content_type[:60]})")
     text = _decode(body, charset)
     if content_type in ("text/plain", "text/markdown"):
         return document_from_text(text, url=url)
-    if "html" not in content_type and "xml" not in content_type and content_type:
-        raise DocumentError(f"not a web page ({content_type})")
     return document_from_html(text, url)
 
 
