@@ -58,6 +58,7 @@ class InteractionRecord:
     original_id: str | None = None
     followups: list[str] = field(default_factory=list)
     choices: list[dict[str, Any]] | None = None
+    callback_at: float | None = None
 
 
 def _json(status: int, obj: Any) -> web.Response:
@@ -612,6 +613,7 @@ class DiscordStandIn:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         ctype, data = body.get("type"), body.get("data") or {}
         rec.callbacks.append(body)
+        rec.callback_at = time.perf_counter()
         p = rec.payload
         msg: dict[str, Any] | None = None
         if ctype == 8:
