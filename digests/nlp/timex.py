@@ -184,7 +184,7 @@ _NOT_YEAR_AFTER = re.compile(
 _NOT_YEAR_BEFORE = re.compile(r"(?:\$|#|No\.|no\.|number|Nos\.|page|Room|route|Highway|flight|Flight|at|of"
                               r"|about|some|nearly|\d,)\s*$")
 _FUTURE_CUES = frozenset(
-    "will 'll shall won't wo going scheduled expected expects expect plans plan planning due "
+    "will 'll shall won't wo going scheduled expected expects expect plans plan planning due slated likely "
     "upcoming next would intends intend aims aim hopes tomorrow meet meets begin begins start starts open opens "
     "resume resumes arrive arrives visit visits soon early".split()
 )
@@ -195,6 +195,9 @@ _PAST_IRREGULAR = frozenset(
     "shut sang sank slid spent split spread struck swore threw understood woke wore wound ago last "
     "earlier yesterday hit cut been".split()
 )
+_BE = frozenset("is are was were be been being 's".split())
+_DETERMINERS = frozenset("a an the its their his her our my your this that revenue earnings profit sales".split())
+_CLAUSE_OPENERS = frozenset("that which who whom whose because".split())
 _NOT_PAST_ED = frozenset("need feed speed red bed hundred seed bleed breed indeed shed steed weed ".split())
 
 
@@ -310,19 +313,29 @@ def _direction(text: str, start: int, end: int, near: bool = False) -> int:
     cut = _last_match(_RE_SENT_BREAK, before)
     if cut is not None:
         before = before[cut.end():]
+    all_before = _RE_WORD.findall(before)
+    # A preposition that fixes the side of the publication date decides on its own ("since April").
     after = text[end:end + 80]
     stop = _RE_SENT_BREAK.search(after)
     if stop:
         after = after[:stop.start()]
+    lead = _lead_cue(all_before, _RE_WORD.findall(after)[:_WIN_AFTER])
+    if lead:
+        return lead
     best: tuple[int, int] = (10_000, 0)
-    words_before = _RE_WORD.findall(before)[-(_NEAR_BEFORE if near else _WIN_BEFORE):]
+    words_before = all_before[-(_NEAR_BEFORE if near else _WIN_BEFORE):]
+    n_before = len(words_before)
     for dist, w in enumerate(reversed(words_before), 1):
-        cue = _cue(w)
+        i = n_before - dist
+        cue = _cue(w, words_before[i + 1] if i + 1 < n_before else "", words_before[max(0, i - 2):i])
         if cue:
             best = min(best, (dist, cue), key=lambda x: x[0])
             break
-    for dist, w in enumerate(_RE_WORD.findall(after)[:(_NEAR_AFTER if near else _WIN_AFTER)], 1):
-        cue = _cue(w)
+    words_after = _RE_WORD.findall(after)[:(_NEAR_AFTER if near else _WIN_AFTER)]
+    for dist, w in enumerate(words_after, 1):
+        if w.lower() in _CLAUSE_OPENERS:
+            break  # a following "that"/"which" clause has its own tense ("told them Thursday that she would")
+        cue = _cue(w, words_after[dist] if dist < len(words_after) else "", words_after[max(0, dist - 3):dist - 1])
         if cue:
             if dist + 1 < best[0]:
                 best = (dist + 1, cue)
@@ -330,9 +343,38 @@ def _direction(text: str, start: int, end: int, near: bool = False) -> int:
     return best[1]
 
 
-def _cue(word: str) -> int:
+def _lead_cue(words_before: list[str], words_after: list[str]) -> int:
+    """Return the direction a preposition right before the expression imposes ("since", "until"), else 0."""
+    k = len(words_before)
+    i = k - 1
+    # Skip the words that may sit between the preposition and the expression ("since early April",
+    # "until the weekend", "until at least Friday").
+    while i >= 0 and k - i <= 3 and words_before[i].lower() in ("the", "at", "least", "on", "early", "late",
+                                                                 "mid", "about", "around", "this"):
+        i -= 1
+    if i < 0 or k - i > 4:
+        return 0
+    w = words_before[i].lower()
+    if w == "since":
+        return -1
+    if w in ("until", "till") and not (i >= 1 and words_before[i - 1].lower() in ("not", "only")):
+        # "Until Thursday, they had not named him" looks back from a past point.
+        return -1 if any(x.lower() == "had" for x in words_after) else 1
+    return 0
+
+
+def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
     w = word.lower()
-    if w in _FUTURE_CUES:
+    before = prev[-1].lower() if prev else ""
+    if w in ("forecast", "forecasts", "predicted", "set") and not (
+            before in _BE or (nxt.lower() in ("to", "for") and before not in _DETERMINERS)):
+        # Only the verb reads as a plan ("rain is forecast for the weekend", "talks set to resume"); the
+        # noun ("its revenue forecast") and the past tense ("Cuba predicted Wednesday") do not.
+        return -1 if w in ("predicted", "set") else 0
+    if w in _FUTURE_CUES or w in ("forecast", "forecasts", "predicted", "set"):
+        # A plan seen from the past ("had been scheduled to expire Friday") is in the past.
+        if prev and prev[-1].lower() == "been" and len(prev) > 1 and prev[-2].lower() in ("had", "'d"):
+            return -1
         return 1
     if w in _PAST_IRREGULAR:
         return -1
@@ -719,6 +761,8 @@ def _r_ago(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         return None
     n, unit, _ = cu
     low = s.lower()
+    if re.search(r"\b(?:not|no)\s+$", ctx.text[max(0, a - 5):a], re.I):
+        return None  # "not a day later" says "no later than", it names no time
     sign = 1 if re.search(r"later|from now|hence", low) else -1
     letter, mult, clock = _unit_code(unit)
     dct = ctx.dct

@@ -150,6 +150,41 @@ def test_parse_number() -> None:
     assert parse_number("several") is None
 
 
+def test_since_a_month_is_the_past_one() -> None:
+    got = values("The ferry has not run on time since April, and sails again next month.", date(2024, 11, 20))
+    assert got["April"] == "2024-04"
+
+
+def test_forecast_and_scheduled_point_ahead() -> None:
+    thursday = date(2024, 11, 14)
+    assert only("More snow is forecast for the weekend.", thursday).value == "2024-W46-WE"
+    assert only("The ferry is set to resume sailing on Tuesday.", thursday).value == "2024-11-19"
+
+
+def test_forecast_as_a_noun_is_no_plan() -> None:
+    assert only("The bakery lowered its sales forecast on Tuesday.", date(2024, 11, 14)).value == "2024-11-12"
+
+
+def test_reported_speech_keeps_the_tense_of_the_telling() -> None:
+    found = only("The mayor told the council on Thursday evening that she would ask for more buses.",
+                 date(2024, 11, 15))
+    assert (found.text, found.value) == ("Thursday evening", "2024-11-14TEV")
+
+
+def test_until_points_ahead_unless_looking_back() -> None:
+    wednesday = date(2024, 11, 13)
+    assert only("The museum stays closed until Friday for repairs.", wednesday).value == "2024-11-15"
+    assert only("Until Monday, the club had not named a coach.", wednesday).value == "2024-11-11"
+
+
+def test_a_plan_seen_from_the_past() -> None:
+    assert only("The offer had been scheduled to expire Friday.", date(2024, 11, 18)).value == "2024-11-15"
+
+
+def test_not_a_day_later_is_no_time() -> None:
+    assert values("We acted as soon as the figures came in, and not a day later.") == {}
+    assert only("The bridge reopened a day later.").text == "a day later"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
