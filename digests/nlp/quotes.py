@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from digests.models import Quote
-from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, speaker_key
+from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, speaker_key
 
 # --- quotation marks -------------------------------------------------------------------------------------
 
@@ -516,14 +516,24 @@ class _Names:
         # Only names with some sign of being a person ("said", a title, a role, a surname used alone).
         self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0}
         for p in self.persons.values():
+            g = first_name_gender(p.name)
+            if g is not None:
+                p.votes[g] = p.votes.get(g, 0) + 3
+        for p in self.persons.values():
             for t in p.tokens:
                 self.by_token.setdefault(t, []).append(p)
         marks: list[tuple[int, _Person, bool]] = []
         self.org_subjects: list[tuple[int, str]] = []
         for name, s, e, poss in runs:
             p2 = self.resolve_name(name, s)
-            subj = not poss and (cue_near[(s, e)] or _sentence_initial(text, s))
+            subj = not poss and (cue_near[(s, e)] or _sentence_initial(text, s) or _subject_after(text, s, e))
             if p2 is not None:
+                kin = _role_before(text, s)
+                for w in (kin or "").lower().split()[-1:]:
+                    # "her father Khaled", "his sister Ana": a kinship word gives the person's gender.
+                    g = "f" if w in _FEMALE_ROLES else "m" if w in _MALE_ROLES else None
+                    if g is not None:
+                        p2.votes[g] = p2.votes.get(g, 0) + 3
                 marks.append((s, p2, subj))
                 p2.positions.append(s)
             elif not poss and _cue_after(text, e) and not _person_like(name.split()):
@@ -539,6 +549,9 @@ class _Names:
         for m in re.finditer(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|himself|herself)\b", self.text):
             i = bisect.bisect_left(self.positions, m.start()) - 1
             if i < 0 or m.start() - self.positions[i] > 150:
+                continue
+            if re.search(r"[”\"’]\s*$", self.text[max(0, m.start() - 3) : m.start()]):
+                # "...," she said: the pronoun being resolved is no evidence for the name before the quote.
                 continue
             if re.search(r"[.!?][\"”’]?\s", self.text[self.positions[i] : m.start()]) and (
                 m.start() - self.positions[i] > 60
@@ -617,6 +630,22 @@ class _Names:
             if pos - s <= window:
                 best = name
         return best
+
+
+_AUX_AFTER = re.compile(
+    r"(?:,[^,.;:“”\"]{1,110},)?(?:\s+(?:also|later|then|previously|recently|now|still|again|[a-z]+ly))*\s+"
+    r"(?:is|was|has|had|will|would|can|could|did|does|may|might|must|should|isn’t|wasn’t|didn’t|doesn’t|"
+    r"hasn’t|won’t|isn't|wasn't|didn't|doesn't|hasn't|won't|[a-z]{3,}ed|[a-z]{3,}[^s]s)\b"
+)
+
+
+def _subject_after(text: str, start: int, end: int) -> bool:
+    """Return whether a name is followed by its verb ("Jo Roe, 42, was carried", "Roe has run the shelter")."""
+    if _AUX_AFTER.match(text, end) is not None:
+        return True
+    # "The fund's director, Jo Roe, said": the name is an appositive to the subject.
+    return text[max(0, start - 2) : start] == ", " and text[end : end + 2] == ", " and (
+        _AUX_AFTER.match(text, end + 1) is not None or _cue_after(text, end + 1))
 
 
 def _cue_after(text: str, end: int) -> bool:

@@ -42,6 +42,18 @@ ROLE_NOUNS: frozenset[str] = frozenset(
     candidate member resident student mother father dad mom mum son daughter wife husband sister brother
     friend neighbour neighbor owner proprietor publisher fellow dean chancellor provost trustee
     representative consultant engineer planner manager pastor priest bishop rabbi imam chaplain
+    striker midfielder defender winger goalkeeper keeper rookie veteran skipper jockey driver rider
+    runner swimmer skier skater golfer boxer fighter wrestler athlete cyclist sprinter
+    farmer fisherman fisher firefighter paramedic pilot worker homeowner tenant landlord shopkeeper
+    retiree pensioner voter survivor victim witness volunteer organizer organiser host chef baker
+    designer architect photographer filmmaker director-general novelist poet comedian broadcaster
+    commentator pundit historian professor lecturer instructor tutor coach trainer nurse midwife
+    pharmacist dentist veterinarian vet therapist counsellor counselor social paralegal clerk
+    accountant banker broker trader investor developer programmer technician mechanic electrician
+    plumber carpenter contractor builder miner logger rancher grower vendor merchant retailer
+    grandmother grandfather grandson granddaughter aunt uncle niece nephew cousin widow widower
+    girlfriend boyfriend fiancé fiancée spouse partner citizen inmate prisoner patient passenger
+    commuter motorist cyclist pedestrian bystander neighbour spokesperson co-chair vice-chair
     """.split()
 )
 
@@ -113,6 +125,15 @@ def split_role(mention: str) -> tuple[str | None, str]:
         inner_role, name = split_role(m.group("name"))
         return (inner_role or m.group("role")), name
     words = text.split()
+    lead = 0
+    while lead < len(words) - 2 and words[lead].lower() in ROLE_NOUNS and not _is_title(words[lead]) and \
+            words[lead + 1].lower() not in ("of", "for", "and", "to", "at"):
+        # "Striker Dario Mensch", "Resident Greta Voll": a role noun capitalized at the start of a sentence.
+        lead += 1
+    if lead and all(w[:1].isupper() for w in words[lead:]):
+        inner_role, name = split_role(" ".join(words[lead:]))
+        role = " ".join(words[:lead])
+        return (f"{role} {inner_role}" if inner_role else role), name
     # The name is what follows the last title word; "of"-phrases after a title belong to the title.
     last = -1
     for i, w in enumerate(words):
@@ -136,3 +157,79 @@ def _looks_like_name(s: str) -> bool:
         return False
     caps = [w for w in words if w[0].isupper()]
     return len(caps) == len(words) and not any(_is_title(w) for w in words)
+
+
+# Common given names by gender, for pronoun agreement ("Jo Roe ... she said"). Lower case, accents stripped.
+# Names used for both genders (Jordan, Alex, Robin, Jean, ...) are left out on purpose.
+_FEMALE_NAMES: frozenset[str] = frozenset(
+    """
+    mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty margaret sandra
+    ashley kimberly emily donna michelle dorothy carol amanda melissa deborah stephanie rebecca sharon laura
+    cynthia kathleen amy shirley angela helen anna brenda pamela nicole emma samantha katherine christine
+    debra rachel catherine carolyn janet ruth maria heather diane virginia julie joyce victoria olivia
+    christina lauren joan evelyn judith megan cheryl andrea hannah martha jacqueline frances gloria ann
+    teresa kathryn sara janice julia grace judy theresa madison beverly denise marilyn amber danielle rose
+    brittany diana abigail natalie jane lori tiffany kayla sophia marie isabella charlotte ava mia
+    chloe ella lily zoe leah audrey claire caroline alice lucy ellie stella hazel violet aurora penelope
+    naomi elena valentina gabriella camila sofia lucia paula monica veronica sylvia wendy dawn tracy
+    stacy stacey tina rita gina carla sheila irene ellen joanne yvonne louise anne annie jill kristen
+    kristin kathy cathy colleen maureen eileen bonnie peggy marion nora agnes edith ethel gladys lillian
+    florence doris mildred bernice vera lucille esther pauline norma phyllis geraldine lorraine elaine
+    josephine rosemary chantal genevieve isabelle sophie nathalie sylvie valerie celine
+    helene francoise martine monique brigitte mireille josee manon melanie caroline julie karine annick
+    fatima aisha ayesha amina zainab maryam leila layla yasmin noor priya anjali pooja deepa sunita
+    kavita neha meera lakshmi mei ling yuki keiko sakura hana ingrid astrid greta heidi freya sigrid
+    katrin petra ilse ursula birgit anke olga natasha tatiana svetlana irina oksana katya anastasia
+    magdalena agnieszka katarzyna malgorzata beata ewa daniela gabriela carmen dolores pilar rosa
+    lourdes guadalupe ana beatriz fernanda mariana catalina adriana alejandra marisol esperanza
+    kathleen melanie catherine christy rachel deb kirsty jenny jenna jen becky kate katie
+    meghan megan erin shannon siobhan bridget molly maggie tara fiona kirsten lindsay lindsey whitney
+    courtney brooke paige haley hailey kaitlyn caitlin kaitlin jasmine destiny serena venus
+
+    """.split()
+)
+_MALE_NAMES: frozenset[str] = frozenset(
+    """
+    james john robert michael william david richard joseph thomas charles christopher daniel matthew
+    anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward jason
+    jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin samuel
+    gregory alexander frank patrick raymond jack dennis jerry tyler aaron jose adam nathan henry douglas
+    zachary peter kyle ethan walter noah jeremy christian keith roger terry gerald harold sean austin carl
+    arthur lawrence dylan jesse bryan joe billy bruce albert willie gabriel logan alan juan
+    wayne elijah randy roy vincent ralph eugene russell bobby mason philip louis harry liam lucas oliver
+    owen luke isaac caleb connor hunter ian evan wyatt levi colin cole blake brett chad craig curtis
+    dale darren derek dean doug duncan dwight earl ed eddie fred glen glenn gordon grant greg hank howard
+    hugh jim jimmy joel jon ken kurt lance leonard lloyd marcus martin max mitchell neil norman oscar
+    perry phil ray rick ricky rob ron ross roy russ stan stuart ted todd tom tony travis trevor troy
+    victor vince wade warren barry bernard bill bob brad calvin cameron chuck clarence clifford clint
+    clyde darrell dave don doug drew elliot ernest floyd francis gene gilbert herbert jeff jerome
+    jean-pierre jean-francois jean-marc jean-guy jean-luc pierre jacques francois andre michel luc marc
+    yves rene denis gilles guy normand rejean sylvain stephane mathieu maxime olivier philippe sebastien
+    alain benoit claude daniel gaston hubert laurent lucien marcel maurice raymond roland serge thierry
+    mohammed mohammad muhammad mohamed ahmed ahmad ali omar hassan hussein khaled khalid
+    abdullah ibrahim yusuf youssef mustafa mahmoud karim tariq hamza bilal rajesh raj rahul amit
+    sanjay vijay arjun ravi suresh ramesh anil sunil deepak hiroshi takeshi kenji satoshi wei jun
+    hans klaus jurgen wolfgang dieter helmut gunter stefan sven lars anders erik nils bjorn olaf
+    ivan dmitri sergei vladimir alexei mikhail nikolai boris yuri igor andrei pavel piotr tomasz
+    krzysztof marek jan pawel jakub carlos miguel luis jorge pedro manuel francisco antonio javier
+    alejandro diego fernando ricardo roberto eduardo rafael sergio pablo raul enrique alfonso ramon
+    mario giovanni giuseppe marco luca matteo alessandro lorenzo stefano
+    justin doug andrew maxime jason seamus brendan declan kieran padraig rory
+    conor shane darragh ciaran tyson mike dan steve chris matt nick jake josh ben sam
+    tim greg pat ken andy randy danny tommy johnny bobby kyle serge
+    sidney wayne mario mitch connor leon
+    """.split()
+)
+
+
+def first_name_gender(name: str) -> str | None:
+    """Return "f" or "m" when a name's first word is a common given name of one gender, else None."""
+    toks = speaker_key(name).split()
+    if len(toks) < 2:
+        return None
+    first = toks[0]
+    if first in _FEMALE_NAMES and first not in _MALE_NAMES:
+        return "f"
+    if first in _MALE_NAMES and first not in _FEMALE_NAMES:
+        return "m"
+    return None

@@ -173,3 +173,38 @@ def test_seed_article_quotes_and_speakers() -> None:
         hits = [q for q in qs if q.start < g["end"] and g["start"] < q.end]
         assert hits, f"missed seed quote at {g['start']}"
         assert hits[0].speaker in [g["speaker"], *g["speaker_alternates"]]
+
+
+def test_pronoun_goes_to_newly_introduced_appositive_subject() -> None:
+    text = ("“The orchard lost half its trees in the frost,” said farmer Tobin Ashgrove.\n\n"
+            "The valley's water board chair, Nadia Pellworth, said the reservoir was full. “We have enough "
+            "water for the whole season,” she said. “Nobody will be rationed this summer.”")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Tobin Ashgrove", "Nadia Pellworth", "Nadia Pellworth"]
+
+
+def test_pronoun_agrees_with_given_name_gender() -> None:
+    text = ("Robert Feldane, who runs the ferry office, said the boats were booked out. "
+            "“We added two crossings on Friday,” Feldane said.\n\n"
+            "Given the crowds, local baker Susan Morrow, who opened at dawn, is worried about flour. "
+            "“I ran out of bread before noon and had to send people away,” she said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Robert Feldane", "Susan Morrow"]
+
+
+def test_kinship_word_gives_gender() -> None:
+    text = ("For Lida Marrent, the verdict ends a long wait. Her brother Osko was hurt in the fire.\n\n"
+            "“I only want to know that this will never happen to another family,” she said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Lida Marrent"]
+
+
+def test_capitalized_role_noun_before_name_is_the_role() -> None:
+    text = ("Striker Pavo Rellinger scored twice on Saturday.\n\n"
+            "“I have waited three months for a night like this one,” Rellinger said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [(q.speaker, q.role) for q in qs] == [("Pavo Rellinger", "Striker")]

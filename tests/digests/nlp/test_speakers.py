@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digests.nlp.speakers import resolve_speaker, speaker_key, split_role
+from digests.nlp.speakers import first_name_gender, resolve_speaker, speaker_key, split_role
 
 
 def test_speaker_key_normalizes_accents_case_and_titles() -> None:
@@ -34,3 +34,16 @@ def test_split_role() -> None:
     assert split_role("Deputy Mayor Tomas Brandvold") == ("Deputy Mayor", "Tomas Brandvold")
     assert split_role("Mara Quill, director of the port") == ("director of the port", "Mara Quill")
     assert split_role("Mara Quill") == (None, "Mara Quill")
+
+
+def test_split_role_with_capitalized_role_noun() -> None:
+    assert split_role("Striker Pavo Rellinger") == ("Striker", "Pavo Rellinger")
+    assert split_role("Resident Nadia Pellworth") == ("Resident", "Nadia Pellworth")
+    assert split_role("Coach Petra Lindqvist") == ("Coach", "Petra Lindqvist")
+
+
+def test_first_name_gender() -> None:
+    assert first_name_gender("Susan Morrow") == "f"
+    assert first_name_gender("Robert Feldane") == "m"
+    assert first_name_gender("Osko Marrent") is None
+    assert first_name_gender("Morrow") is None
