@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import io
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Optional
 
@@ -43,8 +44,11 @@ AutocompleteFn = Callable[[discord.Interaction, str], Awaitable[list[app_command
 def configure_endpoints(api_base_url: str | None, gateway_url: str | None) -> None:
     """Point discord.py's REST and gateway URLs at a stand-in (both are process-wide class attributes)."""
     if api_base_url:
+        base = api_base_url.rstrip("/")
+        if not re.search(r"/api/v\d+$", base):
+            base += "/api/v10"  # accept the server root too; discord.py's BASE includes the API version
         # One assignment covers REST, interaction callbacks and webhook follow-ups: they all build a Route.
-        discord.http.Route.BASE = api_base_url.rstrip("/")
+        discord.http.Route.BASE = base
     if gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 

@@ -134,6 +134,8 @@ class DiscordStandIn:
         self.interactions: dict[str, InteractionRecord] = {}
         self.gateway_queries: list[dict[str, str]] = []
         self.identified = asyncio.Event()
+        self.identify_count = 0
+        self.resume_count = 0
         self.synced = asyncio.Event()
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -267,8 +269,10 @@ class DiscordStandIn:
                     if frame["d"].get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    self.identify_count += 1
                     await self._ready(ws)
                 elif op == 6:
+                    self.resume_count += 1
                     await self._send(ws, 9, False)  # we keep no sessions: make the client identify again
         finally:
             self._sockets.remove(ws)
@@ -285,6 +289,11 @@ class DiscordStandIn:
             await self._send(ws, 0, guild, "GUILD_CREATE")
         self.identified.set()
         await self._notify()
+
+    async def reconnect(self) -> None:
+        """Ask every client to reconnect (op 7), as Discord does when it moves a session."""
+        for ws in list(self._sockets):
+            await self._send(ws, 7, None)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send one dispatch event to every connected client."""

@@ -105,11 +105,10 @@ class Harness:
         return ids
 
 
-@pytest.fixture
-async def harness(services: Services, monkeypatch: pytest.MonkeyPatch,
-                  caplog: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
+@contextlib.asynccontextmanager
+async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, **settings: Any
+                      ) -> AsyncIterator[Harness]:
     """Start the stand-in with two guilds and the bot (start_discord) against it; stop both afterwards."""
-    caplog.set_level(logging.INFO, logger="newsbot")
     standin = DiscordStandIn()
     standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE,))
     standin.add_guild("Beta", channels=("general",))
@@ -120,7 +119,7 @@ async def harness(services: Services, monkeypatch: pytest.MonkeyPatch,
                         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     services.settings = services.settings.model_copy(update={
         "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
-        "discord_gateway_url": standin.gateway_url, "discord_admin_role": ADMIN_ROLE})
+        "discord_gateway_url": standin.gateway_url, "discord_admin_role": ADMIN_ROLE, **settings})
     delivery = Delivery()
     task = asyncio.create_task(start_discord(services, delivery))
     try:
@@ -134,7 +133,50 @@ async def harness(services: Services, monkeypatch: pytest.MonkeyPatch,
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await standin.close()
+
+
+@pytest.fixture
+async def harness(services: Services, monkeypatch: pytest.MonkeyPatch,
+                  caplog: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
+    """Return a running bot and stand-in; fail the test if any command hit the bot's own error handler."""
+    caplog.set_level(logging.INFO, logger="newsbot")
+    async with running_bot(services, monkeypatch) as h:
+        yield h
     assert "did not work on our side" not in caplog.text
+
+
+async def test_commands_sync_to_the_configured_guild_once(services: Services,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With DISCORD_GUILD_ID the commands sync to that guild, once, and a reconnect does not sync again."""
+    standin = DiscordStandIn()
+    guild = standin.add_guild("Gamma")
+    await standin.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url, "discord_guild_id": int(guild["id"])})
+    task = asyncio.create_task(start_discord(services, Delivery()))
+    try:
+        await standin.wait_until(lambda: standin.synced.is_set() and standin.identified.is_set(), 10, "sync")
+        puts = [c for c in standin.calls if c.method == "PUT"]
+        assert [c.path for c in puts] == [f"/api/v10/applications/{standin.app_id}/guilds/{guild['id']}/commands"]
+        assert "global" not in standin.commands and "who-said" in standin.commands[guild["id"]]
+        msg = await standin.invoke("help", guild=guild)
+        assert "/who-said" in text_of(msg)
+        # Discord moves the session: the client resumes, is refused, identifies again (on_ready fires again).
+        await standin.reconnect()
+        await standin.wait_until(lambda: standin.identify_count >= 2, 15, "a second IDENTIFY")
+        assert standin.resume_count >= 1
+        msg = await standin.invoke("help", guild=guild)
+        assert "/who-said" in text_of(msg)
+        assert len([c for c in standin.calls if c.method == "PUT"]) == 1  # setup_hook ran once
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await standin.close()
 
 
 async def test_commands_sync_from_the_registry(harness: Harness) -> None:
@@ -197,12 +239,10 @@ async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
     msg = await s.invoke("timeline", {"topic": "refit", "image": True}, guild=a)
     t = text_of(msg)
     assert "Timeline: refit" in t
-    if "No dated events" not in t:
-        assert "2031-" in t
-        assert msg["attachments"] and msg["attachments"][0]["filename"] == "timeline.png"
-        png = msg["_blobs"][0]
-        assert png.startswith(b"\x89PNG")
-        assert msg["embeds"][0]["image"]["url"] == "attachment://timeline.png"
+    assert "2031-01-14" in t  # "The refit began on 14 January 2031"
+    assert msg["attachments"] and msg["attachments"][0]["filename"] == "timeline.png"
+    assert msg["_blobs"][0].startswith(b"\x89PNG")
+    assert msg["embeds"][0]["image"]["url"] == "attachment://timeline.png"
 
     feed = "https://example.invalid/feed.xml"
     t = text_of(await s.invoke("feeds add", {"url": feed}, guild=a, **admin))
