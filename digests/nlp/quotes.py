@@ -148,6 +148,9 @@ _ORG_WORDS = frozenset(
     resorts hotel casino insurance financial securities exchange market markets
     """.split()
 )
+# Organization nouns that can stand for any organization named before ("the company said").
+_GENERIC_ORG = frozenset({"company", "firm", "group", "organization", "organisation", "corporation", "agency",
+                          "bank", "network", "airline", "union", "club", "team", "league", "utility"})
 # Bare plural nouns that speak as a group ("police said").
 _COLLECTIVE = frozenset(
     """
@@ -599,7 +602,15 @@ class _Names:
             return None
         hits = [p for p in self.persons.values() if p.role and p.positions and min(p.positions) < pos
                 and want <= {w.lower().strip(",.’'") for w in p.role.split()}]
-        return hits[0] if len(hits) == 1 else None
+        if len(hits) > 1:
+            # "the minister" with two ministers named: the one named last before the description.
+            def last_before(c: _Person) -> int:
+                return max((x for x in c.positions if x < pos), default=-1)
+
+            hits.sort(key=last_before, reverse=True)
+            if pos - last_before(hits[0]) > 1500:
+                return None
+        return hits[0] if hits else None
 
     def recent_subject(self, pos: int, gender: str | None, window: int = 3000) -> _Person | None:
         """Return the person last mentioned in subject position before ``pos`` whose gender fits."""
@@ -621,14 +632,19 @@ class _Names:
             i -= 1
         return None
 
-    def recent_org(self, pos: int, window: int = 3000) -> str | None:
-        """Return the organization last seen speaking before ``pos``."""
+    def recent_org(self, pos: int, head: str | None = None, window: int = 3000) -> str | None:
+        """Return the organization last seen speaking before ``pos`` (with ``head`` in its name if any has)."""
         best = None
+        named = None
         for s, name in self.org_subjects:
             if s >= pos:
                 break
             if pos - s <= window:
                 best = name
+                if head and head in name.lower().split():
+                    named = name
+        if head is not None:
+            return named or (best if head in _GENERIC_ORG else None)
         return best
 
 
@@ -820,7 +836,16 @@ def _np_after(s: str, base: int) -> _Mention | None:
         name, noff, poss = parts[-1]
         name, noff = _clean_run(name, noff)
         pre = first[:noff].strip()
-        if name and not poss and not (pre.split()[-1:] and pre.split()[-1].lower() in _ROLE_STOP):
+        pw = pre.split()
+        if name and not poss and pw and pw[-1] in _CONNECT_PERSON and len(pw) >= 2:
+            # "said Jo Roe of Quillon": the person speaks; "said the founder of Quillon Press": a description.
+            left = _NAME_AT_END.search(" ".join(pw[:-1]))
+            if left:
+                lname, _lo = _clean_run(left.group(1), 0)
+                if lname and _person_like(_split_title(lname.split())[1]):
+                    return _Mention(lname, "name", base + lead + first.find(lname))
+            name = ""
+        if name and not poss and not (pw[-1:] and pw[-1].lower() in _ROLE_STOP):
             role = pre if pre else None
             if role and role.split()[0].lower() in ("the", "a", "an"):
                 role = " ".join(role.split()[1:]) or None
@@ -1017,6 +1042,12 @@ def _resolve(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
     if first in ("his", "her"):
         return _resolve_personal(names, men.start, _PRONOUN_GENDER[first], last)
     head = _head_noun(words)
+    if first == "the" and 1 < len(words) <= 3 and (head in _ORG_WORDS or head in _GENERIC_ORG) and \
+            not words[1][:1].isupper():
+        # "the company said": the organization last seen speaking, one with the same head word first.
+        org = names.recent_org(men.start, head)
+        if org is not None:
+            return _Speaker(org, None, None)
     if head in ROLE_NOUNS or head.rstrip("s") in ROLE_NOUNS or head not in _ORG_WORDS and first in ("the", "a"):
         if head in _COLLECTIVE or head.endswith("s") and head not in ROLE_NOUNS:
             return _Speaker(men.text, None, None)
@@ -1034,6 +1065,9 @@ def _resolve(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
         # "the Ruritanian Foreign Ministry": a proper name; the article is not part of it.
         return _Speaker(" ".join(words[1:]), men.role, None)
     return _Speaker(men.text, men.role, None)
+
+
+_NOMINAL_WINDOW = 1200
 
 
 def _head_noun(words: list[str]) -> str:

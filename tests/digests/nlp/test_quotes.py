@@ -208,3 +208,37 @@ def test_capitalized_role_noun_before_name_is_the_role() -> None:
     qs = extract_quotes(text)
     _check_offsets(text, qs)
     assert [(q.speaker, q.role) for q in qs] == [("Pavo Rellinger", "Striker")]
+
+
+def test_description_with_organization_is_not_the_organization() -> None:
+    text = ("Mara Lune opened the shop above the bakery in 2017.\n\n"
+            "“We only sell comics drawn by people who live within an hour of here,” says the founder of "
+            "Brightpage Press.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Mara Lune"]
+
+
+def test_person_of_organization_after_verb() -> None:
+    text = "“The line will reopen by Friday at the latest,” said Ivo Brannick of Corvel Rail."
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Ivo Brannick"]
+
+
+def test_the_company_is_the_organization_last_speaking() -> None:
+    text = ("Halvane Energy said on Monday that it would close its gas plant.\n\n"
+            "“We are working with the union to find every worker a new position,” the company said in a "
+            "statement.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Halvane Energy"]
+
+
+def test_description_goes_to_the_latest_person_with_that_role() -> None:
+    text = ("Prime Minister Edda Valcourt named Tove Rannik as foreign minister last year. Foreign Minister "
+            "Tove Rannik met her counterpart on Monday.\n\n"
+            "“We expect an answer before the end of the week,” the minister said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Tove Rannik"]
