@@ -525,6 +525,14 @@ class _Names:
         for p in self.persons.values():
             for t in p.tokens:
                 self.by_token.setdefault(t, []).append(p)
+        # People the article also calls by their given name alone ("says Michael"): with two people of one
+        # surname, the bare surname is more likely the other one.
+        lasts = {p.tokens[-1] for p in self.persons.values()}
+        self.first_named: set[str] = set()
+        for name, _s, _e, _p in runs:
+            k = speaker_key(name)
+            if " " not in k and k not in lasts:
+                self.first_named.update(" ".join(c.tokens) for c in self.by_token.get(k, []) if c.tokens[0] == k)
         marks: list[tuple[int, _Person, bool]] = []
         self.org_subjects: list[tuple[int, str]] = []
         for name, s, e, poss in runs:
@@ -581,6 +589,9 @@ class _Names:
             cands = [c for c in self.by_token.get(toks[0], []) if c.tokens[0] == toks[0]]
         if not cands:
             return None
+        if len(cands) > 1 and len(toks) == 1:
+            plain = [c for c in cands if " ".join(c.tokens) not in self.first_named]
+            cands = plain or cands
         if len(cands) > 1:
             # Two people share a surname: the one named last before this mention.
             def last_before(c: _Person) -> int:

@@ -242,3 +242,12 @@ def test_description_goes_to_the_latest_person_with_that_role() -> None:
     qs = extract_quotes(text)
     _check_offsets(text, qs)
     assert [q.speaker for q in qs] == ["Tove Rannik"]
+
+
+def test_shared_surname_goes_to_the_one_not_called_by_given_name() -> None:
+    text = ("Tilda Varen runs the bakery on Mill Street. Her husband, Otto Varen, keeps the books.\n\n"
+            "“I only came in to buy a loaf of rye bread and stayed for thirty years,” says Otto.\n\n"
+            "“I still bake every single loaf myself before the sun comes up,” says Varen.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Otto Varen", "Tilda Varen"]
