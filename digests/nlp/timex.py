@@ -110,6 +110,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                r"|century)(?:-old)?\b"),
     ("recentunit", r"(?:the\s+)?(?:(?:past|last|next|coming)\s+)?(?:few|several|recent|coming|many)\s+"
                    r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"),
+    ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
+                r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
     ("rel", rf"(?:{_PFX})?(?:{_REL})\s+(?:week(?:end)?|month|year|quarter|decade|century|{_WDAY}|{_MONTH}"
             r"|fiscal\s+year)\b"),
     ("relpart", r"(?:(?:early|late|earlier|later)\s+)?(?:this|tomorrow|yesterday|last)\s+"
@@ -172,6 +174,7 @@ _RE_UNIT = re.compile(_UNIT, re.I)
 _RE_NUM_LEAD = re.compile(_NUM + r"(?=\s|-)", re.I)
 _RE_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _RE_CLOCK = re.compile(r"(\d{1,2})(?::(\d\d))?\s*(a\.m\.|p\.m\.|am|pm)?|noon|midnight", re.I)
+_RE_REF_VALUE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?(?:T|$)")
 _RE_SENT_BREAK = re.compile(r"[.!?;:\n]\s|\n")
 # Words after a four-digit number that say it is a quantity, not a year.
 _NOT_YEAR_AFTER = re.compile(
@@ -203,12 +206,15 @@ _NOT_PAST_ED = frozenset("need feed speed red bed hundred seed bleed breed indee
 
 @dataclass
 class _Ctx:
-    """Per-document state: the publication date and the last explicitly mentioned quarter."""
+    """Per-document state: the publication date, the last named quarter and the last placed date."""
 
     dct: date | None
     text: str
     quarter: tuple[int, int] | None = None
     quarter_pos: int = -10_000
+    # The last date the text placed on the calendar (year, month or 0, day or 0): "the following year" and
+    # "that day" count from it rather than from the publication date.
+    ref: tuple[int, int, int] | None = None
 
 
 def parse_number(token: str) -> int | None:
@@ -416,6 +422,10 @@ def _weekday_date(ctx: _Ctx, wd: int, start: int, end: int, rel: str = "") -> da
     dct = ctx.dct
     if dct is None:
         return None
+    ref_day = _ref_day(ctx) if rel in ("previous", "following") else None
+    if ref_day is not None:
+        # "the previous Friday" counts from the day the text last placed, not from publication.
+        dct = ref_day
     cur = dct.weekday()
     if rel in ("last", "past", "previous", "this past"):
         back = (cur - wd) % 7 or 7
@@ -984,6 +994,56 @@ def _r_rel(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return None
 
 
+def _ref_day(ctx: _Ctx) -> date | None:
+    """Return the last placed day, or None when the last placed date is coarser than a day."""
+    if ctx.ref is None or not ctx.ref[2]:
+        return None
+    return _safe_date(*ctx.ref)
+
+
+def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    low = s.lower()
+    nm = re.search(r"(\w+)\s+(day|week|month|year)\b", low)
+    if nm is None:
+        return None
+    rel, noun = nm.groups()
+    step = {"following": 1, "next": 1, "previous": -1, "prior": -1, "preceding": -1}.get(rel, 0)
+    ref = ctx.ref
+    if rel == "same" and low[nm.end():].strip():
+        # "the same month a year ago": the placed date moved back a year.
+        if ref is None or (noun != "year" and not ref[1]) or (noun in ("day", "week") and not ref[2]):
+            return None
+        back = _safe_date(ref[0] - 1, ref[1] or 1, min(ref[2] or 1, 28 if ref[1] == 2 else 31))
+        if back is None:
+            return None
+        if noun == "month":
+            return "DATE", f"{ref[0] - 1:04d}-{ref[1]:02d}"
+        if noun == "year":
+            return "DATE", f"{ref[0] - 1:04d}"
+        return "DATE", _week_value(back) if noun == "week" else back.isoformat()
+    if noun == "day":
+        d = _ref_day(ctx)
+        if d is None and not step:
+            return None  # "that day" with no day placed before it is generic ("strong redemptions that day")
+        d = d or ctx.dct
+        return "DATE", (d + timedelta(days=step)).isoformat() if d else "XXXX-XX-XX"
+    if rel == "next":
+        return _r_rel(ctx, s, a, b)  # "the next week" counts from the publication date
+    if noun == "week":
+        d = _ref_day(ctx) or ctx.dct
+        return "DATE", _week_value(d + timedelta(weeks=step)) if d else "XXXX-WXX"
+    if noun == "month":
+        if ref is not None and ref[1]:
+            y, m = _shift_month(ref[0], ref[1], step)
+        elif ctx.dct is not None:
+            y, m = _shift_month(ctx.dct.year, ctx.dct.month, step)
+        else:
+            return "DATE", "XXXX-XX"
+        return "DATE", f"{y:04d}-{m:02d}"
+    year = ref[0] if ref is not None else ctx.dct.year if ctx.dct else None
+    return "DATE", f"{year + step:04d}" if year is not None else "XXXX"
+
+
 def _r_relpart(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
     pod = _pod_suffix(low)
@@ -1203,7 +1263,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "iso": _r_iso, "slash": _r_slash, "clock": _r_clock, "mdy": _r_mdy_prefixed, "dmy": _r_dmy,
     "quarter": _r_quarter, "qcode": _r_qcode, "half": _r_half, "monthyear": _r_prefixed(_r_monthyear),
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
-    "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel,
+    "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
     "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "endof": _r_endof,
@@ -1246,6 +1306,10 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
             continue
         a, b = _span_fix(kind, text, s, a, b)
         out.append(Timex(text=text[a:b], start=a, end=b, type=res[0], value=res[1]))
+        if res[0] in ("DATE", "TIME"):
+            rm = _RE_REF_VALUE.match(res[1])
+            if rm:
+                ctx.ref = (int(rm.group(1)), int(rm.group(2) or 0), int(rm.group(3) or 0))
     return out
 
 

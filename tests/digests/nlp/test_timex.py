@@ -185,6 +185,31 @@ def test_not_a_day_later_is_no_time() -> None:
     assert values("We acted as soon as the figures came in, and not a day later.") == {}
     assert only("The bridge reopened a day later.").text == "a day later"
 
+
+def test_anaphoric_year_and_month_count_from_the_last_placed_date() -> None:
+    got = values("The mill opened on May 3, 2011, and the following year it doubled its output.")
+    assert got["the following year"] == "2012"
+    got = values("Talks began in March. The following month, the union walked out.", date(2023, 10, 2))
+    assert (got["March"], got["The following month"]) == ("2023-03", "2023-04")
+
+
+def test_anaphoric_day_and_weekday() -> None:
+    got = values("The storm reached the coast on June 2, 2019. Later that day, the power failed.")
+    assert got["Later that day"] == "2019-06-02"
+    got = values("The index closed higher on Friday, up 3 percent from the previous Friday.", date(2024, 11, 18))
+    assert (got["Friday"], got["the previous Friday"]) == ("2024-11-15", "2024-11-08")
+    got = values("The ferry sank on March 4, 1998, and divers reached it the next day.")
+    assert got["the next day"] == "1998-03-05"
+
+
+def test_that_day_without_a_placed_day_is_generic() -> None:
+    assert "that day" not in values("Savers pull their money out that day and come back a week later.")
+
+
+def test_same_month_a_year_back() -> None:
+    got = values("Orders rose in October, against the same month last year.", date(2024, 11, 20))
+    assert got["the same month last year"] == "2023-10"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
