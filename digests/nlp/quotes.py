@@ -1123,6 +1123,7 @@ def extract_quotes(text: str) -> list[Quote]:
     names = _Names(text)
     out: list[Quote] = []
     last: _Speaker | None = None
+    last_end = 0
     label_run = False
     for i, span in enumerate(spans):
         prev = spans[i - 1] if i > 0 and spans[i - 1].para == span.para else None
@@ -1142,7 +1143,7 @@ def extract_quotes(text: str) -> list[Quote]:
             spk = _resolve(men, names, last)
             cue, mention = men.cue, men.text
         else:
-            spk = _floating(names, span, last)
+            spk = _floating(names, span, last, last_end)
             cue, mention = None, None
         if label_run and (men is None or men.cue is None or _lemma(men.cue) in _WEAK):
             continue
@@ -1157,6 +1158,7 @@ def extract_quotes(text: str) -> list[Quote]:
         out.append(Quote(quote, span.start, span.end, spk.name, spk.role, _norm_cue(cue), mention))
         if spk.name is not None:
             last = spk
+            last_end = span.close_at
     return out
 
 
@@ -1164,11 +1166,26 @@ def _norm_cue(cue: str | None) -> str | None:
     return re.sub(r"\s+", " ", cue) if cue else None
 
 
-def _floating(names: _Names, span: _Span, last: _Speaker | None) -> _Speaker:
-    """Give a quote with no attribution of its own to the running speaker."""
+def _floating(names: _Names, span: _Span, last: _Speaker | None, last_end: int) -> _Speaker:
+    """Give a quote with no attribution of its own to the running speaker, or to a person newly in focus."""
     if last is None:
         p = names.recent_subject(span.start, None, window=1500)
         return _Speaker(p.name, p.role, p) if p is not None else _NOBODY
+    if span.continued or span.open_at - last_end > 3000:
+        return last
+    # Narration since the last quote that is about someone else of the other gender ("Her message is
+    # simple:" after a man spoke) hands the floating quote to that person.
+    hint = None
+    nl = names.text.find("\n", last_end, span.open_at)
+    if nl < 0:
+        return last
+    for m in re.finditer(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|himself|herself)\b", names.text[nl : span.open_at]):
+        hint = _PRONOUN_GENDER[m.group().lower()]
+    if hint is None or last.person is None or last.person.gender in (None, hint):
+        return last
+    p = names.recent_subject(span.start, hint, window=span.start - nl)
+    if p is not None and p.gender == hint:
+        return _Speaker(p.name, p.role, p)
     return last
 
 

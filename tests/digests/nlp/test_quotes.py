@@ -251,3 +251,22 @@ def test_shared_surname_goes_to_the_one_not_called_by_given_name() -> None:
     qs = extract_quotes(text)
     _check_offsets(text, qs)
     assert [q.speaker for q in qs] == ["Otto Varen", "Tilda Varen"]
+
+
+def test_floating_quote_goes_to_person_in_focus_of_other_gender() -> None:
+    text = ("“Most overdoses we see now involve more than one drug,” said Dr. Peter Hallam, who runs the "
+            "clinic.\n\n"
+            "Margaret Olund lost her son to an overdose three years ago. She keeps his bicycle in the shed.\n\n"
+            "Her advice to other parents is short.\n\n"
+            "“Talk to your kids before someone else sells them something they do not understand.”")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Peter Hallam", "Margaret Olund"]
+
+
+def test_floating_quote_after_same_speaker_narration_stays() -> None:
+    text = ("“We will reopen the pool in June,” said Mayor Ruth Ellery, who toured the site with her staff.\n\n"
+            "“The new roof is already on and the tiles arrive next week.”")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Ruth Ellery", "Ruth Ellery"]
