@@ -215,6 +215,7 @@ class _Ctx:
     # The last date the text placed on the calendar (year, month or 0, day or 0): "the following year" and
     # "that day" count from it rather than from the publication date.
     ref: tuple[int, int, int] | None = None
+    ref_end: int = -10_000
 
 
 def parse_number(token: str) -> int | None:
@@ -509,8 +510,13 @@ def _r_clock(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     elif "tomorrow" in low:
         day = _day_or_x(ctx.dct + timedelta(days=1) if ctx.dct else None)
     else:
-        day = _day_or_x(ctx.dct)
-    return "TIME", f"{day}T{hh:02d}:{mm:02d}"
+        # A bare clock time belongs to the day already placed in its sentence ("flew on Tuesday at 18:00").
+        same = _ref_day(ctx) if 0 <= a - ctx.ref_end < 200 and not _RE_SENT_BREAK.search(ctx.text, ctx.ref_end, a) \
+            else None
+        day = _day_or_x(same or ctx.dct)
+    # ISO 8601 marks a time given in universal time with "Z" ("18:00 UTC"); local zones keep no suffix.
+    zone = "Z" if re.search(r"\b(?:UTC|GMT)\b", s) and not re.match(r"\s*[+-]\d", ctx.text[b:b + 3]) else ""
+    return "TIME", f"{day}T{hh:02d}:{mm:02d}{zone}"
 
 
 def _r_mdy(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
@@ -1310,6 +1316,7 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
             rm = _RE_REF_VALUE.match(res[1])
             if rm:
                 ctx.ref = (int(rm.group(1)), int(rm.group(2) or 0), int(rm.group(3) or 0))
+                ctx.ref_end = b
     return out
 
 

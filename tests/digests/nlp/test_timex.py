@@ -210,6 +210,18 @@ def test_same_month_a_year_back() -> None:
     got = values("Orders rose in October, against the same month last year.", date(2024, 11, 20))
     assert got["the same month last year"] == "2023-10"
 
+
+def test_universal_time_gets_the_zulu_suffix() -> None:
+    got = values("The rocket lifted off at 14:30 UTC, and the capsule docked at 9 p.m. local time.")
+    assert got == {"14:30 UTC": "2023-03-12T14:30Z", "9 p.m.": "2023-03-12T21:00"}
+
+
+def test_bare_clock_time_takes_the_day_of_its_sentence() -> None:
+    got = values("The glider flew for the first time on Thursday in Orsk at 18:00 UTC.", date(2024, 11, 15))
+    assert got["18:00 UTC"] == "2024-11-14T18:00Z"
+    got = values("The glider flew on Thursday. The next test starts at 9 a.m.", date(2024, 11, 15))
+    assert got["9 a.m."] == "2024-11-15T09:00"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
