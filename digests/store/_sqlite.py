@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -17,6 +18,7 @@ import numpy as np
 
 from digests.models import Analysis, Article
 from digests.nlp.speakers import speaker_key
+from digests.store._batch import BatchItem, add_batch, find_duplicates
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -31,6 +33,8 @@ from digests.store._records import (
 from digests.store._text import band_keys, canonical_url, content_hash, minhash, similarity
 
 NEAR_DUPLICATE = 0.8
+# Set inside ``Store.transaction``: reads there must see the transaction's own writes, so they use the writer.
+_IN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
 _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 
 
@@ -122,8 +126,11 @@ _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key
 class Store:
     """The article store over one SQLite file; create with ``await Store.open(path)``."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None) -> None:
         self._db = conn
+        # Queries go to a second connection (WAL lets it read while the writer commits), so commands
+        # never queue behind a batch of ingest writes on the writer's thread.
+        self._reader = reader or conn
         self.path = path
         self._write = asyncio.Lock()
 
@@ -141,13 +148,17 @@ class Store:
                 await conn.execute(f"PRAGMA {pragma}")
             store = cls(conn, path)
             await store._migrate()
+            if path != ":memory:":
+                store._reader = await _open_reader(path)
         except BaseException:
             await conn.close()
             raise
         return store
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
+        if self._reader is not self._db:
+            await self._reader.close()
         await self._db.close()
 
     async def _migrate(self) -> None:
@@ -169,6 +180,7 @@ class Store:
         """Run a block in one IMMEDIATE transaction, rolled back on any error."""
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
+            token = _IN_TRANSACTION.set(True)
             try:
                 yield self._db
             except BaseException:
@@ -176,13 +188,18 @@ class Store:
                 raise
             else:
                 await self._db.execute("COMMIT")
+            finally:
+                _IN_TRANSACTION.reset(token)
+
+    def _conn(self) -> aiosqlite.Connection:
+        return self._db if _IN_TRANSACTION.get() else self._reader
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cur:
+        async with self._conn().execute(sql, params) as cur:
             return await cur.fetchone()  # type: ignore[no-any-return]
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cur:
+        async with self._conn().execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def integrity_check(self) -> str:
@@ -200,6 +217,20 @@ class Store:
         if art.guid:
             keys.append(f"guid:{art.source_id or 0}:{art.guid}")
         return keys
+
+    async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
+        """Store many articles in one transaction, one call on the writer's thread (bulk ingest)."""
+        if not items:
+            return []
+        async with self._write:
+            # aiosqlite's _execute runs a callable on the connection's own thread: one hop for the batch.
+            return await self._db._execute(add_batch, self._db._conn, items)  # type: ignore[no-any-return]
+
+    async def find_duplicates(self, arts: Sequence[NewArticle]) -> list[AddResult | None]:
+        """Return, for each article, the stored article it duplicates or None (one call on the reader)."""
+        if not arts:
+            return []
+        return await self._reader._execute(find_duplicates, self._reader._conn, arts)  # type: ignore[no-any-return]
 
     async def find_duplicate(self, art: NewArticle) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
@@ -662,6 +693,14 @@ class Store:
         """Return the end of the latest window claimed for a schedule."""
         row = await self._one("SELECT MAX(window_end) FROM digest_runs WHERE schedule_id = ?", (schedule_id,))
         return _dt(row[0]) if row and row[0] else None
+
+
+async def _open_reader(path: str) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(path, isolation_level=None)
+    reader.row_factory = sqlite3.Row
+    for pragma in ("query_only=ON", "busy_timeout=10000", "temp_store=MEMORY", "cache_size=-32000"):
+        await reader.execute(f"PRAGMA {pragma}")
+    return reader
 
 
 def _like(text: str) -> str:

@@ -1,0 +1,198 @@
+"""Batch writes: many articles stored in one transaction by plain sqlite3 calls on the connection's own thread.
+
+``Store.add_article`` awaits every statement (tens per article), and each await is a hop between the event
+loop and aiosqlite's thread. These functions do the same work (the same dedup, speaker and grant rules) as one
+synchronous call, so a batch costs the loop a single hop and SQLite a single commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from digests.models import Analysis
+from digests.nlp.speakers import speaker_key
+from digests.store._records import AddResult, NewArticle
+from digests.store._text import band_keys, canonical_url, content_hash, minhash, similarity
+
+NEAR_DUPLICATE = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One article of a batch: what to store, its analysis and every workspace that should see it."""
+
+    article: NewArticle
+    analysis: Analysis | None
+    workspaces: tuple[str, ...]
+    via: str
+    now: datetime
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def article_keys(art: NewArticle) -> list[str]:
+    """Return the URL and GUID keys an article is known by."""
+    keys = []
+    if art.url:
+        keys.append("url:" + canonical_url(art.url))
+    if art.guid:
+        keys.append(f"guid:{art.source_id or 0}:{art.guid}")
+    return keys
+
+
+def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes) -> AddResult | None:
+    """Return the stored article ``art`` duplicates (same URL, GUID, body or near-same body)."""
+    for key in article_keys(art):
+        row = conn.execute("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
+                           "WHERE k.key = ?", (key,)).fetchone()
+        if row:
+            return AddResult(row[0], "duplicate", row[1])
+    row = conn.execute("SELECT id, title FROM articles WHERE content_hash = ?",
+                       (content_hash(art.title, art.text),)).fetchone()
+    if row:
+        return AddResult(row[0], "duplicate", row[1])
+    bands = band_keys(np.frombuffer(sig, dtype=np.uint64))
+    marks = ",".join("?" * len(bands))
+    best: tuple[float, int, str] | None = None
+    # Only "?" placeholders are composed into the SQL; the band keys are bound.
+    sql = (
+        "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
+        f"WHERE b.key IN ({marks}) LIMIT 200")
+    for cid, title, cand in conn.execute(sql, bands):
+        sim = similarity(sig, cand)
+        if sim >= NEAR_DUPLICATE and (best is None or sim > best[0]):
+            best = (sim, cid, title)
+    return AddResult(best[1], "near-duplicate", best[2]) if best else None
+
+
+def find_duplicates(conn: sqlite3.Connection, arts: Sequence[NewArticle]) -> list[AddResult | None]:
+    """Return, for each article, the stored article it duplicates or None."""
+    return [find_duplicate(conn, art, minhash(art.text).tobytes()) for art in arts]
+
+
+def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str) -> int:
+    key = speaker_key(name)
+    toks = key.split()
+    if len(toks) == 1:
+        # A bare surname joins the one full name the workspace already knows with that surname.
+        rows = conn.execute(
+            "SELECT s.id FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
+            "WHERE w.workspace = ? AND s.last_key = ? AND s.key != s.last_key LIMIT 2", (workspace, key)).fetchall()
+        if len(rows) == 1:
+            conn.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)", (rows[0][0], name))
+            return int(rows[0][0])
+    row = conn.execute("SELECT id FROM speakers WHERE key = ?", (key,)).fetchone()
+    if row:
+        sid = int(row[0])
+    else:
+        sid = int(conn.execute("INSERT INTO speakers(name, key, last_key) VALUES (?, ?, ?)",
+                               (name, key, toks[-1] if toks else key)).lastrowid or 0)
+    conn.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)", (sid, name))
+    return sid
+
+
+def _store_analysis(conn: sqlite3.Connection, article_id: int, art: NewArticle, analysis: Analysis,
+                    workspace: str) -> None:
+    from digests.nlp import quotes as quote_nlp
+
+    is_key_quote = getattr(quote_nlp, "is_key_quote", lambda q: bool(q.speaker))
+    ids: dict[str, int] = {}
+    names: dict[int, str] = {}
+    roles = []
+    for q in analysis.quotes:
+        sid = None
+        if q.speaker and speaker_key(q.speaker):
+            if q.speaker not in ids:
+                ids[q.speaker] = _resolve_speaker(conn, q.speaker, workspace)
+            sid = ids[q.speaker]
+            if sid not in names:
+                row = conn.execute("SELECT name FROM speakers WHERE id = ?", (sid,)).fetchone()
+                names[sid] = row[0] if row else q.speaker
+            if q.role:
+                roles.append((sid, q.role, article_id, _iso(art.published)))
+        qid = conn.execute(
+            'INSERT INTO quotes(article_id, speaker_id, quote, start, "end", role, cue, mention, is_key)'
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (article_id, sid, q.quote, q.start, q.end, q.role, q.cue, q.mention, 1 if is_key_quote(q) else 0),
+        ).lastrowid
+        conn.execute("INSERT INTO quotes_fts(rowid, quote, speaker) VALUES (?, ?, ?)",
+                     (qid, q.quote, names.get(sid or -1, "")))
+    conn.executemany("INSERT OR IGNORE INTO speaker_roles(speaker_id, role, article_id, seen) VALUES (?,?,?,?)",
+                     roles)
+    for ev in analysis.events:
+        eid = conn.execute(
+            'INSERT INTO events(article_id, date_start, date_end, granularity, expression, text, start, "end",'
+            " entities) VALUES (?,?,?,?,?,?,?,?,?)",
+            (article_id, ev.date_start.isoformat(), ev.date_end.isoformat(), ev.granularity, ev.expression,
+             ev.text, ev.start, ev.end, "; ".join(ev.entities))).lastrowid
+        conn.execute("INSERT INTO events_fts(rowid, text, entities) VALUES (?, ?, ?)",
+                     (eid, ev.text, " ".join(ev.entities)))
+
+
+def grant(conn: sqlite3.Connection, article_id: int, workspace: str, via: str, now: datetime) -> bool:
+    """Let ``workspace`` see an article and count its speakers there; False when it already could."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO workspace_articles(workspace, article_id, via, added_at) VALUES (?,?,?,?)",
+        (workspace, article_id, via, _iso(now)))
+    if not cur.rowcount:
+        return False
+    conn.execute(
+        "INSERT INTO workspace_speakers(workspace, speaker_id, name, quote_count) "
+        "SELECT ?, s.id, s.name, COUNT(*) FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
+        "WHERE q.article_id = ? GROUP BY s.id "
+        "ON CONFLICT(workspace, speaker_id) DO UPDATE SET quote_count = quote_count + excluded.quote_count",
+        (workspace, article_id))
+    return True
+
+
+def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
+    """Store one article inside the caller's transaction (or link it to its duplicate) and grant it."""
+    art, analysis = item.article, item.analysis
+    first = item.workspaces[0]
+    sig = minhash(art.text).tobytes()
+    dup = find_duplicate(conn, art, sig)
+    if dup:
+        conn.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
+                         [(k, dup.article_id) for k in article_keys(art)])
+        for ws in item.workspaces:
+            grant(conn, dup.article_id, ws, item.via, item.now)
+        return dup
+    article_id = int(conn.execute(
+        "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
+        " fetched, summary, analyzed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (art.url, art.guid, art.source_id, content_hash(art.title, art.text), sig, art.title, art.author,
+         art.text, _iso(art.published), _iso(item.now), analysis.summary if analysis else "",
+         1 if analysis else 0)).lastrowid or 0)
+    conn.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
+                     [(k, article_id) for k in article_keys(art)])
+    conn.executemany("INSERT OR IGNORE INTO article_bands(key, article_id) VALUES (?, ?)",
+                     [(k, article_id) for k in band_keys(np.frombuffer(sig, dtype=np.uint64))])
+    conn.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)", (article_id, art.title, art.text))
+    if analysis:
+        _store_analysis(conn, article_id, art, analysis, first)
+    for ws in item.workspaces:
+        grant(conn, article_id, ws, item.via, item.now)
+    return AddResult(article_id, "added", art.title)
+
+
+def add_batch(conn: sqlite3.Connection, items: Sequence[BatchItem]) -> list[AddResult]:
+    """Store a batch in one IMMEDIATE transaction, rolled back whole on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        results = [add_one(conn, item) for item in items]
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return results
