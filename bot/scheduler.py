@@ -49,24 +49,35 @@ def cron_trigger(cron: str, timezone: str) -> CronTrigger:
 
 def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
     """Return the trigger's latest fire time at or before ``now``, counting a wall-clock time repeated by DST once."""
+
+    def after(moment: datetime) -> datetime | None:
+        # Asked with a UTC instant: APScheduler 3.11 can loop for ever when given a local time just past a fold.
+        nxt = trigger.get_next_fire_time(None, moment.astimezone(UTC))
+        return nxt.astimezone(UTC) if nxt is not None else None
+
+    now = now.astimezone(UTC)
     for back in _LOOKBACK:
-        t = trigger.get_next_fire_time(None, now - back)
+        t = after(now - back)
         if t is None or t > now:
             continue
         before: datetime | None = None
         while True:
-            nxt = trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
-            if nxt is None or nxt > now:
+            nxt = after(t + timedelta(microseconds=1))
+            if nxt is None or nxt > now or nxt <= t:
                 break
             before, t = t, nxt
         if before is None:
-            before = trigger.get_next_fire_time(None, t - back - timedelta(hours=2))
+            before = after(t - back - timedelta(hours=2))
             before = before if before is not None and before < t else None
         # When clocks go back, 02:30 happens twice; the second one is the same local occurrence, already covered.
-        if before is not None and before.replace(tzinfo=None) == t.replace(tzinfo=None):
+        if before is not None and _wall(before, trigger) == _wall(t, trigger):
             return before
         return t
     return None
+
+
+def _wall(moment: datetime, trigger: CronTrigger) -> datetime:
+    return moment.astimezone(trigger.timezone).replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)
