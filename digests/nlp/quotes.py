@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from digests.models import Quote
-from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, speaker_key
+from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, given_name_gender, speaker_key
 
 # --- quotation marks -------------------------------------------------------------------------------------
 
@@ -535,6 +535,10 @@ class _Names:
                 self.first_named.update(" ".join(c.tokens) for c in self.by_token.get(k, []) if c.tokens[0] == k)
         marks: list[tuple[int, _Person, bool]] = []
         self.org_subjects: list[tuple[int, str]] = []
+        # Single capitalized words in subject position that name no known person ("Mulder didn't wait").
+        self.lone_subjects: list[tuple[int, str]] = []
+        self.lone_gender: dict[str, str] = {}
+        places = set(_AFTER_PREP.findall(text))
         for name, s, e, poss in runs:
             p2 = self.resolve_name(name, s)
             subj = not poss and (cue_near[(s, e)] or _sentence_initial(text, s) or _subject_after(text, s, e))
@@ -549,6 +553,13 @@ class _Names:
                 p2.positions.append(s)
             elif not poss and _cue_after(text, e) and not _person_like(name.split()):
                 self.org_subjects.append((s, name))
+            elif not poss and " " not in name and _lone_subject(text, name, e, places):
+                self.lone_subjects.append((s, name))
+                kin_word = ((_role_before(text, s) or "").lower().split() or [""])[-1]
+                lg = "f" if kin_word in _FEMALE_ROLES else "m" if kin_word in _MALE_ROLES else None
+                lg = lg or given_name_gender(name)
+                if lg is not None:
+                    self.lone_gender[name] = lg
         marks.sort(key=lambda x: x[0])
         self.positions = [m[0] for m in marks]
         self.at = [m[1] for m in marks]
@@ -643,6 +654,31 @@ class _Names:
             i -= 1
         return None
 
+    def recent_lone(self, pos: int, gender: str, window: int = 250) -> str | None:
+        """Return a lone name in subject position just before ``pos`` with no known person named since."""
+        best = None
+        for s, name in self.lone_subjects:
+            if s >= pos:
+                break
+            if pos - s <= window:
+                best = (s, name)
+        if best is None:
+            return None
+        i = bisect.bisect_left(self.positions, pos) - 1
+        if i >= 0 and self.positions[i] > best[0]:
+            return None
+        between = self.text[best[0] : pos]
+        if len(_sentence_breaks(between)) > 1:
+            # Only the subject of the sentence right before the quote.
+            return None
+        g = self.lone_gender.get(best[1])
+        if g is not None and g != gender:
+            return None
+        if gender == "m" and re.search(r"\bhim\b", between):
+            # "Ostmark traded him": the object is someone other than the subject; "he" is that someone.
+            return None
+        return best[1]
+
     def recent_org(self, pos: int, head: str | None = None, window: int = 3000) -> str | None:
         """Return the organization last seen speaking before ``pos`` (with ``head`` in its name if any has)."""
         best = None
@@ -673,6 +709,22 @@ def _subject_after(text: str, start: int, end: int) -> bool:
     # "The fund's director, Jo Roe, said": the name is an appositive to the subject.
     return text[max(0, start - 2) : start] == ", " and text[end : end + 2] == ", " and (
         _AUX_AFTER.match(text, end + 1) is not None or _cue_after(text, end + 1))
+
+
+def _lone_subject(text: str, name: str, end: int, places: set[str]) -> bool:
+    """Return whether a single capitalized word is a person's name in subject position ("Roe didn't wait.")."""
+    lw = name.lower().rstrip(".")
+    if lw in _STOP_CAPS or lw in _ORG_WORDS or lw in _MONTHS_DAYS or name.isupper() or len(name) < 3:
+        return False
+    if name in places:
+        # Places are named after prepositions somewhere in the article ("in Kelmira", "to Ottawa").
+        return False
+    if lw in ROLE_NOUNS or lw in TITLE_WORDS or lw in _COLLECTIVE:
+        return False
+    return bool(_AUX_AFTER.match(text, end) or _cue_after(text, end))
+
+
+_AFTER_PREP = re.compile(rf"(?<![\w’'])(?:[Ii]n|at|from|to|into|across|near|of|outside|around|for)\s+([{_UP}][\w’'\-]*)")
 
 
 def _cue_after(text: str, end: int) -> bool:
@@ -1089,6 +1141,9 @@ def _head_noun(words: list[str]) -> str:
 
 
 def _resolve_personal(names: _Names, pos: int, gender: str, last: _Speaker | None) -> _Speaker:
+    lone = names.recent_lone(pos, gender)
+    if lone is not None:
+        return _Speaker(lone, None, None)
     p = names.recent_subject(pos, gender)
     if p is not None:
         return _Speaker(p.name, p.role, p)

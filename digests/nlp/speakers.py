@@ -222,14 +222,17 @@ _MALE_NAMES: frozenset[str] = frozenset(
 )
 
 
-def first_name_gender(name: str) -> str | None:
-    """Return "f" or "m" when a name's first word is a common given name of one gender, else None."""
-    toks = speaker_key(name).split()
-    if len(toks) < 2:
-        return None
-    first = toks[0]
+def given_name_gender(word: str) -> str | None:
+    """Return "f" or "m" when ``word`` is a common given name of one gender, else None."""
+    first = speaker_key(word)
     if first in _FEMALE_NAMES and first not in _MALE_NAMES:
         return "f"
     if first in _MALE_NAMES and first not in _FEMALE_NAMES:
         return "m"
     return None
+
+
+def first_name_gender(name: str) -> str | None:
+    """Return "f" or "m" when a full name's first word is a common given name of one gender, else None."""
+    toks = speaker_key(name).split()
+    return given_name_gender(toks[0]) if len(toks) >= 2 else None

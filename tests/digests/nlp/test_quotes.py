@@ -270,3 +270,21 @@ def test_floating_quote_after_same_speaker_narration_stays() -> None:
     qs = extract_quotes(text)
     _check_offsets(text, qs)
     assert [q.speaker for q in qs] == ["Ruth Ellery", "Ruth Ellery"]
+
+
+def test_pronoun_after_lone_surname_subject() -> None:
+    text = ("Aria Feldstrom won the putting contest for the second year in a row.\n\n"
+            "Asked whether golf was harder than pitching, Brannigan didn’t hesitate.\n\n"
+            "“Golf, every time, because nobody is there to catch your mistakes,” he said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Brannigan"]
+
+
+def test_place_in_subject_position_is_not_a_speaker() -> None:
+    text = ("Tomas Wirrel has scored four goals since he moved to Carvala.\n\n"
+            "Last week Ostmark traded him to Carvala for two draft picks.\n\n"
+            "“I feel at home here already,” he said.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["Tomas Wirrel"]

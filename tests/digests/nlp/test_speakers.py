@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from digests.nlp.speakers import first_name_gender, resolve_speaker, speaker_key, split_role
+from digests.nlp.speakers import (
+    first_name_gender,
+    given_name_gender,
+    resolve_speaker,
+    speaker_key,
+    split_role,
+)
 
 
 def test_speaker_key_normalizes_accents_case_and_titles() -> None:
@@ -47,3 +53,9 @@ def test_first_name_gender() -> None:
     assert first_name_gender("Robert Feldane") == "m"
     assert first_name_gender("Osko Marrent") is None
     assert first_name_gender("Morrow") is None
+
+
+def test_given_name_gender() -> None:
+    assert given_name_gender("Margaret") == "f"
+    assert given_name_gender("Peter") == "m"
+    assert given_name_gender("Brannigan") is None
