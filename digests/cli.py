@@ -171,15 +171,10 @@ async def _digest(svc: Services, args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from digests.nlp.extract import iter_jsonl, run
+    from digests.nlp.extract import run_path
 
     try:
-        with open(args.jsonl, encoding="utf-8") as fin:
-            if args.out:
-                with open(args.out, "w", encoding="utf-8") as fout:
-                    run(args.task, iter_jsonl(fin), fout, args.sentences)
-            else:
-                run(args.task, iter_jsonl(fin), sys.stdout, args.sentences)
+        run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     return 0

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from digests.nlp.extract import TASKS, iter_jsonl, run
+from digests.nlp.extract import TASKS, run_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,12 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out")
     ap.add_argument("--sentences", type=int, default=3)
     args = ap.parse_args(argv)
-    with open(args.jsonl, encoding="utf-8") as fin:
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as fout:
-                run(args.task, iter_jsonl(fin), fout, args.sentences)
-        else:
-            run(args.task, iter_jsonl(fin), sys.stdout, args.sentences)
+    run_path(args.task, args.jsonl, args.out, args.sentences)
     return 0
 
 

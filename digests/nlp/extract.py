@@ -74,3 +74,14 @@ def run(task: str, records: Iterable[dict[str, Any]], out: IO[str], sentences: i
         out.write(json.dumps(extract_record(task, record, sentences), ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+def run_path(task: str, jsonl: str, out: str | None, sentences: int = 3) -> int:
+    """Run a task over the JSONL file ``jsonl``, writing to ``out`` (stdout when None)."""
+    import sys
+
+    with open(jsonl, encoding="utf-8") as fin:
+        if out is None:
+            return run(task, iter_jsonl(fin), sys.stdout, sentences)
+        with open(out, "w", encoding="utf-8") as fout:
+            return run(task, iter_jsonl(fin), fout, sentences)
