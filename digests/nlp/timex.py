@@ -187,7 +187,7 @@ _NOT_YEAR_AFTER = re.compile(
 _NOT_YEAR_BEFORE = re.compile(r"(?:\$|#|No\.|no\.|number|Nos\.|page|Room|route|Highway|flight|Flight|at|of"
                               r"|about|some|nearly|\d,)\s*$")
 _FUTURE_CUES = frozenset(
-    "will 'll shall won't wo going scheduled expected expects expect plans plan planning due slated likely "
+    "will 'll shall should won't wo going scheduled expected expects expect plans plan planning due slated likely "
     "upcoming next would intends intend aims aim hopes tomorrow meet meets begin begins start starts open opens "
     "resume resumes arrive arrives visit visits soon early".split()
 )
@@ -200,6 +200,7 @@ _PAST_IRREGULAR = frozenset(
 )
 _BE = frozenset("is are was were be been being 's".split())
 _DETERMINERS = frozenset("a an the its their his her our my your this that revenue earnings profit sales".split())
+_MODAL_AHEAD = frozenset("will 'll shall would should must to".split())
 _CLAUSE_OPENERS = frozenset("that which who whom whose because".split())
 _NOT_PAST_ED = frozenset("need feed speed red bed hundred seed bleed breed indeed shed steed weed ".split())
 
@@ -303,7 +304,7 @@ _WIN_AFTER = 6
 _NEAR_BEFORE = 2
 # News mostly reports the past: a future reading must be this much nearer to win.
 _FUTURE_WEIGHT = 1.5
-_AGAINST_TENSE = 3.0
+_AGAINST_TENSE = 4.0
 _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
 
@@ -330,11 +331,11 @@ def _direction(text: str, start: int, end: int, near: bool = False) -> int:
     if lead:
         return lead
     best: tuple[int, int] = (10_000, 0)
-    words_before = all_before[-(_NEAR_BEFORE if near else _WIN_BEFORE):]
-    n_before = len(words_before)
-    for dist, w in enumerate(reversed(words_before), 1):
+    n_before = len(all_before)
+    for dist in range(1, min(n_before, _NEAR_BEFORE if near else _WIN_BEFORE) + 1):
         i = n_before - dist
-        cue = _cue(w, words_before[i + 1] if i + 1 < n_before else "", words_before[max(0, i - 2):i])
+        w = all_before[i]
+        cue = _cue(w, all_before[i + 1] if i + 1 < n_before else "", all_before[max(0, i - 2):i])
         if cue:
             best = min(best, (dist, cue), key=lambda x: x[0])
             break
@@ -383,11 +384,10 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
         if prev and prev[-1].lower() == "been" and len(prev) > 1 and prev[-2].lower() in ("had", "'d"):
             return -1
         return 1
-    if w in _PAST_IRREGULAR:
-        return -1
-    if word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED:
-        return -1
-    return 0
+    past = w in _PAST_IRREGULAR or (word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
+    if past and before == "be" and prev and len(prev) > 1 and prev[-2].lower() in _MODAL_AHEAD:
+        return 1  # a passive after a future modal or "to": "will be named in December", "is to be sold"
+    return -1 if past else 0
 
 
 def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> tuple[int, int] | None:

@@ -222,6 +222,12 @@ def test_bare_clock_time_takes_the_day_of_its_sentence() -> None:
     got = values("The glider flew on Thursday. The next test starts at 9 a.m.", date(2024, 11, 15))
     assert got["9 a.m."] == "2024-11-15T09:00"
 
+
+def test_passive_after_a_future_modal_points_ahead() -> None:
+    assert only("The sale of the ferry line should be completed in October.", date(2024, 6, 7)).value == "2024-10"
+    assert only("The new harbour master will be named in December.", date(2024, 3, 4)).value == "2024-12"
+    assert only("The two hikers could not be located Wednesday.", date(2024, 3, 7)).value == "2024-03-06"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
