@@ -854,7 +854,11 @@ def _r_qref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}" if anchor else "XXXX-QX"
     if "current" in low:
         return "DATE", f"{ctx.dct.year:04d}-Q{_quarter_of(ctx.dct)}"
-    if anchor:
+    current = (ctx.dct.year, _quarter_of(ctx.dct))
+    if anchor and (anchor < current or not re.search(r"latest|recent|just|ended|completed", low)
+                   or _direction(ctx.text, ctx.quarter_pos, ctx.quarter_pos) < 0):
+        # "the latest quarter" is a finished one: the current quarter anchors it only when the text reported
+        # it ("reported fourth-quarter earnings"), not when it looked ahead ("a fourth-quarter charge will").
         return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}"
     y, m = _shift_month(ctx.dct.year, ctx.dct.month, -3)
     return "DATE", f"{y:04d}-Q{(m - 1) // 3 + 1}"

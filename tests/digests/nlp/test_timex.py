@@ -228,6 +228,14 @@ def test_passive_after_a_future_modal_points_ahead() -> None:
     assert only("The new harbour master will be named in December.", date(2024, 3, 4)).value == "2024-12"
     assert only("The two hikers could not be located Wednesday.", date(2024, 3, 7)).value == "2024-03-06"
 
+
+def test_latest_quarter_is_a_finished_one() -> None:
+    pub = date(2024, 11, 5)
+    got = values("The insurer will take a fourth-quarter charge. In the latest quarter, premiums rose.", pub)
+    assert got["the latest quarter"] == "2024-Q3"
+    got = values("The brewer reported lower fourth-quarter earnings. Sales in the latest quarter fell.", pub)
+    assert got["the latest quarter"] == "2024-Q4"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
