@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
-from dataclasses import dataclass
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -36,10 +37,16 @@ class Services:
     ingestor: Ingestor
     settings: Settings
     scheduler: SchedulerHooks | None = None
+    owned_executor: Executor | None = field(default=None, repr=False)
 
     @classmethod
     async def create(cls, settings: Settings, *, executor: Executor | None = None) -> Services:
-        """Open the store and build the fetcher and ingestor from settings."""
+        """Open the store and build the fetcher and ingestor from settings (a process pool when workers > 0)."""
+        owned = None
+        if executor is None and settings.workers > 0:
+            # Analysis is pure-Python CPU work: threads would hold the GIL against the event loop, processes
+            # use every core. Spawned workers inherit none of this process's threads or open connections.
+            owned = executor = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"))
         store = await Store.open(settings.db_path)
         fetcher = Fetcher(allow_loopback=settings.allow_loopback,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
@@ -51,9 +58,11 @@ class Services:
             llm = LLMSummarizer(base_url=settings.summary_llm_base_url, model=settings.summary_llm_model or "default",
                                 api_key=key)
         ingestor = Ingestor(store, fetcher, executor=executor, max_file_bytes=settings.max_fetch_bytes, llm=llm)
-        return cls(store=store, ingestor=ingestor, settings=settings)
+        return cls(store=store, ingestor=ingestor, settings=settings, owned_executor=owned)
 
     async def close(self) -> None:
-        """Close the fetcher and the store."""
+        """Close the fetcher, the store and the worker pool this object started."""
         await self.ingestor.fetcher.close()
         await self.store.close()
+        if self.owned_executor is not None:
+            self.owned_executor.shutdown(wait=True, cancel_futures=True)

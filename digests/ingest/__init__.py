@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from digests.ingest._documents import (
@@ -20,11 +21,14 @@ from digests.ingest._documents import (
 )
 from digests.ingest._fetch import Fetcher, FetchError, FetchLimits, FetchResult, RetryLaterError
 from digests.ingest._safety import UnsafeURLError, address_problem, check_url
+from digests.models import Analysis
 from digests.nlp.llm import LLMSummarizer
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle, SourceRow, Store
+from digests.store._batch import BatchItem
 
 __all__ = [
+    "BatchDoc",
     "Document",
     "DocumentError",
     "FeedPoll",
@@ -72,6 +76,21 @@ class FeedPoll:
     title: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class BatchDoc:
+    """One article of a bulk ingest: the article, every workspace that should see it, and its arrival time."""
+
+    article: NewArticle
+    workspaces: tuple[str, ...]
+    via: str = "feed"
+    now: datetime | None = None
+
+
+def analyze_many(jobs: list[tuple[str, str, date | None]]) -> list[Analysis]:
+    """Analyze several articles in one call (one pickling round trip to a worker process per chunk)."""
+    return [analyze(text, title, published) for text, title, published in jobs]
+
+
 class Ingestor:
     """Fetch, extract, analyze off the event loop, de-duplicate and store articles for a workspace."""
 
@@ -102,6 +121,27 @@ class Ingestor:
         result = await self.store.add_article(new, analysis, workspace=workspace, via=via)
         return IngestOutcome(source=source, status=result.status, article_id=result.article_id,
                              title=result.title, published=when)
+
+    async def store_batch(self, docs: Sequence[BatchDoc], *, chunk: int = 16) -> list[IngestOutcome]:
+        """Analyze a batch in the executor (chunks spread over its workers) and store it in one transaction."""
+        dups = await self.store.find_duplicates([d.article for d in docs])
+        fresh = [d for d, dup in zip(docs, dups, strict=True) if dup is None]
+        jobs = [(d.article.text, d.article.title, d.article.published.date() if d.article.published else None)
+                for d in fresh]
+        loop = asyncio.get_running_loop()
+        parts = await asyncio.gather(*(loop.run_in_executor(self.executor, analyze_many, jobs[i:i + chunk])
+                                       for i in range(0, len(jobs), chunk)))
+        analyses: dict[int, Analysis] = {}
+        for d, analysis in zip(fresh, (a for part in parts for a in part), strict=True):
+            if self.llm is not None:
+                sentences = await self.llm.summarize(d.article.text, d.article.title)
+                analysis = replace(analysis, summary=" ".join(sentences), summary_sentences=tuple(sentences))
+            analyses[id(d)] = analysis
+        now = datetime.now(UTC)
+        results = await self.store.add_articles(
+            [BatchItem(d.article, analyses.get(id(d)), d.workspaces, d.via, d.now or now) for d in docs])
+        return [IngestOutcome(source=d.article.url or d.article.title, status=r.status, article_id=r.article_id,
+                              title=r.title, published=d.article.published) for d, r in zip(docs, results, strict=True)]
 
     async def ingest_path(self, path: str | Path, *, workspace: str, published: datetime | None = None,
                           via: str = "upload") -> IngestOutcome:

@@ -34,11 +34,12 @@ class BatchItem:
 
 
 def _iso(dt: datetime | None) -> str | None:
+    # Same form as the store's own timestamps (microseconds: a digest window's end is exact).
     if dt is None:
         return None
     if dt.tzinfo is None:
         raise ValueError("naive datetime given to the store")
-    return dt.astimezone(UTC).isoformat(timespec="seconds")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def article_keys(art: NewArticle) -> list[str]:
