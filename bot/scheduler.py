@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import deque
@@ -33,6 +32,7 @@ FIRST_WINDOW = timedelta(hours=24)
 STALE_CLAIM = timedelta(minutes=15)
 INTERRUPTED = "interrupted: the bot stopped during this run (the digest may or may not have been posted)"
 MAX_BACKFILL = 20
+RUN_GRACE_S = 10.0
 _LOOKBACK = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367),
              timedelta(days=5 * 366))
 
@@ -123,6 +123,7 @@ class BotScheduler:
         self._feed_locks: dict[int, asyncio.Lock] = {}
         self._feed_tasks: set[asyncio.Task[PollReport | None]] = set()
         self._side_tasks: set[asyncio.Task[object]] = set()
+        self._runs: set[asyncio.Task[RunResult]] = set()
         # Workspaces whose first fetch of a feed failed: their baseline is still owed (kept in memory only).
         self._pending_initial: dict[int, set[str]] = {}
 
@@ -150,12 +151,13 @@ class BotScheduler:
         if self.aps.running:
             self.aps.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback; let it run
-        tasks = [*self._feed_tasks, *self._side_tasks]
+        # A digest being posted gets a few seconds to finish, so it is recorded rather than left 'claimed'.
+        if self._runs:
+            await asyncio.wait(list(self._runs), timeout=RUN_GRACE_S)
+        tasks = [*self._feed_tasks, *self._side_tasks, *self._runs]
         for t in tasks:
             t.cancel()
-        for t in tasks:
-            with contextlib.suppress(BaseException):
-                await t
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ---- SchedulerHooks -------------------------------------------------------------------------------------
 
@@ -221,7 +223,11 @@ class BotScheduler:
         )
 
     async def _digest_job(self, schedule_id: int) -> None:
-        await self.run_schedule(schedule_id)
+        # Shielded: APScheduler's shutdown cancels running jobs, but shutdown() lets a run finish first.
+        task = asyncio.create_task(self.run_schedule(schedule_id), name=f"digest:{schedule_id}")
+        self._runs.add(task)
+        task.add_done_callback(self._runs.discard)
+        await asyncio.shield(task)
 
     async def run_schedule(self, schedule_id: int, *, fire_time: datetime | None = None,
                            late: bool = False) -> RunResult:

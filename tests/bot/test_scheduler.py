@@ -373,6 +373,21 @@ async def test_a_firing_missed_beyond_the_grace_time_is_recorded_and_caught_up_l
         await sched.shutdown()
 
 
+async def test_shutdown_lets_a_digest_being_posted_finish_and_record(services: Services) -> None:
+    rec = Recorder()
+    rec.hang = asyncio.Event()
+    clock = Clock(utc(2027, 1, 5, 8, 0, 1))
+    row = await services.store.add_schedule("local", "news", "daily 08:00", "0 8 * * *", "UTC")
+    await add_article(services.store, 1, utc(2027, 1, 5, 7))
+    sched = BotScheduler(services, delivery_for(rec), clock=clock, poll_feeds=False)
+    await sched.start(catch_up=False)
+    sched.aps.modify_job(job_id(row.id), next_run_time=datetime.now(UTC))
+    await asyncio.wait_for(rec.posted.wait(), 5)
+    asyncio.get_running_loop().call_later(0.2, rec.hang.set)  # the platform answers a moment later
+    await sched.shutdown()
+    assert [(r.status, r.message_ids) for r in await services.store.runs(row.id)] == [("posted", '["m1"]')]
+
+
 async def _true_after(pred: Any) -> bool:
     return bool(pred())
 
