@@ -112,6 +112,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                    r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"),
     ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
                 r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
+    ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!\s+(?:before|after)\b)"),
     ("rel", rf"(?:{_PFX})?(?:{_REL})\s+(?:week(?:end)?|month|year|quarter|decade|century|{_WDAY}|{_MONTH}"
             r"|fiscal\s+year)\b"),
     ("relpart", r"(?:(?:early|late|earlier|later)\s+)?(?:this|tomorrow|yesterday|last)\s+"
@@ -175,6 +176,7 @@ _RE_NUM_LEAD = re.compile(_NUM + r"(?=\s|-)", re.I)
 _RE_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _RE_CLOCK = re.compile(r"(\d{1,2})(?::(\d\d))?\s*(a\.m\.|p\.m\.|am|pm)?|noon|midnight", re.I)
 _RE_REF_VALUE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?(?:T|$)")
+_RE_PARAGRAPH = re.compile(r"\n\s*\n")
 _RE_SENT_BREAK = re.compile(r"[.!?;:\n]\s|\n")
 # Words after a four-digit number that say it is a quantity, not a year.
 _NOT_YEAR_AFTER = re.compile(
@@ -217,6 +219,8 @@ class _Ctx:
     # "that day" count from it rather than from the publication date.
     ref: tuple[int, int, int] | None = None
     ref_end: int = -10_000
+    day_ref: date | None = None
+    day_ref_end: int = -10_000
 
 
 def parse_number(token: str) -> int | None:
@@ -1054,6 +1058,19 @@ def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year + step:04d}" if year is not None else "XXXX"
 
 
+_RE_DAY_VERB = re.compile(r"\b(?:end|ends|ending|ended|finish|finishes|finishing|finished|close|closes|closing"
+                          r"|closed|start|starts|starting|started|open|opens|opening|opened|begin|begins|began)\s+$",
+                          re.I)
+
+
+def _r_theday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"Ended the day at 8,017", "the start of the day": the (trading) day the paragraph reports on."""
+    if not re.match(r"the\s+(?:start|end)\b", s, re.I) and not _RE_DAY_VERB.search(ctx.text, max(0, a - 12), a):
+        return None
+    d = ctx.day_ref if ctx.day_ref and not _RE_PARAGRAPH.search(ctx.text, max(0, ctx.day_ref_end), a) else ctx.dct
+    return "DATE", d.isoformat() if d else "XXXX-XX-XX"
+
+
 def _r_relpart(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
     pod = _pod_suffix(low)
@@ -1273,7 +1290,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "iso": _r_iso, "slash": _r_slash, "clock": _r_clock, "mdy": _r_mdy_prefixed, "dmy": _r_dmy,
     "quarter": _r_quarter, "qcode": _r_qcode, "half": _r_half, "monthyear": _r_prefixed(_r_monthyear),
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
-    "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor,
+    "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
     "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "endof": _r_endof,
@@ -1321,6 +1338,8 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
             if rm:
                 ctx.ref = (int(rm.group(1)), int(rm.group(2) or 0), int(rm.group(3) or 0))
                 ctx.ref_end = b
+                if rm.group(3):
+                    ctx.day_ref, ctx.day_ref_end = _safe_date(*ctx.ref), b
     return out
 
 

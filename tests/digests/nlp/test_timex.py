@@ -236,6 +236,14 @@ def test_latest_quarter_is_a_finished_one() -> None:
     got = values("The brewer reported lower fourth-quarter earnings. Sales in the latest quarter fell.", pub)
     assert got["the latest quarter"] == "2024-Q4"
 
+
+def test_ending_the_day_names_the_reported_day() -> None:
+    got = values("The copper index fell on Thursday but ended the day 2 percent higher.", date(2024, 11, 16))
+    assert got == {"Thursday": "2024-11-14", "the day": "2024-11-14"}
+    got = values("Grain futures climbed at the start of the day.", date(2024, 11, 16))
+    assert got == {"the start of the day": "2024-11-16"}
+    assert values("The crew spent the day mending nets.", date(2024, 11, 16)) == {}
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
