@@ -115,7 +115,8 @@ def _pager(reply: Reply, page: int, command_line: str | None) -> list[dict[str, 
     return blocks
 
 
-def reply_to_blocks(reply: Reply, page: int | None = None, *, command_line: str | None = None) -> list[dict[str, Any]]:
+def reply_to_blocks(reply: Reply, page: int | None = None, *, command_line: str | None = None,
+                    image_note: str | None = None) -> list[dict[str, Any]]:
     """Render one page of a reply as Block Kit blocks; page buttons appear when ``command_line`` is given."""
     page = reply.at_page(reply.page if page is None else page).page
     title = ("⚠️ " if reply.error else "") + (reply.title or "newsbot")
@@ -124,7 +125,8 @@ def reply_to_blocks(reply: Reply, page: int | None = None, *, command_line: str 
     if reply.text:
         blocks.append(_section(_fit_escaped(reply.text, SECTION_CHARS)))
     if reply.image:
-        blocks.append(_context("An image comes with this result; Slack shows the text version."))
+        # The caller says what happens to the picture (uploaded next, or not); the blocks never carry it.
+        blocks.append(_context(escape(image_note or "A picture comes with this result; Slack shows the text version.")))
     pager = _pager(reply, page, command_line)
     items = reply.page_items(page)
     room = MAX_BLOCKS - len(blocks) - len(pager)

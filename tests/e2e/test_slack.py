@@ -27,6 +27,7 @@ from bot.services import Services
 from bot.slack import SlackHttpServer, build_app, start_slack
 from bot.slack.listeners.commands import slack_command_names
 from bot.slack.render import escape
+from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
 from tests.conftest import shared_eval
 from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn
@@ -49,6 +50,20 @@ Festival director Halina Brosk said the event drew more visitors than expected. 
 
 The city council will decide on March 12, 2024 whether to fund a second evening next year.
 """
+
+TUNNEL = """---
+title: Kestrel harbour tunnel nears its opening
+published: {date}
+url: https://news.example.test/kestrel-tunnel
+---
+Work on the Kestrel harbour tunnel began on May 4, 2021, when the first boring machine was lowered into the shaft.
+
+Crews broke through the last rock wall of the tunnel on September 18, 2023, two months behind schedule, the city's transport office said.
+
+The tunnel will open to traffic on June 1, 2025, according to the transport office.
+"""
+
+PNG_MAGIC = b"\x89PNG"
 
 # (town, what changed, who, their words): distinct enough that the store does not merge them as near-duplicates.
 FERRY_FACTS = [
@@ -369,9 +384,71 @@ async def test_start_slack_serves_until_cancelled(harness: Harness) -> None:
         await own.slash("/feeds", "list")
 
 
+async def test_timeline_image_is_uploaded_to_the_channel_after_the_answer(harness: Harness) -> None:
+    await _add(harness.svc, TUNNEL)
+    status, ack, name = await harness.slash("/timeline", "tunnel image:true", user="U0PLAIN")
+    assert status == 200 and "Working on /timeline" in ack
+    answer = (await harness.slack.wait_for("respond", name=name))[0]
+    assert answer.args["response_type"] == "in_channel"
+    shown = _all_text(answer.args["blocks"])
+    assert "2023-09-18" in shown and IMAGE_FOLLOWS in shown
+    upload = await harness.slack.wait_for_upload(channel=CHANNEL)
+    assert upload.data is not None and upload.data.startswith(PNG_MAGIC)
+    assert upload.length == len(upload.data) and upload.filename == "timeline.png"
+    assert upload.title == "Timeline: tunnel" and upload.thread_ts is None
+    steps = [c for c in harness.slack.calls if c.method in ("respond", "files.getUploadURLExternal", "upload",
+                                                            "files.completeUploadExternal")]
+    assert [c.method for c in steps] == ["respond", "files.getUploadURLExternal", "upload",
+                                         "files.completeUploadExternal"], "the picture follows the text answer"
+    assert steps[-1].args["channel_id"] == CHANNEL
+    assert steps[-1].args["files"] == [{"id": upload.file_id, "title": "Timeline: tunnel"}]
+    assert all(c.authorization == f"Bearer {TOKEN}" for c in steps[1::2])
+    # The upload URL is the stand-in's own; like files.slack.com it needs no token.
+    assert steps[2].args == {"file_id": upload.file_id, "size": len(upload.data)}
+    assert len(harness.slack.of("respond", name=name)) == 1, "a delivered picture needs no extra note"
+
+
+async def test_timeline_image_without_files_write_leaves_the_text_and_a_note(
+        harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    harness.slack.files_write = False
+    await _add(harness.svc, TUNNEL)
+    _, _, name = await harness.slash("/timeline", "tunnel image:true", user="U0PLAIN")
+    answer, note = await harness.slack.wait_for("respond", count=2, name=name)
+    assert answer.args["response_type"] == "in_channel" and "2023-09-18" in _all_text(answer.args["blocks"])
+    assert note.args["response_type"] == "ephemeral" and note.args["replace_original"] is False
+    assert "files:write" in note.args["text"] and "could not be posted" in note.args["text"]
+    assert not harness.slack.completed_uploads() and not harness.slack.of("upload")
+    assert any("upload of timeline.png" in r.getMessage() and "files:write" in r.getMessage()
+               for r in caplog.records if r.name == "newsbot.slack")
+
+
+async def test_mention_uploads_the_timeline_image_in_its_thread(harness: Harness) -> None:
+    await _add(harness.svc, TUNNEL)
+    event = {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0APP", "type": "event_callback",
+             "event_id": "Ev0002", "event_time": int(time.time()),
+             "event": {"type": "app_mention", "user": "U0PLAIN", "text": "<@U0BOT> /timeline tunnel image:true",
+                       "ts": "1700000200.000300", "channel": CHANNEL, "event_ts": "1700000200.000300"}}
+    status, _ = await harness.signed_post(json.dumps(event), "application/json")
+    assert status == 200
+    upload = await harness.slack.wait_for_upload(channel=CHANNEL)
+    assert upload.thread_ts == "1700000200.000300"
+    assert upload.data is not None and upload.data.startswith(PNG_MAGIC)
+    post = harness.slack.of("chat.postMessage", channel=CHANNEL)[0]
+    assert IMAGE_FOLLOWS_THREAD in _all_text(post.args["blocks"])
+
+
+async def test_timeline_without_image_uploads_nothing(harness: Harness) -> None:
+    await _add(harness.svc, TUNNEL)
+    call = await harness.answer("/timeline", "tunnel", user="U0PLAIN")
+    assert "2023-09-18" in _all_text(call.args["blocks"]) and "picture" not in _all_text(call.args["blocks"])
+    await asyncio.sleep(0.2)
+    assert not harness.slack.of("files.getUploadURLExternal")
+
+
 def test_manifest_declares_every_slack_command() -> None:
     load()
     manifest = json.loads((ROOT / "manifest.json").read_text())
     declared = sorted(c["command"].lstrip("/") for c in manifest["features"]["slash_commands"])
     assert declared == slack_command_names()
-    assert {"commands", "chat:write", "users:read", "usergroups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "users:read", "usergroups:read", "files:write"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"])

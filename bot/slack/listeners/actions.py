@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.slack.core import SlackContext
 from bot.slack.render import ACTION_NEXT, ACTION_PREV, fallback_text, parse_page_value, reply_to_blocks
+from bot.slack.upload import IMAGE_SENT, wants_upload
 
 log = logging.getLogger("newsbot.slack")
 
@@ -38,7 +39,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await respond(text=fallback_text(reply), blocks=reply_to_blocks(reply), response_type="ephemeral",
                           replace_original=False)
             return
-        await respond(text=fallback_text(reply), blocks=reply_to_blocks(reply, page, command_line=line),
+        # The picture went out with the first answer; turning pages does not upload it again.
+        note = IMAGE_SENT if wants_upload(reply) else None
+        await respond(text=fallback_text(reply), blocks=reply_to_blocks(reply, page, command_line=line,
+                                                                         image_note=note),
                       replace_original=True, unfurl_links=False, unfurl_media=False)
 
     app.action(re.compile(f"^({ACTION_PREV}|{ACTION_NEXT})$"))(on_page)
