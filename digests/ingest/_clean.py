@@ -15,9 +15,19 @@ _BOILERPLATE = re.compile(
 )
 
 
+# ANSI escape sequences and C0/C1 control characters are never article text; a terminal would act on them.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """Return ``text`` without ANSI escapes and control characters (newlines and tabs stay)."""
+    return _CONTROL.sub(" ", _ANSI.sub("", text))
+
+
 def clean_text(text: str) -> str:
     """Return article text with page boilerplate lines dropped and paragraphs separated by blank lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = strip_controls(text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " "))
     paras = []
     for line in text.split("\n"):
         line = re.sub(r"[ \t]+", " ", line).strip()
@@ -29,4 +39,4 @@ def clean_text(text: str) -> str:
 
 def clean_title(title: str | None) -> str:
     """Return a single-line title without Markdown heading marks."""
-    return re.sub(r"\s+", " ", (title or "").lstrip("# ")).strip()[:300]
+    return re.sub(r"\s+", " ", strip_controls(title or "").lstrip("# ")).strip()[:300]

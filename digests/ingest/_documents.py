@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import codecs
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from digests.ingest._clean import clean_text, clean_title
 
@@ -162,7 +164,15 @@ def _strip_html(value: str) -> str:
     return html.unescape(value)
 
 
-def _entry_date(entry: Any) -> datetime | None:
+# A feed date after fetch time plus this slack (a mislabelled time zone is at most 14 h off) is impossible.
+FUTURE_SLACK = timedelta(days=1)
+# Before this, a feed date is a placeholder (the Unix epoch is the classic one), not a publication date.
+EARLIEST_FEED_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _entry_date(entry: Any, now: datetime) -> tuple[datetime | None, str | None]:
+    """Return the entry's first plausible date, and a note when a date it gave was impossible."""
+    rejected: datetime | None = None
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         st = entry.get(key)
         if st:
@@ -170,22 +180,99 @@ def _entry_date(entry: Any) -> datetime | None:
                 dt = datetime.fromtimestamp(calendar.timegm(st), tz=UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
-            return dt
-    return None
+            if EARLIEST_FEED_DATE <= dt <= now + FUTURE_SLACK:
+                return dt, None
+            rejected = rejected or dt
+    if rejected is None:
+        return None, None
+    # Neither the impossible date nor the fetch time is stored as the publication date: null, and said so.
+    when = "in the future" if rejected > now else "implausibly old"
+    return None, f"its date {rejected:%Y-%m-%d} is {when}; stored without a publication date"
 
 
-def parse_feed(body: bytes, url: str, *, max_entries: int = 500) -> ParsedFeed:
-    """Parse RSS/Atom bytes into documents; raise DocumentError when it is not a feed at all."""
+# Start tags of feed entries (RSS <item>, RDF <rss:item>, Atom <entry>), found without parsing the XML.
+_ENTRY_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:item|entry)[\s/>]")
+
+
+def _cap_entries(body: bytes, max_entries: int) -> tuple[bytes, int]:
+    """Cut ``body`` before its (max_entries+1)-th entry, so parse time and memory stay bounded; return the count.
+
+    feedparser builds every entry of a document (a 100,000-item feed takes minutes); what follows the cut is
+    dropped and the lenient parser closes the open elements. Only ASCII-compatible encodings are cut.
+    """
+    starts = [m.start() for m in _ENTRY_TAG.finditer(body)]
+    if len(starts) <= max_entries:
+        return body, len(starts)
+    return body[:starts[max_entries]], len(starts)
+
+
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._\-]+)""")
+
+
+def _cp1252_bytes(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start:err.end]
+    # cp1252 leaves five bytes undefined; Latin-1 maps every byte, so nothing is lost.
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), err.end
+
+
+codecs.register_error("newsbot-cp1252", _cp1252_bytes)
+
+
+def _repair_utf8(body: bytes) -> bytes:
+    """Return a UTF-8 feed with stray Windows-1252 bytes (a mixed-encoding feed) turned into UTF-8.
+
+    Decoding the whole feed as cp1252 would garble every correct UTF-8 character; only invalid bytes are mapped.
+    Feeds that declare another encoding, or start with a UTF-16/32 byte order mark, are left to feedparser.
+    """
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or body[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
+        return body
+    m = _DECLARED.match(body.removeprefix(b"\xef\xbb\xbf")[:200])
+    if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("utf-8", errors="newsbot-cp1252").encode("utf-8")
+    return body
+
+
+def _web_link(value: Any) -> str | None:
+    """Return ``value`` if it is an http(s) link: a javascript: or data: link must never reach a chat post."""
+    link = str(value or "").strip()
+    if not link.lower().startswith(("http://", "https://")):
+        return None
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range, which would break URL keys later
+    except ValueError:
+        return None
+    if not parts.hostname or any(c.isspace() for c in link):
+        return None
+    return link
+
+
+def parse_feed(body: bytes, url: str, *, max_entries: int = 500, now: datetime | None = None) -> ParsedFeed:
+    """Parse RSS/Atom bytes into documents; raise DocumentError when it is not a feed at all.
+
+    Entry dates later than ``now`` (plus a day) or before 1990 are impossible: the entry is stored without a
+    publication date and a problem says so.
+    """
     import feedparser
 
+    now = now or datetime.now(UTC)
+    body, total = _cap_entries(_repair_utf8(body), max_entries)
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
-    if parsed.get("bozo") and not any(e.get("title") or e.get("summary") for e in entries):
+    exc = parsed.get("bozo_exception")
+    # A missing Content-Type or an overridden charset is not a broken feed: a valid feed with no items is valid.
+    broken = bool(parsed.get("bozo")) and not isinstance(
+        exc, (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride))
+    if broken and not any(e.get("title") or e.get("summary") for e in entries):
         entries = []
-    if not entries and (parsed.get("bozo") or not version):
-        exc = parsed.get("bozo_exception")
-        reason = f" ({exc.__class__.__name__})" if exc else ""
+    if not entries and (broken or not version):
+        reason = f" ({exc.__class__.__name__})" if exc and broken else ""
         raise DocumentError(f"not a valid RSS or Atom feed{reason}")
     docs: list[Document] = []
     problems: list[str] = []
@@ -197,13 +284,19 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 500) -> ParsedFeed:
                 content = c["value"]
         content = content or entry.get("summary") or entry.get("description") or ""
         text = clean_text(_strip_html(content))
-        link = entry.get("link") or None
-        guid = entry.get("id") or link
+        link = _web_link(entry.get("link"))
+        guid = entry.get("id") or entry.get("link") or None
         if not text.strip() and not title:
-            problems.append(f"entry {guid or '?'} has no title and no text")
+            problems.append(f"entry {str(guid or '?')[:100]} has no title and no text")
             continue
+        published, note = _entry_date(entry, now)
+        if note:
+            problems.append(f"entry {str(guid or title)[:100]}: {note}")
         docs.append(Document(title=title or text[:80], text=text or title, url=link, guid=guid,
-                             published=_entry_date(entry), author=entry.get("author") or None))
-    if len(entries) > max_entries:
-        problems.append(f"feed has {len(entries)} entries; kept the first {max_entries}")
-    return ParsedFeed(title=clean_title(parsed.get("feed", {}).get("title") or ""), documents=docs, problems=problems)
+                             published=published, author=entry.get("author") or None))
+    total = max(total, len(entries))
+    if total > max_entries:
+        problems.append(f"feed has {total} entries; kept the first {max_entries}")
+    # The feed's own title is shown in /feeds list: no raw HTML there either.
+    feed_title = clean_title(_strip_html(parsed.get("feed", {}).get("title") or ""))
+    return ParsedFeed(title=feed_title, documents=docs, problems=problems)
