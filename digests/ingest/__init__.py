@@ -124,7 +124,9 @@ class Ingestor:
 
     async def store_batch(self, docs: Sequence[BatchDoc], *, chunk: int = 16) -> list[IngestOutcome]:
         """Analyze a batch in the executor (chunks spread over its workers) and store it in one transaction."""
-        dups = await self.store.find_duplicates([d.article for d in docs])
+        # Exact keys only: the writer repeats the full check (near-duplicates too) inside its transaction,
+        # so this pass just spares the workers articles already stored, without a second MinHash per article.
+        dups = await self.store.find_duplicates([d.article for d in docs], near=False)
         fresh = [d for d, dup in zip(docs, dups, strict=True) if dup is None]
         jobs = [(d.article.text, d.article.title, d.article.published.date() if d.article.published else None)
                 for d in fresh]

@@ -17,7 +17,7 @@ import numpy as np
 from digests.models import Analysis
 from digests.nlp.speakers import speaker_key
 from digests.store._records import AddResult, NewArticle
-from digests.store._text import band_keys, canonical_url, content_hash, minhash, similarity
+from digests.store._text import band_keys, canonical_url, content_hash, minhash
 
 NEAR_DUPLICATE = 0.8
 
@@ -52,8 +52,8 @@ def article_keys(art: NewArticle) -> list[str]:
     return keys
 
 
-def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes) -> AddResult | None:
-    """Return the stored article ``art`` duplicates (same URL, GUID, body or near-same body)."""
+def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None) -> AddResult | None:
+    """Return the stored article ``art`` duplicates (same URL, GUID, body, or near-same body unless ``sig`` is None)."""
     for key in article_keys(art):
         row = conn.execute("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
                            "WHERE k.key = ?", (key,)).fetchone()
@@ -63,23 +63,30 @@ def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes) -> Add
                        (content_hash(art.title, art.text),)).fetchone()
     if row:
         return AddResult(row[0], "duplicate", row[1])
+    if sig is None:
+        return None
     bands = band_keys(np.frombuffer(sig, dtype=np.uint64))
     marks = ",".join("?" * len(bands))
-    best: tuple[float, int, str] | None = None
     # Only "?" placeholders are composed into the SQL; the band keys are bound.
     sql = (
         "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
         f"WHERE b.key IN ({marks}) LIMIT 200")
-    for cid, title, cand in conn.execute(sql, bands):
-        sim = similarity(sig, cand)
-        if sim >= NEAR_DUPLICATE and (best is None or sim > best[0]):
-            best = (sim, cid, title)
-    return AddResult(best[1], "near-duplicate", best[2]) if best else None
+    rows = [r for r in conn.execute(sql, bands) if len(r[2]) == len(sig)]
+    if not rows:
+        return None
+    # One numpy comparison for every candidate: a per-candidate loop dominated ingest once buckets filled up.
+    cands = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint64).reshape(len(rows), -1)
+    sims = (cands == np.frombuffer(sig, dtype=np.uint64)).mean(axis=1)
+    best = int(np.argmax(sims))
+    if sims[best] < NEAR_DUPLICATE:
+        return None
+    return AddResult(int(rows[best][0]), "near-duplicate", rows[best][1])
 
 
-def find_duplicates(conn: sqlite3.Connection, arts: Sequence[NewArticle]) -> list[AddResult | None]:
-    """Return, for each article, the stored article it duplicates or None."""
-    return [find_duplicate(conn, art, minhash(art.text).tobytes()) for art in arts]
+def find_duplicates(conn: sqlite3.Connection, arts: Sequence[NewArticle], *, near: bool = True,
+                    ) -> list[AddResult | None]:
+    """Return, for each article, the stored article it duplicates or None (exact keys only unless ``near``)."""
+    return [find_duplicate(conn, art, minhash(art.text).tobytes() if near else None) for art in arts]
 
 
 def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str) -> int:

@@ -226,11 +226,12 @@ class Store:
             # aiosqlite's _execute runs a callable on the connection's own thread: one hop for the batch.
             return await self._db._execute(add_batch, self._db._conn, items)  # type: ignore[no-any-return]
 
-    async def find_duplicates(self, arts: Sequence[NewArticle]) -> list[AddResult | None]:
+    async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None (one call on the reader)."""
         if not arts:
             return []
-        return await self._reader._execute(find_duplicates, self._reader._conn, arts)  # type: ignore[no-any-return]
+        return await self._reader._execute(  # type: ignore[no-any-return]
+            find_duplicates, self._reader._conn, arts, near=near)
 
     async def find_duplicate(self, art: NewArticle) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
