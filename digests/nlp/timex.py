@@ -128,6 +128,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                 r"|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b"),
     ("partyear", rf"(?:{_PFX}){_YEAR}"),
     ("year", rf"(?:(?:fiscal|calendar)\s+)?(?:{_YEAR}|{_SPELLED_YEAR})"),
+    ("theyear", r"the\s+(?:fiscal\s+)?year\b(?![-'’]|\s+(?:before|after|earlier|later|previous|prior|ago|old"
+                r"|of\s+(?:the|a|an)\b))"),
     ("set", r"(?:daily|weekly|monthly|yearly|hourly|nightly|biweekly)\b"
             r"|(?:every|each|per)\s+(?:other\s+)?(?:(?:\d+|two|three|four|five|six|ten|few)\s+)?"
             r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|quarters?|years?|decades?|morning"
@@ -882,6 +884,20 @@ def _r_endof(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", _week_value(dct) if dct else "XXXX-WXX"
 
 
+_PART_OF_YEAR = (r"(?:days|weeks|months|quarters?|half|end|beginning|start|middle|rest|remainder|most|part|balance"
+                 r"|course|portion|bulk|time|much|all)")
+
+
+def _r_theyear(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"For the year, sales rose" names the current year; "the year ended June 30" is a twelve-month span."""
+    if re.match(r"\s+(?:ended|ending)\b", ctx.text[b:b + 10], re.I):
+        return "DURATION", "P1Y"
+    of = re.search(r"(\w+)\s+of\s+$", ctx.text[max(0, a - 30):a])
+    if of and not re.fullmatch(_PART_OF_YEAR, of.group(1), re.I):
+        return None  # "player of the year" is an award, not a date
+    return "DATE", f"{ctx.dct.year:04d}" if ctx.dct else "XXXX"
+
+
 def _r_bareplural(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DURATION", _duration_value(None, s)
 
@@ -1293,7 +1309,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
     "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
-    "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "endof": _r_endof,
+    "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "theyear": _r_theyear, "endof": _r_endof,
     "bareplural": _r_bareplural, "midday": _r_midday, "set": _r_set, "vague": _r_vague, "month": _r_prefixed(_r_month),
 }
 

@@ -244,6 +244,16 @@ def test_ending_the_day_names_the_reported_day() -> None:
     assert got == {"the start of the day": "2024-11-16"}
     assert values("The crew spent the day mending nets.", date(2024, 11, 16)) == {}
 
+
+def test_the_year_is_the_publication_year_or_a_fiscal_span() -> None:
+    pub = date(2024, 11, 16)
+    got = values("For the year, the orchard shipped 40 tonnes of pears.", pub)
+    assert got == {"the year": "2024"}
+    t = extract_timexes("The cooperative earned $3 million in the year ended June 30.", pub)[0]
+    assert (t.text, t.type, t.value) == ("the year", "DURATION", "P1Y")
+    assert values("Rents rose, after falling the year before.", pub) == {}
+    assert "the year" not in values("She was named gardener of the year.", pub)
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
