@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,7 +47,9 @@ class Services:
         if executor is None and settings.workers > 0:
             # Analysis is pure-Python CPU work: threads would hold the GIL against the event loop, processes
             # use every core. Spawned workers inherit none of this process's threads or open connections.
-            owned = executor = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"))
+            # Workers run niced: when cores are short, the bot's own process (commands, the event loop) goes first.
+            owned = executor = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                   initializer=os.nice, initargs=(10,))
         store = await Store.open(settings.db_path)
         fetcher = Fetcher(allow_loopback=settings.allow_loopback,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
