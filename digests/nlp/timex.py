@@ -35,7 +35,7 @@ _SMALL = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
          "ninety": 90}
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_ORDINALS = {"final": 4, "first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _VAGUE_COUNT = ("few", "several", "some", "many", "couple", "number", "dozens", "hundreds", "thousands")
 _SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
 _SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
@@ -66,7 +66,7 @@ _SEASON = r"(?:spring|summer|fall|autumn|winter)"
 _CLOCK = (r"(?:\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\d{1,2}:\d\d\b|noon\b|midnight\b)"
           r"(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|BST|CET)\b)?")
 _PFX = (r"(?:(?:early|late|earlier|later)\s+|mid-?\s*|the\s+(?:beginning|start|middle|end)\s+of\s+"
-        r"|(?:the\s+)?(?:first|second)\s+half\s+of\s+)")
+        r"|(?:the\s+)?(?:first|second|last)\s+half\s+of\s+)")
 _REL = r"(?:this\s+past|this\s+coming|the\s+(?:past|previous|last|coming|next|following)|this|last|next|past|coming|previous|following)"
 _HOLIDAY = (r"(?:christmas(?:\s+(?:eve|day))?|new\s+year's(?:\s+(?:eve|day))?|thanksgiving(?:\s+day)?"
             r"|independence\s+day|labor\s+day|memorial\s+day|halloween|valentine's\s+day|boxing\s+day)")
@@ -80,10 +80,10 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("dmy", rf"(?:{_WDAY},?\s+)?(?:the\s+)?{_DAYN}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
     ("quarter", rf"(?:the\s+)?(?:(?:{_YEAR}|(?:this|last|next)\s+year's|fiscal|calendar|current|latest"
                 rf"|comparable|same|year-(?:ago|earlier))\s+)*(?:fiscal\s+)?(?:first|second|third|fourth|1st"
-                rf"|2nd|3rd|4th)[- ](?:fiscal[- ])?quarter\b(?:\s+of\s+(?:fiscal\s+)?(?:{_YEAR}|this\s+year"
+                rf"|2nd|3rd|4th|final(?=\s+quarter\s+of\s+(?:fiscal\s+)?(?:{_YEAR}|(?:this|last|next)\s+year)))[- ](?:fiscal[- ])?quarter\b(?:\s+of\s+(?:fiscal\s+)?(?:{_YEAR}|this\s+year"
                 rf"|last\s+year|next\s+year))?"),
     ("qcode", rf"Q[1-4](?:\s+{_YEAR})?"),
-    ("half", rf"(?:the\s+)?(?:first|second)\s+half\s+(?:of\s+)?(?:{_YEAR}|this\s+year|last\s+year|next\s+year"
+    ("half", rf"(?:the\s+)?(?:first|second|last)\s+half\s+(?:of\s+)?(?:{_YEAR}|this\s+year|last\s+year|next\s+year"
              r"|the\s+year)"),
     ("monthyear", rf"(?:{_PFX})?{_MONTH},?\s+(?:of\s+)?(?:{_YEAR}|{_SPELLED_YEAR}|(?:this|last|next)\s+year)"),
     ("season", rf"(?:{_PFX})?(?:{_REL}\s+)?{_SEASON}(?:\s+(?:of\s+)?(?:{_YEAR}|{_SPELLED_YEAR}))?"),
@@ -957,7 +957,7 @@ def _r_recentunit(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 def _strip_prefix(low: str) -> tuple[str, str]:
     """Split a part-of-period prefix ("early", "mid-", "the end of") from the rest."""
     m = re.match(r"(earlier|later|early|late|mid-?|the\s+(?:beginning|start|middle|end)\s+of|(?:the\s+)?"
-                 r"(?:first|second)\s+half\s+of)\s*", low)
+                 r"(?:first|second|last)\s+half\s+of)\s*", low)
     if not m:
         return "", low
     return m.group(1), low[m.end():]
@@ -1200,15 +1200,33 @@ def _r_partyear(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year:04d}"
 
 
+def _plausible_year(ctx: _Ctx, year: int) -> bool:
+    """A four-digit number close enough to the publication year to be read as a year by default."""
+    top = ctx.dct.year + 10 if ctx.dct else 2099
+    return 1900 <= year <= top
+
+
+def _year_range_start(ctx: _Ctx, year: int, b: int) -> bool:
+    """True for the first year of a span of years ("from 1991 to 1997"), not a count ("1500 to 2000 jobs")."""
+    m = re.match(r"\s+to\s+((?:19|20)\d\d)\b", ctx.text[b:b + 12])
+    if m is None or _NOT_YEAR_AFTER.match(ctx.text, b + m.end()):
+        return False
+    end = int(m.group(1))
+    return _plausible_year(ctx, year) and year < end <= year + 100
+
+
 def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     year = _year_of(s)
     if year is None:
         return None
     if s[0].isdigit():
-        if _NOT_YEAR_AFTER.match(ctx.text, b) or _NOT_YEAR_BEFORE.search(ctx.text, max(0, a - 12), a):
-            return None
         if not 1700 <= year <= 2099:
             return None
+        if _NOT_YEAR_AFTER.match(ctx.text, b) and not _year_range_start(ctx, year, b):
+            return None
+        before = _NOT_YEAR_BEFORE.search(ctx.text, max(0, a - 12), a)
+        if before and not (before.group().startswith("of") and _plausible_year(ctx, year)):
+            return None  # "a total of 1500" is a count; "the biggest loss of 2007" is a year
     return "DATE", f"{year:04d}"
 
 

@@ -254,6 +254,21 @@ def test_the_year_is_the_publication_year_or_a_fiscal_span() -> None:
     assert values("Rents rose, after falling the year before.", pub) == {}
     assert "the year" not in values("She was named gardener of the year.", pub)
 
+
+def test_years_in_a_span_and_after_of() -> None:
+    pub = date(2024, 11, 16)
+    got = values("The ferry ran at a loss from 2015 to 2019, its worst stretch since the slump of 2009.", pub)
+    assert got == {"2015": "2015", "2019": "2019", "2009": "2009"}
+    assert values("The plant hired 1500 to 2000 workers.", pub) == {}
+    assert values("Attendance reached a total of 2350 visitors.", pub) == {}
+
+
+def test_final_quarter_and_last_half_of_a_year() -> None:
+    pub = date(2024, 11, 16)
+    got = values("Freight volumes grew in the final quarter of 2023 and in the last half of 2022.", pub)
+    assert got == {"the final quarter of 2023": "2023-Q4", "the last half of 2022": "2022-H2"}
+    assert values("The visitors scored twice in the final quarter of the match.", pub) == {}
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
