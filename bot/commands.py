@@ -87,9 +87,25 @@ class Reply:
         return replace(self, page=min(max(page, 0), self.pages - 1))
 
 
+MAX_ERROR_CHARS = 300
+
+
 def error_reply(message: str) -> Reply:
     """Return a short ephemeral error reply."""
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[:MAX_ERROR_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return Reply(title="Sorry", text=message, error=True, ephemeral=True)
+
+
+def _shorten_echo(message: str, raw: dict[str, Any]) -> str:
+    # Messages quote the user's value ("cannot read '…'"); a 500-character value would bury the hint after it.
+    for value in raw.values():
+        if not isinstance(value, str):
+            continue
+        for form in {value, _clean(value)}:
+            if len(form) > 60 and form in message:
+                message = message.replace(form, form[:40] + "…")
+    return message
 
 
 Handler = Callable[["Services", Invocation, dict[str, Any]], Awaitable[Reply]]
@@ -304,7 +320,7 @@ async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, 
         args = coerce(cmd, raw)
         return await cmd.handler(svc, inv, args)
     except CommandError as exc:
-        return error_reply(str(exc))
+        return error_reply(_shorten_echo(str(exc), raw))
     except Exception:
         logging.getLogger("newsbot.commands").exception("command /%s failed", cmd.name)
         return error_reply(f"/{cmd.name} failed on our side; the error was logged.")
