@@ -382,7 +382,8 @@ class Store:
 
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
         """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""
-        if title.strip().lstrip("#").isdigit():
+        # SQLite integers are 64-bit: "#99999999999999999999" is no id (binding it would raise OverflowError).
+        if title.strip().lstrip("#").isdigit() and len(title.strip().lstrip("#")) <= 18:
             art = await self.article(workspace, int(title.strip().lstrip("#")))
             if art:
                 return [ArticleRow(art.id, art.title, art.url, art.published, art.summary)]
