@@ -374,7 +374,10 @@ async def help_(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
 
 async def autocomplete(svc: Services, inv: Invocation, kind: str, text: str) -> list[tuple[str, str]]:
     """Return up to 25 (label, value) choices for a parameter being typed."""
-    text = text[:100]
+    from bot.commands import _clean
+
+    # Typed text is as hostile as a command argument: lone surrogates or NULs must not reach SQLite.
+    text = _clean(text)[:100]
     if kind == "speaker":
         return [(f"{name} ({n})"[:100], name[:100]) for _, name, n in
                 await svc.store.match_speakers(inv.workspace, text, limit=25)]
