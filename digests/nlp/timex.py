@@ -105,7 +105,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                  rf"|just\s+over|just\s+under|no\s+more\s+than|under|some|only|roughly)\s+)?{_NUM}"
                  rf"(?:\s*(?:to|or|-)\s*{_NUM})?\s+(?:more\s+|additional\s+|full\s+|consecutive\s+"
                  rf"|straight\s+|trading\s+|business\s+|calendar\s+|long\s+)?{_UNIT}"
-                 r"(?:\s+or\s+so)?"),
+                 r"(?:\s+and\s+a\s+half\b|\s+or\s+so)?"),
     ("adjdur", rf"(?:\d+|{_NUMW}|several|a\s+few|multi)-(?:second|minute|hour|day|week|month|year|decade"
                r"|century)(?:-old)?\b"),
     ("recentunit", r"(?:the\s+)?(?:(?:past|last|next|coming)\s+)?(?:few|several|recent|coming|many)\s+"
@@ -231,7 +231,8 @@ def parse_number(token: str) -> int | None:
     t = re.sub(r"\s+", " ", t)
     if not t or any(v in t for v in _VAGUE_COUNT):
         return 2 if "couple" in t else None
-    if "half" in t:
+    t = re.sub(r"\s+(?:and\s+a\s+half|1/2)$", "", t)
+    if "half" in t or "/" in t:
         return None
     if t.replace(".", "", 1).isdigit():
         try:
@@ -756,8 +757,12 @@ def _duration_value(n: int | None, unit: str, half: bool = False) -> str:
         return f"{prefix}X{letter}"
     if half and letter == "M" and clock:
         return f"PT{n}M30S"
-    if half and letter == "Y":
+    if half and letter == "H":
+        return f"PT{n}H30M"
+    if half and letter == "Y" and mult == 1:
         return f"P{n}Y6M"
+    if half and letter == "D":
+        return f"P{n}DT12H"
     return f"{prefix}{n * mult}{letter}"
 
 
@@ -774,7 +779,7 @@ def _count_and_unit(s: str) -> tuple[int | None, str, bool] | None:
         first = _RE_NUM_LEAD.search(head + " ")
         if first is not None and first.start() != nm.start():
             n = parse_number(first.group()) if "or" in head.lower().split() or " to " in head.lower() else n
-    return n, um.group(), "half" in s.lower()
+    return n, um.group(), bool(re.search(r"\bhalf\b|\d\s+1/2\b", s, re.I))
 
 
 def _r_ago(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:

@@ -269,6 +269,12 @@ def test_final_quarter_and_last_half_of_a_year() -> None:
     assert got == {"the final quarter of 2023": "2023-Q4", "the last half of 2022": "2022-H2"}
     assert values("The visitors scored twice in the final quarter of the match.", pub) == {}
 
+
+def test_durations_with_a_half() -> None:
+    got = values("The crossing took 3 1/2 hours; the repairs took two and a half years and a day and a half.")
+    assert got == {"3 1/2 hours": "PT3H30M", "two and a half years": "P2Y6M", "a day and a half": "P1DT12H"}
+    assert only("The choir sang for a minute and a half.").value == "PT1M30S"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
