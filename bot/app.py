@@ -21,13 +21,23 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self._secrets = [s for s in secrets if len(s) >= 4]
 
+    def _redact(self, text: str) -> str:
+        for s in self._secrets:
+            text = text.replace(s, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the record's message and arguments in place."""
+        """Redact the record's message, arguments, traceback and stack in place."""
         if self._secrets:
-            msg = record.getMessage()
-            for s in self._secrets:
-                msg = msg.replace(s, "***")
-            record.msg, record.args = msg, None
+            record.msg, record.args = self._redact(record.getMessage()), None
+            # A traceback repeats the exception's message ("401 for token xoxb-…"); format it here, redacted,
+            # so the handler's formatter uses this text instead of formatting the raw exception.
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self._redact(record.exc_text)
+            if record.stack_info:
+                record.stack_info = self._redact(record.stack_info)
         return True
 
 
