@@ -949,6 +949,8 @@ def _r_recentunit(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
     unit = low.split()[-1]
     if "recent" in low:
+        if re.search(r"\b(?:in|over|during|for)\s+$", ctx.text[max(0, a - 8):a], re.I) and not low.startswith("the"):
+            return "DURATION", _duration_value(None, unit)  # "in recent years" spans them: PXY
         return "DATE", "PAST_REF"
     if "coming" in low or "next" in low:
         if low.startswith("the next") or low.startswith("next"):

@@ -275,6 +275,13 @@ def test_durations_with_a_half() -> None:
     assert got == {"3 1/2 hours": "PT3H30M", "two and a half years": "P2Y6M", "a day and a half": "P1DT12H"}
     assert only("The choir sang for a minute and a half.").value == "PT1M30S"
 
+
+def test_in_recent_years_is_a_vague_span() -> None:
+    t = only("The village has lost half its bakeries in recent years.")
+    assert (t.type, t.value) == ("DURATION", "PXY")
+    assert only("Over recent weeks the river kept rising.").value == "PXW"
+    assert only("The recent floods closed two schools.").value == "PAST_REF"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
