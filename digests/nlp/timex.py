@@ -150,6 +150,8 @@ _BIG = re.compile(
     re.IGNORECASE,
 )
 
+_RE_DURATION = re.compile(dict(_ALTERNATIVES)["duration"] + r"(?!\w)", re.IGNORECASE)
+
 # Words that can open a candidate; other word starts are skipped without running the big alternation.
 _FIRST_WORDS = frozenset(
     "the a an this last next past coming previous following early late earlier later mid each every per once "
@@ -1370,6 +1372,13 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
         a, b = m.span()
         s = m.group()
         res = _RESOLVERS[kind](ctx, s, a, b)
+        if res is None and kind == "ago" and not re.search(r"\b(?:not|no)\s+$", text[max(0, a - 5):a], re.I):
+            # "several months before he took office" is no date, but "several months" is still a span.
+            dm = _RE_DURATION.match(text, a)
+            if dm is not None and dm.end() < b:
+                a, b, s, kind = dm.start(), dm.end(), dm.group(), "duration"
+                last_end = b
+                res = _r_duration(ctx, s, a, b)
         if res is None:
             continue
         a, b = _span_fix(kind, text, s, a, b)

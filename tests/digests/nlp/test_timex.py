@@ -282,6 +282,12 @@ def test_in_recent_years_is_a_vague_span() -> None:
     assert only("Over recent weeks the river kept rising.").value == "PXW"
     assert only("The recent floods closed two schools.").value == "PAST_REF"
 
+
+def test_span_before_an_event_is_a_duration() -> None:
+    t = only("The mayor resigned several months before the flood hit the valley.")
+    assert (t.text, t.type, t.value) == ("several months", "DURATION", "PXM")
+    assert values("The bridge reopened, and not a day later the rain returned.") == {}
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
