@@ -9,6 +9,7 @@ splitter and of the summarizer in articles per second, and the command that repr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -66,6 +67,11 @@ def rouge(gold: list[dict[str, Any]], preds: dict[str, str], scorer: ModuleType 
     return {m: v / len(gold) for m, v in totals.items()}
 
 
+def half_of(item_id: str) -> int:
+    """Return 0 or 1: a fixed 50/50 split of the set by a hash of the id (fit on one half, check the other)."""
+    return int(hashlib.sha256(item_id.encode("utf-8")).hexdigest(), 16) % 2
+
+
 def _rate(fn: Any, texts: list[str], min_seconds: float) -> float:
     """Return calls per second of ``fn`` over ``texts``, repeated for at least ``min_seconds``."""
     done = 0
@@ -114,6 +120,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:7s} rouge1={r['rouge1']:.2f} rouge2={r['rouge2']:.2f} rougeL={r['rougeL']:.2f}{lsum} "
             f"mean_words={sum(words) / len(words):.1f} max_words={max(words)}"
         )
+    for half in (0, 1):
+        part = [g for g in gold if half_of(str(g["id"])) == half]
+        if not part:
+            continue
+        cells = []
+        for name, preds in (("LEAD-3", lead), ("ours", ours)):
+            r = rouge(part, {str(g["id"]): preds[str(g["id"])] for g in part}, scorer)
+            cells.append(f"{name} rouge1={r['rouge1']:.2f} rouge2={r['rouge2']:.2f}")
+        print(f"half {'AB'[half]} ({len(part)} articles): " + "  ".join(cells))
     split_rate = _rate(split_sentences, texts, args.seconds)
     summ_rate = _rate(lambda t: summarize(t, "", args.sentences, args.max_words), texts, args.seconds)
     print(f"speed: split_sentences {split_rate:.0f} articles/s, summarize {summ_rate:.0f} articles/s (one core)")

@@ -2,7 +2,9 @@
 
 Spans index into the original text, so callers (quotes, timex, summaries) can map a sentence back to
 character offsets. A leading dateline such as ``WASHINGTON (AP) —`` or ``(CNN)`` is left out of the first
-sentence of a paragraph.
+sentence of a paragraph. A photo caption that a scraper glued, without a full stop, to the sentence after
+it ("... on Saturday The forward scored ...", "... (pictured) Police said ...") is cut off as a sentence
+of its own.
 """
 
 from __future__ import annotations
@@ -52,6 +54,25 @@ _FURNITURE = re.compile(
     r"""(?=['"‘“(\[]*[A-Z])""",
     re.IGNORECASE,
 )
+# A sentence glued to the end of an unpunctuated photo caption ("... at Sandown on Saturday The
+# rider ..."): a lower-case word, then an opener that is almost never capitalised mid-sentence. Names
+# after a verb or preposition ("told The Times", "in The Hague") are excluded by the word before.
+_GLUED = re.compile(
+    r"""[a-z0-9%)]( )(?=[ABEHILMSTW][a-z]{0,8}[ ,'’])"""
+    r"""(?:The|He|She|They|It|His|Her|Their|Its|But|However|When|After|While|This|These|Those|We|There"""
+    r"""|Meanwhile|Earlier|Last)\b"""
+)
+# A caption's stage direction, "(pictured)", "(left)", "(file photo)", then the next sentence's capital.
+_CAPTION_PAREN = re.compile(
+    r"""\((?i:pictured|picture|left|right|centre|center|above|below|top|bottom|inset|file(?:\s+photo)?|"""
+    r"""(?:pictured\s+)?(?:posed\s+by\s+(?:a\s+)?models?))\)( )(?=['"‘“]?[A-Z])"""
+)
+_GLUED_EXCEPT = frozenset(
+    """told said says tells reported reports in on at by to of for from with and or as than via into onto
+    that called named titled dubbed entitled about like the a an nor but
+    between against during under over""".split()
+)
+_GLUED_MIN_WORDS = 5
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*")
 _TERMINAL_LINE_END = re.compile(r"""[.!?…:;'"’”)\]]\s*$""")
 
@@ -89,10 +110,39 @@ def _is_boundary(para: str, punct_start: int, punct: str, next_start: int) -> bo
     return True
 
 
+def _glued_cuts(para: str, pos: int) -> list[tuple[int, int, int, str]]:
+    """Boundaries where a caption without a full stop runs into the next sentence."""
+    cuts = []
+    for m in _GLUED.finditer(para, pos):
+        cut = m.start(1)
+        word_start = para.rfind(" ", 0, cut) + 1
+        before = para[word_start:cut]
+        if before.lower() in _GLUED_EXCEPT:
+            continue
+        after = para[m.end(1):m.end(1) + 40].split(" ", 2)
+        if len(after) > 1 and after[1][:1].isupper() and (
+            after[0] != "The" or before[:1].isupper() or before.endswith(("ing", "'s", "’s"))
+        ):
+            # "played It Was Always You", "Dylan's The Times They Are", "backing The Mail on Sunday": a
+            # title, not a new sentence.
+            continue
+        # A caption is a clause of its own: require a few words since the last terminal punctuation.
+        seg_start = max(pos, *(para.rfind(c, pos, cut) for c in ".!?"))
+        if para.count(" ", seg_start, cut) < _GLUED_MIN_WORDS:
+            continue
+        cuts.append((cut, cut, m.end(1), "!"))
+    for m in _CAPTION_PAREN.finditer(para, pos):
+        seg_start = max(pos, *(para.rfind(c, pos, m.start()) for c in ".!?"))
+        if para.count(" ", seg_start, m.start()) >= _GLUED_MIN_WORDS:
+            cuts.append((m.start(1), m.start(1), m.end(1), "!"))
+    return cuts
+
+
 def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
     para = text[start:end]
     pos = dateline_end(para)
     cuts = [(m.start(1), m.start(2), m.end(), m.group(1) or "!") for m in _FURNITURE.finditer(para, pos)]
+    cuts += _glued_cuts(para, pos)
     if cuts:
         cuts += [(m.start(1), m.start(3), m.end(), m.group(1)) for m in _CANDIDATE.finditer(para, pos)]
         cuts.sort()

@@ -94,3 +94,27 @@ def test_ellipsis_and_exclamation() -> None:
 def test_empty_and_whitespace_text() -> None:
     assert split_sentences("") == []
     assert split_sentences(" \n\n \t") == []
+
+
+def test_caption_glued_to_the_next_sentence_is_split_off() -> None:
+    text = (
+        "Striker Tomas Vidal salutes the home fans at Kelbourne Park on Saturday The forward scored twice "
+        "as his side climbed to third. Coach Rina Oduya watches from the touchline (left) Her side have won four in a row."
+    )
+    assert sentences(text) == [
+        "Striker Tomas Vidal salutes the home fans at Kelbourne Park on Saturday",
+        "The forward scored twice as his side climbed to third.",
+        "Coach Rina Oduya watches from the touchline (left)",
+        "Her side have won four in a row.",
+    ]
+
+
+def test_titles_and_names_after_a_verb_or_preposition_are_not_split() -> None:
+    for text in (
+        "The mayor told The Kelbourne Herald that the bridge would reopen in May.",
+        "Her favourite record is still the folk singer's The Winters They Are Long from the seventies.",
+        "Volunteers have been backing The Evening Star campaign for safer crossings all year.",
+        "A type A personality thrives on deadlines and lists, the study of office workers found.",
+        "Fans packed the hall as the band played It Was Always You for the last time.",
+    ):
+        assert sentences(text) == [text]

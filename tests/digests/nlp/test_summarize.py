@@ -118,3 +118,34 @@ def test_dev_set_summaries_are_within_75_words_and_verbatim() -> None:
 
 def test_text_of_only_short_sentences_still_gets_a_summary() -> None:
     assert summarize("Rain fell. Roads shut. Schools closed.") == ["Rain fell.", "Roads shut.", "Schools closed."]
+
+
+def test_questions_and_quote_openers_give_way_to_reported_facts() -> None:
+    text = (
+        "Will the ferry ever sail again? "
+        "The Kelbourne ferry company has cancelled all winter crossings after its only boat failed an inspection. "
+        "'We are heartbroken and we know how much the island relies on us,' a spokesman said on Tuesday. "
+        "Islanders will be offered seats on a chartered fishing boat twice a week until the spring."
+    )
+    out = summarize(text, max_sentences=2, max_words=40)
+    assert out == [
+        "The Kelbourne ferry company has cancelled all winter crossings after its only boat failed an inspection.",
+        "Islanders will be offered seats on a chartered fishing boat twice a week until the spring.",
+    ]
+
+
+def test_a_short_filler_from_deep_in_the_story_is_not_added_to_fill_the_budget() -> None:
+    lead = [
+        "A fire at the Dunmere paper mill forced the evacuation of three hundred workers early on Monday morning.",
+        "Crews from four towns fought the blaze for six hours before bringing it under control by midday.",
+        "The mill's owner said production would stop for at least a month while engineers check the roof.",
+    ]
+    later = [
+        "Smoke could be seen from the coast road for most of the morning, witnesses in the harbour said.",
+        "A nearby school kept its pupils indoors as a precaution until the wind changed direction.",
+        "The mill has made paper on the site since the nineteenth century.",
+        "Nobody was hurt.",
+    ]
+    out = summarize(" ".join(lead + later), max_sentences=3, max_words=50)
+    assert "Nobody was hurt." not in out
+    assert out[0] == lead[0]
