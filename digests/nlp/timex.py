@@ -63,12 +63,13 @@ _UNIT = (r"(?:second|minute|hour|day|night|week|fortnight|month|quarter|year|dec
          r"|millenni(?:um|a))s?\b")
 _POD = r"(?:morning|afternoon|evening|night)"
 _SEASON = r"(?:spring|summer|fall|autumn|winter)"
-_CLOCK = (r"(?:\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\d{1,2}:\d\d\b|noon\b|midnight\b)"
+_CLOCK = (r"(?:\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\d{1,2}:\d\d\b|(?:[01]\d|2[0-3])[0-5]\d(?=\s+(?:GMT|UTC)\b)|noon\b|midnight\b)"
           r"(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|BST|CET)\b)?")
 _PFX = (r"(?:(?:early|late|earlier|later)\s+|mid-?\s*|the\s+(?:beginning|start|middle|end)\s+of\s+"
         r"|(?:the\s+)?(?:first|second|last)\s+half\s+of\s+)")
 _REL = r"(?:this\s+past|this\s+coming|the\s+(?:past|previous|last|coming|next|following)|this|last|next|past|coming|previous|following)"
-_HOLIDAY = (r"(?:christmas(?:\s+(?:eve|day))?|new\s+year's(?:\s+(?:eve|day))?|thanksgiving(?:\s+day)?"
+_HOLIDAY = (r"(?:palm\s+sunday|good\s+friday|holy\s+(?:thursday|saturday)|maundy\s+thursday|ash\s+wednesday"
+            r"|easter(?:\s+(?:sunday|monday|week(?:end)?))?|election\s+day|christmas(?:\s+(?:eve|day))?|new\s+year's(?:\s+(?:eve|day))?|thanksgiving(?:\s+day)?"
             r"|independence\s+day|labor\s+day|memorial\s+day|halloween|valentine's\s+day|boxing\s+day)")
 
 _ALTERNATIVES: list[tuple[str, str]] = [
@@ -76,6 +77,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("slash", r"(?:0?[1-9]|1[0-2])/(?:[0-2]?\d|3[01])/(?:(?:19|20)\d\d|\d\d)\b"),
     ("clock", rf"(?:(?:around|about|shortly\s+(?:before|after)|just\s+(?:before|after))\s+)?{_CLOCK}"
               rf"(?:,?\s+(?:(?:on\s+)?{_WDAY}\b|today|yesterday|tomorrow|{_MONTH}\s+{_DAYN}))?"),
+    ("weekof", rf"the\s+week\s+of\s+{_MONTH}\s+{_DAYN}(?:,?\s+{_YEAR})?"),
     ("mdy", rf"(?:{_WDAY},?\s+)?(?:(?:last|next|this)\s+)?(?:{_PFX})?{_MONTH}\s+{_DAYN}(?:,?\s+{_YEAR})?"),
     ("dmy", rf"(?:{_WDAY},?\s+)?(?:the\s+)?{_DAYN}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
     ("quarter", rf"(?:the\s+)?(?:(?:{_YEAR}|(?:this|last|next)\s+year's|fiscal|calendar|current|latest"
@@ -106,13 +108,14 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                  rf"(?:\s*(?:to|or|-)\s*{_NUM})?\s+(?:more\s+|additional\s+|full\s+|consecutive\s+"
                  rf"|straight\s+|trading\s+|business\s+|calendar\s+|long\s+)?{_UNIT}"
                  r"(?:\s+and\s+a\s+half\b|\s+or\s+so)?"),
+    ("longdur", r"(?:hour|day|week|month|year|decade|centur(?:y|ie))s?-long\b"),
     ("adjdur", rf"(?:\d+|{_NUMW}|several|a\s+few|multi)-(?:second|minute|hour|day|week|month|year|decade"
-               r"|century)(?:-old)?\b"),
+               r"|century)(?:-old|-long)?\b"),
     ("recentunit", r"(?:the\s+)?(?:(?:past|last|next|coming)\s+)?(?:few|several|recent|coming|many)\s+"
                    r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"),
     ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
                 r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
-    ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!\s+(?:before|after)\b)"),
+    ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!-|\s+(?:before|after)\b)"),
     ("rel", rf"(?:{_PFX})?(?:{_REL})\s+(?:week(?:end)?|month|year|quarter|decade|century|{_WDAY}|{_MONTH}"
             r"|fiscal\s+year)\b"),
     ("relpart", r"(?:(?:early|late|earlier|later)\s+)?(?:this|tomorrow|yesterday|last)\s+"
@@ -146,7 +149,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
 ]
 
 _BIG = re.compile(
-    r"(?<![\w$#])(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _ALTERNATIVES) + r")(?!\w|-\d|['’][a-rt-z])",
+    r"(?<![\w$#])(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _ALTERNATIVES) + r")(?!\w|-\d|-long\b|['’][a-rt-z])",
     re.IGNORECASE,
 )
 
@@ -164,7 +167,8 @@ _FIRST_WORDS = frozenset(
     "sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth "
     "eighteenth nineteenth twentieth twenty thirty forty fifty sixty seventy eighty ninety zero one two three "
     "four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
-    "nineteen single couple number times rd th nd st".split()
+    "nineteen single couple number times rd th nd st day days hours centuries palm good holy maundy ash easter "
+    "election".split()
 ) | frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(w + "s" for w in WEEKDAYS)
 _WORD_START = re.compile(r"(?<![\w$#])(?:([A-Za-z]+)|\d|['’]\d)")
 
@@ -486,7 +490,13 @@ def _r_clock(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     if not m:
         return None
     g = m.group().lower()
-    if g == "noon":
+    mil = re.search(r"\b([01]\d|2[0-3])([0-5]\d)(?=\s+(?:GMT|UTC)\b)", s)
+    if ctx.text[a - 1:a] == "(" and re.search(r"(?:[ap]\.?m\.?|\d)\s*$", ctx.text[max(0, a - 12):a - 1], re.I):
+        return None  # "10:35 a.m. (0735 GMT)" restates the time just given
+    if mil:
+        m = mil  # "0800 GMT": a 24-hour time written without a colon
+        hh, mm = int(mil.group(1)), int(mil.group(2))
+    elif g == "noon":
         hh, mm = 12, 0
     elif g == "midnight":
         hh, mm = 24, 0
@@ -674,8 +684,31 @@ def _r_season(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year:04d}-{season}"
 
 
+def _easter(year: int) -> date:
+    """Western Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * l_) // 433
+    month = (h + l_ - 7 * m + 90) // 25
+    return date(year, month, (h + l_ - 7 * m + 33 * month + 19) % 32)
+
+
+_EASTER_OFFSETS = {"palm": -7, "ash": -46, "good": -2, "holy thursday": -3, "maundy": -3, "holy saturday": -1,
+                   "easter monday": 1}
+
+
 def _holiday_date(name: str, year: int) -> date | None:
-    n = name.lower()
+    n = re.sub(r"\s+", " ", name.lower())
+    if n.startswith(("easter", "palm", "ash", "good", "holy", "maundy")):
+        key = next((k for k in _EASTER_OFFSETS if n.startswith(k)), "")
+        return _easter(year) + timedelta(days=_EASTER_OFFSETS.get(key, 0))
+    if n.startswith("election"):
+        first = date(year, 11, 1)
+        return first + timedelta(days=(0 - first.weekday()) % 7 + 1)
     if n.startswith("christmas"):
         return date(year, 12, 24 if "eve" in n else 25)
     if n.startswith("new year"):
@@ -712,11 +745,17 @@ def _r_holiday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
             return None
         direction = _direction(ctx.text, a, b)
         year = ctx.dct.year
-        if direction < 0 and base > ctx.dct:
+        if abs((base - ctx.dct).days) <= 30:
+            pass  # a holiday within a month of publication is this year's, whatever the tense
+        elif direction < 0 and base > ctx.dct:
             year -= 1
         elif direction > 0 and base < ctx.dct:
             year += 1
     d = _holiday_date(s, year)
+    if d is not None and re.search(r"\bweekend\b", s, re.I):
+        return "DATE", _week_value(d - timedelta(days=1)) + "-WE"
+    if d is not None and re.search(r"\bweek\b", s, re.I):
+        return "DATE", _week_value(d)
     return ("DATE", d.isoformat()) if d else None
 
 
@@ -939,10 +978,31 @@ def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DURATION", _duration_value(n, unit, half)
 
 
+def _r_longdur(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"A decades-long dispute" (PXY), "a day-long strike" (P1D)."""
+    unit = s.lower()[:-len("-long")]
+    plural = unit.endswith("s") and not unit.endswith("ss")
+    if plural and unit.startswith(("decade", "centur")):
+        return "DURATION", "PXY"  # "decades-long": an unknown number of years
+    return "DURATION", _duration_value(None if plural else 1, unit)
+
+
+def _r_weekof(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"The week of March 6" is the ISO week holding that day."""
+    off = _RE_MONTH.search(s)
+    if off is None:
+        return None
+    res = _r_mdy(ctx, s[off.start():], a + off.start(), b)
+    if res is None:
+        return None
+    d = _safe_date(*map(int, res[1].split("-"))) if re.fullmatch(r"\d{4}-\d\d-\d\d", res[1]) else None
+    return "DATE", _week_value(d) if d else "XXXX-WXX"
+
+
 def _r_adjdur(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     if s.lower().endswith("-old"):
         return None
-    head, unit = s.lower().rsplit("-", 1)
+    head, unit = s.lower().removesuffix("-long").rsplit("-", 1)
     n = parse_number(head) if head != "multi" else None
     return "DURATION", _duration_value(n, unit)
 
@@ -1333,7 +1393,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "iso": _r_iso, "slash": _r_slash, "clock": _r_clock, "mdy": _r_mdy_prefixed, "dmy": _r_dmy,
     "quarter": _r_quarter, "qcode": _r_qcode, "half": _r_half, "monthyear": _r_prefixed(_r_monthyear),
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
-    "duration": _r_duration, "adjdur": _r_adjdur, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
+    "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
     "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "theyear": _r_theyear, "endof": _r_endof,

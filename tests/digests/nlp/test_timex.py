@@ -288,6 +288,24 @@ def test_span_before_an_event_is_a_duration() -> None:
     assert (t.text, t.type, t.value) == ("several months", "DURATION", "PXM")
     assert values("The bridge reopened, and not a day later the rain returned.") == {}
 
+
+def test_long_adjectives_week_of_and_24_hour_times() -> None:
+    pub = date(2024, 11, 16)
+    got = values("The decades-long feud and a day-long strike ended.", pub)
+    assert got == {"decades-long": "PXY", "day-long": "P1D"}
+    assert only("The auction is set for the week of December 2.", pub).value == "2024-W49"
+    assert only("Trading halted at 0930 GMT.", pub).value == "2024-11-16T09:30Z"
+    assert values("The dam broke at 4:10 p.m. (1510 GMT).", pub) == {"4:10 p.m.": "2024-11-16T16:10"}
+
+
+def test_easter_and_election_day() -> None:
+    pub = date(2024, 3, 20)
+    got = values("The bishop will lead prayers on Palm Sunday and on Easter.", pub)
+    assert got == {"Palm Sunday": "2024-03-24", "Easter": "2024-03-31"}
+    assert only("Shops close for Good Friday.", pub).value == "2024-03-29"
+    assert only("Turnout was high on Election Day.", date(2024, 11, 7)).value == "2024-11-05"
+    assert "good Friday" not in values("It was a good Friday for the bakery.", pub)
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
