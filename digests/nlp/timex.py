@@ -112,7 +112,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("adjdur", rf"(?:\d+|{_NUMW}|several|a\s+few|multi)-(?:second|minute|hour|day|week|month|year|decade"
                r"|century)(?:-old|-long)?\b"),
     ("recentunit", r"(?:the\s+)?(?:(?:past|last|next|coming)\s+)?(?:few|several|recent|coming|many)\s+"
-                   r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"),
+                   r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"
+                   r"|the\s+(?:days|weeks|months|years|decades)\s+ahead\b"),
     ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
                 r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
     ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!-|\s+(?:before|after)\b)"),
@@ -1014,8 +1015,11 @@ def _r_recentunit(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         if re.search(r"\b(?:in|over|during|for)\s+$", ctx.text[max(0, a - 8):a], re.I) and not low.startswith("the"):
             return "DURATION", _duration_value(None, unit)  # "in recent years" spans them: PXY
         return "DATE", "PAST_REF"
+    if low.endswith("ahead"):
+        return "DURATION", _duration_value(None, low.split()[1])  # "in the weeks ahead": PXW
     if "coming" in low or "next" in low:
-        if low.startswith("the next") or low.startswith("next"):
+        if low.startswith(("the next", "next")) or re.search(r"\b(?:in|over|during)\s+$", ctx.text[max(0, a - 8):a],
+                                                             re.I):
             return "DURATION", _duration_value(None, unit)
         return "DATE", "FUTURE_REF"
     if low.startswith("many"):

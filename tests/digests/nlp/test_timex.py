@@ -306,6 +306,12 @@ def test_easter_and_election_day() -> None:
     assert only("Turnout was high on Election Day.", date(2024, 11, 7)).value == "2024-11-05"
     assert "good Friday" not in values("It was a good Friday for the bakery.", pub)
 
+
+def test_coming_and_ahead_spans() -> None:
+    assert only("Ferry fares may rise in the coming years.").value == "PXY"
+    assert only("Growers expect more rain in the weeks ahead.").value == "PXW"
+    assert only("The coming months will test the new mayor.").value == "FUTURE_REF"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
