@@ -98,7 +98,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("yearperiod", rf"the\s+{_YEAR}\s+(?:(?:first|second|third|fourth|fiscal|calendar)\s+)?(?:quarter|period)\b"),
     ("qref", r"(?:the|that|this)\s+(?:(?:latest|most\s+recent|recent|current|same|comparable|fiscal|just"
              r"[- ](?:ended|completed))\s+)*(?:quarter|period)\b(?!-|\s+of\s+(?:a|an|the|its|all)\b)"),
-    ("yref", r"the\s+(?:current|full|latest)\s+(?:fiscal\s+|calendar\s+)?year\b(?!-)"),
+    ("yref", r"the\s+(?:current|full|latest|entire|whole)\s+(?:fiscal\s+|calendar\s+)?year\b(?!-)"),
     ("endof", r"(?:the\s+)?(?:end|middle|beginning|start)\s+of\s+the\s+(?:year|month|week)\b"
               r"|(?:earlier|later)\s+in\s+the\s+(?:year|month|week)\b"),
     ("duration", rf"(?:(?:each\s+of\s+)?the\s+|its\s+|their\s+)?(?:(?:past|last|next|first|final|previous"
@@ -918,6 +918,13 @@ def _r_qref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 
 
 def _r_yref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    low = s.lower()
+    if "full" in low or "entire" in low or "whole" in low:
+        # "a loss in the fourth quarter of 2005 and for the entire year": the year the text just named
+        last = max((ctx.ref_end, ctx.ref[0]) if ctx.ref else (-1, 0),
+                   (ctx.quarter_pos, ctx.quarter[0]) if ctx.quarter else (-1, 0))
+        if last[1] and 0 <= a - last[0] < 300 and not _RE_PARAGRAPH.search(ctx.text, last[0], a):
+            return "DATE", f"{last[1]:04d}"
     return "DATE", f"{ctx.dct.year:04d}" if ctx.dct else "XXXX"
 
 

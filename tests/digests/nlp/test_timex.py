@@ -312,6 +312,13 @@ def test_coming_and_ahead_spans() -> None:
     assert only("Growers expect more rain in the weeks ahead.").value == "PXW"
     assert only("The coming months will test the new mayor.").value == "FUTURE_REF"
 
+
+def test_the_entire_year_is_the_year_just_named() -> None:
+    pub = date(2024, 2, 10)
+    got = values("The mill lost money in the third quarter of 2022 and for the entire year.", pub)
+    assert got == {"the third quarter of 2022": "2022-Q3", "the entire year": "2022"}
+    assert only("Sales for the full year will rise.", pub).value == "2024"
+
 @pytest.mark.skipif(not TIMEX_DEV.exists(), reason="timex dev set not present")
 def test_dev_set_quality_floor() -> None:
     spec = importlib.util.spec_from_file_location("timex_score", TIMEX_DEV.parent / "score.py")
