@@ -108,7 +108,7 @@ class Ingestor:
         when = published or doc.published
         new = NewArticle(title=doc.title, text=doc.text, url=doc.url, guid=doc.guid, published=when,
                          author=doc.author, source_id=source_id)
-        dup = await self.store.find_duplicate(new)
+        dup = await self.store.find_duplicate(new, workspace)
         analysis = None
         if dup is None:
             loop = asyncio.get_running_loop()

@@ -52,8 +52,13 @@ def article_keys(art: NewArticle) -> list[str]:
     return keys
 
 
-def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None) -> AddResult | None:
-    """Return the stored article ``art`` duplicates (same URL, GUID, body, or near-same body unless ``sig`` is None)."""
+def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None,
+                   workspace: str | None = None) -> AddResult | None:
+    """Return the stored article ``art`` duplicates (same URL, GUID, body, or near-same body unless ``sig`` is None).
+
+    A near-duplicate is only linked to a stored article that came from the web (URL or feed) or that
+    ``workspace`` can already see: linking to another workspace's private upload would show its text.
+    """
     for key in article_keys(art):
         row = conn.execute("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
                            "WHERE k.key = ?", (key,)).fetchone()
@@ -70,8 +75,9 @@ def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None)
     # Only "?" placeholders are composed into the SQL; the band keys are bound.
     sql = (
         "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
-        f"WHERE b.key IN ({marks}) LIMIT 200")
-    rows = [r for r in conn.execute(sql, bands) if len(r[2]) == len(sig)]
+        f"WHERE b.key IN ({marks}) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
+        "(SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = ?)) LIMIT 200")
+    rows = [r for r in conn.execute(sql, (*bands, workspace)) if len(r[2]) == len(sig)]
     if not rows:
         return None
     # One numpy comparison for every candidate: a per-candidate loop dominated ingest once buckets filled up.
@@ -169,7 +175,7 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
     art, analysis = item.article, item.analysis
     first = item.workspaces[0]
     sig = minhash(art.text).tobytes()
-    dup = find_duplicate(conn, art, sig)
+    dup = find_duplicate(conn, art, sig, first)
     if dup:
         conn.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
                          [(k, dup.article_id) for k in article_keys(art)])

@@ -129,3 +129,19 @@ async def test_naive_datetimes_are_refused(store: Store) -> None:
         await store.add_article(NewArticle("t", BODY, published=datetime(2026, 1, 1)), None,  # noqa: DTZ001
                                 workspace="local", via="upload")
     assert await store.count_articles() == 0
+
+
+async def test_a_near_copy_of_another_workspaces_private_upload_is_stored_separately(store: Store) -> None:
+    private = await store.add_article(NewArticle("Ferry landing closed", BODY), None, workspace="slack:A",
+                                      via="upload")
+    edited = BODY.replace("on Tuesday", "on Tuesday morning") + " Updated with the authority's statement."
+    other = await store.add_article(NewArticle("Ferry landing shut", edited), None, workspace="slack:B",
+                                    via="upload")
+    assert other.status == "added" and other.article_id != private.article_id
+    assert await store.article("slack:B", private.article_id) is None
+    public = await store.add_article(NewArticle("Ferry", BODY + " More.", url="https://c.example/3"), None,
+                                     workspace="slack:C", via="upload")
+    near_public = await store.add_article(NewArticle("Ferry shut", edited + " More.", url="https://d.example/4"),
+                                          None, workspace="slack:D", via="upload")
+    assert public.status == "added"
+    assert (near_public.status, near_public.article_id) == ("near-duplicate", public.article_id)
