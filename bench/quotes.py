@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
+from bench._timing import best_rate
 from digests.nlp.quotes import extract_quotes
 
 DEFAULT_JSONL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "quotes" / "dev.jsonl"
@@ -28,13 +28,7 @@ def load_texts(path: Path) -> list[str]:
 
 def measure(texts: list[str], repeat: int) -> tuple[float, int]:
     """Return (articles per second of the best pass, quotes found in one pass)."""
-    best = float("inf")
-    found = 0
-    for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        found = sum(len(extract_quotes(t)) for t in texts)
-        best = min(best, time.perf_counter() - t0)
-    return len(texts) / best if best > 0 else float("inf"), found
+    return best_rate(texts, lambda t: len(extract_quotes(t)), repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

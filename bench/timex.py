@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
+from bench._timing import best_rate
 from digests.nlp.timex import extract_timexes
 
 DEFAULT_JSONL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "timex" / "dev.jsonl"
@@ -43,13 +43,7 @@ def load_docs(path: Path) -> list[tuple[str, date | None]]:
 
 def measure(docs: list[tuple[str, date | None]], repeat: int) -> tuple[float, int]:
     """Return (documents per second of the best pass, expressions found in one pass)."""
-    best = float("inf")
-    found = 0
-    for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        found = sum(len(extract_timexes(text, pub)) for text, pub in docs)
-        best = min(best, time.perf_counter() - t0)
-    return len(docs) / best if best > 0 else float("inf"), found
+    return best_rate(docs, lambda d: len(extract_timexes(*d)), repeat)
 
 
 def main(argv: list[str] | None = None) -> int:
