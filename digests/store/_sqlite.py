@@ -601,7 +601,10 @@ class Store:
 async def _open_reader(path: str) -> aiosqlite.Connection:
     reader = await aiosqlite.connect(path, isolation_level=None)
     reader.row_factory = sqlite3.Row
-    for pragma in ("query_only=ON", "busy_timeout=10000", "temp_store=MEMORY", "cache_size=-32000"):
+    # mmap serves reads from the OS page cache: without it a fresh connection's who_said p95 was 151 ms at 100k
+    # articles (reads copied through SQLite's own cache), with it 27 ms.
+    for pragma in ("query_only=ON", "busy_timeout=10000", "temp_store=MEMORY", "cache_size=-32000",
+                   "mmap_size=1073741824"):
         await reader.execute(f"PRAGMA {pragma}")
     return reader
 
