@@ -560,6 +560,11 @@ def _r_mdy(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
             year -= 1
         elif rel[-1] == "next" and (this_year is None or this_year <= ctx.dct):
             year += 1
+    return _month_day(ctx, year, month, day, a, b)
+
+
+def _month_day(ctx: _Ctx, year: int | None, month: int, day: int, a: int, b: int) -> Resolved:
+    # A month and day with no year take the year of the nearest such date around the anchor.
     if year is None:
         near = _near_date(ctx, month, day, a, b)
         if near is None:
@@ -577,15 +582,10 @@ def _r_dmy(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     month = MONTHS[mm.group().lower().rstrip(".")]
     day = int(dm.group(1))
     year = _year_of(s[mm.end():])
-    if year is None:
-        if not re.search(r"\d(?:st|nd|rd|th)|^the|of", s, re.I) and len(mm.group().rstrip(".")) <= 4:
-            return None
-        near = _near_date(ctx, month, day, a, b)
-        if near is None:
-            return "DATE", f"XXXX-{month:02d}-{day:02d}"
-        year = near[0]
-    d = _safe_date(year, month, day)
-    return ("DATE", d.isoformat()) if d else None
+    # "4 Mar" alone is too often a score or a count; a year, an ordinal or "the … of" makes it a date.
+    if year is None and not re.search(r"\d(?:st|nd|rd|th)|^the|of", s, re.I) and len(mm.group().rstrip(".")) <= 4:
+        return None
+    return _month_day(ctx, year, month, day, a, b)
 
 
 def _quarter_value(ctx: _Ctx, q: int, s: str, a: int) -> str:
