@@ -456,3 +456,25 @@ async def test_delivery_poster_posts_embeds_to_the_channel(harness: Harness) -> 
         await harness.delivery.post(harness.ws(a), s.snowflake(), reply)
     with pytest.raises(DeliveryError, match="does not belong"):
         await harness.delivery.post(harness.ws(a), harness.b["channels"][0]["id"], reply)
+
+
+async def test_a_scheduled_digest_is_posted_to_its_channel(harness: Harness, tmp_path: Path) -> None:
+    """The real scheduler runs a guild's schedule and the digest reaches that channel through the stand-in."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.scheduler import BotScheduler
+
+    s, a = harness.s, harness.a
+    channel = s.channel(a, "news")["id"]
+    await harness.add_articles(tmp_path, a, {"lock.txt": (
+        "Canal lock reopens after repairs\n\nThe Esk canal lock reopened on Monday after a month of repairs. "
+        '"Boats can pass again from tomorrow morning, and the towpath is open too," said lock keeper Mina Sallow.\n')})
+    sched = await harness.svc.store.add_schedule(harness.ws(a), channel, "daily 08:00", "0 8 * * *", "Europe/Berlin")
+    scheduler = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    fire = datetime.now(UTC) + timedelta(minutes=1)
+    first = await scheduler.run_schedule(sched.id, fire_time=fire)
+    again = await scheduler.run_schedule(sched.id, fire_time=fire)
+    assert first.status == "posted" and again.status != "posted"
+    posts = [c for c in s.calls if c.method == "POST" and c.path == f"/api/v10/channels/{channel}/messages"]
+    assert len(posts) == len(first.message_ids) >= 1
+    assert "Canal lock reopens after repairs" in text_of(s.messages[first.message_ids[0]])

@@ -452,3 +452,26 @@ def test_manifest_declares_every_slack_command() -> None:
     assert declared == slack_command_names()
     assert {"commands", "chat:write", "users:read", "usergroups:read", "files:write"} <= set(
         manifest["oauth_config"]["scopes"]["bot"])
+
+
+async def test_a_scheduled_digest_reaches_chat_post_message_in_its_channel(harness: Harness, tmp_path: Path) -> None:
+    """The real scheduler runs a team's schedule and the digest is posted with chat.postMessage, once."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.scheduler import BotScheduler
+
+    path = tmp_path / "lock.txt"
+    path.write_text("Canal lock reopens after repairs\n\nThe Esk canal lock reopened on Monday after a month of "
+                    'repairs. "Boats can pass again from tomorrow morning, and the towpath is open too," said lock '
+                    "keeper Mina Sallow.\n", encoding="utf-8")
+    out = await harness.svc.ingestor.ingest_path(path, workspace=WORKSPACE)
+    assert out.status == "added"
+    sched = await harness.svc.store.add_schedule(WORKSPACE, CHANNEL, "daily 08:00", "0 8 * * *", "UTC")
+    scheduler = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    fire = datetime.now(UTC) + timedelta(minutes=1)
+    first = await scheduler.run_schedule(sched.id, fire_time=fire)
+    again = await scheduler.run_schedule(sched.id, fire_time=fire)
+    assert first.status == "posted" and again.status != "posted"
+    posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
+    assert len(posts) == len(first.message_ids) >= 1
+    assert "Canal lock reopens after repairs" in json.dumps(posts[0].args["blocks"])
