@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from digests.models import Event
+from digests.nlp.events import merge_events
 from digests.store import EventRow, Store
-
-_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -30,34 +29,27 @@ class TimelineEntry:
                 "article_id": self.article_id, "sources": self.sources}
 
 
-def _tokens(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if len(w) > 3}
-
-
 def merge_timeline(rows: list[EventRow]) -> list[TimelineEntry]:
     """Merge the same event reported by several articles (same dates, similar words), keeping date order."""
-    entries: list[tuple[set[str], TimelineEntry]] = []
+    by_event: dict[int, EventRow] = {}
+    pairs: list[tuple[int, Event]] = []
     for r in rows:
-        toks = _tokens(r.text)
-        src = {"article_id": r.article_id, "title": r.article_title, "url": r.url,
-               "published": r.published.date().isoformat() if r.published else None}
-        merged = False
-        for etoks, entry in entries:
-            if (entry.date_start, entry.date_end) != (r.date_start, r.date_end):
-                continue
-            if entry.article_id == r.article_id and entry.text == r.text:
-                merged = True
-                break
-            if toks and etoks and len(toks & etoks) / len(toks | etoks) >= 0.5:
-                if all(s["article_id"] != r.article_id for s in entry.sources):
-                    entry.sources.append(src)
-                merged = True
-                break
-        if not merged:
-            entries.append((toks, TimelineEntry(r.date_start, r.date_end, r.granularity, r.expression, r.text,
-                                                r.article_id, [src])))
+        ev = Event(r.date_start, r.date_end, r.granularity, r.expression, r.text)
+        by_event[id(ev)] = r
+        pairs.append((r.id, ev))
+    row_of = {r.id: r for r in rows}
+    out = []
+    for merged in merge_events(pairs):
+        lead = by_event[id(merged.event)]
+        sources: dict[int, dict[str, object]] = {}
+        for rid in merged.article_ids:  # ids of event rows: several may come from one article
+            r = row_of[rid]
+            sources.setdefault(r.article_id, {
+                "article_id": r.article_id, "title": r.article_title, "url": r.url,
+                "published": r.published.date().isoformat() if r.published else None})
+        out.append(TimelineEntry(lead.date_start, lead.date_end, lead.granularity, lead.expression, lead.text,
+                                 lead.article_id, list(sources.values())))
     precision = {"day": 0, "week": 1, "month-part": 2, "month": 3, "quarter": 4, "year": 5}
-    out = [e for _, e in entries]
     out.sort(key=lambda e: (e.date_start, precision.get(e.granularity, 9), e.date_end))
     return out
 

@@ -1,0 +1,31 @@
+"""Timeline query: one event reported by several articles is one entry with every source, in date order."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from digests.models import Analysis, Event
+from digests.queries import timeline
+from digests.store import NewArticle, Store
+
+
+async def test_the_same_event_from_two_articles_is_merged_with_both_sources(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "q.db")
+    try:
+        launch = Event(date(2026, 4, 7), date(2026, 4, 7), "day", "on Tuesday",
+                       "The Orla ferry service launched its first electric boat on Tuesday")
+        launch_again = Event(date(2026, 4, 7), date(2026, 4, 7), "day", "Tuesday",
+                             "Orla ferry service launched the electric boat Tuesday morning")
+        vote = Event(date(2026, 3, 30), date(2026, 3, 30), "day", "on March 30",
+                     "The ferry board voted to buy two more electric boats")
+        for title, body, events in (
+            ("Electric ferry launched", "The Orla ferry service launched its first electric boat.", (launch, vote)),
+            ("Orla goes electric", "An electric ferry now crosses the Orla strait every hour.", (launch_again,)),
+        ):
+            await store.add_article(NewArticle(title, body), Analysis(events=events), workspace="local", via="upload")
+        entries = await timeline(store, "local", "ferry")
+    finally:
+        await store.close()
+    assert [(e.date_start, len(e.sources)) for e in entries] == [(date(2026, 3, 30), 1), (date(2026, 4, 7), 2)]
+    assert {s["title"] for s in entries[1].sources} == {"Electric ferry launched", "Orla goes electric"}
