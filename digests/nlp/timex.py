@@ -760,31 +760,21 @@ def _r_holiday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return ("DATE", d.isoformat()) if d else None
 
 
+# (unit prefix, TIMEX3 unit, multiplier, is a time unit): "fortnight" is two weeks, "decade" ten years.
+_UNIT_CODES: tuple[tuple[str, str, int, bool], ...] = (
+    ("second", "S", 1, True), ("minute", "M", 1, True), ("hour", "H", 1, True), ("day", "D", 1, False),
+    ("night", "D", 1, False), ("fortnight", "W", 2, False), ("week", "W", 1, False), ("month", "M", 1, False),
+    ("quarter", "Q", 1, False), ("decade", "Y", 10, False), ("centur", "Y", 100, False),
+    ("millenni", "Y", 1000, False),
+)
+
+
 def _unit_code(unit: str) -> tuple[str, int, bool]:
     """Return (TIMEX3 unit letter, multiplier, is clock unit) for a unit word."""
     u = unit.lower()
-    if u.startswith("second"):
-        return "S", 1, True
-    if u.startswith("minute"):
-        return "M", 1, True
-    if u.startswith("hour"):
-        return "H", 1, True
-    if u.startswith(("day", "night")):
-        return "D", 1, False
-    if u.startswith("fortnight"):
-        return "W", 2, False
-    if u.startswith("week"):
-        return "W", 1, False
-    if u.startswith("month"):
-        return "M", 1, False
-    if u.startswith("quarter"):
-        return "Q", 1, False
-    if u.startswith("decade"):
-        return "Y", 10, False
-    if u.startswith("centur"):
-        return "Y", 100, False
-    if u.startswith("millenni"):
-        return "Y", 1000, False
+    for prefix, code, mult, is_time in _UNIT_CODES:
+        if u.startswith(prefix):
+            return code, mult, is_time
     return "Y", 1, False
 
 
