@@ -106,14 +106,11 @@ async def serve(settings: Settings) -> int:
             from bot.slack import start_slack
 
             tasks.append(asyncio.create_task(start_slack(svc, delivery), name="slack"))
-        try:
-            from bot.scheduler import BotScheduler
-        except ImportError:
-            BotScheduler = None  # type: ignore[assignment,misc]  # noqa: N806
-        if BotScheduler is not None:
-            scheduler = BotScheduler(svc, delivery)
-            svc.scheduler = scheduler
-            await scheduler.start()
+        from bot.scheduler import BotScheduler
+
+        scheduler = BotScheduler(svc, delivery)
+        svc.scheduler = scheduler
+        await scheduler.start()
         if console is not None:
             console_task = asyncio.create_task(console.run(), name="console")
             if tasks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import unicodedata
@@ -312,8 +313,6 @@ def _convert(p: Param, value: Any) -> Any:
 
 async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, Any]) -> Reply:
     """Check permission, validate arguments and run a command; every failure becomes a short error reply."""
-    import logging
-
     if cmd.admin and not inv.is_admin:
         return error_reply(f"/{cmd.name} is for server admins only.")
     try:
