@@ -74,6 +74,14 @@ def text_of(msg: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
+    """Fail if Discord would have refused a request, a message pinged anyone, or one did not say whom it meant."""
+    refused = [(c.method, c.path, c.refused) for c in standin.refusals if c.refused not in allowed_refusals]
+    assert not refused, f"the real Discord would have refused: {refused}"
+    assert not standin.pinged(), [(m["content"][:80], m["_pings"]) for m in standin.pinged()]
+    assert not standin.undeclared(), [text_of(m)[:80] for m in standin.undeclared()]
+
+
 def buttons(msg: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Return the message's buttons by label."""
     return {c["label"]: c for row in msg.get("components") or [] for c in row["components"]}
@@ -87,6 +95,7 @@ class Harness:
         self.svc = svc
         self.delivery = delivery
         self.a, self.b = list(standin.guilds.values())[:2]
+        self.allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (e.g. a deleted channel)
 
     @staticmethod
     def ws(guild: dict[str, Any]) -> str:
@@ -127,7 +136,9 @@ async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, **set
                                  and "discord" in delivery._posters or task.done(), 10, "sync and identify")
         if task.done():
             task.result()
-        yield Harness(standin, services, delivery)
+        harness = Harness(standin, services, delivery)
+        yield harness
+        assert_clean(standin, harness.allowed_refusals)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -172,6 +183,7 @@ async def test_commands_sync_to_the_configured_guild_once(services: Services,
         msg = await standin.invoke("help", guild=guild)
         assert "/who-said" in text_of(msg)
         assert len([c for c in standin.calls if c.method == "PUT"]) == 1  # setup_hook ran once
+        assert_clean(standin)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -449,6 +461,7 @@ async def test_delivery_poster_posts_embeds_to_the_channel(harness: Harness) -> 
     assert posts[0].body["embeds"][0]["title"] == "News digest"
     assert "Story 0" in text_of(s.messages[ids[0]])
 
+    harness.allowed_refusals = ("channel.permission", "channel.unknown")  # the two failures below, on purpose
     s.forbidden_channels.add(s.channel(a, "general")["id"])
     with pytest.raises(DeliveryError, match="permission"):
         await harness.delivery.post(harness.ws(a), s.channel(a, "general")["id"], reply)

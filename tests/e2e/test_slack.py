@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -111,11 +109,6 @@ def _all_text(node: Any) -> str:
     return ""
 
 
-def _sign(body: str, ts: str, secret: str = SECRET) -> str:
-    mac = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return f"v0={mac}"
-
-
 @dataclass
 class Harness:
     """The app served on loopback, its stand-in Slack, and a signed-request client."""
@@ -126,15 +119,12 @@ class Harness:
     server: SlackHttpServer
     http: aiohttp.ClientSession
     names: itertools.count[int]
+    allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (a deleted channel, a missing scope)
 
     async def signed_post(self, body: str, content_type: str, *, secret: str = SECRET,
                           ts: int | None = None) -> tuple[int, str]:
-        """POST a body to /slack/events signed like Slack does; return (status, response text)."""
-        stamp = str(int(time.time()) if ts is None else ts)
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
-                   "X-Slack-Signature": _sign(body, stamp, secret)}
-        async with self.http.post(self.server.url, data=body.encode(), headers=headers) as resp:
-            return resp.status, await resp.text()
+        """POST a body to /slack/events signed like Slack does (its ack timed); return (status, response text)."""
+        return await self.slack.send_to_app(self.http, self.server.url, body, content_type, secret=secret, ts=ts)
 
     async def slash(self, command: str, text: str = "", *, user: str = "U0ADMIN", channel: str = CHANNEL,
                     secret: str = SECRET, ts: int | None = None) -> tuple[int, str, str]:
@@ -205,13 +195,23 @@ async def harness(settings: Settings) -> AsyncIterator[Harness]:
     server = SlackHttpServer(build_app(svc, delivery), cfg.slack_http_host, cfg.slack_http_port)
     await server.start()
     async with aiohttp.ClientSession() as http:
+        harness = Harness(slack, svc, delivery, server, http, itertools.count(1))
         try:
-            yield Harness(slack, svc, delivery, server, http, itertools.count(1))
+            yield harness
         finally:
             await server.stop()
             await svc.close()
             await slack.stop()
+    assert_clean(slack, harness.allowed_refusals)
+
+
+def assert_clean(slack: SlackStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
+    """Fail if Slack would have refused a call, an ack came late, or a message notified anyone."""
     assert slack.bad_auth == 0, "the app called the Web API without its bot token"
+    refused = [(c.method, c.refused, c.args.get("error")) for c in slack.refusals if c.refused not in allowed_refusals]
+    assert not refused, f"the real Slack would have refused: {refused}"
+    assert not slack.timeouts, f"acks slower than {slack.ack_deadline_s} s: {slack.timeouts}"
+    assert not slack.pinged(), [(c.method, c.pings) for c in slack.pinged()]
 
 
 def _assert_header(call: Call, title_part: str) -> None:
@@ -315,8 +315,9 @@ async def test_scheduled_post_reaches_chat_post_message(harness: Harness) -> Non
     reply = Reply(title="News digest", text=f"{len(stories)} stories", items=stories, page_size=5)
     assert reply.pages == 3
     harness.slack.rate_limit_next = 1  # the first attempt is rate-limited; the poster must wait and retry
+    harness.allowed_refusals = ("api.ratelimit",)
     ids = await harness.delivery.post(WORKSPACE, CHANNEL, reply)
-    posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
+    posts = [c for c in harness.slack.calls if c.method == "chat.postMessage" and c.args.get("channel") == CHANNEL]
     assert len(ids) == reply.pages and len(posts) == reply.pages + 1
     assert all(p.authorization == f"Bearer {TOKEN}" for p in posts)
     delivered = posts[1:]  # the first attempt was the rate-limited one
@@ -328,6 +329,7 @@ async def test_scheduled_post_reaches_chat_post_message(harness: Harness) -> Non
 
 async def test_failed_post_raises_delivery_error_with_reason(harness: Harness) -> None:
     reply = Reply(title="News digest", text="Nothing new")
+    harness.allowed_refusals = ("post.channel",)  # on purpose, below
     with pytest.raises(DeliveryError, match="C0GONE was not found"):
         await harness.delivery.post(WORKSPACE, "C0GONE", reply)
     with pytest.raises(DeliveryError, match="another workspace"):
@@ -356,6 +358,7 @@ async def test_mention_runs_a_command_in_a_thread(harness: Harness) -> None:
              "event_id": "Ev0001", "event_time": int(time.time()),
              "event": {"type": "app_mention", "user": "U0PLAIN", "text": "<@U0BOT> /search lantern",
                        "ts": "1700000100.000200", "channel": CHANNEL, "event_ts": "1700000100.000200"}}
+    harness.slack.add_message(CHANNEL, "1700000100.000200")  # the user's mention, which the reply threads under
     status, _ = await harness.signed_post(json.dumps(event), "application/json")
     assert status == 200
     post = (await harness.slack.wait_for("chat.postMessage", channel=CHANNEL))[0]
@@ -411,6 +414,7 @@ async def test_timeline_image_is_uploaded_to_the_channel_after_the_answer(harnes
 async def test_timeline_image_without_files_write_leaves_the_text_and_a_note(
         harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     harness.slack.files_write = False
+    harness.allowed_refusals = ("files.scope",)
     await _add(harness.svc, TUNNEL)
     _, _, name = await harness.slash("/timeline", "tunnel image:true", user="U0PLAIN")
     answer, note = await harness.slack.wait_for("respond", count=2, name=name)
@@ -428,6 +432,7 @@ async def test_mention_uploads_the_timeline_image_in_its_thread(harness: Harness
              "event_id": "Ev0002", "event_time": int(time.time()),
              "event": {"type": "app_mention", "user": "U0PLAIN", "text": "<@U0BOT> /timeline tunnel image:true",
                        "ts": "1700000200.000300", "channel": CHANNEL, "event_ts": "1700000200.000300"}}
+    harness.slack.add_message(CHANNEL, "1700000200.000300")
     status, _ = await harness.signed_post(json.dumps(event), "application/json")
     assert status == 200
     upload = await harness.slack.wait_for_upload(channel=CHANNEL)
