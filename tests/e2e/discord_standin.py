@@ -599,6 +599,14 @@ class DiscordStandIn:
         await self.dispatch("INTERACTION_CREATE", payload)
         return rec
 
+    def new_interaction(self, itype: int = 2, guild: dict[str, Any] | None = None) -> InteractionRecord:
+        """Open an interaction of a type (2 command, 3 component, 4 autocomplete) without a bot or a gateway."""
+        data: dict[str, Any] = {"id": self.snowflake(), "name": "standin", "type": 1, "options": []}
+        if itype == 3:
+            data = {"custom_id": "standin", "component_type": 2}
+        channel = guild["channels"][0] if guild else None
+        return self.open_interaction(self._interaction(itype, data, guild, channel, "", MEMBER_PERMISSIONS, ()))
+
     def open_interaction(self, payload: dict[str, Any]) -> InteractionRecord:
         """Register an interaction as sent now (its 3 s and 15 min clocks start) without dispatching it."""
         rec = InteractionRecord(payload=payload, sent_at=time.perf_counter())
