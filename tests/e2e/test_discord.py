@@ -16,12 +16,12 @@ from aiohttp import web
 from pydantic import SecretStr
 
 import bot.discord.client as discord_client
-from bot.commands import REGISTRY, Item, Reply
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply
 from bot.delivery import Delivery, DeliveryError
 from bot.discord import start_discord
 from bot.services import Services
 from tests.conftest import shared_eval
-from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn
+from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn, limit
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -115,10 +115,10 @@ class Harness:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, **settings: Any
-                      ) -> AsyncIterator[Harness]:
+async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, *,
+                      standin_kw: dict[str, Any] | None = None, **settings: Any) -> AsyncIterator[Harness]:
     """Start the stand-in with two guilds and the bot (start_discord) against it; stop both afterwards."""
-    standin = DiscordStandIn()
+    standin = DiscordStandIn(**(standin_kw or {}))
     standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE,))
     standin.add_guild("Beta", channels=("general",))
     await standin.start()
@@ -491,3 +491,86 @@ async def test_a_scheduled_digest_is_posted_to_its_channel(harness: Harness, tmp
     posts = [c for c in s.calls if c.method == "POST" and c.path == f"/api/v10/channels/{channel}/messages"]
     assert len(posts) == len(first.message_ids) >= 1
     assert "Canal lock reopens after repairs" in text_of(s.messages[first.message_ids[0]])
+
+
+def test_the_bots_own_deadlines_sit_inside_discords() -> None:
+    """The bot defers before Discord's 3 s run out, and its page buttons expire before the 15 min token does."""
+    assert discord_client.DEFER_AFTER_S < limit("interaction.deadline_s")
+    assert discord_client.PAGE_TIMEOUT_S < limit("interaction.token_ttl_s")
+
+
+def _slowed(name: str, seconds: float) -> Command:
+    """Return the registry command ``name`` with a handler that first waits ``seconds`` (a slow query)."""
+    from dataclasses import replace
+
+    cmd = REGISTRY[name]
+    handler = cmd.handler
+
+    async def slow(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+        await asyncio.sleep(seconds)
+        return await handler(svc, inv, args)
+
+    return replace(cmd, handler=slow)
+
+
+# The real timeline scaled down ten times: Discord's 3 s becomes 0.3 s and the bot's 2 s budget 0.2 s, so the
+# deadline is proven in well under a second instead of with a real 3.5 s sleep.
+SCALE = 0.1
+
+
+async def test_a_quick_command_that_runs_slow_is_deferred_before_the_deadline(
+        services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A command not marked slow whose query outlasts the deadline is deferred in time, then answered."""
+    monkeypatch.setattr(discord_client, "DEFER_AFTER_S", discord_client.DEFER_AFTER_S * SCALE)
+    monkeypatch.setitem(REGISTRY, "search", _slowed("search", 3.5 * SCALE))
+    deadline = limit("interaction.deadline_s") * SCALE
+    async with running_bot(services, monkeypatch, standin_kw={"response_deadline_s": deadline}) as h:
+        await h.add_articles(tmp_path, h.a, ARTICLES)
+        rec = await h.s.send_interaction(h.s.command_payload("search", {"query": "cold storage"}, guild=h.a))
+        msg = await h.s.answer(rec)
+        assert rec.callbacks[0]["type"] == 5 and rec.callback_at is not None
+        assert rec.callback_at - rec.sent_at < deadline
+        assert "Brennick backs orchard grants" in text_of(msg)
+
+
+async def test_a_reply_after_the_deadline_is_refused_as_unknown_interaction(
+        services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the deferral, the same slow command answers too late and Discord refuses it with 10062."""
+    monkeypatch.setattr(discord_client, "DEFER_AFTER_S", 60.0)  # as if the bot never deferred
+    monkeypatch.setitem(REGISTRY, "search", _slowed("search", 3.5 * SCALE))
+    deadline = limit("interaction.deadline_s") * SCALE
+    async with running_bot(services, monkeypatch, standin_kw={"response_deadline_s": deadline}) as h:
+        h.allowed_refusals = ("interaction.deadline_s",)
+        rec = await h.s.send_interaction(h.s.command_payload("search", {"query": "cold storage"}, guild=h.a))
+        await h.s.wait_until(lambda: h.s.refusals, 5, "the late reply")
+        assert h.s.refusals[0].refused == "interaction.deadline_s" and h.s.refusals[0].status == 404
+        assert not rec.callbacks and h.s._answer(rec) is None
+
+
+async def test_echoed_mentions_never_ping(harness: Harness) -> None:
+    """An "@everyone" a user typed comes back in the private error text, and notifies nobody."""
+    s, a = harness.s, harness.a
+    msg = await s.invoke("quotes", {"speaker": "Brennick", "since": "@everyone"}, guild=a)
+    assert "@everyone" in msg["content"] and msg["flags"] & EPHEMERAL
+    assert msg["mention_everyone"] is False and not s.pinged() and not s.undeclared()
+
+
+async def test_a_failed_scheduled_digest_is_reported_without_pinging(harness: Harness,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduled digest that fails posts a notice to its channel; an "@everyone" in the error pings nobody."""
+    import bot.scheduler as scheduler_module
+    from bot.scheduler import BotScheduler
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the feed said @everyone <@&1> and stopped")
+
+    monkeypatch.setattr(scheduler_module, "build_digest", broken)
+    s, a = harness.s, harness.a
+    channel = s.channel(a, "news")["id"]
+    sched = await harness.svc.store.add_schedule(harness.ws(a), channel, "daily 08:00", "0 8 * * *", "UTC")
+    result = await BotScheduler(harness.svc, harness.delivery, poll_feeds=False).run_schedule(sched.id)
+    assert result.status == "failed"
+    notices = [m for m in s.messages.values() if m["channel_id"] == channel]
+    assert len(notices) == 1 and "@everyone" in text_of(notices[0])
+    assert "Scheduled digest failed" in text_of(notices[0])
+    assert not s.pinged() and not s.undeclared()

@@ -480,3 +480,21 @@ async def test_a_scheduled_digest_reaches_chat_post_message_in_its_channel(harne
     posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
     assert len(posts) == len(first.message_ids) >= 1
     assert "Canal lock reopens after repairs" in json.dumps(posts[0].args["blocks"])
+
+
+async def test_markup_in_stored_text_is_escaped_and_pings_nobody(harness: Harness) -> None:
+    """Titles and quotes carrying Slack markup (a feed's "<!channel>", a "<@U…>") are shown as text, never parsed."""
+    await _add(harness.svc, LANTERN.replace("Lantern festival returns to the Ostrava riverfront",
+                                            "Lantern <!channel> festival & <@U0ADMIN> returns"))
+    call = await harness.answer("/search", "lantern", user="U0PLAIN")
+    shown = _all_text(call.args["blocks"])
+    assert "&lt;!channel&gt;" in shown and "&amp;" in shown and "<!channel>" not in shown
+    assert not harness.slack.pinged()
+    stories = tuple(Item(title=f"Story {i}", body="A sentence.") for i in range(12))
+    reply = Reply(title="Latest from <!here> & <!subteam^S0ADMINS> news", text="12 stories", items=stories,
+                  page_size=5)
+    ids = await harness.delivery.post(WORKSPACE, CHANNEL, reply)
+    assert len(ids) == 3
+    later = harness.slack.of("chat.postMessage", channel=CHANNEL)[1]
+    assert later.args["text"].startswith("Latest from &lt;!here&gt; &amp; &lt;!subteam^S0ADMINS&gt;")
+    assert not harness.slack.pinged()
