@@ -20,7 +20,7 @@ from bot.commands import REGISTRY, Command, Invocation, Item, Reply
 from bot.delivery import Delivery, DeliveryError
 from bot.discord import start_discord
 from bot.services import Services
-from tests.conftest import shared_eval
+from tests.conftest import seed_gold_speaker, shared_eval
 from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn, limit
 
 pytestmark = pytest.mark.timeout(60)
@@ -212,21 +212,19 @@ async def test_commands_sync_from_the_registry(harness: Harness) -> None:
     assert q["v"] == "10" and q["encoding"] == "json"
 
 
-async def test_who_said_seed_names_the_stored_speaker(harness: Harness) -> None:
-    """/who-said international pariah answers with the speaker the store holds for the seed's quote."""
+async def test_who_said_seed_names_the_gold_speaker(harness: Harness) -> None:
+    """/who-said international pariah names the speaker the seed's gold file gives that quote, not the store's."""
+    speaker = seed_gold_speaker("international pariah")
     path = shared_eval("seed", "article.txt")
     ws = harness.ws(harness.a)
     out = await harness.svc.ingestor.ingest_path(path, workspace=ws, published=datetime(2021, 8, 15, tzinfo=UTC))
     assert out.status == "added"
     msg = await harness.s.invoke("who-said", {"phrase": "international pariah"}, guild=harness.a)
-    rows = await harness.svc.store.who_said(ws, "international pariah")
-    assert rows, "the seed's quote is stored"
-    text = text_of(msg)
-    assert (rows[0].speaker or "unattributed") in text
-    assert "international pariah" in text
     assert not msg["flags"] & EPHEMERAL
-    if rows[0].speaker is not None:  # extraction attributed the quote: it must be to the ambassador
-        assert "DeLaurentis" in rows[0].speaker and "DeLaurentis" in text
+    header, first = msg["embeds"][0], msg["embeds"][1]
+    assert (header.get("description") or "").startswith(speaker)  # the lead names the top match's speaker
+    assert "international pariah" in text_of({"embeds": [first]})
+    assert (first.get("description") or "").startswith(f"— {speaker}")
 
 
 async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
@@ -273,6 +271,26 @@ async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
     assert "daily 08:00" in text_of(await s.invoke("digest-status", guild=a))
     assert f"Removed schedule #{sched.id}" in text_of(
         await s.invoke("schedule remove", {"id": sched.id}, guild=a, **admin))
+
+
+async def test_digest_lists_each_new_story_with_its_quote_and_link(harness: Harness, tmp_path: Path) -> None:
+    """/digest answers with one embed per new story: its headline, link, a key quote, and nothing from elsewhere."""
+    s, a = harness.s, harness.a
+    await harness.add_articles(tmp_path, a, ARTICLES)
+    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE})
+    await asyncio.sleep(1.05)  # the store keeps whole seconds and a window's end is exclusive
+    rec = await s.send_interaction(s.command_payload("digest", {"since": "7d"}, guild=a))
+    msg = await s.answer(rec)
+    assert rec.callbacks[0]["type"] == 5  # /digest is slow: deferred first
+    header, *stories = msg["embeds"]
+    assert header["title"] == "News digest" and header["description"].startswith("2 stories")
+    by_title = {e.get("title"): e for e in stories}
+    assert set(by_title) == {"Orvane ferry line returns after engine refit",
+                             "Brennick backs orchard grants for the valley"}
+    ferry = by_title["Orvane ferry line returns after engine refit"]
+    assert ferry["url"] == "https://example.invalid/orvane-ferry"
+    assert "— Talia Brennick" in ferry["description"] or "— Osric Pell" in ferry["description"]
+    assert "Zephyrine" not in text_of(msg)  # the other guild's story stays out
 
 
 async def test_ingest_by_url(harness: Harness) -> None:
