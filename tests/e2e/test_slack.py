@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.commands import Item, Reply, load
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply, load
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
 from bot.services import Services
@@ -28,7 +28,7 @@ from bot.slack.render import escape
 from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
 from tests.conftest import seed_gold_speaker, shared_eval
-from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn
+from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -495,3 +495,30 @@ async def test_markup_in_stored_text_is_escaped_and_pings_nobody(harness: Harnes
     later = harness.slack.of("chat.postMessage", channel=CHANNEL)[1]
     assert later.args["text"].startswith("Latest from &lt;!here&gt; &amp; &lt;!subteam^S0ADMINS&gt;")
     assert not harness.slack.pinged()
+
+
+def test_the_ack_deadline_is_slacks() -> None:
+    """Every signed request in these tests is timed against Slack's 3 s ack deadline (see assert_clean)."""
+    assert SlackStandIn(token=TOKEN).ack_deadline_s == limit("ack.deadline_s") == 3.0
+
+
+async def test_a_slow_command_is_acknowledged_before_the_deadline(harness: Harness,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query slower than the deadline still gets its ack in time; the answer follows through response_url.
+
+    The timeline is scaled down ten times (deadline 0.3 s, query 0.35 s) instead of sleeping 3.5 s."""
+    from dataclasses import replace
+
+    cmd = REGISTRY["search"]
+
+    async def slow(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+        await asyncio.sleep(0.35)
+        return await cmd.handler(svc, inv, args)
+
+    slowed: Command = replace(cmd, handler=slow)
+    monkeypatch.setitem(REGISTRY, "search", slowed)
+    harness.slack.ack_deadline_s = limit("ack.deadline_s") * 0.1
+    await _add(harness.svc, LANTERN)
+    call = await harness.answer("/search", "lantern", user="U0PLAIN")
+    assert "Lantern festival returns" in _all_text(call.args["blocks"])
+    assert not harness.slack.timeouts
