@@ -592,3 +592,23 @@ async def test_a_failed_scheduled_digest_is_reported_without_pinging(harness: Ha
     assert len(notices) == 1 and "@everyone" in text_of(notices[0])
     assert "Scheduled digest failed" in text_of(notices[0])
     assert not s.pinged() and not s.undeclared()
+
+
+async def test_a_slow_autocomplete_offers_nothing_rather_than_missing_the_deadline(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autocomplete cannot be deferred: when the lookup outlasts the budget, an empty list goes out in time."""
+    import bot.handlers
+
+    real = bot.handlers.autocomplete
+
+    async def slow(*args: Any) -> list[tuple[str, str]]:
+        await asyncio.sleep(3.5 * SCALE)
+        return await real(*args)
+
+    monkeypatch.setattr(bot.handlers, "autocomplete", slow)
+    monkeypatch.setattr(discord_client, "DEFER_AFTER_S", discord_client.DEFER_AFTER_S * SCALE)
+    deadline = limit("interaction.deadline_s") * SCALE
+    async with running_bot(services, monkeypatch, standin_kw={"response_deadline_s": deadline}) as h:
+        choices = await h.s.autocomplete("schedule set", {"when": "daily 08:00", "timezone": "Europe/Ber"},
+                                         "timezone", guild=h.a)
+        assert choices == []
