@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -95,6 +96,14 @@ def shared_eval(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"evaluation data not present: {path}")
     return path
+
+
+def seed_gold_speaker(phrase: str) -> str:
+    """Return the speaker ../shared/eval/seed/gold.json gives the one quote containing ``phrase`` (skip if absent)."""
+    gold = json.loads(shared_eval("seed", "gold.json").read_text(encoding="utf-8"))
+    speakers = [q["speaker"] for q in gold["quotes"] if phrase in q["quote"]]
+    assert len(speakers) == 1, f"the gold file should have exactly one quote containing {phrase!r}"
+    return str(speakers[0])
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import io
 import logging
@@ -27,7 +28,7 @@ from bot.commands import (
     load,
 )
 from bot.delivery import Delivery, DeliveryError
-from bot.discord.render import CONTENT_MAX, error_content, reply_to_embeds
+from bot.discord.render import error_content, reply_to_embeds
 from bot.services import Services
 from bot.text import fit
 
@@ -35,6 +36,12 @@ log = logging.getLogger("newsbot.discord")
 
 # Interaction tokens live 15 minutes; the page view must expire before that so its clean-up edit still works.
 PAGE_TIMEOUT_S = 600.0
+# Discord forgets an interaction not answered within 3 s (10062 Unknown interaction). A command still running
+# after this long is deferred ("thinking…") and answered by a follow-up; autocomplete, which cannot be deferred,
+# gives up and offers nothing.
+DEFER_AFTER_S = 2.0
+# The bot never means to notify anyone: text it echoes (an "@everyone" in a feed title or a user's typo) stays text.
+NO_MENTIONS = discord.AllowedMentions.none()
 DESCRIPTION_MAX = 100  # Discord's limit for command and option descriptions
 
 Callback = Callable[..., Coroutine[Any, Any, None]]
@@ -68,6 +75,12 @@ def is_admin(interaction: discord.Interaction, admin_role: str | None) -> bool:
         return True
     roles = getattr(interaction.user, "roles", [])
     return bool(admin_role) and any(r.name == admin_role for r in roles)
+
+
+def _time_left(interaction: discord.Interaction) -> float:
+    """Return how long a handler may still run before the interaction must be answered or deferred."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return max(0.0, DEFER_AFTER_S - max(0.0, age))
 
 
 def _annotation(p: Param) -> Any:
@@ -150,7 +163,8 @@ class NewsBot(discord.Client):
 
     def __init__(self, svc: Services, delivery: Delivery, *, page_timeout: float | None = None) -> None:
         # Default intents only: slash commands need no privileged intent, and no member chunking to wait for.
-        super().__init__(intents=discord.Intents.default(), chunk_guilds_at_startup=False)
+        super().__init__(intents=discord.Intents.default(), chunk_guilds_at_startup=False,
+                         allowed_mentions=NO_MENTIONS)
         self.svc = svc
         self.delivery = delivery
         self.page_timeout = page_timeout  # None: PAGE_TIMEOUT_S, read when a view is made
@@ -193,10 +207,17 @@ class NewsBot(discord.Client):
         if refusal is not None:
             await interaction.response.send_message(error_content(refusal), ephemeral=True)
             return
-        if cmd.slow:
+        deferred = cmd.slow
+        if deferred:
             await interaction.response.defer(thinking=True)
-        reply = await dispatch(self.svc, inv, cmd, raw)
-        await self.answer(interaction, reply, deferred=cmd.slow)
+        task = asyncio.ensure_future(dispatch(self.svc, inv, cmd, raw))
+        if not deferred:
+            done, _ = await asyncio.wait({task}, timeout=_time_left(interaction))
+            if not done:  # a quick command turned out slow (a big workspace, a busy host): defer before 3 s pass
+                await interaction.response.defer(thinking=True)
+                deferred = True
+        reply = await task
+        await self.answer(interaction, reply, deferred=deferred)
 
     async def answer(self, interaction: discord.Interaction, reply: Reply, *, deferred: bool) -> None:
         """Send a reply as embeds (with page buttons and an attachment when it has them)."""
@@ -243,7 +264,12 @@ class NewsBot(discord.Client):
 
         assert p.autocomplete is not None
         try:
-            pairs = await autocomplete(self.svc, self.invocation(interaction), p.autocomplete, current or "")
+            pairs = await asyncio.wait_for(
+                autocomplete(self.svc, self.invocation(interaction), p.autocomplete, current or ""),
+                _time_left(interaction))
+        except TimeoutError:
+            log.warning("autocomplete %s took too long; no choices offered", p.autocomplete)
+            return []
         except Exception:
             log.exception("autocomplete %s failed", p.autocomplete)
             return []
@@ -267,9 +293,6 @@ class NewsBot(discord.Client):
         target = self.get_partial_messageable(channel_id)
         ids: list[str] = []
         try:
-            if reply.error:
-                msg = await target.send(fit(error_content(reply), CONTENT_MAX))
-                return [str(msg.id)]
             for page in range(reply.pages):
                 files = ([discord.File(io.BytesIO(reply.image), filename=reply.image_name)]
                          if page == 0 and reply.image and reply.image_name else [])

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Reply
 from bot.delivery import DeliveryError, Poster
-from bot.slack.render import fallback_text, reply_to_blocks
+from bot.slack.render import escape, fallback_text, reply_to_blocks
 
 log = logging.getLogger("newsbot.slack")
 
@@ -58,7 +58,8 @@ def make_poster(client: AsyncWebClient) -> Poster:
                 # No page buttons: a scheduled window cannot be re-run later, so every page is posted.
                 resp = await client.chat_postMessage(
                     channel=channel, blocks=reply_to_blocks(reply, page),
-                    text=fallback_text(reply) if page == 0 else f"{reply.title} ({page + 1}/{reply.pages})",
+                    text=(fallback_text(reply) if page == 0
+                          else escape(f"{reply.title} ({page + 1}/{reply.pages})")),
                     thread_ts=ids[0] if ids else None, unfurl_links=False, unfurl_media=False)
                 ids.append(str(resp["ts"]))
         except SlackApiError as exc:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Reply
 from bot.slack.poster import failure_reason
+from bot.slack.render import escape
 
 log = logging.getLogger("newsbot.slack")
 
@@ -51,5 +52,5 @@ async def upload_image(client: AsyncWebClient, channel: str, reply: Reply, *,
 
 
 def upload_failed_note(reason: str) -> str:
-    """Return the short note that replaces a picture that could not be uploaded."""
-    return f"The picture could not be posted: {reason}. The text above is the whole answer."
+    """Return the short note (mrkdwn, escaped) that replaces a picture that could not be uploaded."""
+    return escape(f"The picture could not be posted: {reason}. The text above is the whole answer.")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.commands import (
@@ -65,17 +65,40 @@ async def test_bad_input_gets_a_short_error_reply(services: Any, line: str, need
     assert "Traceback" not in reply.text and len(reply.text) < 200
 
 
+def _valid_args(cmd: Any) -> dict[str, str]:
+    """Return raw arguments that pass validation for every parameter of a command."""
+    sample = {"text": "https://example.test/rss", "int": "1", "bool": "true", "duration": "1d", "date": "2024-05-01",
+              "timezone": "Europe/Berlin"}
+    out = {}
+    for p in cmd.params:
+        out[p.name] = p.choices[0] if p.type == "choice" else "daily 08:00" if p.name == "when" else sample[p.type]
+    return out
+
+
 async def test_admin_commands_refuse_non_admins(services: Any) -> None:
+    """Every command the registry marks admin refuses a non-admin, with arguments it would otherwise accept."""
+    admin_commands = [cmd for cmd in REGISTRY.values() if cmd.admin]
+    assert {"feeds add", "feeds remove", "feeds pause", "feeds resume", "schedule set", "schedule remove"} <= {
+        c.name for c in admin_commands}
     inv = Invocation("discord:1", "c", "u", platform="discord", is_admin=False)
-    for name in ("feeds add", "feeds remove", "schedule set", "schedule remove", "feeds pause"):
-        reply = await dispatch(services, inv, REGISTRY[name], {"url": "https://example.test/rss", "when": "daily 8",
-                                                              "id": "1"})
-        assert reply.error and "admins only" in reply.text
+    for cmd in admin_commands:
+        coerce(cmd, _valid_args(cmd))  # the refusal is about rights, not about bad arguments
+        reply = await dispatch(services, inv, cmd, _valid_args(cmd))
+        assert reply.error and reply.ephemeral and "admins only" in reply.text, cmd.name
     assert await services.store.subscriptions("discord:1") == []
+    assert await services.store.schedules("discord:1") == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(sorted(REGISTRY)), st.text(max_size=80))
+@example("help", "")
+@example("search", "harbour")
+@example("feeds list", "")
 async def test_fuzzed_arguments_never_escape_as_exceptions(services: Any, name: str, text: str) -> None:
+    """Whatever the text, a command answers: a result or a short user-facing error, never a handler crash."""
     reply = await run_line(services, Invocation("local", "c", "u", is_admin=True), f"/{name} {text}")
     assert reply.title
+    # dispatch turns an exception escaping a handler into this reply; with any input, that is a bug.
+    assert f"/{REGISTRY[name].name} failed on our side" not in reply.text, text
+    if reply.error:
+        assert reply.ephemeral and 0 < len(reply.text) <= 300 and "Traceback" not in reply.text

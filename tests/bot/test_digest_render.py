@@ -12,6 +12,8 @@ from bot.handlers import digest_reply
 from bot.slack.render import reply_to_blocks
 from digests.digest import build_digest
 from tests.conftest import shared_eval
+from tests.e2e.discord_standin import check_message
+from tests.e2e.slack_standin import block_problems, limit
 
 
 async def _reply(services: Any) -> Any:
@@ -24,31 +26,18 @@ async def _reply(services: Any) -> Any:
 
 async def test_digest_embeds_fit_discord_limits(services: Any) -> None:
     reply = await _reply(services)
-    assert len(reply.items) >= 8
+    assert len(reply.items) >= 8 and reply.pages >= 2
     for page in range(reply.pages):
         embeds = [e.to_dict() for e in reply_to_embeds(reply, page)]
-        assert 1 <= len(embeds) <= 10
-        total = 0
-        for e in embeds:
-            assert len(e.get("title", "")) <= 256
-            assert len(e.get("description", "")) <= 4096
-            assert len(e.get("fields", [])) <= 25
-            for f in e.get("fields", []):
-                assert len(f["name"]) <= 256 and len(f["value"]) <= 1024
-            assert len(e.get("footer", {}).get("text", "")) <= 2048
-            total += (len(e.get("title", "")) + len(e.get("description", "")) + len(e.get("footer", {}).get("text", ""))
-                      + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", [])))
-        assert total <= 6000
+        assert len(embeds) == 1 + len(reply.page_items(page))
+        assert check_message({"embeds": embeds}) == []
 
 
 async def test_digest_blocks_fit_slack_limits(services: Any) -> None:
     reply = await _reply(services)
+    assert reply.pages >= 2
     for page in range(reply.pages):
         blocks = reply_to_blocks(reply, page, command_line="/digest")
-        assert len(blocks) <= 50
-        for block in blocks:
-            if block["type"] == "section":
-                assert len(block["text"]["text"]) <= 3000
-            if block["type"] == "header":
-                assert len(block["text"]["text"]) <= 150
+        assert block_problems(blocks) == [] and len(blocks) <= limit("blocks.count")
+        assert sum(b["type"] == "section" for b in blocks) >= len(reply.page_items(page))
         assert len(json.dumps(blocks)) < 40_000

@@ -1,10 +1,12 @@
 """A strict loopback stand-in for Discord: REST (api/v10) and a gateway websocket, recording every call.
 
 It speaks Discord's payload shapes (see discord-api-docs and discord.py's ``types``), answers only the routes
-the bot needs and 404s the rest with a JSON body, always with ``Content-Type: application/json`` exactly. It
-enforces the message limits (content 2000, 10 embeds, embed field limits, 6000 characters an embed set) so a
-renderer bug shows up as a 400, like on the real API. Tests drive it by dispatching INTERACTION_CREATE payloads
-built from the command schema the bot synced, then read the callbacks, follow-ups and posts it recorded.
+the bot needs and 404s the rest with a JSON body, always with ``Content-Type: application/json`` exactly. Every
+rule it enforces is one row of ``RULES`` (limit, value, the status and JSON error code Discord answers), so a
+renderer or timing bug shows up as the refusal a real server would send. ``RULES`` is the one table tests read
+limits from; it is independent of the renderer's own constants on purpose. Tests drive the stand-in by
+dispatching INTERACTION_CREATE payloads built from the command schema the bot synced, then read the callbacks,
+follow-ups and posts it recorded, including who each message would have pinged.
 """
 
 from __future__ import annotations
@@ -31,13 +33,105 @@ LOADING = 1 << 7
 _NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One thing Discord refuses: the limit, its value, and the answer (HTTP status, JSON code, message)."""
+
+    name: str
+    value: Any
+    status: int
+    code: int
+    error: str
+    what: str
+
+
+_FORM = "Invalid Form Body"
+RULES: dict[str, Rule] = {r.name: r for r in (
+    # Interactions (docs: interactions/receiving-and-responding, "Responding to an interaction").
+    Rule("interaction.deadline_s", 3.0, 404, 10062, "Unknown interaction",
+         "the first response to an interaction must arrive within 3 s of it being sent"),
+    Rule("interaction.token_ttl_s", 15 * 60.0, 401, 50027, "Invalid Webhook Token",
+         "follow-ups and edits use the interaction token, valid for 15 minutes"),
+    Rule("interaction.single_response", 1, 400, 40060, "Interaction has already been acknowledged.",
+         "an interaction takes exactly one initial response"),
+    Rule("interaction.callback_type", "1, 4-9 by interaction type", 400, 50035, _FORM,
+         "autocomplete is answered with type 8 only; type 6/7 only answer components"),
+    # Bodies and messages (docs: resources/message, topics/opcodes-and-status-codes).
+    Rule("body.json", "valid JSON", 400, 50109, "The request body contains invalid JSON.",
+         "a JSON body must parse"),
+    Rule("message.empty", "content, embeds, files or components", 400, 50006, "Cannot send an empty message",
+         "a message (post, type-4 reply, follow-up) needs something to show"),
+    Rule("content.length", 2000, 400, 50035, _FORM, "content is at most 2000 characters"),
+    Rule("embeds.count", 10, 400, 50035, _FORM, "at most 10 embeds a message"),
+    Rule("embed.title", 256, 400, 50035, _FORM, "embed title at most 256 characters"),
+    Rule("embed.description", 4096, 400, 50035, _FORM, "embed description at most 4096 characters"),
+    Rule("embed.fields", 25, 400, 50035, _FORM, "at most 25 fields an embed"),
+    Rule("field.name", 256, 400, 50035, _FORM, "field name 1..256 characters (blank is refused)"),
+    Rule("field.value", 1024, 400, 50035, _FORM, "field value 1..1024 characters (blank is refused)"),
+    Rule("embed.footer", 2048, 400, 50035, _FORM, "footer text at most 2048 characters"),
+    Rule("embed.author", 256, 400, 50035, _FORM, "author name at most 256 characters"),
+    Rule("embeds.total", 6000, 400, 50035, _FORM,
+         "title, description, field names/values, footer and author of all embeds: 6000 characters together"),
+    Rule("embed.empty", "something to show", 400, 50035, _FORM, "an embed with no text, fields or image"),
+    Rule("embed.url_scheme", "http, https (attachment:// for images)", 400, 50035, _FORM,
+         "embed URLs: Scheme must be one of ('http', 'https')"),
+    Rule("components.rows", 5, 400, 50035, _FORM, "at most 5 action rows a message"),
+    Rule("components.per_row", 5, 400, 50035, _FORM, "an action row holds 1..5 buttons"),
+    Rule("button.label", 80, 400, 50035, _FORM, "button label at most 80 characters"),
+    Rule("button.custom_id", 100, 400, 50035, _FORM, "non-link buttons need a custom_id of 1..100 characters"),
+    Rule("button.custom_id_unique", "unique", 400, 50035, _FORM, "custom_ids are unique within a message"),
+    Rule("allowed_mentions.shape", "parse xor lists", 400, 50035, _FORM,
+         "allowed_mentions: 'users'/'roles' in parse excludes the users/roles lists; lists hold at most 100 ids"),
+    Rule("autocomplete.choices", 25, 400, 50035, _FORM, "autocomplete answers at most 25 choices"),
+    Rule("choice.name", 100, 400, 50035, _FORM, "choice name 1..100 characters"),
+    Rule("choice.value", 100, 400, 50035, _FORM, "string choice values at most 100 characters"),
+    # Commands (docs: interactions/application-commands).
+    Rule("command.name", "^[-_\\w]{1,32}$, lower case", 400, 50035, _FORM, "command and option names"),
+    Rule("command.description", 100, 400, 50035, _FORM, "descriptions 1..100 characters"),
+    Rule("command.options", 25, 400, 50035, _FORM, "at most 25 options (and 25 choices) an option list"),
+    Rule("command.required_first", "required before optional", 400, 50035, _FORM,
+         "required options come before optional ones"),
+    Rule("commands.count", 100, 400, 50035, _FORM, "a bulk overwrite takes at most 100 commands"),
+    # Routing.
+    Rule("channel.unknown", "known channel", 404, 10003, "Unknown Channel", "posting to a channel that is gone"),
+    Rule("channel.permission", "send permission", 403, 50013, "Missing Permissions",
+         "posting where the bot may not"),
+    Rule("message.unknown", "known message", 404, 10008, "Unknown Message", "editing a message that is gone"),
+)}
+
+
+def limit(name: str) -> Any:
+    """Return the value of a rule (e.g. ``limit("embed.title") == 256``)."""
+    return RULES[name].value
+
+
 class StandInError(AssertionError):
     """The bot sent something the real API would reject, or a test waited in vain."""
 
 
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A broken rule, where in the body, and the detail Discord would put in ``errors``."""
+
+    rule: str
+    path: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.detail} [{self.rule}]"
+
+
+class Refusal(Exception):  # noqa: N818 - it is the answer, not a failure of the stand-in
+    """Raised while routing: answer with the rule's status and code."""
+
+    def __init__(self, rule: str, detail: str = "", path: str = "") -> None:
+        super().__init__(detail or rule)
+        self.rule, self.detail, self.path = rule, detail, path
+
+
 @dataclass
 class Call:
-    """One REST request the bot made."""
+    """One REST request the bot made, with the refusal it got, if any."""
 
     method: str
     path: str
@@ -46,6 +140,7 @@ class Call:
     files: list[tuple[str, bytes]]
     at: float
     status: int = 0
+    refused: str | None = None  # the rule name, when the stand-in refused the request
 
 
 @dataclass
@@ -73,54 +168,159 @@ def _error(status: int, code: int, message: str, errors: Any = None) -> web.Resp
     return _json(status, body)
 
 
+def refusal_response(rule: str, found: list[Violation] | None = None, detail: str = "") -> web.Response:
+    """Return Discord's answer for a broken rule, with the ``errors`` tree for form errors."""
+    r = RULES[rule]
+    errors = None
+    if r.code == 50035:
+        errors = {}
+        for v in found or [Violation(rule, "", detail)]:
+            errors[v.path or "_"] = {"_errors": [{"code": v.rule.upper().replace(".", "_"), "message": v.detail}]}
+    return _error(r.status, r.code, r.error, errors)
+
+
 def _iso(ts: float | None = None) -> str:
     return datetime.fromtimestamp(ts if ts is not None else time.time(), UTC).isoformat()
 
 
-def check_message(data: dict[str, Any]) -> list[str]:
-    """Return the reasons Discord would reject a message payload (empty when it is valid)."""
-    problems: list[str] = []
+_IMAGE_URL_KEYS = (("image", "url"), ("thumbnail", "url"))
+_LINK_URL_KEYS = (("author", "url"), ("author", "icon_url"), ("footer", "icon_url"))
+
+
+def _scheme_ok(url: Any, *, attachment: bool) -> bool:
+    text = str(url)
+    schemes = ("http://", "https://") + (("attachment://",) if attachment else ())
+    return text.lower().startswith(schemes)
+
+
+def violations(data: dict[str, Any]) -> list[Violation]:
+    """Return every rule a message payload breaks (empty when Discord would accept it)."""
+    out: list[Violation] = []
+
+    def add(rule: str, path: str, detail: str) -> None:
+        out.append(Violation(rule, path, detail))
+
     content = data.get("content") or ""
-    if len(content) > 2000:
-        problems.append(f"content has {len(content)} characters (max 2000)")
+    if len(content) > limit("content.length"):
+        add("content.length", "content", f"Must be 2000 or fewer in length (got {len(content)}).")
     embeds = data.get("embeds") or []
-    if len(embeds) > 10:
-        problems.append(f"{len(embeds)} embeds (max 10)")
+    if len(embeds) > limit("embeds.count"):
+        add("embeds.count", "embeds", f"Must be 10 or fewer in length (got {len(embeds)}).")
     total = 0
     for i, e in enumerate(embeds):
+        at = f"embeds.{i}"
         title, desc = e.get("title") or "", e.get("description") or ""
         footer = (e.get("footer") or {}).get("text") or ""
         author = (e.get("author") or {}).get("name") or ""
         fields = e.get("fields") or []
-        if len(title) > 256:
-            problems.append(f"embed {i} title has {len(title)} characters (max 256)")
-        if len(desc) > 4096:
-            problems.append(f"embed {i} description has {len(desc)} characters (max 4096)")
-        if len(footer) > 2048:
-            problems.append(f"embed {i} footer has {len(footer)} characters (max 2048)")
-        if len(fields) > 25:
-            problems.append(f"embed {i} has {len(fields)} fields (max 25)")
-        for f in fields:
-            name, value = f.get("name") or "", f.get("value") or ""
-            if not name or len(name) > 256:
-                problems.append(f"embed {i} field name length {len(name)} (1..256)")
-            if not value or len(value) > 1024:
-                problems.append(f"embed {i} field value length {len(value)} (1..1024)")
+        for key, rule, value in (("title", "embed.title", title), ("description", "embed.description", desc),
+                                 ("footer.text", "embed.footer", footer), ("author.name", "embed.author", author)):
+            if len(value) > limit(rule):
+                add(rule, f"{at}.{key}", f"Must be {limit(rule)} or fewer in length (got {len(value)}).")
+        if len(fields) > limit("embed.fields"):
+            add("embed.fields", f"{at}.fields", f"Must be 25 or fewer in length (got {len(fields)}).")
+        for j, f in enumerate(fields):
+            name, value = str(f.get("name") or ""), str(f.get("value") or "")
+            if not name.strip() or len(name) > limit("field.name"):
+                add("field.name", f"{at}.fields.{j}.name", f"Must be between 1 and 256 in length (got {len(name)}).")
+            if not value.strip() or len(value) > limit("field.value"):
+                add("field.value", f"{at}.fields.{j}.value",
+                    f"Must be between 1 and 1024 in length (got {len(value)}).")
             total += len(name) + len(value)
         total += len(title) + len(desc) + len(footer) + len(author)
-    if total > 6000:
-        problems.append(f"embeds total {total} characters (max 6000)")
-    for row in data.get("components") or []:
-        if row.get("type") != 1 or len(row.get("components") or []) > 5:
-            problems.append("components must be action rows of at most 5 items")
-    return problems
+        if not (title or desc or fields or footer or author or (e.get("image") or {}).get("url")
+                or (e.get("thumbnail") or {}).get("url")):
+            add("embed.empty", at, "Embed must have a title, description, fields, footer, author or image.")
+        urls = [("url", e.get("url"), False)]
+        urls += [(f"{a}.{b}", (e.get(a) or {}).get(b), True) for a, b in _IMAGE_URL_KEYS]
+        urls += [(f"{a}.{b}", (e.get(a) or {}).get(b), False) for a, b in _LINK_URL_KEYS]
+        for key, url, attachment in urls:
+            if url is not None and not _scheme_ok(url, attachment=attachment):
+                scheme = str(url).split(":", 1)[0] if ":" in str(url) else ""
+                add("embed.url_scheme", f"{at}.{key}",
+                    f"Scheme \"{scheme}\" is not supported. Scheme must be one of ('http', 'https').")
+    if total > limit("embeds.total"):
+        add("embeds.total", "embeds", f"Embed size exceeds maximum size of 6000 (got {total}).")
+    rows = data.get("components") or []
+    if len(rows) > limit("components.rows"):
+        add("components.rows", "components", f"Must be 5 or fewer in length (got {len(rows)}).")
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        items = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(items) <= limit("components.per_row"):
+            add("components.per_row", f"components.{i}", "An action row holds 1 to 5 components.")
+        for j, c in enumerate(items):
+            at = f"components.{i}.components.{j}"
+            if c.get("type") != 2:
+                continue
+            label = c.get("label") or ""
+            if len(label) > limit("button.label"):
+                add("button.label", f"{at}.label", f"Must be 80 or fewer in length (got {len(label)}).")
+            if c.get("style") == 5:  # a link button carries a url instead of a custom_id
+                continue
+            cid = c.get("custom_id") or ""
+            if not 1 <= len(cid) <= limit("button.custom_id"):
+                add("button.custom_id", f"{at}.custom_id", "A custom id of 1 to 100 characters is required.")
+            elif cid in seen:
+                add("button.custom_id_unique", f"{at}.custom_id", "Component custom id cannot be duplicated.")
+            seen.add(cid)
+    am = data.get("allowed_mentions")
+    if am is not None:
+        parse = am.get("parse") or []
+        for kind in ("users", "roles"):
+            ids = am.get(kind) or []
+            if kind in parse and ids:
+                add("allowed_mentions.shape", f"allowed_mentions.{kind}",
+                    f"parse:[\"{kind}\"] and {kind}: [ids] are mutually exclusive.")
+            if len(ids) > 100:
+                add("allowed_mentions.shape", f"allowed_mentions.{kind}", "Must be 100 or fewer in length.")
+    return out
+
+
+def check_message(data: dict[str, Any]) -> list[str]:
+    """Return the reasons Discord would reject a message payload (empty when it is valid)."""
+    return [str(v) for v in violations(data)]
+
+
+def is_empty(data: dict[str, Any] | None, files: list[tuple[str, bytes]]) -> bool:
+    """Tell whether a message payload has nothing to show (Discord answers 50006)."""
+    data = data or {}
+    return not (data.get("content") or data.get("embeds") or files or data.get("components")
+                or data.get("sticker_ids") or data.get("poll"))
+
+
+_EVERYONE = re.compile(r"@(everyone|here)\b")
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+def pings(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Return whom a message would notify: ``everyone`` (@everyone/@here), ``users`` and ``roles`` ids.
+
+    Only ``content`` mentions notify (embed text never does). Without ``allowed_mentions`` Discord parses
+    every kind; the stand-in assumes the bot may mention everyone (an administrator bot), the worst case.
+    """
+    data = data or {}
+    content = data.get("content") or ""
+    am = data.get("allowed_mentions")
+    parse = {"everyone", "users", "roles"} if am is None else set(am.get("parse") or [])
+    listed_users = set(map(str, (am or {}).get("users") or []))
+    listed_roles = set(map(str, (am or {}).get("roles") or []))
+    users = [u for u in dict.fromkeys(_USER_MENTION.findall(content)) if "users" in parse or u in listed_users]
+    roles = [r for r in dict.fromkeys(_ROLE_MENTION.findall(content)) if "roles" in parse or r in listed_roles]
+    return {"everyone": "everyone" in parse and bool(_EVERYONE.search(content)), "users": users, "roles": roles}
 
 
 class DiscordStandIn:
     """The fake Discord: start(), add guilds, then let the real discord.py client connect to it."""
 
-    def __init__(self, token: str = "standin-bot-token") -> None:  # noqa: S107 - a fake credential
+    def __init__(self, token: str = "standin-bot-token", *,  # noqa: S107 - a fake credential
+                 response_deadline_s: float | None = None, token_ttl_s: float | None = None) -> None:
         self.token = token
+        # Real values by default; a test proving the rule is enforced may shorten them instead of sleeping.
+        self.response_deadline_s = float(limit("interaction.deadline_s") if response_deadline_s is None
+                                         else response_deadline_s)
+        self.token_ttl_s = float(limit("interaction.token_ttl_s") if token_ttl_s is None else token_ttl_s)
         self._ids = itertools.count(1)
         self.app_id = self.snowflake()
         self.bot_user = {"id": self.app_id, "username": "newsbot", "discriminator": "0", "global_name": "newsbot",
@@ -129,6 +329,7 @@ class DiscordStandIn:
         self.dm_channels: dict[str, dict[str, Any]] = {}
         self.forbidden_channels: set[str] = set()
         self.calls: list[Call] = []
+        self.refusals: list[Call] = []  # calls refused with a rule of RULES (real Discord would refuse them too)
         self.commands: dict[str, dict[str, dict[str, Any]]] = {}  # scope ("global" or guild id) -> name -> command
         self.messages: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, InteractionRecord] = {}
@@ -394,9 +595,22 @@ class DiscordStandIn:
 
     async def send_interaction(self, payload: dict[str, Any]) -> InteractionRecord:
         """Dispatch INTERACTION_CREATE and return the record the bot's answers will fill."""
+        rec = self.open_interaction(payload)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return rec
+
+    def new_interaction(self, itype: int = 2, guild: dict[str, Any] | None = None) -> InteractionRecord:
+        """Open an interaction of a type (2 command, 3 component, 4 autocomplete) without a bot or a gateway."""
+        data: dict[str, Any] = {"id": self.snowflake(), "name": "standin", "type": 1, "options": []}
+        if itype == 3:
+            data = {"custom_id": "standin", "component_type": 2}
+        channel = guild["channels"][0] if guild else None
+        return self.open_interaction(self._interaction(itype, data, guild, channel, "", MEMBER_PERMISSIONS, ()))
+
+    def open_interaction(self, payload: dict[str, Any]) -> InteractionRecord:
+        """Register an interaction as sent now (its 3 s and 15 min clocks start) without dispatching it."""
         rec = InteractionRecord(payload=payload, sent_at=time.perf_counter())
         self.interactions[payload["id"]] = rec
-        await self.dispatch("INTERACTION_CREATE", payload)
         return rec
 
     def _answer(self, rec: InteractionRecord) -> dict[str, Any] | None:
@@ -438,7 +652,8 @@ class DiscordStandIn:
             "mention_roles": [], "mention_channels": [], "attachments": attachments,
             "embeds": [dict(e, type="rich") for e in data.get("embeds") or []], "pinned": False, "type": 0,
             "flags": flags | (data.get("flags") or 0) & EPHEMERAL, "components": data.get("components") or [],
-            "_blobs": [blob for _, blob in files]}
+            "_blobs": [blob for _, blob in files], "_pings": pings(None), "_declared": True}
+        self._note_mentions(msg, data)
         if interaction is not None:
             p = interaction.payload
             msg.update(type=20 if p["type"] == 2 else 0, webhook_id=self.app_id, application_id=self.app_id,
@@ -451,6 +666,26 @@ class DiscordStandIn:
             msg["guild_id"] = guild_id
         self.messages[mid] = msg
         return msg
+
+    @staticmethod
+    def _note_mentions(msg: dict[str, Any], data: dict[str, Any]) -> None:
+        """Record whom a new (or first filled-in) message notifies, and whether the sender said whom it meant."""
+        if not (data.get("content") or data.get("embeds")):
+            return  # a deferral's "thinking" message has nothing that could mention anyone
+        found = pings(data)
+        msg["_pings"] = found
+        msg["_declared"] = "allowed_mentions" in data
+        msg["mention_everyone"] = found["everyone"]
+        msg["mention_roles"] = list(found["roles"])
+
+    def pinged(self) -> list[dict[str, Any]]:
+        """Return the messages that would have notified someone (@everyone/@here, a user or a role)."""
+        return [m for m in self.messages.values()
+                if m["_pings"]["everyone"] or m["_pings"]["users"] or m["_pings"]["roles"]]
+
+    def undeclared(self) -> list[dict[str, Any]]:
+        """Return the messages whose payload carried text but no ``allowed_mentions``."""
+        return [m for m in self.messages.values() if not m["_declared"]]
 
     def _attachments(self, channel_id: str, data: dict[str, Any], files: list[tuple[str, bytes]]
                      ) -> list[dict[str, Any]]:
@@ -481,6 +716,12 @@ class DiscordStandIn:
         msg["flags"] &= ~LOADING
         msg["edited_timestamp"] = _iso()
 
+    @staticmethod
+    def _check(data: dict[str, Any] | None) -> None:
+        found = violations(data or {})
+        if found:
+            raise _FormRefusal(found)
+
     async def _read_body(self, request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
         ctype = request.headers.get("Content-Type", "")
         if ctype.startswith("multipart/"):
@@ -493,25 +734,40 @@ class DiscordStandIn:
                     break
                 blob = await part.read()  # type: ignore[union-attr]
                 if part.name == "payload_json":  # type: ignore[union-attr]
-                    payload = json.loads(blob)
+                    payload = self._parse_json(bytes(blob))
                 else:
                     files.append((part.filename or "file", bytes(blob)))  # type: ignore[union-attr]
             return payload, files
         raw = await request.read()
         if not raw:
             return None, []
-        if not ctype.startswith("application/json"):
-            raise StandInError(f"unexpected request body type {ctype!r}")
-        return json.loads(raw), []
+        return self._parse_json(raw), []
+
+    @staticmethod
+    def _parse_json(raw: bytes) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise Refusal("body.json", "The request body contains invalid JSON.") from None
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
-        body, files = await self._read_body(request)
-        call = Call(request.method, request.path, dict(request.query), body, files, time.perf_counter())
+        call = Call(request.method, request.path, dict(request.query), None, [], time.perf_counter())
         self.calls.append(call)
         try:
+            call.body, call.files = await self._read_body(request)
             resp = await self._route(request, call)
-        except StandInError as exc:
-            resp = _error(400, 50035, f"Invalid Form Body: {exc}")
+        except _FormRefusal as exc:
+            call.refused = exc.found[0].rule
+            resp = refusal_response(call.refused, exc.found)
+        except Refusal as exc:
+            call.refused = exc.rule
+            resp = refusal_response(exc.rule, [Violation(exc.rule, exc.path, exc.detail)] if exc.detail else None,
+                                    exc.detail)
+        except StandInError as exc:  # a protocol mistake no rule names: still Discord's generic form error
+            call.refused = "interaction.callback_type"
+            resp = refusal_response(call.refused, detail=str(exc))
+        if call.refused is not None:
+            self.refusals.append(call)
         call.status = resp.status
         await self._notify()
         return resp
@@ -549,8 +805,8 @@ class DiscordStandIn:
         return _error(404, 0, "404: Not Found")
 
     def _sync(self, scope: str, body: Any) -> list[dict[str, Any]]:
-        if not isinstance(body, list) or len(body) > 100:
-            raise StandInError("a bulk overwrite takes a list of at most 100 commands")
+        if not isinstance(body, list) or len(body) > limit("commands.count"):
+            raise Refusal("commands.count", "a bulk overwrite takes a list of at most 100 commands")
         out, by_name = [], {}
         for cmd in body:
             self._check_command(cmd)
@@ -559,7 +815,7 @@ class DiscordStandIn:
             if scope != "global":
                 stored["guild_id"] = scope
             if stored["name"] in by_name:
-                raise StandInError(f"duplicate command name {stored['name']}")
+                raise Refusal("command.name", f"duplicate command name {stored['name']}")
             by_name[stored["name"]] = stored
             out.append(stored)
         self.commands[scope] = by_name
@@ -569,98 +825,109 @@ class DiscordStandIn:
     def _check_command(self, cmd: dict[str, Any], depth: int = 0) -> None:
         name, desc = cmd.get("name", ""), cmd.get("description", "")
         if not _NAME.match(name) or name != name.lower():
-            raise StandInError(f"bad command or option name {name!r}")
-        if not 1 <= len(desc) <= 100:
-            raise StandInError(f"description of {name} must be 1..100 characters")
+            raise Refusal("command.name", f"bad command or option name {name!r}")
+        if not 1 <= len(desc) <= limit("command.description"):
+            raise Refusal("command.description", f"description of {name} must be 1..100 characters")
         opts = cmd.get("options") or []
-        if len(opts) > 25:
-            raise StandInError(f"{name} has more than 25 options")
+        if len(opts) > limit("command.options"):
+            raise Refusal("command.options", f"{name} has more than 25 options")
         seen_optional = False
         for o in opts:
             if o.get("type") in (1, 2):
                 if depth >= 2:
-                    raise StandInError("subcommands nest at most two levels")
+                    raise Refusal("command.options", "subcommands nest at most two levels")
                 self._check_command(o, depth + 1)
                 continue
             self._check_command({"name": o.get("name", ""), "description": o.get("description", "")}, depth)
             if o.get("required"):
                 if seen_optional:
-                    raise StandInError(f"required option {o['name']} after an optional one in {name}")
+                    raise Refusal("command.required_first", f"required option {o['name']} after an optional one")
             else:
                 seen_optional = True
             if o.get("autocomplete") and o.get("choices"):
-                raise StandInError(f"option {o['name']} has both choices and autocomplete")
-            if len(o.get("choices") or []) > 25:
-                raise StandInError(f"option {o['name']} has more than 25 choices")
+                raise Refusal("command.options", f"option {o['name']} has both choices and autocomplete")
+            if len(o.get("choices") or []) > limit("command.options"):
+                raise Refusal("command.options", f"option {o['name']} has more than 25 choices")
 
     def _post_message(self, cid: str, body: Any, files: list[tuple[str, bytes]]) -> web.Response:
         known = {c["id"] for g in self.guilds.values() for c in g["channels"]} | {
             d["id"] for d in self.dm_channels.values()}
         if cid not in known:
-            return _error(404, 10003, "Unknown Channel")
+            raise Refusal("channel.unknown")
         if cid in self.forbidden_channels:
-            return _error(403, 50013, "Missing Permissions")
-        problems = check_message(body or {})
-        if problems:
-            raise StandInError("; ".join(problems))
-        if not (body or {}).get("content") and not (body or {}).get("embeds") and not files:
-            return _error(400, 50006, "Cannot send an empty message")
-        return _json(200, self.public(self._new_message(cid, body, files)))
+            raise Refusal("channel.permission")
+        self._check(body)
+        if is_empty(body, files):
+            raise Refusal("message.empty")
+        return _json(200, self.public(self._new_message(cid, body or {}, files)))
 
     def _by_token(self, token: str) -> InteractionRecord:
         rec = next((r for r in self.interactions.values() if r.payload["token"] == token), None)
         if rec is None:
-            raise StandInError("unknown interaction token")
+            raise Refusal("interaction.token_ttl_s", "unknown interaction token")
+        if time.perf_counter() - rec.sent_at > self.token_ttl_s:
+            raise Refusal("interaction.token_ttl_s", f"the token expired after {self.token_ttl_s:g} s")
         return rec
 
     def _callback(self, iid: str, token: str, body: Any, files: list[tuple[str, bytes]],
                   query: dict[str, str]) -> web.Response:
         rec = self.interactions.get(iid)
         if rec is None or rec.payload["token"] != token:
-            return _error(404, 10062, "Unknown interaction")
+            raise Refusal("interaction.deadline_s", "no such interaction")
+        late = time.perf_counter() - rec.sent_at
+        if late > self.response_deadline_s:
+            # Discord forgets an interaction nobody answered in time; the user saw "The application did not respond".
+            raise Refusal("interaction.deadline_s", f"answered after {late:.2f} s (limit {self.response_deadline_s:g} s)")
         if rec.callbacks:
-            return _error(400, 40060, "Interaction has already been acknowledged.")
+            raise Refusal("interaction.single_response")
+        body = body or {}
         ctype, data = body.get("type"), body.get("data") or {}
-        rec.callbacks.append(body)
-        rec.callback_at = time.perf_counter()
         p = rec.payload
         msg: dict[str, Any] | None = None
         if ctype == 8:
             if p["type"] != 4:
-                raise StandInError("autocomplete results answer only autocomplete interactions")
+                raise Refusal("interaction.callback_type", "autocomplete results answer only autocomplete")
             choices = data.get("choices")
-            if not isinstance(choices, list) or len(choices) > 25:
-                raise StandInError("autocomplete needs a list of at most 25 choices")
-            for c in choices:
-                if not 1 <= len(str(c.get("name", ""))) <= 100 or "value" not in c:
-                    raise StandInError(f"bad choice {c!r}")
+            if not isinstance(choices, list) or len(choices) > limit("autocomplete.choices"):
+                raise Refusal("autocomplete.choices", "data.choices", "Must be 25 or fewer in length.")
+            for i, c in enumerate(choices):
+                if not 1 <= len(str(c.get("name", ""))) <= limit("choice.name") or "value" not in c:
+                    raise Refusal("choice.name", f"Must be between 1 and 100 in length (got {c!r}).",
+                                  f"data.choices.{i}.name")
+                if isinstance(c["value"], str) and len(c["value"]) > limit("choice.value"):
+                    raise Refusal("choice.value", f"Must be 100 or fewer in length (got {len(c['value'])}).",
+                                  f"data.choices.{i}.value")
+            rec.callbacks.append(body)
+            rec.callback_at = time.perf_counter()
             rec.choices = choices
             return web.Response(status=204)
         if p["type"] == 4:
-            raise StandInError("an autocomplete interaction can only be answered with type 8")
+            raise Refusal("interaction.callback_type", "an autocomplete interaction can only be answered with type 8")
         if ctype == 4:
-            problems = check_message(data)
-            if problems:
-                raise StandInError("; ".join(problems))
+            self._check(data)
+            if is_empty(data, files):
+                raise Refusal("message.empty")
+            rec.callbacks.append(body)
             msg = self._new_message(p["channel_id"], data, files, interaction=rec)
             rec.original_id = msg["id"]
         elif ctype == 5:
+            rec.callbacks.append(body)
             msg = self._new_message(p["channel_id"], {"flags": data.get("flags", 0)}, [], interaction=rec,
                                     flags=LOADING)
             rec.original_id = msg["id"]
         elif ctype in (6, 7):
             if p["type"] != 3:
-                raise StandInError("update responses are only for component interactions")
+                raise Refusal("interaction.callback_type", "update responses are only for component interactions")
             msg = self.messages.get(p["message"]["id"])
             if msg is None:
-                return _error(404, 10008, "Unknown Message")
+                raise Refusal("message.unknown")
             if ctype == 7:
-                problems = check_message({**msg, **data})
-                if problems:
-                    raise StandInError("; ".join(problems))
+                self._check({**self.public(msg), **data})
                 self._edit(msg, data, files)
+            rec.callbacks.append(body)
         else:
-            raise StandInError(f"unsupported callback type {ctype}")
+            raise Refusal("interaction.callback_type", f"unsupported callback type {ctype}")
+        rec.callback_at = time.perf_counter()
         if query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
         resp: dict[str, Any] = {"interaction": {
@@ -675,21 +942,23 @@ class DiscordStandIn:
                   ) -> web.Response:
         rec = self._by_token(token)
         if not rec.callbacks:
-            raise StandInError("a follow-up needs an initial response first")
-        problems = check_message(body or {})
-        if problems:
-            raise StandInError("; ".join(problems))
+            raise Refusal("interaction.token_ttl_s", "a follow-up needs an initial response first")
+        body = body or {}
+        self._check(body)
+        if is_empty(body, files):
+            raise Refusal("message.empty")
         original = self.messages.get(rec.original_id or "")
         if original is not None and original["flags"] & LOADING:
             # Discord: the first follow-up after a deferral becomes the deferred message itself.
             self._edit(original, body, files)
+            self._note_mentions(original, body)
             if files:
                 original["attachments"] = self._attachments(original["channel_id"], body, files)
                 original["_blobs"] = [blob for _, blob in files]
             msg = original
         else:
             msg = self._new_message(rec.payload["channel_id"], body, files, interaction=rec,
-                                    flags=(body or {}).get("flags", 0) & EPHEMERAL)
+                                    flags=body.get("flags", 0) & EPHEMERAL)
             rec.followups.append(msg["id"])
         if query.get("wait") in ("1", "true", "True"):
             return _json(200, self.public(msg))
@@ -703,14 +972,22 @@ class DiscordStandIn:
         owned = {rec.original_id, *rec.followups}
         msg = self.messages.get(mid)
         if msg is None or mid not in owned:
-            return _error(404, 10008, "Unknown Message")
+            raise Refusal("message.unknown")
         if method == "GET":
             return _json(200, self.public(msg))
         if method == "DELETE":
             del self.messages[mid]
             return web.Response(status=204)
-        problems = check_message({**msg, **(body or {})})
-        if problems:
-            raise StandInError("; ".join(problems))
-        self._edit(msg, body or {}, files)
+        body = body or {}
+        self._check({**self.public(msg), **body})
+        was_loading = bool(msg["flags"] & LOADING)
+        self._edit(msg, body, files)
+        if was_loading:
+            self._note_mentions(msg, body)
         return _json(200, self.public(msg))
+
+
+class _FormRefusal(Exception):  # noqa: N818 - the answer to a body that breaks form rules
+    def __init__(self, found: list[Violation]) -> None:
+        super().__init__("; ".join(map(str, found)))
+        self.found = found

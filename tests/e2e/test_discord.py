@@ -16,12 +16,12 @@ from aiohttp import web
 from pydantic import SecretStr
 
 import bot.discord.client as discord_client
-from bot.commands import REGISTRY, Item, Reply
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply
 from bot.delivery import Delivery, DeliveryError
 from bot.discord import start_discord
 from bot.services import Services
-from tests.conftest import shared_eval
-from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn
+from tests.conftest import seed_gold_speaker, shared_eval
+from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn, limit
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -74,6 +74,14 @@ def text_of(msg: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
+    """Fail if Discord would have refused a request, a message pinged anyone, or one did not say whom it meant."""
+    refused = [(c.method, c.path, c.refused) for c in standin.refusals if c.refused not in allowed_refusals]
+    assert not refused, f"the real Discord would have refused: {refused}"
+    assert not standin.pinged(), [(m["content"][:80], m["_pings"]) for m in standin.pinged()]
+    assert not standin.undeclared(), [text_of(m)[:80] for m in standin.undeclared()]
+
+
 def buttons(msg: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Return the message's buttons by label."""
     return {c["label"]: c for row in msg.get("components") or [] for c in row["components"]}
@@ -87,6 +95,7 @@ class Harness:
         self.svc = svc
         self.delivery = delivery
         self.a, self.b = list(standin.guilds.values())[:2]
+        self.allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (e.g. a deleted channel)
 
     @staticmethod
     def ws(guild: dict[str, Any]) -> str:
@@ -106,10 +115,10 @@ class Harness:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, **settings: Any
-                      ) -> AsyncIterator[Harness]:
+async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, *,
+                      standin_kw: dict[str, Any] | None = None, **settings: Any) -> AsyncIterator[Harness]:
     """Start the stand-in with two guilds and the bot (start_discord) against it; stop both afterwards."""
-    standin = DiscordStandIn()
+    standin = DiscordStandIn(**(standin_kw or {}))
     standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE,))
     standin.add_guild("Beta", channels=("general",))
     await standin.start()
@@ -127,7 +136,9 @@ async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, **set
                                  and "discord" in delivery._posters or task.done(), 10, "sync and identify")
         if task.done():
             task.result()
-        yield Harness(standin, services, delivery)
+        harness = Harness(standin, services, delivery)
+        yield harness
+        assert_clean(standin, harness.allowed_refusals)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -172,6 +183,7 @@ async def test_commands_sync_to_the_configured_guild_once(services: Services,
         msg = await standin.invoke("help", guild=guild)
         assert "/who-said" in text_of(msg)
         assert len([c for c in standin.calls if c.method == "PUT"]) == 1  # setup_hook ran once
+        assert_clean(standin)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -200,21 +212,19 @@ async def test_commands_sync_from_the_registry(harness: Harness) -> None:
     assert q["v"] == "10" and q["encoding"] == "json"
 
 
-async def test_who_said_seed_names_the_stored_speaker(harness: Harness) -> None:
-    """/who-said international pariah answers with the speaker the store holds for the seed's quote."""
+async def test_who_said_seed_names_the_gold_speaker(harness: Harness) -> None:
+    """/who-said international pariah names the speaker the seed's gold file gives that quote, not the store's."""
+    speaker = seed_gold_speaker("international pariah")
     path = shared_eval("seed", "article.txt")
     ws = harness.ws(harness.a)
     out = await harness.svc.ingestor.ingest_path(path, workspace=ws, published=datetime(2021, 8, 15, tzinfo=UTC))
     assert out.status == "added"
     msg = await harness.s.invoke("who-said", {"phrase": "international pariah"}, guild=harness.a)
-    rows = await harness.svc.store.who_said(ws, "international pariah")
-    assert rows, "the seed's quote is stored"
-    text = text_of(msg)
-    assert (rows[0].speaker or "unattributed") in text
-    assert "international pariah" in text
     assert not msg["flags"] & EPHEMERAL
-    if rows[0].speaker is not None:  # extraction attributed the quote: it must be to the ambassador
-        assert "DeLaurentis" in rows[0].speaker and "DeLaurentis" in text
+    header, first = msg["embeds"][0], msg["embeds"][1]
+    assert (header.get("description") or "").startswith(speaker)  # the lead names the top match's speaker
+    assert "international pariah" in text_of({"embeds": [first]})
+    assert (first.get("description") or "").startswith(f"— {speaker}")
 
 
 async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
@@ -261,6 +271,26 @@ async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
     assert "daily 08:00" in text_of(await s.invoke("digest-status", guild=a))
     assert f"Removed schedule #{sched.id}" in text_of(
         await s.invoke("schedule remove", {"id": sched.id}, guild=a, **admin))
+
+
+async def test_digest_lists_each_new_story_with_its_quote_and_link(harness: Harness, tmp_path: Path) -> None:
+    """/digest answers with one embed per new story: its headline, link, a key quote, and nothing from elsewhere."""
+    s, a = harness.s, harness.a
+    await harness.add_articles(tmp_path, a, ARTICLES)
+    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE})
+    await asyncio.sleep(1.05)  # the store keeps whole seconds and a window's end is exclusive
+    rec = await s.send_interaction(s.command_payload("digest", {"since": "7d"}, guild=a))
+    msg = await s.answer(rec)
+    assert rec.callbacks[0]["type"] == 5  # /digest is slow: deferred first
+    header, *stories = msg["embeds"]
+    assert header["title"] == "News digest" and header["description"].startswith("2 stories")
+    by_title = {e.get("title"): e for e in stories}
+    assert set(by_title) == {"Orvane ferry line returns after engine refit",
+                             "Brennick backs orchard grants for the valley"}
+    ferry = by_title["Orvane ferry line returns after engine refit"]
+    assert ferry["url"] == "https://example.invalid/orvane-ferry"
+    assert "— Talia Brennick" in ferry["description"] or "— Osric Pell" in ferry["description"]
+    assert "Zephyrine" not in text_of(msg)  # the other guild's story stays out
 
 
 async def test_ingest_by_url(harness: Harness) -> None:
@@ -449,6 +479,7 @@ async def test_delivery_poster_posts_embeds_to_the_channel(harness: Harness) -> 
     assert posts[0].body["embeds"][0]["title"] == "News digest"
     assert "Story 0" in text_of(s.messages[ids[0]])
 
+    harness.allowed_refusals = ("channel.permission", "channel.unknown")  # the two failures below, on purpose
     s.forbidden_channels.add(s.channel(a, "general")["id"])
     with pytest.raises(DeliveryError, match="permission"):
         await harness.delivery.post(harness.ws(a), s.channel(a, "general")["id"], reply)
@@ -478,3 +509,106 @@ async def test_a_scheduled_digest_is_posted_to_its_channel(harness: Harness, tmp
     posts = [c for c in s.calls if c.method == "POST" and c.path == f"/api/v10/channels/{channel}/messages"]
     assert len(posts) == len(first.message_ids) >= 1
     assert "Canal lock reopens after repairs" in text_of(s.messages[first.message_ids[0]])
+
+
+def test_the_bots_own_deadlines_sit_inside_discords() -> None:
+    """The bot defers before Discord's 3 s run out, and its page buttons expire before the 15 min token does."""
+    assert discord_client.DEFER_AFTER_S < limit("interaction.deadline_s")
+    assert discord_client.PAGE_TIMEOUT_S < limit("interaction.token_ttl_s")
+
+
+def _slowed(name: str, seconds: float) -> Command:
+    """Return the registry command ``name`` with a handler that first waits ``seconds`` (a slow query)."""
+    from dataclasses import replace
+
+    cmd = REGISTRY[name]
+    handler = cmd.handler
+
+    async def slow(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+        await asyncio.sleep(seconds)
+        return await handler(svc, inv, args)
+
+    return replace(cmd, handler=slow)
+
+
+# The real timeline scaled down four times: Discord's 3 s becomes 0.75 s and the bot's 2 s budget 0.5 s, so the
+# deadline is proven in about a second instead of with a real 3.5 s sleep, with room left for a busy machine.
+SCALE = 0.25
+
+
+async def test_a_quick_command_that_runs_slow_is_deferred_before_the_deadline(
+        services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A command not marked slow whose query outlasts the deadline is deferred in time, then answered."""
+    monkeypatch.setattr(discord_client, "DEFER_AFTER_S", discord_client.DEFER_AFTER_S * SCALE)
+    monkeypatch.setitem(REGISTRY, "search", _slowed("search", 3.5 * SCALE))
+    deadline = limit("interaction.deadline_s") * SCALE
+    async with running_bot(services, monkeypatch, standin_kw={"response_deadline_s": deadline}) as h:
+        await h.add_articles(tmp_path, h.a, ARTICLES)
+        rec = await h.s.send_interaction(h.s.command_payload("search", {"query": "cold storage"}, guild=h.a))
+        msg = await h.s.answer(rec)
+        assert rec.callbacks[0]["type"] == 5 and rec.callback_at is not None
+        assert rec.callback_at - rec.sent_at < deadline
+        assert "Brennick backs orchard grants" in text_of(msg)
+
+
+async def test_a_reply_after_the_deadline_is_refused_as_unknown_interaction(
+        services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the deferral, the same slow command answers too late and Discord refuses it with 10062."""
+    monkeypatch.setattr(discord_client, "DEFER_AFTER_S", 60.0)  # as if the bot never deferred
+    monkeypatch.setitem(REGISTRY, "search", _slowed("search", 3.5 * SCALE))
+    deadline = limit("interaction.deadline_s") * SCALE
+    async with running_bot(services, monkeypatch, standin_kw={"response_deadline_s": deadline}) as h:
+        h.allowed_refusals = ("interaction.deadline_s",)
+        rec = await h.s.send_interaction(h.s.command_payload("search", {"query": "cold storage"}, guild=h.a))
+        await h.s.wait_until(lambda: h.s.refusals, 5, "the late reply")
+        assert h.s.refusals[0].refused == "interaction.deadline_s" and h.s.refusals[0].status == 404
+        assert not rec.callbacks and h.s._answer(rec) is None
+
+
+async def test_echoed_mentions_never_ping(harness: Harness) -> None:
+    """An "@everyone" a user typed comes back in the private error text, and notifies nobody."""
+    s, a = harness.s, harness.a
+    msg = await s.invoke("quotes", {"speaker": "Brennick", "since": "@everyone"}, guild=a)
+    assert "@everyone" in msg["content"] and msg["flags"] & EPHEMERAL
+    assert msg["mention_everyone"] is False and not s.pinged() and not s.undeclared()
+
+
+async def test_a_failed_scheduled_digest_is_reported_without_pinging(harness: Harness,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduled digest that fails posts a notice to its channel; an "@everyone" in the error pings nobody."""
+    import bot.scheduler as scheduler_module
+    from bot.scheduler import BotScheduler
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the feed said @everyone <@&1> and stopped")
+
+    monkeypatch.setattr(scheduler_module, "build_digest", broken)
+    s, a = harness.s, harness.a
+    channel = s.channel(a, "news")["id"]
+    sched = await harness.svc.store.add_schedule(harness.ws(a), channel, "daily 08:00", "0 8 * * *", "UTC")
+    result = await BotScheduler(harness.svc, harness.delivery, poll_feeds=False).run_schedule(sched.id)
+    assert result.status == "failed"
+    notices = [m for m in s.messages.values() if m["channel_id"] == channel]
+    assert len(notices) == 1 and "@everyone" in text_of(notices[0])
+    assert "Scheduled digest failed" in text_of(notices[0])
+    assert not s.pinged() and not s.undeclared()
+
+
+async def test_a_slow_autocomplete_offers_nothing_rather_than_missing_the_deadline(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autocomplete cannot be deferred: when the lookup outlasts the budget, an empty list goes out in time."""
+    import bot.handlers
+
+    real = bot.handlers.autocomplete
+
+    async def slow(*args: Any) -> list[tuple[str, str]]:
+        await asyncio.sleep(3.5 * SCALE)
+        return await real(*args)
+
+    monkeypatch.setattr(bot.handlers, "autocomplete", slow)
+    monkeypatch.setattr(discord_client, "DEFER_AFTER_S", discord_client.DEFER_AFTER_S * SCALE)
+    deadline = limit("interaction.deadline_s") * SCALE
+    async with running_bot(services, monkeypatch, standin_kw={"response_deadline_s": deadline}) as h:
+        choices = await h.s.autocomplete("schedule set", {"when": "daily 08:00", "timezone": "Europe/Ber"},
+                                         "timezone", guild=h.a)
+        assert choices == []

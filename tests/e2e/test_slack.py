@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -20,7 +18,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.commands import Item, Reply, load
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply, load
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
 from bot.services import Services
@@ -29,8 +27,8 @@ from bot.slack.listeners.commands import slack_command_names
 from bot.slack.render import escape
 from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
-from tests.conftest import shared_eval
-from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn
+from tests.conftest import seed_gold_speaker, shared_eval
+from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -111,11 +109,6 @@ def _all_text(node: Any) -> str:
     return ""
 
 
-def _sign(body: str, ts: str, secret: str = SECRET) -> str:
-    mac = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return f"v0={mac}"
-
-
 @dataclass
 class Harness:
     """The app served on loopback, its stand-in Slack, and a signed-request client."""
@@ -126,15 +119,12 @@ class Harness:
     server: SlackHttpServer
     http: aiohttp.ClientSession
     names: itertools.count[int]
+    allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (a deleted channel, a missing scope)
 
     async def signed_post(self, body: str, content_type: str, *, secret: str = SECRET,
                           ts: int | None = None) -> tuple[int, str]:
-        """POST a body to /slack/events signed like Slack does; return (status, response text)."""
-        stamp = str(int(time.time()) if ts is None else ts)
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
-                   "X-Slack-Signature": _sign(body, stamp, secret)}
-        async with self.http.post(self.server.url, data=body.encode(), headers=headers) as resp:
-            return resp.status, await resp.text()
+        """POST a body to /slack/events signed like Slack does (its ack timed); return (status, response text)."""
+        return await self.slack.send_to_app(self.http, self.server.url, body, content_type, secret=secret, ts=ts)
 
     async def slash(self, command: str, text: str = "", *, user: str = "U0ADMIN", channel: str = CHANNEL,
                     secret: str = SECRET, ts: int | None = None) -> tuple[int, str, str]:
@@ -205,13 +195,23 @@ async def harness(settings: Settings) -> AsyncIterator[Harness]:
     server = SlackHttpServer(build_app(svc, delivery), cfg.slack_http_host, cfg.slack_http_port)
     await server.start()
     async with aiohttp.ClientSession() as http:
+        harness = Harness(slack, svc, delivery, server, http, itertools.count(1))
         try:
-            yield Harness(slack, svc, delivery, server, http, itertools.count(1))
+            yield harness
         finally:
             await server.stop()
             await svc.close()
             await slack.stop()
+    assert_clean(slack, harness.allowed_refusals)
+
+
+def assert_clean(slack: SlackStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
+    """Fail if Slack would have refused a call, an ack came late, or a message notified anyone."""
     assert slack.bad_auth == 0, "the app called the Web API without its bot token"
+    refused = [(c.method, c.refused, c.args.get("error")) for c in slack.refusals if c.refused not in allowed_refusals]
+    assert not refused, f"the real Slack would have refused: {refused}"
+    assert not slack.timeouts, f"acks slower than {slack.ack_deadline_s} s: {slack.timeouts}"
+    assert not slack.pinged(), [(c.method, c.pings) for c in slack.pinged()]
 
 
 def _assert_header(call: Call, title_part: str) -> None:
@@ -264,19 +264,16 @@ async def test_ingest_command_adds_an_article_by_url(harness: Harness) -> None:
     assert await harness.svc.store.count_articles(WORKSPACE) == 1
 
 
-async def test_who_said_on_the_seed_names_the_stores_speaker(harness: Harness) -> None:
+async def test_who_said_on_the_seed_names_the_gold_speaker(harness: Harness) -> None:
+    """/who-said international pariah names the speaker the seed's gold file gives that quote, not the store's."""
+    speaker = seed_gold_speaker("international pariah")
     seed = shared_eval("seed", "article.txt")
     out = await harness.svc.ingestor.ingest_path(seed, workspace=WORKSPACE)
     assert out.status == "added"
-    rows = await harness.svc.store.who_said(WORKSPACE, "international pariah")
-    assert rows, "the seed's quote about an international pariah was not extracted"
     call = await harness.answer("/who-said", "international pariah", user="U0PLAIN")
-    shown = _all_text(call.args["blocks"])
-    # Whatever speaker the engine attributes is what Slack shows; once attribution is right, that is DeLaurentis.
-    assert escape(rows[0].speaker or "An unattributed source") in shown
-    if rows[0].speaker and "DeLaurentis" in rows[0].speaker:
-        assert "DeLaurentis" in shown
-    assert escape(rows[0].quote[:60]) in shown
+    sections = [b["text"]["text"] for b in call.args["blocks"] if b["type"] == "section"]
+    assert sections[0].startswith(escape(speaker))  # the lead names the top match's speaker
+    assert "international pariah" in sections[1] and f"— {escape(speaker)}" in sections[1]
 
 
 @pytest.mark.parametrize("tamper", ["wrong_secret", "stale_timestamp"])
@@ -315,8 +312,9 @@ async def test_scheduled_post_reaches_chat_post_message(harness: Harness) -> Non
     reply = Reply(title="News digest", text=f"{len(stories)} stories", items=stories, page_size=5)
     assert reply.pages == 3
     harness.slack.rate_limit_next = 1  # the first attempt is rate-limited; the poster must wait and retry
+    harness.allowed_refusals = ("api.ratelimit",)
     ids = await harness.delivery.post(WORKSPACE, CHANNEL, reply)
-    posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
+    posts = [c for c in harness.slack.calls if c.method == "chat.postMessage" and c.args.get("channel") == CHANNEL]
     assert len(ids) == reply.pages and len(posts) == reply.pages + 1
     assert all(p.authorization == f"Bearer {TOKEN}" for p in posts)
     delivered = posts[1:]  # the first attempt was the rate-limited one
@@ -328,6 +326,7 @@ async def test_scheduled_post_reaches_chat_post_message(harness: Harness) -> Non
 
 async def test_failed_post_raises_delivery_error_with_reason(harness: Harness) -> None:
     reply = Reply(title="News digest", text="Nothing new")
+    harness.allowed_refusals = ("post.channel",)  # on purpose, below
     with pytest.raises(DeliveryError, match="C0GONE was not found"):
         await harness.delivery.post(WORKSPACE, "C0GONE", reply)
     with pytest.raises(DeliveryError, match="another workspace"):
@@ -356,6 +355,7 @@ async def test_mention_runs_a_command_in_a_thread(harness: Harness) -> None:
              "event_id": "Ev0001", "event_time": int(time.time()),
              "event": {"type": "app_mention", "user": "U0PLAIN", "text": "<@U0BOT> /search lantern",
                        "ts": "1700000100.000200", "channel": CHANNEL, "event_ts": "1700000100.000200"}}
+    harness.slack.add_message(CHANNEL, "1700000100.000200")  # the user's mention, which the reply threads under
     status, _ = await harness.signed_post(json.dumps(event), "application/json")
     assert status == 200
     post = (await harness.slack.wait_for("chat.postMessage", channel=CHANNEL))[0]
@@ -411,6 +411,7 @@ async def test_timeline_image_is_uploaded_to_the_channel_after_the_answer(harnes
 async def test_timeline_image_without_files_write_leaves_the_text_and_a_note(
         harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     harness.slack.files_write = False
+    harness.allowed_refusals = ("files.scope",)
     await _add(harness.svc, TUNNEL)
     _, _, name = await harness.slash("/timeline", "tunnel image:true", user="U0PLAIN")
     answer, note = await harness.slack.wait_for("respond", count=2, name=name)
@@ -428,6 +429,7 @@ async def test_mention_uploads_the_timeline_image_in_its_thread(harness: Harness
              "event_id": "Ev0002", "event_time": int(time.time()),
              "event": {"type": "app_mention", "user": "U0PLAIN", "text": "<@U0BOT> /timeline tunnel image:true",
                        "ts": "1700000200.000300", "channel": CHANNEL, "event_ts": "1700000200.000300"}}
+    harness.slack.add_message(CHANNEL, "1700000200.000300")
     status, _ = await harness.signed_post(json.dumps(event), "application/json")
     assert status == 200
     upload = await harness.slack.wait_for_upload(channel=CHANNEL)
@@ -475,3 +477,48 @@ async def test_a_scheduled_digest_reaches_chat_post_message_in_its_channel(harne
     posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
     assert len(posts) == len(first.message_ids) >= 1
     assert "Canal lock reopens after repairs" in json.dumps(posts[0].args["blocks"])
+
+
+async def test_markup_in_stored_text_is_escaped_and_pings_nobody(harness: Harness) -> None:
+    """Titles and quotes carrying Slack markup (a feed's "<!channel>", a "<@U…>") are shown as text, never parsed."""
+    await _add(harness.svc, LANTERN.replace("Lantern festival returns to the Ostrava riverfront",
+                                            "Lantern <!channel> festival & <@U0ADMIN> returns"))
+    call = await harness.answer("/search", "lantern", user="U0PLAIN")
+    shown = _all_text(call.args["blocks"])
+    assert "&lt;!channel&gt;" in shown and "&amp;" in shown and "<!channel>" not in shown
+    assert not harness.slack.pinged()
+    stories = tuple(Item(title=f"Story {i}", body="A sentence.") for i in range(12))
+    reply = Reply(title="Latest from <!here> & <!subteam^S0ADMINS> news", text="12 stories", items=stories,
+                  page_size=5)
+    ids = await harness.delivery.post(WORKSPACE, CHANNEL, reply)
+    assert len(ids) == 3
+    later = harness.slack.of("chat.postMessage", channel=CHANNEL)[1]
+    assert later.args["text"].startswith("Latest from &lt;!here&gt; &amp; &lt;!subteam^S0ADMINS&gt;")
+    assert not harness.slack.pinged()
+
+
+def test_the_ack_deadline_is_slacks() -> None:
+    """Every signed request in these tests is timed against Slack's 3 s ack deadline (see assert_clean)."""
+    assert SlackStandIn(token=TOKEN).ack_deadline_s == limit("ack.deadline_s") == 3.0
+
+
+async def test_a_slow_command_is_acknowledged_before_the_deadline(harness: Harness,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query slower than the deadline still gets its ack in time; the answer follows through response_url.
+
+    The timeline is scaled down by half (deadline 1.5 s, query 1.75 s) instead of sleeping 3.5 s."""
+    from dataclasses import replace
+
+    cmd = REGISTRY["search"]
+
+    async def slow(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+        await asyncio.sleep(3.5 * 0.5)
+        return await cmd.handler(svc, inv, args)
+
+    slowed: Command = replace(cmd, handler=slow)
+    monkeypatch.setitem(REGISTRY, "search", slowed)
+    harness.slack.ack_deadline_s = limit("ack.deadline_s") * 0.5
+    await _add(harness.svc, LANTERN)
+    call = await harness.answer("/search", "lantern", user="U0PLAIN")
+    assert "Lantern festival returns" in _all_text(call.args["blocks"])
+    assert not harness.slack.timeouts

@@ -8,18 +8,19 @@ import discord
 import pytest
 
 from bot.commands import Item, Reply
-from bot.discord.render import EMBED_TOTAL_MAX, EMBEDS_PER_MESSAGE, error_content, reply_to_embeds
+from bot.discord.render import error_content, reply_to_embeds
 from bot.handlers import digest_reply
 from digests.models import Digest, Quote, Story
-from tests.e2e.discord_standin import check_message
+from tests.e2e.discord_standin import check_message, limit
 
 SENTENCE = "The council met again on Tuesday to argue about the harbour wall and its cost. "
 
 
 def assert_within_limits(embeds: list[discord.Embed]) -> None:
     """Fail unless the embeds form a message Discord accepts."""
-    assert 1 <= len(embeds) <= EMBEDS_PER_MESSAGE
-    assert sum(len(e) for e in embeds) <= EMBED_TOTAL_MAX
+    # Discord's limits come from the stand-in's table, never from the renderer under test.
+    assert 1 <= len(embeds) <= limit("embeds.count")
+    assert sum(len(e) for e in embeds) <= limit("embeds.total")
     problems = check_message({"embeds": [e.to_dict() for e in embeds]})
     assert not problems, problems
 
@@ -56,6 +57,7 @@ def test_digest_of_many_long_stories_stays_within_every_limit() -> None:
 def test_long_text_is_cut_at_a_sentence() -> None:
     """A summary too long for its embed ends at a full stop, not mid-word."""
     embeds = reply_to_embeds(long_digest(5), 0)
+    assert len(embeds) == 6  # the header and one embed per story: the loop below checks five summaries
     for e in embeds[1:]:
         assert e.description is not None
         assert e.description.rstrip().endswith((".", "…")), e.description[-40:]
@@ -103,11 +105,14 @@ def test_pages_clamp_image_and_error() -> None:
     assert reply_to_embeds(reply, 0)[0].image.url == "attachment://timeline.png"
     err = Reply(title="Sorry", text="since must be a duration. " * 200, error=True, ephemeral=True)
     assert reply_to_embeds(err)[0].colour == discord.Colour(0xDC2626)
-    assert len(error_content(err)) <= 2000
+    assert len(error_content(err)) <= limit("content.length")
 
 
 def test_invalid_urls_are_dropped() -> None:
     """Only http(s) links become embed URLs; Discord rejects anything else."""
-    reply = Reply(title="Search", items=(Item(title="A", url="javascript:alert(1)"), Item(title="B", url="#12")))
-    for e in reply_to_embeds(reply, 0)[1:]:
-        assert e.url is None
+    reply = Reply(title="Search", items=(Item(title="A", url="javascript:alert(1)"), Item(title="B", url="#12"),
+                                         Item(title="C", url="ftp://files.example.invalid/c")))
+    items = reply_to_embeds(reply, 0)[1:]
+    assert [e.title for e in items] == ["A", "B", "C"]
+    assert all(e.url is None for e in items)
+    assert not check_message({"embeds": [e.to_dict() for e in items]})

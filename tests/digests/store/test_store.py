@@ -98,13 +98,24 @@ async def test_bare_surname_in_a_later_article_joins_the_known_full_name(store: 
 @pytest.mark.parametrize("text", ['"unbalanced', "NEAR(", "a OR", "*", "title:x", "'; DROP TABLE articles; --",
                                   "\x00\x01", "ü" * 300, "()", "^start", "-x"])
 async def test_hostile_search_text_never_raises(store: Store, text: str) -> None:
-    await store.add_article(NewArticle("Ferry", BODY), None, workspace="local", via="upload")
-    await store.search("local", text)
-    await store.who_said("local", text)
-    await store.timeline("local", text)
-    await store.match_speakers("local", text)
-    await store.find_articles("local", text)
-    assert await store.count_articles() == 1
+    q = "We will not reopen the landing until every pile has been replaced"
+    body = BODY + f' "{q}," said harbour engineer Tamsin Ode.'
+    analysis = Analysis(quotes=(_quote(q, body, "Tamsin Ode", "harbour engineer"),),
+                        events=(Event(date(2026, 3, 3), date(2026, 3, 3), "day", "on Tuesday", "closed the landing"),))
+    out = await store.add_article(NewArticle("Ferry", body), analysis, workspace="local", via="upload")
+    # A hostile string is only ever words to look for: a hit can only be the stored article, quote or event.
+    assert {r.id for r in await store.search("local", text)} <= {out.article_id}
+    assert {h.speaker for h in await store.who_said("local", text)} <= {"Tamsin Ode"}
+    assert {e.expression for e in await store.timeline("local", text)} <= {"on Tuesday"}
+    # Speaker and article lookups autocomplete, so a near-empty text may list what there is, and only that.
+    assert {name for _, name, _ in await store.match_speakers("local", text)} <= {"Tamsin Ode"}
+    assert {a.id for a in await store.find_articles("local", text)} <= {out.article_id}
+    # The same queries still work on ordinary words afterwards: nothing was broken or consumed.
+    assert [r.title for r in await store.search("local", "ferry landing")] == ["Ferry"]
+    assert [h.speaker for h in await store.who_said("local", "reopen the landing")] == ["Tamsin Ode"]
+    assert [name for _, name, _ in await store.match_speakers("local", "Ode")] == ["Tamsin Ode"]
+    assert await store.timeline("local", "landing")
+    assert await store.count_articles() == 1 and await store.integrity_check() == "ok"
 
 
 def test_fts_query_quotes_every_term() -> None:
