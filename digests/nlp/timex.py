@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from digests.models import Timex
@@ -114,7 +114,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("recentunit", r"(?:the\s+)?(?:(?:past|last|next|coming)\s+)?(?:few|several|recent|coming|many)\s+"
                    r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"
                    r"|the\s+(?:days|weeks|months|years|decades)\s+ahead\b"),
-    ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
+    ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year|morning|afternoon|evening|night)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
                 r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
     ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!-|\s+(?:before|after)\b)"),
     ("rel", rf"(?:{_PFX})?(?:{_REL})\s+(?:week(?:end)?|month|year|quarter|decade|century|{_WDAY}|{_MONTH}"
@@ -185,6 +185,9 @@ _RE_NUM_LEAD = re.compile(_NUM + r"(?=\s|-)", re.I)
 _RE_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _RE_CLOCK = re.compile(r"(\d{1,2})(?::(\d\d))?\s*(a\.m\.|p\.m\.|am|pm)?|noon|midnight", re.I)
 _RE_REF_VALUE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?(?:T|$)")
+_RE_SEASON_VALUE = re.compile(r"(\d{4})-(SP|SU|FA|WI|Q[1-4]|H[12])$")
+_MID_MONTH = {"SP": 4, "SU": 7, "FA": 10, "WI": 13, "Q1": 2, "Q2": 5, "Q3": 8, "Q4": 11, "H1": 3, "H2": 9}
+_RE_RESTATE = re.compile(r",?\s*(?:(?:a|an|which\s+(?:was|is|will\s+be))\s+)?")
 _RE_PARAGRAPH = re.compile(r"\n\s*\n")
 _RE_SENT_BREAK = re.compile(r"[.!?;:\n]\s|\n")
 # Words after a four-digit number that say it is a quantity, not a year.
@@ -200,7 +203,7 @@ _NOT_YEAR_BEFORE = re.compile(r"(?:\$|#|No\.|no\.|number|Nos\.|page|Room|route|H
 _FUTURE_CUES = frozenset(
     "will 'll shall should won't wo going scheduled expected expects expect plans plan planning due slated likely "
     "upcoming next would intends intend aims aim hopes tomorrow meet meets begin begins start starts open opens "
-    "resume resumes arrive arrives visit visits soon early".split()
+    "resume resumes arrive arrives visit visits soon early planned ahead".split()
 )
 _PAST_IRREGULAR = frozenset(
     "said was were had did met told made went came took gave fled held left began saw won lost got sent "
@@ -230,6 +233,38 @@ class _Ctx:
     ref_end: int = -10_000
     day_ref: date | None = None
     day_ref_end: int = -10_000
+    # Every date placed so far, in text order: (end offset, (year, month or 0, day or 0), how explicit).
+    # The reference time of an anaphoric expression is the nearest one in its sentence, then its paragraph,
+    # then the running narrative; the publication date only when none fits.
+    anchors: list[tuple[int, tuple[int, int, int], int]] = field(default_factory=list)
+
+
+# How a placed date got its value: deictic (counted from publication: "Tuesday", "today"), named (month and
+# day in the text, year inferred: "Aug. 6") or dated (the text gives the year: "in 1978", "June 3, 2004").
+DEICTIC, NAMED, DATED = 0, 1, 2
+_SENTENCE, _PARAGRAPH, _NARRATIVE = 0, 1, 2
+_NAMED_KINDS = frozenset("mdy dmy weekof month holiday".split())
+_DATED_KINDS = frozenset("iso slash monthyear season year partyear yearperiod decade century".split())
+
+
+def _anchor(ctx: _Ctx, a: int, *, level: int = DEICTIC, day: bool = False, month: bool = False,
+            scope: int = _PARAGRAPH) -> tuple[int, int, int] | None:
+    """Return the nearest date placed before offset ``a`` within ``scope`` that is at least ``level`` explicit.
+
+    The search widens from the sentence to the paragraph (and to the whole narrative so far when ``scope``
+    allows); ``day``/``month`` ask for a date that names a day or a month.
+    """
+    text = ctx.text
+    for end, ymd, how in reversed(ctx.anchors):
+        if end > a:
+            continue
+        if scope < _NARRATIVE and _RE_PARAGRAPH.search(text, end, a):
+            return None
+        if scope < _PARAGRAPH and _RE_SENT_BREAK.search(text, end, a):
+            return None
+        if how >= level and (not day or ymd[2]) and (not month or ymd[1]):
+            return ymd
+    return None
 
 
 def parse_number(token: str) -> int | None:
@@ -407,6 +442,19 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
 def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> tuple[int, int] | None:
     """Pick the year of a month (and day) given without one: the nearest occurrence, weighed by tense."""
     dct = ctx.dct
+    named = _anchor(ctx, start, level=DATED, month=True, scope=_SENTENCE)
+    if named is not None and day is None and (dct is None or named[0] != dct.year):
+        # Anchor rule "paragraph-year": a month with no year takes the year its sentence or paragraph has
+        # just named ("in the summer of 2004 ... in mid-August"), counted forward from a named month.
+        ref = date(named[0], named[1], named[2] or 15)
+        best_ref: tuple[float, int] | None = None
+        for y in (ref.year - 1, ref.year, ref.year + 1):
+            d = _safe_date(y, month, day or 15) or date(y, month, 28)
+            gap = float((d - ref).days)
+            gap = gap if gap >= 0 else -gap * _FUTURE_WEIGHT
+            if best_ref is None or gap < best_ref[0]:
+                best_ref = (gap, y)
+        return (best_ref[1], month) if best_ref else None
     if dct is None:
         return None
     direction = _direction(ctx.text, start, end, near=True)
@@ -441,6 +489,13 @@ def _weekday_date(ctx: _Ctx, wd: int, start: int, end: int, rel: str = "") -> da
     if ref_day is not None:
         # "the previous Friday" counts from the day the text last placed, not from publication.
         dct = ref_day
+    if not rel:
+        named = _anchor(ctx, start, level=NAMED, day=True)
+        named_day = _safe_date(*named) if named else None
+        if named_day is not None and _RE_RESTATE.fullmatch(ctx.text, ctx.anchors[-1][0], start) \
+                and ctx.anchors[-1][1] == named:
+            # Anchor rule "restated-weekday": "on Dec. 18, a Wednesday" names the day just given.
+            return named_day
     cur = dct.weekday()
     if rel in ("last", "past", "previous", "this past"):
         back = (cur - wd) % 7 or 7
@@ -530,10 +585,14 @@ def _r_clock(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     elif "tomorrow" in low:
         day = _day_or_x(ctx.dct + timedelta(days=1) if ctx.dct else None)
     else:
-        # A bare clock time belongs to the day already placed in its sentence ("flew on Tuesday at 18:00").
-        same = _ref_day(ctx) if 0 <= a - ctx.ref_end < 200 and not _RE_SENT_BREAK.search(ctx.text, ctx.ref_end, a) \
-            else None
-        day = _day_or_x(same or ctx.dct)
+        # Anchor rule "clock": a bare clock time belongs to the day its sentence, else its paragraph, last
+        # placed ("On Saturday ... at 6 p.m."), not to the publication day.
+        same = _anchor(ctx, a, day=True, scope=_SENTENCE)
+        if same is None and _direction(ctx.text, a, b) <= 0:
+            # Beyond its sentence the narrative's day holds only while the clause does not look ahead
+            # ("The next test starts at 9 a.m." is not the day of the last test).
+            same = _anchor(ctx, a, day=True, scope=_NARRATIVE)
+        day = _day_or_x(_safe_date(*same) if same else ctx.dct)
     # ISO 8601 marks a time given in universal time with "Z" ("18:00 UTC"); local zones keep no suffix.
     zone = "Z" if re.search(r"\b(?:UTC|GMT)\b", s) and not re.match(r"\s*[+-]\d", ctx.text[b:b + 3]) else ""
     return "TIME", f"{day}T{hh:02d}:{mm:02d}{zone}"
@@ -837,6 +896,12 @@ def _r_ago(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     if n is None:
         return "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF"
     k = sign * n * mult
+    if low.endswith(("later", "earlier")):
+        # Anchor rule "offset": "later"/"earlier" count from the narrative's last named date ("in 1978 ...
+        # Forty years later"), while "ago" and "from now" count from publication.
+        base = _anchor(ctx, a, level=NAMED, day=letter in "DW", month=letter in "MQ", scope=_NARRATIVE)
+        if base is not None:
+            dct = _safe_date(base[0], base[1] or 1, base[2] or 1) or dct
     if letter == "D":
         return "DATE", (dct + timedelta(days=k)).isoformat()
     if letter == "W":
@@ -1103,11 +1168,20 @@ def _ref_day(ctx: _Ctx) -> date | None:
 
 def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
-    nm = re.search(r"(\w+)\s+(day|week|month|year)\b", low)
+    nm = re.search(r"(\w+)\s+(day|week|month|year|morning|afternoon|evening|night)\b", low)
     if nm is None:
         return None
     rel, noun = nm.groups()
     step = {"following": 1, "next": 1, "previous": -1, "prior": -1, "preceding": -1}.get(rel, 0)
+    if noun in _PARTS_OF_DAY:
+        # Anchor rule "next-morning": "the next morning", "that night" are parts of the day the narrative
+        # last placed (one day on for "next"/"following"), not of the publication day.
+        d = _ref_day(ctx)
+        if d is None and not step:
+            return None
+        d = d or ctx.dct
+        pod = "T" + _PARTS_OF_DAY[noun]
+        return "TIME", (d + timedelta(days=step)).isoformat() + pod if d else "XXXX-XX-XX" + pod
     ref = ctx.ref
     if rel == "same" and low[nm.end():].strip():
         # "the same month a year ago": the placed date moved back a year.
@@ -1187,9 +1261,28 @@ def _r_dayword(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     elif "tomorrow" in low:
         shift = 1
     typ = "TIME" if pod else "DATE"
+    if low == "today" and _generic_now(ctx, a, b):
+        return "DATE", "PRESENT_REF"
     if ctx.dct is None:
         return typ, ("PRESENT_REF" if shift == 0 and not pod else "XXXX-XX-XX" + pod)
     return typ, (ctx.dct + timedelta(days=shift)).isoformat() + pod
+
+
+_GENERIC_AFTER_TODAY = frozenset(
+    "world society youth young generation generations children kids standards economy technology culture "
+    "market markets environment people women men teenagers students families consumers".split()
+)
+
+
+def _generic_now(ctx: _Ctx, a: int, b: int) -> bool:
+    """True when "today" means nowadays ("today's youth", "today's GM") rather than a day."""
+    text = ctx.text
+    after = text[b:b + 40]
+    nxt = re.match(r"(?:['’]s)\s+(\w+)", after)
+    if nxt is not None:
+        word = nxt.group(1)
+        return word.lower() in _GENERIC_AFTER_TODAY or (word[0].isupper() and not text[b - 5:b].istitle())
+    return False
 
 
 def _r_weekday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
@@ -1449,8 +1542,16 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
             if rm:
                 ctx.ref = (int(rm.group(1)), int(rm.group(2) or 0), int(rm.group(3) or 0))
                 ctx.ref_end = b
+                how = DATED if kind in _DATED_KINDS or (kind in _NAMED_KINDS and _RE_YEAR.search(s)) \
+                    else NAMED if kind in _NAMED_KINDS else DEICTIC
+                ctx.anchors.append((b, ctx.ref, how))
                 if rm.group(3):
                     ctx.day_ref, ctx.day_ref_end = _safe_date(*ctx.ref), b
+            elif (sm := _RE_SEASON_VALUE.match(res[1])) is not None:
+                # A season or quarter anchors by its middle month ("the summer of 2004" -> July 2004).
+                mid = _MID_MONTH[sm.group(2)]
+                ctx.anchors.append((b, (int(sm.group(1)) + (mid > 12), (mid - 1) % 12 + 1, 0),
+                                    DATED if _RE_YEAR.search(s) else DEICTIC))
     return out
 
 
