@@ -449,8 +449,8 @@ def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> 
         ref = date(named[0], named[1], named[2] or 15)
         best_ref: tuple[float, int] | None = None
         for y in (ref.year - 1, ref.year, ref.year + 1):
-            d = _safe_date(y, month, day or 15) or date(y, month, 28)
-            gap = float((d - ref).days)
+            cand = _safe_date(y, month, day or 15) or date(y, month, 28)
+            gap = float((cand - ref).days)
             gap = gap if gap >= 0 else -gap * _FUTURE_WEIGHT
             if best_ref is None or gap < best_ref[0]:
                 best_ref = (gap, y)
