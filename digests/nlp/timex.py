@@ -125,7 +125,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                 rf"|today|tonight|yesterday|tomorrow)(?:\s+{_POD})?\b"),
     ("weekday", rf"(?:(?:early|late|earlier|later|every|each)\s+)?{_WDAY}s?(?:\s+{_POD}s?)?\b"),
     ("weekend", r"the\s+weekend\b"),
-    ("decade", r"(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:(?:1[5-9]|20)\d0'?s|'\d0s)\b|the\s+(?:twenties"
+    ("decade", r"(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:(?:1[5-9]|20)\d0['’]?s|['’]\d0s)\b|the\s+(?:twenties"
                r"|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
     ("century", r"(?:the\s+)?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth"
                 r"|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
@@ -1316,7 +1316,7 @@ def _r_weekend(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 
 def _r_decade(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
-    m = re.search(r"(\d{3})0'?s|'(\d)0s", low)
+    m = re.search(r"(\d{3})0['’]?s|['’](\d)0s", low)
     if m:
         if m.group(1):
             return "DATE", m.group(1)
