@@ -267,8 +267,8 @@ def _year_spans(text: str, taken: list[tuple[int, int]], published: date | None)
         top = (published.year + 30) if published else 2100
         if not first < last <= first + 10 or last > top:
             continue
-        if any(a < m.end() and m.start() < b for a, b in taken):
-            continue
+        if any(a < m.end() and m.start() < b and not (m.start() <= a and b <= m.end()) for a, b in taken):
+            continue  # it overlaps a longer expression ("Jan. 2011-12 ..." is not a span of years)
         found.append(Timex(text=m.group(), start=m.start(), end=m.end(), type="DATE", value=f"{first:04d}/{last:04d}"))
     return found
 
@@ -328,8 +328,11 @@ def extract_events(text: str, published: date | None) -> list[Event]:
     is dated only when the article dates the statement and is left off the timeline otherwise.
     """
     timexes = extract_timexes(text, published)
-    timexes = sorted(timexes + _year_spans(text, [(t.start, t.end) for t in timexes], published),
-                     key=lambda t: t.start)
+    spans = _year_spans(text, [(t.start, t.end) for t in timexes], published)
+    if spans:
+        # The span replaces a year read inside it ("2013" of "2011-2013").
+        timexes = [t for t in timexes if not any(y.start <= t.start and t.end <= y.end for y in spans)]
+        timexes = sorted(timexes + spans, key=lambda t: t.start)
     if not timexes:
         return []
     sentences = split_sentences(text) or [(0, len(text))]

@@ -427,6 +427,9 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
             before in _BE or (nxt.lower() in ("to", "for") and before not in _DETERMINERS)):
         # Only the verb reads as a plan ("rain is forecast for the weekend", "talks set to resume"); the
         # noun ("its revenue forecast") and the past tense ("Cuba predicted Wednesday") do not.
+        if w in ("forecast", "forecasts") and before and before not in _DETERMINERS and nxt \
+                and nxt.lower() not in _BE and not nxt[0].isupper():
+            return 1  # a verb with its object: "operators forecast record demand Monday"
         return -1 if w in ("predicted", "set") else 0
     if w in _FUTURE_CUES or w in ("forecast", "forecasts", "predicted", "set"):
         # A plan seen from the past ("had been scheduled to expire Friday") is in the past.

@@ -217,10 +217,88 @@ def test_universal_time_gets_the_zulu_suffix() -> None:
 
 
 def test_bare_clock_time_takes_the_day_of_its_sentence() -> None:
+    """Anchor rule "clock", sentence scope; a clause that looks ahead does not inherit an earlier day."""
     got = values("The glider flew for the first time on Thursday in Orsk at 18:00 UTC.", date(2024, 11, 15))
     assert got["18:00 UTC"] == "2024-11-14T18:00Z"
     got = values("The glider flew on Thursday. The next test starts at 9 a.m.", date(2024, 11, 15))
     assert got["9 a.m."] == "2024-11-15T09:00"
+
+
+WEDNESDAY = date(2024, 11, 13)
+
+
+def test_anchor_clock_takes_the_day_its_paragraph_names() -> None:
+    """Anchor rule "clock": a clock time later in the sentence or in the next sentence keeps the named day."""
+    got = values("On Saturday, after a long search, divers found the boat at 6 p.m.", WEDNESDAY)
+    assert got["6 p.m."] == "2024-11-09T18:00"
+    got = values("The search resumed on Saturday. Divers found the boat shortly after 6 p.m.", WEDNESDAY)
+    assert got["shortly after 6 p.m."] == "2024-11-09T18:00"
+    got = values("The search resumed on Nov. 2, 2024.\n\nAt 6 p.m. divers found the boat.", WEDNESDAY)
+    assert got["6 p.m."] == "2024-11-02T18:00"
+
+
+def test_anchor_clock_without_a_named_day_is_the_publication_day() -> None:
+    """Anchor rule "clock", fallback: no day placed before it, so the publication day."""
+    assert values("Divers found the boat at 6 p.m.", WEDNESDAY)["6 p.m."] == "2024-11-13T18:00"
+
+
+def test_anchor_offset_counts_later_and_earlier_from_the_named_date() -> None:
+    """Anchor rule "offset": "later"/"earlier" count from the narrative's named date, "ago" from publication."""
+    got = values("The shipyard opened in 1978. Forty years later it closed its gates.", WEDNESDAY)
+    assert got["Forty years later"] == "2018"
+    got = values("The ferry sank on June 3, 2019. Two days later divers reached it.", WEDNESDAY)
+    assert got["Two days later"] == "2019-06-05"
+    got = values("The ferry sank in March 2010, and three months earlier its owner had sold it.", WEDNESDAY)
+    assert got["three months earlier"] == "2009-12"
+    assert values("The shipyard opened in 1978, forty years ago.", WEDNESDAY)["forty years ago"] == "1984"
+
+
+def test_anchor_next_morning_is_a_part_of_the_narrative_day() -> None:
+    """Anchor rule "next-morning": "the next morning", "that night" count from the day last placed."""
+    got = values("Police found the car on Saturday. The next morning, divers searched the lake.", WEDNESDAY)
+    assert got["The next morning"] == "2024-11-10TMO"
+    got = values("Police found the car on Saturday. That night, divers searched the lake.", WEDNESDAY)
+    assert got["That night"] == "2024-11-09TNI"
+    assert "that night" not in values("The band played well that night, fans said.", WEDNESDAY)
+
+
+def test_anchor_month_takes_the_year_its_sentence_names() -> None:
+    """Anchor rule "sentence-year": a month with no year inside a sentence about another year takes that year."""
+    got = values("In the summer of 2004 the river flooded, and in mid-August the dam broke.", WEDNESDAY)
+    assert got["mid-August"] == "2004-08"
+    got = values("The river flooded in the summer of 2004. In August the dam broke.", WEDNESDAY)
+    assert got["August"] == "2024-08"  # a new sentence falls back to the publication date
+
+
+def test_anchor_restated_weekday_takes_the_date_just_given() -> None:
+    """Anchor rule "restated-weekday": "on Dec. 18, a Wednesday" is Dec. 18, whatever the tense says."""
+    got = values("The council met on Dec. 18, a Wednesday, and voted.", date(2024, 12, 20))
+    assert got == {"Dec. 18": "2024-12-18", "Wednesday": "2024-12-18"}
+    got = values("The vote is set for Dec. 18, a Wednesday.", date(2024, 12, 2))
+    assert got["Wednesday"] == "2024-12-18"
+
+
+def test_direction_cues_look_ahead_for_weekdays_and_weekends() -> None:
+    """Anchor rule "direction": "forecast", "expected", "planned", "ahead" point a weekday or weekend forward."""
+    assert values("Grid operators forecast record demand Monday.", WEDNESDAY)["Monday"] == "2024-11-18"
+    assert values("Its revenue forecast fell Monday.", WEDNESDAY)["Monday"] == "2024-11-11"
+    assert values("The crew is expected to return over the weekend.", WEDNESDAY)["the weekend"] == "2024-W46-WE"
+    assert values("The crew returned over the weekend.", WEDNESDAY)["the weekend"] == "2024-W45-WE"
+    assert values("The team planned to leave Lusaka on Thursday.", WEDNESDAY)["Thursday"] == "2024-11-14"
+    assert values("The team left Lusaka on Thursday.", WEDNESDAY)["Thursday"] == "2024-11-07"
+    assert values("Traders sold ahead of the weekend.", WEDNESDAY)["the weekend"] == "2024-W46-WE"
+
+
+def test_generic_today_is_the_present_not_a_day() -> None:
+    """Anchor rule "generic-now": "today's youth" means nowadays; "rose today" is the publication day."""
+    assert values("The match is for today's youth what the war was for their parents.", WEDNESDAY) == {
+        "today": "PRESENT_REF"}
+    assert values("Shares of Acme rose today.", WEDNESDAY) == {"today": "2024-11-13"}
+
+
+def test_decades_with_a_curly_apostrophe() -> None:
+    got = values("Rents doubled in the ’80s and again in the 2030s.", WEDNESDAY)
+    assert got == {"the ’80s": "198", "the 2030s": "203"}
 
 
 def test_passive_after_a_future_modal_points_ahead() -> None:
