@@ -132,6 +132,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                 r"|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b"),
     ("partyear", rf"(?:{_PFX}){_YEAR}"),
     ("year", rf"(?:(?:fiscal|calendar)\s+)?(?:{_YEAR}|{_SPELLED_YEAR})"),
+    ("shortyear", r"['’]\d\d(?![\w'’])"),
     ("theyear", r"the\s+(?:fiscal\s+)?year\b(?![-'’]|\s+(?:before|after|earlier|later|previous|prior|ago|old"
                 r"|of\s+(?:the|a|an)\b))"),
     ("set", r"(?:daily|weekly|monthly|yearly|hourly|nightly|biweekly)\b"
@@ -244,7 +245,7 @@ class _Ctx:
 DEICTIC, NAMED, DATED = 0, 1, 2
 _SENTENCE, _PARAGRAPH, _NARRATIVE = 0, 1, 2
 _NAMED_KINDS = frozenset("mdy dmy weekof month holiday".split())
-_DATED_KINDS = frozenset("iso slash monthyear season year partyear yearperiod decade century".split())
+_DATED_KINDS = frozenset("iso slash monthyear season year shortyear partyear yearperiod decade century".split())
 
 
 def _anchor(ctx: _Ctx, a: int, *, level: int = DEICTIC, day: bool = False, month: bool = False,
@@ -970,6 +971,8 @@ def _r_qref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
                    or _direction(ctx.text, ctx.quarter_pos, ctx.quarter_pos) < 0):
         # "the latest quarter" is a finished one: the current quarter anchors it only when the text reported
         # it ("reported fourth-quarter earnings"), not when it looked ahead ("a fourth-quarter charge will").
+        # Restating the quarter keeps it the period the narrative reports on ("in the quarter ... a year ago").
+        ctx.quarter_pos = a
         return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}"
     y, m = _shift_month(ctx.dct.year, ctx.dct.month, -3)
     return "DATE", f"{y:04d}-Q{(m - 1) // 3 + 1}"
@@ -1396,6 +1399,18 @@ def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year:04d}"
 
 
+def _r_shortyear(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"Since '82": a year cut to two digits, in the century that puts it at or before publication."""
+    if not re.search(r"\b(?:in|since|of|until|by|before|after|from)\s+$", ctx.text[max(0, a - 7):a], re.I):
+        return None  # only after a preposition of time is "'82" a year and not a closing quote and a number
+    yy = int(s[1:])
+    base = ctx.dct.year if ctx.dct else 2099
+    year = base // 100 * 100 + yy
+    if year > base:
+        year -= 100
+    return "DATE", f"{year:04d}"
+
+
 def _r_set(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
     simple = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y",
@@ -1492,7 +1507,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
     "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
-    "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
+    "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year, "shortyear": _r_shortyear,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "theyear": _r_theyear, "endof": _r_endof,
     "bareplural": _r_bareplural, "midday": _r_midday, "set": _r_set, "vague": _r_vague, "month": _r_prefixed(_r_month),
 }

@@ -414,3 +414,16 @@ def test_dev_set_quality_floor() -> None:
     result, _ = scorer.score(gold, pred, 0)
     assert result["relaxed_f1"] >= 0.90, json.dumps(result)
     assert result["value_f1"] >= 0.78, json.dumps(result)
+
+
+def test_short_year_after_a_preposition() -> None:
+    got = values("The index is at its lowest level since '82, traders said.", date(2008, 10, 27))
+    assert got == {"'82": "1982"}
+    assert values("He scored 'twelve' 12 times.", date(2008, 10, 27)) == {}
+
+
+def test_restated_quarter_stays_the_reported_period() -> None:
+    """Anchor rule "period": "the quarter", restated, keeps the quarter that "a year ago" is counted from."""
+    text = ("Acme reported a third-quarter loss. " + "Its chief blamed the weather and the strike. " * 14
+            + "Orders were $6 million in the quarter compared with $9 million a year ago.")
+    assert values(text, date(2024, 11, 2))["a year ago"] == "2023-Q3"
