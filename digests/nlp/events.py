@@ -1,10 +1,16 @@
 """Dated events: each usable DATE/TIME expression with the sentence it belongs to, condensed.
 
 An expression is usable when its TIMEX3 value pins an absolute range of days (a day, an ISO week, a part of
-a month, a month, a quarter, a season, a year). Vague references (``PAST_REF``), durations, sets, decades and
-anything left with ``X`` placeholders (no publication date) give no event. Parts of periods come from the
-expression: early/mid/late month = days 1-10 / 11-20 / 21-end; early/mid/late year = Jan-Apr / May-Aug /
-Sep-Dec; "earlier this month" runs from the first of the month to the day before publication.
+a month, a month, a quarter, a season, a year, a decade, a century). Vague references (``PAST_REF``,
+``PRESENT_REF``: "now", "these days", "today's youth"), durations, sets and anything left with ``X``
+placeholders (no publication date) give no event. Parts of periods come from the expression: early/mid/late
+month = days 1-10 / 11-20 / 21-end; early/mid/late year = Jan-Apr / May-Aug / Sep-Dec; "earlier this month"
+runs from the first of the month to the day before publication.
+
+The values themselves come from the tagger's reference-time model (``digests.nlp.timex``: the nearest anchor
+in the sentence, the paragraph, then the narrative, before the publication date). On top of them this module
+joins ranges into one event, keeps decades and centuries only where nothing narrower dates the sentence, and
+treats a deictic date inside a quotation as the speaker's time.
 """
 
 from __future__ import annotations

@@ -5,6 +5,15 @@ resolver that turns the matched text into a TIMEX3 type and value against the pu
 document creation time, DCT). Bare weekdays, months and month-days take their direction from the tense of
 the surrounding clause. Without a publication date, relative expressions keep ``X`` placeholders
 (``XXXX-WXX-4``, ``XXXX-07``) instead of an invented absolute value.
+
+Reference time: every placed date is kept as an anchor (with how explicit it was), and anaphoric expressions
+are resolved against the nearest fitting anchor in their sentence, then paragraph, then the narrative so far,
+before the publication date: a bare clock time takes the day its sentence or paragraph names; "forty years
+later" and "two days earlier" count from the last named date ("ago" counts from publication); "the next
+morning" and "that night" belong to the last placed day; a month with no year in a sentence that names another
+month and year takes that year; a weekday restating a date just given ("on Dec. 18, a Wednesday") takes it.
+Possessive "today's" ("today's youth") is the present, not a day. The extract output keeps a quoted "today"
+on the publication day (how the corpora annotate it); the timeline treats it as the speaker's time.
 """
 
 from __future__ import annotations
