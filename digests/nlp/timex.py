@@ -125,6 +125,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                    r"|the\s+(?:days|weeks|months|years|decades)\s+ahead\b"),
     ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year|morning|afternoon|evening|night)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
                 r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
+    ("postanaphor", r"the\s+(?:day|week|month|year)\s+(?:before|after|previous|prior|earlier|later)(?=\s*[.,;:!?)]|\s*$)"),
     ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!-|\s+(?:before|after)\b)"),
     ("rel", rf"(?:{_PFX})?(?:{_REL})\s+(?:week(?:end)?|month|year|quarter|decade|century|{_WDAY}|{_MONTH}"
             r"|fiscal\s+year)\b"),
@@ -915,6 +916,12 @@ def _r_ago(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         base = _anchor(ctx, a, level=NAMED, day=letter in "DW", month=letter in "MQ", scope=_NARRATIVE)
         if base is not None:
             dct = _safe_date(base[0], base[1] or 1, base[2] or 1) or dct
+            if base[2] and letter in "MY":
+                # An offset from a named day lands on a day ("as of Sept. 30 ... a year earlier").
+                y, m = _shift_month(base[0], base[1], k * (12 if letter == "Y" else 1))
+                landed = _safe_date(y, m, min(base[2], month_days(y, m)))
+                if landed is not None:
+                    return "DATE", landed.isoformat()
     if letter == "D":
         return "DATE", (dct + timedelta(days=k)).isoformat()
     if letter == "W":
@@ -1233,6 +1240,16 @@ def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year + step:04d}" if year is not None else "XXXX"
 
 
+def _r_postanaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"The year previous", "the day after" (closing their clause): one step from the last placed date."""
+    if ctx.ref is None:
+        return None  # with no date placed before it, "after falling the year before" names no year
+    low = s.lower().split()
+    step = 1 if low[-1] in ("after", "later") else -1
+    rel = "following" if step > 0 else "previous"
+    return _r_anaphor(ctx, f"the {rel} {low[1]}", a, b)
+
+
 _RE_DAY_VERB = re.compile(r"\b(?:end|ends|ending|ended|finish|finishes|finishing|finished|close|closes|closing"
                           r"|closed|start|starts|starting|started|open|opens|opening|opened|begin|begins|began)\s+$",
                           re.I)
@@ -1514,7 +1531,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "iso": _r_iso, "slash": _r_slash, "clock": _r_clock, "mdy": _r_mdy_prefixed, "dmy": _r_dmy,
     "quarter": _r_quarter, "qcode": _r_qcode, "half": _r_half, "monthyear": _r_prefixed(_r_monthyear),
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
-    "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
+    "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "postanaphor": _r_postanaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
     "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year, "shortyear": _r_shortyear,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "theyear": _r_theyear, "endof": _r_endof,

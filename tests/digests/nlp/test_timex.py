@@ -427,3 +427,18 @@ def test_restated_quarter_stays_the_reported_period() -> None:
     text = ("Acme reported a third-quarter loss. " + "Its chief blamed the weather and the strike. " * 14
             + "Orders were $6 million in the quarter compared with $9 million a year ago.")
     assert values(text, date(2024, 11, 2))["a year ago"] == "2023-Q3"
+
+
+def test_anchor_offset_from_a_named_day_lands_on_a_day() -> None:
+    """Anchor rule "offset": a year earlier than a named day is that day a year back."""
+    got = values("Assets as of Sept. 30, 2024 rose to $3 billion from $2 billion a year earlier.", WEDNESDAY)
+    assert got["a year earlier"] == "2023-09-30"
+
+
+def test_anchor_postposed_anaphor_counts_from_the_placed_date() -> None:
+    """Anchor rule "next-morning", postposed: "the year previous", "the day after" step from the placed date."""
+    got = values("Profit was $2 billion in 2009, against a loss the year previous.", date(2010, 1, 28))
+    assert got["the year previous"] == "2008"
+    got = values("He arrived on June 3, 2019, and left the day after.", WEDNESDAY)
+    assert got["the day after"] == "2019-06-04"
+    assert values("Crowds gathered the day after his death.", WEDNESDAY) == {}
