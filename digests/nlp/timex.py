@@ -22,6 +22,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import date, timedelta
 
 from digests.models import Timex
@@ -253,6 +254,7 @@ class _Ctx:
 # How a placed date got its value: deictic (counted from publication: "Tuesday", "today"), named (month and
 # day in the text, year inferred: "Aug. 6") or dated (the text gives the year: "in 1978", "June 3, 2004").
 DEICTIC, NAMED, DATED = 0, 1, 2
+_ANCHOR_LOOKBACK = 64
 _SENTENCE, _PARAGRAPH, _NARRATIVE = 0, 1, 2
 _NAMED_KINDS = frozenset("mdy dmy weekof month holiday".split())
 _DATED_KINDS = frozenset("iso slash monthyear season year shortyear partyear yearperiod decade century".split())
@@ -266,7 +268,8 @@ def _anchor(ctx: _Ctx, a: int, *, level: int = DEICTIC, day: bool = False, month
     allows); ``day``/``month`` ask for a date that names a day or a month.
     """
     text = ctx.text
-    for end, ymd, how in reversed(ctx.anchors):
+    # A bounded look-back keeps a document with thousands of dates linear.
+    for end, ymd, how in islice(reversed(ctx.anchors), _ANCHOR_LOOKBACK):
         if end > a:
             continue
         if scope < _NARRATIVE and _RE_PARAGRAPH.search(text, end, a):
