@@ -22,8 +22,8 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 from datetime import date, timedelta
+from itertools import islice
 
 from digests.models import Timex
 
