@@ -604,7 +604,7 @@ def _r_clock(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     else:
         # Anchor rule "clock": a bare clock time belongs to the day its sentence, else its paragraph, last
         # placed ("On Saturday ... at 6 p.m."), not to the publication day.
-        same = _anchor(ctx, a, day=True, scope=_SENTENCE)
+        same = _following_day(ctx, b) or _anchor(ctx, a, day=True, scope=_SENTENCE)
         if same is None and _direction(ctx.text, a, b) <= 0:
             # Beyond its sentence the narrative's day holds only while the clause does not look ahead
             # ("The next test starts at 9 a.m." is not the day of the last test).
@@ -613,6 +613,25 @@ def _r_clock(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     # ISO 8601 marks a time given in universal time with "Z" ("18:00 UTC"); local zones keep no suffix.
     zone = "Z" if re.search(r"\b(?:UTC|GMT)\b", s) and not re.match(r"\s*[+-]\d", ctx.text[b:b + 3]) else ""
     return "TIME", f"{day}T{hh:02d}:{mm:02d}{zone}"
+
+
+_RE_ON_NEXT = re.compile(r",?\s+on\s+(?=\S)", re.I)
+_DAY_KINDS = ("mdy", "dmy", "iso", "slash", "weekday")
+
+
+def _following_day(ctx: _Ctx, b: int) -> tuple[int, int, int] | None:
+    """Return the day named right after a clock time ("shortly after midnight on Dec. 19"), if any."""
+    on = _RE_ON_NEXT.match(ctx.text, b)
+    if on is None:
+        return None
+    m = _BIG.match(ctx.text, on.end())
+    if m is None or m.lastgroup not in _DAY_KINDS:
+        return None
+    res = _RESOLVERS[m.lastgroup](ctx, m.group(), m.start(), m.end())
+    rm = _RE_REF_VALUE.match(res[1]) if res else None
+    if rm is None or not rm.group(3):
+        return None
+    return int(rm.group(1)), int(rm.group(2)), int(rm.group(3))
 
 
 def _r_mdy(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:

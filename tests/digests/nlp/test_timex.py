@@ -442,3 +442,9 @@ def test_anchor_postposed_anaphor_counts_from_the_placed_date() -> None:
     got = values("He arrived on June 3, 2019, and left the day after.", WEDNESDAY)
     assert got["the day after"] == "2019-06-04"
     assert values("Crowds gathered the day after his death.", WEDNESDAY) == {}
+
+
+def test_anchor_clock_takes_the_day_named_right_after_it() -> None:
+    """Anchor rule "clock": "shortly after midnight on Dec. 19" is on Dec. 19, not on the publication day."""
+    got = values("The fire started shortly after midnight on Dec. 19.", date(2019, 12, 27))
+    assert got == {"shortly after midnight": "2019-12-19T24:00", "Dec. 19": "2019-12-19"}
