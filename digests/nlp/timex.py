@@ -1273,7 +1273,8 @@ def _r_postanaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 
 
 _RE_DAY_VERB = re.compile(r"\b(?:end|ends|ending|ended|finish|finishes|finishing|finished|close|closes|closing"
-                          r"|closed|start|starts|starting|started|open|opens|opening|opened|begin|begins|began)\s+$",
+                          r"|closed|start|starts|starting|started|open|opens|opening|opened|begin|begins|began"
+                          r"|for)\s+$",
                           re.I)
 
 

@@ -448,3 +448,10 @@ def test_anchor_clock_takes_the_day_named_right_after_it() -> None:
     """Anchor rule "clock": "shortly after midnight on Dec. 19" is on Dec. 19, not on the publication day."""
     got = values("The fire started shortly after midnight on Dec. 19.", date(2019, 12, 27))
     assert got == {"shortly after midnight": "2019-12-19T24:00", "Dec. 19": "2019-12-19"}
+
+
+def test_for_the_day_is_the_reported_trading_day() -> None:
+    """Anchor rule "clock" family: "for the day" in a market report is the day the paragraph reports on."""
+    got = values("Stocks fell on Monday. For the day, the index closed down 6 percent.", WEDNESDAY)
+    assert got == {"Monday": "2024-11-11", "the day": "2024-11-11"}
+    assert values("She has seen better times in the day.", WEDNESDAY) == {}
