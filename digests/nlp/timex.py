@@ -144,6 +144,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("partyear", rf"(?:{_PFX}){_YEAR}"),
     ("year", rf"(?:(?:fiscal|calendar)\s+)?(?:{_YEAR}|{_SPELLED_YEAR})"),
     ("shortyear", r"['’]\d\d(?![\w'’])"),
+    ("yearend", r"year[- ]end\b(?![- ]\w)"),
     ("theyear", r"the\s+(?:fiscal\s+)?year\b(?![-'’]|\s+(?:before|after|earlier|later|previous|prior|ago|old"
                 r"|of\s+(?:the|a|an)\b))"),
     ("set", r"(?:daily|weekly|monthly|yearly|hourly|nightly|biweekly)\b"
@@ -1448,6 +1449,17 @@ def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year:04d}"
 
 
+def _r_yearend(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"By year-end" is the last day of the year; "since year-end" looks back to the last one passed."""
+    if not re.search(r"\b(?:by|since|at|until|till|before|after|toward|towards|through)\s+$",
+                     ctx.text[max(0, a - 9):a], re.I):
+        return None  # "year-end net" is an attribute, not a date
+    if ctx.dct is None:
+        return "DATE", "XXXX-12-31"
+    year = ctx.dct.year - 1 if _direction(ctx.text, a, b) < 0 else ctx.dct.year
+    return "DATE", f"{year:04d}-12-31"
+
+
 def _r_shortyear(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     """"Since '82": a year cut to two digits, in the century that puts it at or before publication."""
     if not re.search(r"\b(?:in|since|of|until|by|before|after|from)\s+$", ctx.text[max(0, a - 7):a], re.I):
@@ -1556,7 +1568,7 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
     "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "postanaphor": _r_postanaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
-    "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year, "shortyear": _r_shortyear,
+    "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year, "shortyear": _r_shortyear, "yearend": _r_yearend,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "theyear": _r_theyear, "endof": _r_endof,
     "bareplural": _r_bareplural, "midday": _r_midday, "set": _r_set, "vague": _r_vague, "month": _r_prefixed(_r_month),
 }

@@ -455,3 +455,10 @@ def test_for_the_day_is_the_reported_trading_day() -> None:
     got = values("Stocks fell on Monday. For the day, the index closed down 6 percent.", WEDNESDAY)
     assert got == {"Monday": "2024-11-11", "the day": "2024-11-11"}
     assert values("She has seen better times in the day.", WEDNESDAY) == {}
+
+
+def test_year_end_after_a_preposition() -> None:
+    pub = date(2024, 11, 2)
+    assert values("It will close the deal by year-end.", pub) == {"year-end": "2024-12-31"}
+    assert values("Shares are up 5% since year-end.", pub) == {"year-end": "2023-12-31"}
+    assert values("Year-end bonuses fell.", pub) == {}
