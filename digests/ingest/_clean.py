@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Lines that pages and feeds append around the story; they are never article text.
 _BOILERPLATE = re.compile(
@@ -13,6 +14,66 @@ _BOILERPLATE = re.compile(
     r"(image|photo|video) (credit|source):.*)\s*$",
     re.I,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """A named kind of page boilerplate: a line matching ``pattern`` with at most ``max_words`` words is cut."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_words: int = 30
+
+
+# Each rule is short-line only: an article paragraph that mentions a newsletter or a copyright is longer.
+LINE_RULES: tuple[LineRule, ...] = (
+    LineRule("furniture", _BOILERPLATE, 10_000),
+    LineRule("paywall", re.compile(
+        r"\b(?:subscribe|subscription|subscribers?\b|paywall|free articles?|article limit|"
+        r"(?:log|sign) ?in to (?:continue|read|keep)|already an? (?:member|subscriber)|become an? (?:member|subscriber)|"
+        r"unlock (?:this|the full|unlimited)|unlimited (?:digital )?access)", re.I), 35),
+    LineRule("newsletter", re.compile(
+        r"\b(?:newsletters?|sign ?up|inbox|e-?mail (?:alerts|updates|address)|(?:be|stay|keep) informed|"
+        r"stay (?:up to date|in the loop|updated)|get (?:the|our) latest|delivered to you)\b", re.I), 30),
+    LineRule("donation", re.compile(
+        r"\b(?:donate|we need your (?:help|support)|support (?:us|our work|our journalism|independent)|"
+        r"make a contribution|become a (?:patron|supporter))\b", re.I), 30),
+    LineRule("byline", re.compile(
+        r"^(?:(?:posted|published|updated|written|filed|last (?:updated|modified))(?: on| by| in| at)?\b\s*:?|"
+        r"by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|van|de|der|von|and|&)){0,5}\s*(?:[,|–—-].{0,60})?$)"),
+        14),
+    LineRule("teaser", re.compile(
+        r"^\W*(?:related(?: articles?| stories| posts| coverage| content)?|read (?:more|also|next|this)|also read|"
+        r"see also|more (?:from|on|about|stories|news)|recommended(?: for you| stories)?|you (?:may|might) (?:also )?like|"
+        r"most (?:read|popular|viewed)|trending(?: now)?|top stories|latest (?:news|stories)|next (?:story|article)|"
+        r"previous (?:story|article)|up next|don'?t miss)\b", re.I), 30),
+    LineRule("copyright", re.compile(
+        r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|all rights reserved|\bterms of (?:use|service)\b|\bprivacy policy\b",
+        re.I), 30),
+    LineRule("contact", re.compile(
+        r"^\W*(?:contact us|e-?mail|tel(?:ephone)?|phone|fax|call us)\b\s*:|\bsubmit your (?:letters?|story|stories|tips?|news|"
+        r"photos?|comments?|questions?)\b|\bsend (?:us )?your (?:tips?|letters?|stories|questions)\b|"
+        r"\b(?:letters? to the editor|for (?:more information|media inquiries|press inquiries)),?", re.I), 30),
+    LineRule("credit", re.compile(
+        r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?|videos?|graphics?|credits?|source|courtesy)"
+        r"(?:\s+(?:credits?|courtesy|by|source))?\s*:", re.I), 25),
+    LineRule("share", re.compile(
+        r"^\W*(?:share|tweet|pin it|e-?mail|print|comments?|reply|like|useful|report|menu|search|close|loading\.*)"
+        r"(?:\s+(?:this|on \w+|it|post|story|article))?\W*$", re.I), 5),
+)
+
+# "By Jane Doe:" or "Posted by Jane Doe |" before the first sentence: a byline glued to the paragraph.
+_BYLINE_PREFIX = re.compile(
+    r"^(?:posted |written )?by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[:|–—]\s+(?=[A-Z\"“])", re.I)
+
+
+def boilerplate_rule(line: str) -> str | None:
+    """Return the name of the boilerplate rule that cuts ``line``, or None when the line is kept."""
+    words = len(line.split())
+    for rule in LINE_RULES:
+        if words <= rule.max_words and rule.pattern.search(line):
+            return rule.name
+    return None
 
 
 # ANSI escape sequences and C0/C1 control characters are never article text; a terminal would act on them.
@@ -31,7 +92,8 @@ def clean_text(text: str) -> str:
     paras = []
     for line in text.split("\n"):
         line = re.sub(r"[ \t]+", " ", line).strip()
-        if not line or _BOILERPLATE.match(line):
+        line = _BYLINE_PREFIX.sub("", line)
+        if not line or boilerplate_rule(line):
             continue
         paras.append(line)
     return "\n\n".join(paras)
