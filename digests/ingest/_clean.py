@@ -36,8 +36,8 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"\b(?:newsletters?|sign ?up|inbox|e-?mail (?:alerts|updates|address)|(?:be|stay|keep) informed|"
         r"stay (?:up to date|in the loop|updated)|get (?:the|our) latest|delivered to you)\b", re.I), 30),
     LineRule("donation", re.compile(
-        r"\b(?:donate|we need your (?:help|support)|support (?:us|our work|our journalism|independent)|"
-        r"make a contribution|become a (?:patron|supporter))\b", re.I), 30),
+        r"\b(?:donate (?:now|today|here|to)|please donate|make a (?:donation|contribution)|"
+        r"support (?:our|independent) journalism|become a (?:patron|supporter))\b|^\W*donate\W*$", re.I), 30),
     LineRule("byline", re.compile(
         r"^(?:(?:posted|published|updated|written|filed|last (?:updated|modified))(?: on| by| in| at)?\b\s*:?|"
         r"by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|van|de|der|von|and|&)){0,5}\s*(?:[,|–—-].{0,60})?$)"),

@@ -227,6 +227,48 @@ def choose_date(tree: Any, url: str | None, now: datetime) -> datetime | None:
     return guess
 
 
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_SHOWN_DATE = re.compile(
+    rf"\b(?:{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?\s+((?:19|20)\d\d)"
+    r"|((?:19|20)\d\d)-(\d\d)-(\d\d))\b", re.I)
+# How far after the headline the byline's date may be printed (characters of page text).
+SHOWN_WINDOW = 600
+
+
+def shown_dates(text: str) -> list[datetime]:
+    """Return the unambiguous dates written in ``text`` ("March 3, 2021", "3 March 2021", "2021-03-03"), in order."""
+    out = []
+    for m in _SHOWN_DATE.finditer(text):
+        g = m.groups()
+        try:
+            if g[2]:
+                out.append(datetime(int(g[2]), _MONTHS[g[0].lower()[:3]], int(g[1]), tzinfo=UTC))
+            elif g[5]:
+                out.append(datetime(int(g[5]), _MONTHS[g[4].lower()[:3]], int(g[3]), tzinfo=UTC))
+            else:
+                out.append(datetime(int(g[6]), int(g[7]), int(g[8]), tzinfo=UTC))
+        except ValueError:
+            continue
+    return out
+
+
+def headline_date(tree: Any, title: str, now: datetime) -> datetime | None:
+    """Return the first date printed just after the headline in the page body (the byline's date), if any."""
+    if not title:
+        return None
+    body = tree.find(".//body")
+    text = " ".join((body if body is not None else tree).text_content().split())
+    pos = text.find(title)
+    if pos < 0:
+        return None
+    for d in shown_dates(text[pos + len(title):pos + len(title) + SHOWN_WINDOW]):
+        if EARLIEST_DATE <= d <= now + FUTURE_SLACK:
+            return d
+    return None
+
+
 # ---- the ladder -----------------------------------------------------------------------------------------------
 
 
@@ -257,7 +299,14 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
         if len(base) > GAIN * len(text):
             text, step = base, "baseline"
     published = _as_datetime(meta.date if meta else None)
-    if published is None or not EARLIEST_DATE <= published <= now + FUTURE_SLACK:
+    if published is not None and not EARLIEST_DATE <= published <= now + FUTURE_SLACK:
+        published = None
+    # The date printed by the headline is what the page tells its readers; metadata often keeps the day the
+    # draft was created, so a later shown date wins. A date found elsewhere in the text is only a last resort.
+    shown = headline_date(tree, title, now)
+    if shown is not None and (published is None or shown.date() > published.date()):
+        published = shown
+    if published is None:
         published = choose_date(tree, url, now)
     author = meta.author if meta else None
     return PageExtract(text, title, published, author, (meta.url if meta else None) or url, step)
