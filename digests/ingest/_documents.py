@@ -67,10 +67,11 @@ def _decode(raw: bytes, charset: str | None = None) -> str:
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
-def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: str | None = None) -> Document:
-    """Build a document from text, Markdown (with optional front matter) or HTML."""
+def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: str | None = None,
+                       now: datetime | None = None) -> Document:
+    """Build a document from text, Markdown (with optional front matter) or HTML (dates never after ``now``)."""
     if is_html or re.match(r"\s*(<!doctype html|<html)", raw[:200], re.I):
-        return document_from_html(raw, url)
+        return document_from_html(raw, url, now=now)
     meta: dict[str, str] = {}
     m = _FRONT.match(raw)
     if m:
