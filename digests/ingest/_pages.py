@@ -118,7 +118,7 @@ def _site_keys(site: str | None, url: str | None) -> list[str]:
         if len(parts) >= 2:
             keys.append(_key(parts[-2] if len(parts[-1]) <= 3 and len(parts) >= 2 else parts[-1]))
             keys.append(_key("".join(parts[:-1])))
-    return [k for k in dict.fromkeys(keys) if len(k) >= 3]
+    return [k for k in dict.fromkeys(keys) if len(k) >= 2]
 
 
 def _is_site(segment: str, keys: list[str]) -> bool:
@@ -127,7 +127,7 @@ def _is_site(segment: str, keys: list[str]) -> bool:
         return True
     if _DATEISH.match(segment.strip()):
         return True
-    return any(k == s or ((k.startswith(s) or k.endswith(s) or s in k and len(s) >= 6) and len(k) <= len(s) + 14)
+    return any(k == s or len(s) >= 3 and ((k.startswith(s) or k.endswith(s) or s in k and len(s) >= 6) and len(k) <= len(s) + 14)
                or (k in s and len(k) >= 4) for s in keys)
 
 
@@ -259,7 +259,8 @@ def headline_date(tree: Any, title: str, now: datetime) -> datetime | None:
     if not title:
         return None
     body = tree.find(".//body")
-    text = " ".join((body if body is not None else tree).text_content().split())
+    # itertext with a separator: text_content() glues "headline" and "Updated May 4" into one word.
+    text = " ".join(" ".join((body if body is not None else tree).itertext()).split())
     pos = text.find(title)
     if pos < 0:
         return None

@@ -52,6 +52,7 @@ _BYLINE_OPEN = re.compile(
 _DATELINE_OPEN = re.compile(r"^[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.' ]+)?\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|:)\s")
 _CREDIT = re.compile(
     r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?|credits?|courtesy|source)\b\s*(?:credit|by)?\s*:|"
+    r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?)\s+(?:by|courtesy of)\s+[A-Z]|"
     r"\b(?:photo|image|picture) (?:credit|courtesy)\b|\bcredit:\s|"
     r"(?:/|\||:)\s*(?:getty|reuters|ap|afp|epa|shutterstock|alamy)\b", re.IGNORECASE)
 # Only pronouns that always stand for a person: "It's clear that ..." and "They are the strange ..." open many
@@ -167,7 +168,7 @@ def _weigh(terms: Counter[str], idf: dict[str, float]) -> tuple[dict[str, float]
 
 
 # Inside a caption line: a lower-case word, then a capitalised article or pronoun that starts a new sentence.
-_GLUED_AFTER_CAPTION = re.compile(r"(?<=[a-z0-9)’'])\s+(?=(?:A|An|The|It|He|She|They|Police|Officials)\s+[a-z])")
+_GLUED_AFTER_CAPTION = re.compile(r"(?<=[a-z0-9)’'])\s+(?=(?:A|An|The|It|He|She|They|Police|Officials)\s+[A-Za-z])")
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
