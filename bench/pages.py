@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from digests.ingest.pages import page_record
+from digests.nlp.sentences import split_sentences
 from digests.nlp.summarize import lead_problem, summarize
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "pages" / "dev.jsonl"
@@ -106,12 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:7s} ours   {score_line(scorer, part, [p for p in ours if p['id'] in ids])}")
         if plain:
             print(f"{label:7s} plain  {score_line(scorer, part, [p for p in plain if p['id'] in ids])}")
-    openers: Counter[str] = Counter()
-    for p in ours:
-        sents = summarize(p["text"], p["title"]) if p["text"] else []
-        openers[lead_problem(sents) or "ok"] += 1
-    bad = sum(n for k, n in openers.items() if k != "ok")
-    print(f"summary leads: {bad} of {len(ours)} open badly ({', '.join(f'{k}={n}' for k, n in sorted(openers.items()))})")
+    for name, make in (("ours", lambda p: summarize(p["text"], p["title"])),
+                       ("LEAD-3", lambda p: [p["text"][a:b] for a, b in split_sentences(p["text"])[:3]])):
+        openers: Counter[str] = Counter(lead_problem(make(p) if p["text"] else [], p["title"]) or "ok" for p in ours)
+        bad = sum(n for k, n in openers.items() if k != "ok")
+        print(f"summary leads ({name}): {bad} of {len(ours)} open badly "
+              f"({', '.join(f'{k}={n}' for k, n in sorted(openers.items()))})")
     refused = [p["id"] for p in ours if p.get("error")]
     print(f"refused pages: {len(refused)}{' (' + ', '.join(refused) + ')' if refused else ''}")
     print(f"same output on the second pass: {same} of {len(gold)} pages")

@@ -82,7 +82,7 @@ LINE_RULES: tuple[LineRule, ...] = (
 
 # "By Jane Doe:" or "Posted by Jane Doe |" before the first sentence: a byline glued to the paragraph.
 _BYLINE_PREFIX = re.compile(
-    r"^(?:posted |written )?by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[:|–—]\s+(?=[A-Z\"“])", re.I)
+    r"^(?i:posted |written )?(?i:by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[:|–—]\s+(?=[A-Z\"“])")
 
 
 def boilerplate_rule(line: str) -> str | None:

@@ -59,3 +59,9 @@ def test_clean_text_drops_rule_lines_and_a_glued_byline() -> None:
                       "Sign up for our newsletter", KEPT[1], "© 2026 Ferrow Media Group"])
     out = clean_text(text)
     assert out.split("\n\n") == ["The ferry returned to service on Monday after a month of repairs.", KEPT[1]]
+
+
+def test_a_glued_byline_is_cut_but_a_sentence_opening_with_by_is_kept() -> None:
+    assert clean_text("Posted by Ada Quist | The ferry is back.") == "The ferry is back."
+    line = "by the way: The ferry timetable changes on Monday, the operator said."
+    assert clean_text(line) == line

@@ -139,3 +139,11 @@ def test_the_copyright_year_never_becomes_the_publication_date() -> None:
 def test_shown_dates_reads_only_unambiguous_forms() -> None:
     got = shown_dates("Posted 4 March 2026, updated Mar. 6, 2026 (2026-03-07); 03/04/2026 is ambiguous")
     assert [d.day for d in got] == [4, 6, 7]
+
+
+def test_code_blocks_are_kept() -> None:
+    code = "<pre><code>pip install ferrow-tides\nferrow-tides --port 4</code></pre>"
+    html = page("How to read the tide tables", PARAS[:2]).replace("</article>", code + "".join(
+        f"<p>{p}</p>" for p in PARAS[2:]) + "</article>")
+    ex = extract_page(html, now=NOW)
+    assert "pip install ferrow-tides" in ex.text and PARAS[3] in ex.text
