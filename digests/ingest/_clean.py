@@ -52,6 +52,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("donation", re.compile(
         r"\b(?:donate (?:now|today|here|to)|please donate|make a (?:donation|contribution)|"
         r"support (?:our|independent) journalism|become a (?:patron|supporter))\b|^\W*donate\W*$", re.I), 30),
+    LineRule("donation", re.compile(r"\bdonat(?:e|ions?)\b|\bhelp us (?:continue|keep|grow|to)\b", re.I), 30,
+             addressed=True),
     LineRule("byline", re.compile(
         r"^(?:(?i:posted|published|updated|written|filed|last (?:updated|modified))(?i: on| by| in| at)?\b\s*:?|"
         r"(?i:by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|van|de|der|von|and|&)){0,5}\s*(?:[,|–—-].{0,60})?$)"),

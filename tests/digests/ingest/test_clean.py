@@ -15,6 +15,7 @@ CUT = [
     ("newsletter", "Get the Ferrow Gazette morning newsletter delivered to your inbox"),
     ("newsletter", "Would you like to stay informed about our work? Sign up here"),
     ("donation", "Please donate to keep our reporting free for everyone"),
+    ("donation", "We rely on your help to keep the tide tables online, every donation counts"),
     ("byline", "Posted: 3 March 2026 by Jo Pellam"),
     ("byline", "By Ada Quist and Ben Morrow"),
     ("teaser", "Related: Tram depot to close for a month of repairs"),
@@ -36,6 +37,7 @@ KEPT = [
     "regulator said on Tuesday after a review of the company's accounts.",
     "Copyright lawyers for the two studios met in Ferrow on Friday to discuss a settlement over the film.",
     "Posters went up across the old docks overnight.",
+    "The lifeboat station received a donation of forty thousand pounds from a fishing family last year.",
     "\"If you subscribe to the bus pass you save forty pounds a year,\" the mayor told the council on Monday.",
 ]
 
