@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary"])
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages"])
     p.add_argument("--jsonl", required=True)
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
@@ -171,10 +171,14 @@ async def _digest(svc: Services, args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from digests.ingest.pages import run_pages_path
     from digests.nlp.extract import run_path
 
     try:
-        run_path(args.task, args.jsonl, args.out, args.sentences)
+        if args.task == "pages":
+            run_pages_path(args.jsonl, args.out)
+        else:
+            run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     return 0
