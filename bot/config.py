@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     # Storage and limits
     db_path: Path = Field(Path("data/newsbot.db"), validation_alias=AliasChoices("NEWSBOT_DB_PATH", "DATABASE_PATH"))
+    # sqlite:///path or postgresql://…; when set it wins over db_path (several processes need PostgreSQL).
+    database_url: str | None = Field(None, validation_alias="NEWSBOT_DATABASE_URL")
     timezone: str = Field("UTC", validation_alias="NEWSBOT_TIMEZONE")
     allow_loopback: bool = Field(False, validation_alias="NEWSBOT_ALLOW_LOOPBACK")
     max_fetch_bytes: int = Field(5 * 1024 * 1024, validation_alias="NEWSBOT_MAX_FETCH_BYTES", gt=0)
@@ -62,6 +64,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
         return value
+
+    @property
+    def store_url(self) -> str:
+        """Return where the store lives: NEWSBOT_DATABASE_URL, else the SQLite file at db_path."""
+        return self.database_url or f"sqlite:///{self.db_path}"
 
     @property
     def discord_enabled(self) -> bool:

@@ -1,5 +1,7 @@
-"""The article store: one repository interface; SQLite (aiosqlite, WAL, FTS5) is the default backend."""
+"""The article store: one interface (``Store``), two backends: SQLite (the default) and PostgreSQL."""
 
+from digests.nlp.speakers import speaker_key
+from digests.store._base import SchemaTooNew, Store, StoreError, StoreUnavailable, fts_query, redact_url
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -11,7 +13,7 @@ from digests.store._records import (
     SourceRow,
     SubscriptionRow,
 )
-from digests.store._sqlite import Store, fts_query, speaker_key
+from digests.store._sqlite import SqliteStore
 from digests.store._text import canonical_url, content_hash
 
 __all__ = [
@@ -23,10 +25,15 @@ __all__ = [
     "RunRow",
     "ScheduleRow",
     "SourceRow",
+    "SchemaTooNew",
+    "SqliteStore",
     "Store",
+    "StoreError",
+    "StoreUnavailable",
     "SubscriptionRow",
     "canonical_url",
     "content_hash",
     "fts_query",
+    "redact_url",
     "speaker_key",
 ]
