@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     digest_max_window_h: int = Field(72, validation_alias="NEWSBOT_DIGEST_MAX_WINDOW_H", ge=1)
     catchup_window_h: int = Field(12, validation_alias="NEWSBOT_CATCHUP_WINDOW_H", ge=0)
     misfire_grace_s: int = Field(3600, validation_alias="NEWSBOT_MISFIRE_GRACE_S", ge=1)
+    # How long a process's claim on a due feed lasts: a killed process's feeds are polled again after this.
+    feed_lease_s: int = Field(300, validation_alias="NEWSBOT_FEED_LEASE_S", ge=5)
     feed_failing_after: int = Field(2, validation_alias="NEWSBOT_FEED_FAILING_AFTER", ge=1)
     feed_failed_after: int = Field(8, validation_alias="NEWSBOT_FEED_FAILED_AFTER", ge=1)
 
