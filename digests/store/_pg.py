@@ -237,7 +237,7 @@ class PgStore(Store):
         """Move every identity counter past the copied ids."""
         async with self.transaction() as con:
             for table in TABLES:
-                if await con.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table):
+                if "id" in await self.copy_columns(table):
                     await con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                       f"GREATEST((SELECT MAX(id) FROM {table}), 1))")
             await con.execute("ANALYZE")
