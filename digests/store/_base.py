@@ -20,6 +20,7 @@ from digests.store._records import (
     ArticleRow,
     EventRow,
     NewArticle,
+    PageStateRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
@@ -39,7 +40,7 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 # Tables in dependency order (parents first): copies and counts walk them in this order.
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
-          "digest_runs")
+          "digest_runs", "page_states")
 
 
 class Row(Protocol):
@@ -166,6 +167,13 @@ def schedule_row(r: Row) -> ScheduleRow:
         id=r["id"], workspace=r["workspace"], channel=r["channel"], spec=r["spec"], cron=r["cron"],
         timezone=r["timezone"], notify_empty=bool(r["notify_empty"]), created_at=to_dt(r["created_at"]) or now_utc(),
     )
+
+
+def page_state_row(r: Row) -> PageStateRow:
+    """Return a PageStateRow from a database row."""
+    return PageStateRow(id=r["id"], command=r["command"], args=r["args"], workspace=r["workspace"],
+                        channel=r["channel"], user=r["user_id"], is_admin=bool(r["is_admin"]),
+                        created_at=to_dt(r["created_at"]) or now_utc())
 
 
 def full_article(r: Row) -> Article:
@@ -439,6 +447,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def runs(self, schedule_id: int, limit: int = 5) -> list[RunRow]:
         """Return a schedule's latest runs, newest first."""
+
+    # ---- chat page state ------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def save_page_state(self, command: str, args: str, *, workspace: str, channel: str, user: str,
+                              is_admin: bool, created_at: datetime) -> int:
+        """Remember the command behind a paged reply; return the id its page buttons carry."""
+
+    @abc.abstractmethod
+    async def page_state(self, state_id: int) -> PageStateRow | None:
+        """Return a remembered paged command by id."""
 
     @abc.abstractmethod
     async def last_window_end(self, schedule_id: int) -> datetime | None:

@@ -35,6 +35,7 @@ from digests.store._base import (
     event_row,
     full_article,
     now_utc,
+    page_state_row,
     query_terms,
     quote_row,
     redact_url,
@@ -50,6 +51,7 @@ from digests.store._records import (
     ArticleRow,
     EventRow,
     NewArticle,
+    PageStateRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
@@ -611,6 +613,20 @@ class PgStore(Store):
         rows = await self._all("SELECT * FROM digest_runs WHERE schedule_id = ? ORDER BY window_end DESC LIMIT ?",
                                schedule_id, limit)
         return [run_row(r) for r in rows]
+
+    async def save_page_state(self, command: str, args: str, *, workspace: str, channel: str, user: str,
+                              is_admin: bool, created_at: datetime) -> int:
+        """Remember the command behind a paged reply; return the id its page buttons carry."""
+        async with self.transaction() as con:
+            return int(await con.fetchval(
+                "INSERT INTO page_states(command, args, workspace, channel, user_id, is_admin, created_at) "
+                "VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id", command, args, workspace, channel, user,
+                int(is_admin), created_at))
+
+    async def page_state(self, state_id: int) -> PageStateRow | None:
+        """Return a remembered paged command by id."""
+        row = await self._one("SELECT * FROM page_states WHERE id = ?", state_id)
+        return page_state_row(row) if row else None
 
     async def last_window_end(self, schedule_id: int) -> datetime | None:
         """Return the end of the latest window claimed for a schedule."""

@@ -30,6 +30,7 @@ from digests.store._base import (
     full_article,
     iso,
     now_utc,
+    page_state_row,
     quote_row,
     run_row,
     schedule_row,
@@ -42,6 +43,7 @@ from digests.store._records import (
     ArticleRow,
     EventRow,
     NewArticle,
+    PageStateRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
@@ -598,6 +600,20 @@ class SqliteStore(Store):
         rows = await self._all("SELECT * FROM digest_runs WHERE schedule_id = ? ORDER BY window_end DESC LIMIT ?",
                                (schedule_id, limit))
         return [_run_row(r) for r in rows]
+
+    async def save_page_state(self, command: str, args: str, *, workspace: str, channel: str, user: str,
+                              is_admin: bool, created_at: datetime) -> int:
+        """Remember the command behind a paged reply; return the id its page buttons carry."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO page_states(command, args, workspace, channel, user_id, is_admin, created_at) "
+                "VALUES (?,?,?,?,?,?,?)", (command, args, workspace, channel, user, int(is_admin), _iso(created_at)))
+            return int(cur.lastrowid or 0)
+
+    async def page_state(self, state_id: int) -> PageStateRow | None:
+        """Return a remembered paged command by id."""
+        row = await self._one("SELECT * FROM page_states WHERE id = ?", (state_id,))
+        return page_state_row(row) if row else None
 
     async def last_window_end(self, schedule_id: int) -> datetime | None:
         """Return the end of the latest window claimed for a schedule."""

@@ -61,4 +61,4 @@ def test_copy_refuses_a_target_that_is_not_empty(tmp_path: Path, pg_url: str,
 
 def test_db_upgrade_reports_the_schema_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", f"sqlite:///{tmp_path / 'u.db'}", "db", "upgrade"]) == 0
-    assert "schema version 2 (sqlite)" in capsys.readouterr().out
+    assert "schema version 3 (sqlite)" in capsys.readouterr().out

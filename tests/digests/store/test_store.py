@@ -226,3 +226,19 @@ async def test_search_who_said_and_timeline_answer_alike_on_every_backend(store:
     assert [e.text for e in await store.timeline("local", "bridge")] == [ev.text]
     assert [n for _, n, _ in await store.match_speakers("local", "varg")] == ["Ilse Varga"]
     assert [n for _, n, _ in await store.match_speakers("local", "ilse v")] == ["Ilse Varga"]
+
+
+async def test_a_paged_command_is_remembered_for_any_process(store_url: str) -> None:
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+        sid = await a.save_page_state("search", '{"query": "gulls"}', workspace="discord:1", channel="5",
+                                      user="42", is_admin=False, created_at=at)
+        row = await b.page_state(sid)
+        assert row is not None
+        assert (row.command, row.args, row.workspace, row.channel, row.user, row.is_admin, row.created_at) == (
+            "search", '{"query": "gulls"}', "discord:1", "5", "42", False, at)
+        assert await b.page_state(sid + 1000) is None
+    finally:
+        await a.close()
+        await b.close()
