@@ -335,7 +335,8 @@ class BotScheduler:
         """
         started = []
         await self.mark_stale_runs()
-        leased = await self.store.claim_due_feeds(self.owner, self.clock(), float(self.settings.feed_lease_s))
+        leased = await self.store.claim_due_feeds(self.owner, self.clock(), float(self.settings.feed_lease_s),
+                                                  limit=self.settings.feed_batch)
         for src in leased:
             lock = self._feed_locks.get(src.id)
             if lock is not None and lock.locked():

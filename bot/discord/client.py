@@ -143,9 +143,10 @@ class PageView(discord.ui.View):
 class NewsBot(discord.Client):
     """The Discord front end: one app command per registry entry, all answered through bot.commands.dispatch."""
 
-    def __init__(self, svc: Services, delivery: Delivery, *, page_timeout: float | None = None) -> None:
+    def __init__(self, svc: Services, delivery: Delivery, *, page_timeout: float | None = None,
+                 **client_options: Any) -> None:
         # Default intents only: slash commands need no privileged intent, and no member chunking to wait for.
-        super().__init__(intents=discord.Intents.default(), chunk_guilds_at_startup=False)
+        super().__init__(intents=discord.Intents.default(), chunk_guilds_at_startup=False, **client_options)
         self.svc = svc
         self.delivery = delivery
         self.page_timeout = page_timeout  # None: PAGE_TIMEOUT_S, read when a view is made
@@ -309,6 +310,10 @@ class NewsBot(discord.Client):
         return ids
 
 
+class ShardedNewsBot(NewsBot, discord.AutoShardedClient):
+    """NewsBot over discord.py's AutoShardedClient, for the shard ids one process of several runs."""
+
+
 # ---- building app commands from the registry --------------------------------------------------------------------
 
 
@@ -370,7 +375,13 @@ async def start_discord(svc: Services, delivery: Delivery) -> None:
     if settings.discord_token is None:
         raise RuntimeError("DISCORD_TOKEN is not set")
     configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
-    client = NewsBot(svc, delivery)
+    client: NewsBot
+    if settings.shard_count is not None:
+        # Explicit ids and count: this process runs its share of the guilds; the others run the rest.
+        client = ShardedNewsBot(svc, delivery, shard_ids=settings.shard_id_list, shard_count=settings.shard_count)
+        log.info("running Discord shards %s of %d", settings.shard_id_list or "all", settings.shard_count)
+    else:
+        client = NewsBot(svc, delivery)
     try:
         await client.start(settings.discord_token.get_secret_value())
     finally:
