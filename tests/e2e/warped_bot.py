@@ -53,6 +53,6 @@ def install() -> None:
 
 if __name__ == "__main__":
     install()
-    from digests.cli import main
+    from bot.cli import main
 
     sys.exit(main(["run"]))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.cli import main
+from bot.cli import main
 from tests.conftest import ROOT, shared_eval
 
 QUESTIONS = ["/who-said international pariah", "/quotes speaker:Blinken", "/timeline Taliban", "/search bridge"]
