@@ -338,10 +338,3 @@ async def run_line(svc: Services, inv: Invocation, line: str) -> Reply:
     except CommandError as exc:
         return error_reply(str(exc))
     return await dispatch(svc, inv, cmd, raw)
-
-
-def load() -> dict[str, Command]:
-    """Import the handlers (registering every command) and return the registry."""
-    import bot.handlers  # noqa: F401
-
-    return REGISTRY

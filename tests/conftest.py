@@ -78,7 +78,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Any]:
     """Return opened Services over a fresh database; closed after the test."""
-    from bot.commands import load
+    from bot.handlers import load
     from bot.services import Services
 
     load()
