@@ -63,6 +63,9 @@ from digests.store._text import band_keys, content_hash, minhash
 # Errors that mean the connection (not the statement) failed: the pool replaces the connection next time.
 _LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.AdminShutdownError,
          asyncpg.exceptions.CannotConnectNowError, ConnectionError, OSError, asyncio.TimeoutError)
+_CONTENDED = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError,
+              asyncpg.exceptions.UniqueViolationError)
+_WRITE_RETRIES = 5
 _QMARK = re.compile(r"\?")
 _LOCK_MIGRATE = 7_402_214  # advisory lock: two processes starting together migrate one after the other
 LOST_MESSAGE = "lost the connection to the database; nothing from this command was saved, try again"
@@ -100,6 +103,9 @@ class PgStore(Store):
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool
+        # One writer per process, as with SQLite: concurrent batches from one process would only contend for
+        # the same speaker and band rows (and deadlock); other processes' batches are retried below.
+        self._write = asyncio.Lock()
         self.url = url
         self.path = redact_url(url)
 
@@ -262,8 +268,18 @@ class PgStore(Store):
         for item in items:
             if item.article.published is not None and item.article.published.tzinfo is None:
                 raise ValueError("naive datetime given to the store")
-        async with self.transaction() as con:
-            return [await _add_one(con, item) for item in items]
+        async with self._write:
+            for attempt in range(_WRITE_RETRIES):
+                try:
+                    async with self.transaction() as con:
+                        return [await _add_one(con, item) for item in items]
+                except _CONTENDED:
+                    # Another process stored the same article or speaker first, or locked rows in the other
+                    # order: the batch was rolled back whole; run it again (it now finds their rows).
+                    if attempt == _WRITE_RETRIES - 1:
+                        raise
+                    await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None."""
@@ -277,7 +293,7 @@ class PgStore(Store):
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
-        async with self.transaction() as con:
+        async with self._write, self.transaction() as con:
             return await _grant(con, article_id, workspace, via, now or now_utc())
 
     async def article(self, workspace: str, article_id: int) -> Article | None:
