@@ -331,17 +331,18 @@ class PgStore(Store):
         terms = query_terms(text)
         if not terms:
             return []
-        order = "a.published DESC NULLS LAST" if newest else "h.r DESC, a.id DESC"
-        # Rank only the workspace's newest SEARCH_SCAN matches, as SQLite does.
+        order = "a.published DESC NULLS LAST" if newest else "ts_rank(a.tsv, x.q) DESC, a.id DESC"
+        # Rank only the workspace's newest SEARCH_SCAN matches, as SQLite does; rank after that cut, and make
+        # snippets only for the page shown (ranking every match cost 45 ms p50 at 10k articles).
         rows = await self._all(
-            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q) "
-            "SELECT a.id, a.title, a.url, a.published, a.summary, ts_headline('simple', a.text, x.q, "
-            "'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, MaxFragments=1, FragmentDelimiter=…') AS snip "
-            "FROM (SELECT f.id, ts_rank(f.tsv, x.q) AS r FROM articles f CROSS JOIN x "
-            "JOIN workspace_articles w ON w.article_id = f.id AND w.workspace = ? WHERE f.tsv @@ x.q "
-            "ORDER BY f.id DESC LIMIT ?) h JOIN articles a ON a.id = h.id CROSS JOIN x "
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
-            _websearch(terms), workspace, SEARCH_SCAN, limit, offset)
+            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+            "h AS (SELECT f.id FROM articles f CROSS JOIN x JOIN workspace_articles w ON w.article_id = f.id "
+            "AND w.workspace = ? WHERE f.tsv @@ x.q ORDER BY f.id DESC LIMIT ?), "
+            "page AS (SELECT a.id, a.title, a.url, a.published, a.summary, row_number() OVER (ORDER BY "
+            f"{order}) AS n FROM h JOIN articles a ON a.id = h.id CROSS JOIN x ORDER BY n LIMIT ? OFFSET ?) "
+            "SELECT p.*, ts_headline('simple', a.text, x.q, 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, "
+            "MaxFragments=1, FragmentDelimiter=…') AS snip FROM page p JOIN articles a ON a.id = p.id CROSS JOIN x "
+            "ORDER BY p.n", _websearch(terms), workspace, SEARCH_SCAN, limit, offset)
         return [article_row(r, r["snip"] or "") for r in rows]
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
@@ -382,10 +383,11 @@ class PgStore(Store):
             return []
         rows = await self._all(
             "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q) "
-            f"SELECT {_QUOTE_COLS} FROM (SELECT f.id AS qid, ts_rank(f.tsv, x.q) AS r FROM quotes f CROSS JOIN x "
+            f"SELECT {_QUOTE_COLS} FROM (SELECT f.id AS qid FROM quotes f CROSS JOIN x "
             "JOIN workspace_articles w ON w.article_id = f.article_id AND w.workspace = ? WHERE f.tsv @@ x.q "
             "ORDER BY f.id DESC LIMIT ?) h JOIN quotes q ON q.id = h.qid JOIN articles a ON a.id = q.article_id "
-            "LEFT JOIN speakers s ON s.id = q.speaker_id ORDER BY h.r DESC, a.published DESC NULLS LAST, q.id "
+            "LEFT JOIN speakers s ON s.id = q.speaker_id CROSS JOIN x "
+            "ORDER BY ts_rank(q.tsv, x.q) DESC, a.published DESC NULLS LAST, q.id "
             "LIMIT ? OFFSET ?", _websearch(terms), workspace, WHO_SAID_SCAN, limit, offset)
         return [quote_row(r) for r in rows]
 
@@ -448,7 +450,9 @@ class PgStore(Store):
         terms = query_terms(topic)
         if not terms:
             return []
-        params: list[Any] = [_websearch(terms), TIMELINE_SCAN, workspace]
+        # The article side ranks only the newest SEARCH_SCAN matching articles (ranking every match of a common
+        # word read every one of their search vectors).
+        params: list[Any] = [_websearch(terms), TIMELINE_SCAN, SEARCH_SCAN, workspace]
         where = ""
         if since:
             where += " AND e.date_end >= ?"
@@ -461,8 +465,9 @@ class PgStore(Store):
             "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q) "
             "SELECT e.*, a.title, a.url, a.published FROM ("
             "SELECT id FROM (SELECT v.id FROM events v CROSS JOIN x WHERE v.tsv @@ x.q ORDER BY v.id DESC LIMIT ?) m "
-            "UNION SELECT v.id FROM events v WHERE v.article_id IN (SELECT f.id FROM articles f CROSS JOIN x "
-            "WHERE f.tsv @@ x.q ORDER BY ts_rank(f.tsv, x.q) DESC LIMIT 200)) h "
+            "UNION SELECT v.id FROM events v WHERE v.article_id IN (SELECT n.id FROM (SELECT f.id, f.tsv FROM "
+            "articles f CROSS JOIN x WHERE f.tsv @@ x.q ORDER BY f.id DESC LIMIT ?) n CROSS JOIN x "
+            "ORDER BY ts_rank(n.tsv, x.q) DESC LIMIT 200)) h "
             "JOIN events e ON e.id = h.id "
             "JOIN workspace_articles w ON w.article_id = e.article_id AND w.workspace = ? "
             "JOIN articles a ON a.id = e.article_id WHERE 1=1"
