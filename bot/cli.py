@@ -68,7 +68,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        errs = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        errs = "; ".join(": ".join(filter(None, (".".join(str(x) for x in e["loc"]),
+                                                 str(e["msg"]).removeprefix("Value error, "))))
+                         for e in exc.errors())
         raise SystemExit(f"newsbot: bad setting: {errs}") from None
     if getattr(args, "db", None):
         if "://" in args.db:
