@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.cli import main
+from bot.cli import main
 from tests.conftest import ROOT, shared_eval
 
 ARTICLE = """Council votes to keep the night market
@@ -88,7 +88,7 @@ def test_bad_files_fail_and_store_nothing(db: Path, tmp_path: Path, capsys: pyte
 def test_run_without_tokens_loads_samples_and_answers_stdin(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
     env["NEWSBOT_DB_PATH"] = str(tmp_path / "run.db")
-    proc = subprocess.run([sys.executable, "-c", "from digests.cli import main; raise SystemExit(main(['run']))"],
+    proc = subprocess.run([sys.executable, "-c", "from bot.cli import main; raise SystemExit(main(['run']))"],
                           input="/search bridge\n/who-said\n", capture_output=True, text=True, timeout=120,
                           cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
