@@ -157,7 +157,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
               r"|(?:more\s+)?recently\b|lately\b|recent\b|the\s+(?:recent\s+)?past\b"
               r"|(?:the\s+)?(?:near\s+|distant\s+)?future\b"
               r"|the\s+(?:near|short|long)\s+term\b|(?:the\s+)?time\s+being\b|so\s+far\b"),
-    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?:years|months|weeks|decades)\b"),
+    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bwithin\s))(?:years|months|weeks|decades|centuries)\b"
+                   r"|(?:(?<=\bfor\s)|(?<=\bwithin\s))days\b"),
     ("midday", r"midday\b"),
     ("month", rf"(?:{_PFX})?{_MONTH}"),
 ]
@@ -881,7 +882,7 @@ def _duration_value(n: int | None, unit: str, half: bool = False) -> str:
         if mult == 10:
             return "PXDE"
         if mult == 100:
-            return "PXCE"
+            return "PXC"
         return f"{prefix}X{letter}"
     if half and letter == "M" and clock:
         return f"PT{n}M30S"

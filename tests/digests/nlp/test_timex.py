@@ -462,3 +462,11 @@ def test_year_end_after_a_preposition() -> None:
     assert values("It will close the deal by year-end.", pub) == {"year-end": "2024-12-31"}
     assert values("Shares are up 5% since year-end.", pub) == {"year-end": "2023-12-31"}
     assert values("Year-end bonuses fell.", pub) == {}
+
+
+def test_bare_plural_units_after_for_or_within_are_vague_durations() -> None:
+    """Rule "bare-plural": "for centuries", "within weeks", "for days" are durations of unknown length."""
+    assert values("The bridge stood for centuries.") == {"centuries": "PXC"}
+    assert values("Troops will arrive within weeks.") == {"weeks": "PXW"}
+    assert values("The talks dragged on for days.") == {"days": "PXD"}
+    assert values("In the days before the vote, he stayed home.") == {}
