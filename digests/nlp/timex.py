@@ -372,6 +372,8 @@ _FUTURE_WEIGHT = 1.5
 _AGAINST_TENSE = 4.0
 _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
+_WIN_OPENER = 12
+_PLAN_AFTER_PAST = frozenset("planning going scheduled slated due set".split())
 
 
 def _last_match(pattern: re.Pattern[str], s: str) -> re.Match[str] | None:
@@ -404,7 +406,12 @@ def _direction(text: str, start: int, end: int, near: bool = False) -> int:
         if cue:
             best = min(best, (dist, cue), key=lambda x: x[0])
             break
-    words_after = _RE_WORD.findall(after)[:(_NEAR_AFTER if near else _WIN_AFTER)]
+    win_after = _NEAR_AFTER if near else _WIN_AFTER
+    if not near and len(all_before) <= 1 and text[end:end + 1] == ",":
+        # A date that opens its sentence ("On Tuesday, the league plans to ...") takes the tense of the main
+        # clause that follows it, which can start several words later.
+        win_after = _WIN_OPENER
+    words_after = _RE_WORD.findall(after)[:win_after]
     for dist, w in enumerate(words_after, 1):
         if w.lower() in _CLAUSE_OPENERS:
             break  # a following "that"/"which" clause has its own tense ("told them Thursday that she would")
@@ -452,6 +459,8 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
         if prev and prev[-1].lower() == "been" and len(prev) > 1 and prev[-2].lower() in ("had", "'d"):
             return -1
         return 1
+    if w in ("was", "were") and nxt.lower() in _PLAN_AFTER_PAST:
+        return 1  # a plan reported in the past tense still looks ahead: "they were planning to march Monday"
     past = w in _PAST_IRREGULAR or (word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
     if past and before == "be" and prev and len(prev) > 1 and prev[-2].lower() in _MODAL_AHEAD:
         return 1  # a passive after a future modal or "to": "will be named in December", "is to be sold"

@@ -470,3 +470,17 @@ def test_bare_plural_units_after_for_or_within_are_vague_durations() -> None:
     assert values("Troops will arrive within weeks.") == {"weeks": "PXW"}
     assert values("The talks dragged on for days.") == {"days": "PXD"}
     assert values("In the days before the vote, he stayed home.") == {}
+
+
+def test_direction_sentence_opening_date_takes_the_main_clause_tense() -> None:
+    """Rule "direction", opener: "On Tuesday, <long subject> plans to ..." looks ahead."""
+    got = values("On Tuesday, the national league of small regional clubs plans to hold a meeting.")
+    assert got == {"Tuesday": "2023-03-14"}
+    got = values("On Tuesday, the national league of small regional clubs held a meeting.")
+    assert got == {"Tuesday": "2023-03-07"}
+
+
+def test_direction_plan_told_in_the_past_tense_looks_ahead() -> None:
+    """Rule "direction", plan in the past tense: "a rally on Saturday was scheduled" is the coming Saturday."""
+    assert values("A rally on Saturday was scheduled to draw thousands.") == {"Saturday": "2023-03-18"}
+    assert values("A rally on Saturday was attended by thousands.") == {"Saturday": "2023-03-11"}
