@@ -767,7 +767,9 @@ def _r_season(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     has_mod = len(words) > 1 or _RE_YEAR.search(s) is not None
     if not has_mod:
         prev = ctx.text[max(0, a - 12):a].lower()
-        if season == "FA" or not re.search(r"\b(?:in|this|last|next|the|during|by|until|since)\s+$", prev):
+        # Only "fall" is also a verb; "autumn" is a season wherever a determiner or possessive introduces it.
+        if "fall" in words or not re.search(
+                r"\b(?:in|this|last|next|the|during|by|until|since|its|their|his|her|our)\s+$", prev):
             return None
     year = _year_of(s)
     dct = ctx.dct

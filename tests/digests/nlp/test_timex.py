@@ -484,3 +484,11 @@ def test_direction_plan_told_in_the_past_tense_looks_ahead() -> None:
     """Rule "direction", plan in the past tense: "a rally on Saturday was scheduled" is the coming Saturday."""
     assert values("A rally on Saturday was scheduled to draw thousands.") == {"Saturday": "2023-03-18"}
     assert values("A rally on Saturday was attended by thousands.") == {"Saturday": "2023-03-11"}
+
+
+def test_season_after_a_possessive_and_autumn_alone() -> None:
+    """Rule "season": "their autumn meetings" is this autumn; the verb "fall" stays no date."""
+    pub = date(2008, 10, 13)
+    assert values("The lenders held their autumn meetings in the capital.", pub) == {"autumn": "2008-FA"}
+    assert values("The club held its summer party.", pub) == {"summer": "2008-SU"}
+    assert values("Shares could fall further.", pub) == {}
