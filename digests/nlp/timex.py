@@ -373,6 +373,7 @@ _AGAINST_TENSE = 4.0
 _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
 _WIN_OPENER = 12
+_RE_SHARE_OF = re.compile(r"\s+of\s+(?:the|a|an|its|their|his|her|our|all|those|these|this|that)\b", re.I)
 _PLAN_AFTER_PAST = frozenset("planning going scheduled slated due set".split())
 
 
@@ -1076,6 +1077,8 @@ def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     cu = _count_and_unit(s)
     if cu is None or re.match(r"\s+old\b", ctx.text[b:b + 5]):
         return None
+    if cu[1].lower().startswith("quarter") and _RE_SHARE_OF.match(ctx.text, b):
+        return None  # a share, not a period: "more than a quarter of the market"
     n, unit, half = cu
     low = s.lower()
     words = low.split()

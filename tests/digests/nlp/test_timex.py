@@ -492,3 +492,10 @@ def test_season_after_a_possessive_and_autumn_alone() -> None:
     assert values("The lenders held their autumn meetings in the capital.", pub) == {"autumn": "2008-FA"}
     assert values("The club held its summer party.", pub) == {"summer": "2008-SU"}
     assert values("Shares could fall further.", pub) == {}
+
+
+def test_quarter_of_a_whole_is_a_share_not_a_period() -> None:
+    """Rule "share": "a quarter of the market" is a fraction; "in a quarter" is three months."""
+    assert values("Funds hold more than a quarter of the bonds.") == {}
+    assert values("It lost money in a quarter of weak sales.") == {"a quarter": "P3M"}
+    assert values("The first quarter of the year was weak.", date(2023, 5, 2))["The first quarter"] == "2023-Q1"
