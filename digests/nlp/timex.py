@@ -63,7 +63,8 @@ _SPELLED_YEAR = (r"(?:nineteen|twenty)[- ](?:(?:twenty|thirty|forty|fifty|sixty|
                  r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[- ]\w+)"
                  r"|(?:the\s+year\s+)?two\s+thousand(?:\s+(?:and\s+)?(?:one|two|three|four|five|six|seven"
                  r"|eight|nine|ten))?")
-_NUMW = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
+_NUMW = (r"(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten)\s+thousand"
+         r"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
          r"|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
          r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:a\s+|one\s+)?hundred|(?:a\s+)?dozen)")
 _NUM = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?(?:\s+\d/\d)?|{_NUMW}(?:\s+and\s+a\s+half)?"
@@ -301,6 +302,10 @@ def parse_number(token: str) -> int | None:
         return 12
     if "hundred" in t:
         return 100
+    if t.endswith(" thousand"):
+        head = t[:-len(" thousand")]
+        n = 1 if head in ("a", "one") else _SMALL.get(head)
+        return n * 1000 if n else None
     total = 0
     for part in re.split(r"[- ]", t):
         if part in _TENS:
@@ -373,6 +378,7 @@ _AGAINST_TENSE = 4.0
 _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
 _WIN_OPENER = 12
+_RE_UNIT_AFTER = re.compile(r"\s+(?:years|months|weeks|days|hours|minutes|seconds|centuries|decades)\b", re.I)
 _RE_SHARE_OF = re.compile(r"\s+of\s+(?:the|a|an|its|their|his|her|our|all|those|these|this|that)\b", re.I)
 _PLAN_AFTER_PAST = frozenset("planning going scheduled slated due set".split())
 
@@ -1461,6 +1467,8 @@ def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         before = _NOT_YEAR_BEFORE.search(ctx.text, max(0, a - 12), a)
         if before and not (before.group().startswith("of") and _plausible_year(ctx, year)):
             return None  # "a total of 1500" is a count; "the biggest loss of 2007" is a year
+    elif _NOT_YEAR_AFTER.match(ctx.text, b) or _RE_UNIT_AFTER.match(ctx.text, b):
+        return None  # "two thousand dollars", "two thousand years" are amounts
     return "DATE", f"{year:04d}"
 
 

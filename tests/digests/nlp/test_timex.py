@@ -499,3 +499,11 @@ def test_quarter_of_a_whole_is_a_share_not_a_period() -> None:
     assert values("Funds hold more than a quarter of the bonds.") == {}
     assert values("It lost money in a quarter of weak sales.") == {"a quarter": "P3M"}
     assert values("The first quarter of the year was weak.", date(2023, 5, 2))["The first quarter"] == "2023-Q1"
+
+
+def test_spelled_thousands_before_a_unit_are_an_amount_not_a_year() -> None:
+    """Rule "amount": "two thousand years" is a duration and "two thousand dollars" no date; "two thousand
+    and one" stays a year."""
+    got = values("The craft was passed down for two thousand years.")
+    assert got == {"two thousand years": "P2000Y"}
+    assert values("They paid two thousand dollars in two thousand and one.") == {"two thousand and one": "2001"}
