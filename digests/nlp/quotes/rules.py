@@ -16,15 +16,9 @@ import re
 from dataclasses import dataclass, field
 
 from digests.models import Quote
+from digests.nlp.quotes.spans import Span as _Span
+from digests.nlp.quotes.spans import find_spans as _find_spans
 from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, given_name_gender, speaker_key
-
-# --- quotation marks -------------------------------------------------------------------------------------
-
-# Doubled single marks stand in for double ones in some feeds (‘‘...’’).
-_MARK = re.compile(r"‘‘|’’|''|[“”\"«»„]")
-_OPENERS = frozenset({"“", "«", "„", "‘‘"})
-_CLOSERS = frozenset({"”", "»", "’’"})
-_TOGGLES = frozenset({'"', "''"})
 
 # --- speech verbs ------------------------------------------------------------------------------------------
 
@@ -215,19 +209,6 @@ def _sentence_breaks(s: str) -> list[int]:
 
 
 @dataclass(slots=True)
-class _Span:
-    start: int
-    end: int
-    open_at: int  # position of the opening mark
-    close_at: int  # position just past the closing mark (== end when unclosed)
-    para: int
-    para_start: int
-    para_end: int
-    closed: bool
-    continued: bool = False  # opens a paragraph that continues the previous paragraph's quote
-
-
-@dataclass(slots=True)
 class _Mention:
     text: str
     kind: str  # name, pron, nominal
@@ -261,46 +242,6 @@ class _Speaker:
 
 
 _NOBODY = _Speaker(None, None, None)
-
-# --- quote spans -------------------------------------------------------------------------------------------
-
-
-def _find_spans(text: str) -> list[_Span]:
-    spans: list[_Span] = []
-    open_prev = False
-    for pi, para in enumerate(re.finditer(r"[^\n]+", text)):
-        p0, p1 = para.start(), para.end()
-        body = para.group()
-        open_at: int | None = None
-        open_mark = 0
-        continued = False
-        first = True
-        for m in _MARK.finditer(body):
-            mark = m.group()
-            if open_at is None:
-                if mark in _OPENERS or mark in _TOGGLES:
-                    open_at, open_mark = m.end(), m.start()
-                    continued = first and open_prev and not body[: m.start()].strip()
-            elif mark in _CLOSERS or mark in _TOGGLES:
-                _add_span(spans, text, _Span(p0 + open_at, p0 + m.start(), p0 + open_mark, p0 + m.end(), pi, p0,
-                                             p1, True, continued))
-                open_at = None
-            # An opener inside an open quote is a nested or stray mark: the quote goes on.
-            first = False
-        open_prev = open_at is not None
-        if open_at is not None:
-            _add_span(spans, text, _Span(p0 + open_at, p1, p0 + open_mark, p1, pi, p0, p1, False, continued))
-    return spans
-
-
-def _add_span(spans: list[_Span], text: str, sp: _Span) -> None:
-    while sp.start < sp.end and text[sp.start].isspace():
-        sp.start += 1
-    while sp.end > sp.start and text[sp.end - 1].isspace():
-        sp.end -= 1
-    if sp.end > sp.start:
-        spans.append(sp)
-
 
 def _word_count(s: str) -> int:
     return len(_WORDS.findall(s))
@@ -560,6 +501,8 @@ class _Names:
                 lg = lg or given_name_gender(name)
                 if lg is not None:
                     self.lone_gender[name] = lg
+        self.lone_starts = [s for s, _n in self.lone_subjects]
+        self.org_starts = [s for s, _n in self.org_subjects]
         marks.sort(key=lambda x: x[0])
         self.positions = [m[0] for m in marks]
         self.at = [m[1] for m in marks]
@@ -657,11 +600,9 @@ class _Names:
     def recent_lone(self, pos: int, gender: str, window: int = 250) -> str | None:
         """Return a lone name in subject position just before ``pos`` with no known person named since."""
         best = None
-        for s, name in self.lone_subjects:
-            if s >= pos:
-                break
-            if pos - s <= window:
-                best = (s, name)
+        k = bisect.bisect_left(self.lone_starts, pos) - 1
+        if k >= 0 and pos - self.lone_subjects[k][0] <= window:
+            best = self.lone_subjects[k]
         if best is None:
             return None
         i = bisect.bisect_left(self.positions, pos) - 1
@@ -683,7 +624,8 @@ class _Names:
         """Return the organization last seen speaking before ``pos`` (with ``head`` in its name if any has)."""
         best = None
         named = None
-        for s, name in self.org_subjects:
+        lo = bisect.bisect_left(self.org_starts, pos - window)
+        for s, name in self.org_subjects[lo:]:
             if s >= pos:
                 break
             if pos - s <= window:
@@ -975,7 +917,15 @@ def _attribution_after(text: str, span: _Span, limit: int) -> _Mention | None:
     return after
 
 
+# How far back a sentence that introduces a quote is read: bounds the work per quote, so a paragraph of
+# thousands of quotes costs linear time.
+_LOOKBACK = 600
+
+
 def _sentence_start(text: str, floor: int, at: int) -> int:
+    if at - floor > _LOOKBACK:
+        sp = text.find(" ", at - _LOOKBACK, at)
+        floor = sp + 1 if sp >= 0 else at - _LOOKBACK
     pre = text[floor:at]
     breaks = _sentence_breaks(pre)
     return floor + (breaks[-1] if breaks else 0)
