@@ -10,7 +10,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from digests.nlp.quotes.rules import RuleQuote, RuleRun, _Mention, _Person, _Speaker, resolve_mention
-from digests.nlp.speakers import speaker_key
+from digests.nlp.speakers import TITLE_WORDS, speaker_key
 
 # Window around a quote in which named people are candidates (characters of narration).
 WINDOW_BEFORE = 1500
@@ -52,7 +52,8 @@ def candidates(run: RuleRun, rq: RuleQuote, prev: Candidate | None = None) -> li
         if spk.name is None:
             return
         key = speaker_key(spk.name)
-        if not key:
+        if not key or all(w.rstrip(".").lower() in TITLE_WORDS for w in spk.name.split()):
+            # A title alone ("Prime Minister") names nobody until the article says who holds it.
             return
         c = by_key.get(key)
         if c is None:

@@ -20,11 +20,16 @@ MODEL_PATH = Path(__file__).with_name("model.json")
 
 
 @lru_cache(maxsize=1)
-def load_weights(path: Path = MODEL_PATH) -> dict[str, float]:
-    """Return the feature weights of the shipped model."""
+def load_model(path: Path = MODEL_PATH) -> tuple[dict[str, float], float]:
+    """Return the feature weights and the rule margin of the shipped model."""
     with path.open(encoding="utf-8") as fh:
         data = json.load(fh)
-    return {str(k): float(v) for k, v in data["weights"].items()}
+    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("rule_margin", 0.0))
+
+
+def load_weights(path: Path = MODEL_PATH) -> dict[str, float]:
+    """Return the feature weights of the shipped model."""
+    return load_model(path)[0]
 
 
 def score(feats: dict[str, float], weights: dict[str, float]) -> float:
@@ -32,20 +37,29 @@ def score(feats: dict[str, float], weights: dict[str, float]) -> float:
     return sum(weights.get(k, 0.0) * v for k, v in feats.items())
 
 
-def rank(run: RuleRun, weights: dict[str, float]) -> list[Candidate]:
-    """Return the chosen candidate for each of the run's quotes (ties go to the earlier candidate)."""
+def rank(run: RuleRun, weights: dict[str, float], margin: float = 0.0) -> list[Candidate]:
+    """Return the chosen candidate for each of the run's quotes.
+
+    The rules' own choice stands unless another candidate scores at least ``margin`` higher; ties go to the
+    earlier candidate.
+    """
     chosen: list[Candidate] = []
     quoted: dict[str, int] = {}
     prev = None
     for rq in run.quotes:
         ctx = quote_context(run, rq, prev, dict(quoted))
         best: Candidate | None = None
-        best_score = float("-inf")
+        best_score = rule_score = float("-inf")
+        rule: Candidate | None = None
         for cand in candidates(run, rq, chosen[-1] if chosen else None):
             s = score(features(run, rq, ctx, cand), weights)
             if s > best_score:
                 best, best_score = cand, s
+            if rule is None and "rule" in cand.sources:
+                rule, rule_score = cand, s
         assert best is not None  # "nobody" is always a candidate
+        if rule is not None and best_score - rule_score < margin:
+            best = rule
         chosen.append(best)
         remember(quoted, best)
         prev = rq
@@ -63,7 +77,8 @@ def extract_quotes(text: str) -> list[Quote]:
     """Return every direct quote in ``text`` with its speaker, in text order."""
     run = attribute(text)
     out: list[Quote] = []
-    for rq, cand in zip(run.quotes, rank(run, load_weights()), strict=True):
+    weights, margin = load_model()
+    for rq, cand in zip(run.quotes, rank(run, weights, margin), strict=True):
         if cand.name is None and _word_count(rq.quote) <= 4:
             continue
         men = cand.mention if cand.mention is not None else (rq.mention if "rule" in cand.sources else None)

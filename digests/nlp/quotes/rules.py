@@ -538,7 +538,7 @@ class _Names:
                 marks.append((s, p2, subj))
                 p2.positions.append(s)
             elif not poss and _cue_after(text, e) and not _person_like(name.split()) and not (
-                    " " not in name and _plural_noun(name)):
+                    " " not in name and _plural_noun(name)) and not all(_is_title_word(w) for w in name.split()):
                 self.org_subjects.append((s, name))
             elif not poss and " " not in name and _lone_subject(text, name, e, places):
                 self.lone_subjects.append((s, name))
