@@ -55,6 +55,9 @@ def candidates(run: RuleRun, rq: RuleQuote, prev: Candidate | None = None) -> li
         if not key or all(w.rstrip(".").lower() in TITLE_WORDS for w in spk.name.split()):
             # A title alone ("Prime Minister") names nobody until the article says who holds it.
             return
+        if spk.person is None and key in names.places:
+            # A place ("in the Gaza Strip" elsewhere in the article) does not speak.
+            return
         c = by_key.get(key)
         if c is None:
             c = Candidate(spk.name, spk.role, spk.person)

@@ -136,6 +136,8 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
     if len(cand.sources) > 1:
         f["n_sources"] = min(len(cand.sources), 4) / 4
     ckey = speaker_key(cand.name)
+    if ckey in run.names.places:
+        f["place_like"] = 1.0
     times = ctx.quoted.get(ckey, 0)
     if times:
         f["quoted_before"] = 1.0

@@ -502,8 +502,10 @@ class _Names:
                 # "Jo Roe turned out to the rally": a full name opening a sentence is most often a person.
                 ev += 1
             p.evidence += ev
-        # Only names with some sign of being a person ("said", a title, a role, a surname used alone).
-        self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0}
+        # Only names with some sign of being a person ("said", a title, a role, a surname used alone), and no
+        # names seen after a preposition of place ("in the Gaza Strip", "outside Carvala") without a role.
+        self.places = {speaker_key(m) for m in _PLACE_RUN.findall(text) if not _POSS.search(m)}
+        self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0 and (k not in self.places or p.role)}
         for p in self.persons.values():
             g = first_name_gender(p.name)
             if g is not None:
@@ -538,7 +540,9 @@ class _Names:
                 marks.append((s, p2, subj))
                 p2.positions.append(s)
             elif not poss and _cue_after(text, e) and not _person_like(name.split()) and not (
-                    " " not in name and _plural_noun(name)) and not all(_is_title_word(w) for w in name.split()):
+                    " " not in name and _plural_noun(name)) and not all(_is_title_word(w) for w in name.split()) \
+                    and speaker_key(name) not in self.places and not (
+                        " " not in name and name.lower().endswith(("ing", "ly"))):
                 self.org_subjects.append((s, name))
             elif not poss and " " not in name and _lone_subject(text, name, e, places):
                 self.lone_subjects.append((s, name))
@@ -712,6 +716,7 @@ def _lone_subject(text: str, name: str, end: int, places: set[str]) -> bool:
     return bool(_AUX_AFTER.match(text, end) or _cue_after(text, end))
 
 
+_PLACE_RUN = re.compile(rf"(?<![\w’'])(?:[Ii]n|into|across|near|outside|around|throughout)\s+(?:the\s+)?({_RUN_BODY})")
 _AFTER_PREP = re.compile(rf"(?<![\w’'])(?:[Ii]n|at|from|to|into|across|near|of|outside|around|for)\s+([{_UP}][\w’'\-]*)")
 
 

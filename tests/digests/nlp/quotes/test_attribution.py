@@ -62,6 +62,12 @@ def test_plural_common_noun_is_not_a_speaker() -> None:
     assert _speakers(text) == [None]
 
 
+def test_place_is_not_a_speaker() -> None:
+    text = ("Fighting went on in the Velmora Strip on Monday.\n\n"
+            "“We have no water and no power in most of the city tonight,” Velmora Strip said.")
+    assert _speakers(text) == [None]
+
+
 # --- name runs ----------------------------------------------------------------------------------------------
 
 
