@@ -7,10 +7,26 @@ ranker sees "the rules chose Roe, Roe is also the subject of the sentence after 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
-from digests.nlp.quotes.rules import RuleQuote, RuleRun, _Mention, _Person, _Speaker, resolve_mention
-from digests.nlp.speakers import TITLE_WORDS, speaker_key
+from digests.nlp.quotes.rules import (
+    _COLLECTIVE,
+    _GENERIC_ORG,
+    _ORG_WORDS,
+    RuleQuote,
+    RuleRun,
+    _head_noun,
+    _Mention,
+    _Person,
+    _Speaker,
+    resolve_mention,
+)
+from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, speaker_key
+
+_VAGUE = frozenset({"some", "several", "many", "this", "that", "these", "those", "another", "any"})
+_SPEAKING = ROLE_NOUNS | _COLLECTIVE | _ORG_WORDS | _GENERIC_ORG
+_DESC_SUBJECT = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=[—–]\s)|(?<=\n))(?:The|the)\s+((?:[a-z\-]+\s+){0,2}[a-z\-]+)")
 
 # Window around a quote in which named people are candidates (characters of narration).
 WINDOW_BEFORE = 1500
@@ -58,6 +74,10 @@ def candidates(run: RuleRun, rq: RuleQuote, prev: Candidate | None = None) -> li
         if spk.person is None and key in names.places:
             # A place ("in the Gaza Strip" elsewhere in the article) does not speak.
             return
+        words = spk.name.split()
+        if words[0].lower() in _VAGUE and _head_noun(words) not in _SPEAKING:
+            # "some reason", "this time": a vague phrase, not a source.
+            return
         c = by_key.get(key)
         if c is None:
             c = Candidate(spk.name, spk.role, spk.person)
@@ -94,6 +114,15 @@ def candidates(run: RuleRun, rq: RuleQuote, prev: Candidate | None = None) -> li
     for i in range(lo, hi):
         p = names.at[i]
         add(_Speaker(p.name, p.role, p), "near", None)
+    desc = None
+    for m in _DESC_SUBJECT.finditer(run.text, max(span.para_start - 400, span.open_at - 400, 0), span.open_at):
+        words = m.group(1).split()
+        k = next((i for i, w in enumerate(words) if w in ROLE_NOUNS), -1)
+        if k >= 0:
+            desc = _Mention(" ".join([m.group(0).split()[0], *words[: k + 1]]), "nominal", m.start())
+    if desc is not None:
+        # "The minister spoke on Monday. "...," she said.": a described person nobody has named.
+        add(_Speaker(desc.text, None, None), "desc_near", desc)
     lo = bisect.bisect_left(names.org_starts, span.open_at - WINDOW_BEFORE)
     for s, org in names.org_subjects[lo:]:
         if s > span.close_at + WINDOW_AFTER:

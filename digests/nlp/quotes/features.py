@@ -24,7 +24,7 @@ from digests.nlp.quotes.rules import (
 )
 from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, speaker_key
 
-_MAIN_SOURCES = ("rule", "running", "prev", "after", "before", "near", "raw", "org")
+_MAIN_SOURCES = ("rule", "running", "prev", "after", "before", "near", "raw", "org", "desc_near")
 _LABEL = re.compile(r"\s*([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s*:\s*$")
 _DASH_AFTER = re.compile(r"\s*[—–\-]{1,2}\s*([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})")
 _WORD = re.compile(r"[^\W_]")

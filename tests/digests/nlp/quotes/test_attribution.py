@@ -68,6 +68,18 @@ def test_place_is_not_a_speaker() -> None:
     assert _speakers(text) == [None]
 
 
+def test_vague_phrase_is_not_a_speaker() -> None:
+    text = ("For some reason the count was delayed. “We expected to finish the count before midnight on "
+            "Tuesday,” for some reason said.")
+    assert _speakers(text) == [None]
+
+
+def test_pronoun_after_an_unnamed_description() -> None:
+    text = ("NORTHPORT — The minister spoke on Monday. “The deal is done and it protects every worker in the "
+            "plant,” she said.")
+    assert _speakers(text) == ["The minister"]
+
+
 # --- name runs ----------------------------------------------------------------------------------------------
 
 
