@@ -136,6 +136,10 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
     if len(cand.sources) > 1:
         f["n_sources"] = min(len(cand.sources), 4) / 4
     ckey = speaker_key(cand.name)
+    last = cand.name.split()[-1]
+    if len(last) > 2 and last[:1].isupper() and re.search(rf"(?<!\w){re.escape(last)}(?!\w)", rq.quote):
+        # "Trump says the things people want to say," Rubio said: people seldom quote themselves by name.
+        f["named_in_quote"] = 1.0
     if ckey in run.names.places:
         f["place_like"] = 1.0
     times = ctx.quoted.get(ckey, 0)
