@@ -21,6 +21,12 @@ LITTLE_SHARE = 0.15
 MIN_CHARS = 500
 # A later rung replaces the text only when it gives this many times more: a few extra lines are usually menus.
 GAIN = 1.5
+# The structured-data body replaces a text that is not little only when it is not already inside it: when the
+# precise pass's text is (almost) all within articleBody, that pass found the story and chose its paragraphs,
+# and what articleBody adds is mostly furniture that sites put in it (related links, author boxes, comments).
+COVERED = 0.5
+# Word n-grams that compare two texts for containment.
+_SHINGLE = 4
 # A body under this many words (once dates and the title are taken out) is a stub, not an article.
 STUB_WORDS = 12
 # trafilatura's duplicate memory per pass: large enough for any one page.
@@ -75,6 +81,19 @@ def _baseline(page: str) -> str:
     import trafilatura
 
     return trafilatura.baseline(page)[1] or ""
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i:i + _SHINGLE]) for i in range(max(len(words) - _SHINGLE + 1, 0))}
+
+
+def covered_share(text: str, other: str) -> float:
+    """Return the share of ``text``'s word 4-grams that ``other`` also contains (1.0 when ``text`` has none)."""
+    mine = _shingles(text)
+    if not mine:
+        return 1.0
+    return len(mine & _shingles(other)) / len(mine)
 
 
 def _little(text: str, visible: int) -> bool:
@@ -295,9 +314,10 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
         if len(recall) > GAIN * len(text):
             text, step = recall, "recall"
     # A page may carry its whole story as structured data (schema.org articleBody) and show only a teaser.
-    if _little(text, visible) or is_stub(text, title) or '"articleBody"' in page:
+    little = _little(text, visible) or is_stub(text, title)
+    if little or '"articleBody"' in page:
         base = clean_text(_baseline(page))
-        if len(base) > GAIN * len(text):
+        if len(base) > GAIN * len(text) and (little or covered_share(text, base) < COVERED):
             text, step = base, "baseline"
     published = _as_datetime(meta.date if meta else None)
     if published is not None and not EARLIEST_DATE <= published <= now + FUTURE_SLACK:

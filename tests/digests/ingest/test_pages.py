@@ -12,6 +12,7 @@ from digests.ingest._documents import document_from_html
 from digests.ingest._pages import (
     choose_title,
     copyright_years,
+    covered_share,
     extract_page,
     is_stub,
     plausible_guess,
@@ -71,6 +72,28 @@ def test_structured_article_body_is_used_when_the_page_shows_a_teaser() -> None:
     ex = extract_page(html, now=NOW)
     assert ex.step in ("recall", "baseline")  # the precise pass keeps only the teaser
     assert PARAS[2] in ex.text
+
+
+def test_structured_body_that_only_adds_furniture_to_the_shown_story_is_not_used() -> None:
+    furniture = [f"More from the Gazette: lighthouse keepers, ferry fares and the school fete, part {i} of our "
+                 "weekend reading list for the whole family" for i in range(12)]
+    story = [*PARAS, "Divers surveyed the foundations in August and found the older stones sound below the "
+             "waterline, so only the upper courses and the concrete cap need replacing.",
+             "The lifeboat crew said it would keep its slipway open throughout, with a temporary pontoon "
+             "on the sheltered side of the harbour for the busiest weeks."]
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Breakwater to be rebuilt",
+                     "articleBody": "\n".join([*story, *furniture])})
+    html = page("Breakwater to be rebuilt", story, head=f'<script type="application/ld+json">{ld}</script>')
+    ex = extract_page(html, now=NOW)
+    assert ex.step == "precise"
+    assert PARAS[3] in ex.text and "weekend reading list" not in ex.text
+
+
+def test_covered_share_measures_containment_one_way() -> None:
+    story = " ".join(PARAS)
+    assert covered_share(PARAS[1], story) == 1.0
+    assert covered_share(story, PARAS[1]) < 0.5
+    assert covered_share("", story) == 1.0
 
 
 def test_a_page_that_is_only_a_date_is_refused_not_stored() -> None:
