@@ -7,8 +7,10 @@ one page yields never depends on the pages read before it (trafilatura's default
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -150,10 +152,15 @@ def _is_site(segment: str, keys: list[str]) -> bool:
                or (k in s and len(k) >= 4) for s in keys)
 
 
-def strip_site(title: str, site: str | None = None, url: str | None = None) -> str:
-    """Return ``title`` without the site's name or a date before or after a separator (" | Site", "Site - ")."""
+# Separators of breadcrumb titles ("Site » Section » Headline"); dashes and colons also occur inside headlines.
+_CRUMB = re.compile(r"\s+(?:[|\u00b7\u2022»/]|::)\s+")
+
+
+def split_site(title: str, site: str | None = None, url: str | None = None) -> tuple[str, list[str]]:
+    """Return ``title`` without its site name or date segments, and the segments cut (what the site calls itself)."""
     title = clean_title(title)
     keys = _site_keys(site, url)
+    cut: list[str] = []
     for _ in range(3):
         seps = list(_SEP.finditer(title))
         if not seps:
@@ -161,12 +168,26 @@ def strip_site(title: str, site: str | None = None, url: str | None = None) -> s
         last, first = seps[-1], seps[0]
         tail, head = title[last.end():], title[:first.start()]
         if tail and _is_site(tail, keys) and title[:last.start()].strip():
+            cut.append(tail.strip())
             title = title[:last.start()].strip()
+            crumbs = _CRUMB.split(title) if _CRUMB.fullmatch(last.group(0)) else []
+            # "Headline | Section | Site": with the site cut from the end, the headline is the first crumb.
+            if len(crumbs) > 1 and last.group(0).strip() in title:
+                title = title.split(f" {last.group(0).strip()} ")[0].strip()
         elif head and _is_site(head, keys) and title[first.end():].strip():
+            cut.append(head.strip())
             title = title[first.end():].strip()
+            # "Site » Section » Headline": with the site cut from the front, the headline is the last crumb.
+            if _CRUMB.fullmatch(first.group(0)) and f" {first.group(0).strip()} " in title:
+                title = title.rsplit(f" {first.group(0).strip()} ", 1)[-1].strip()
         else:
             break
-    return title
+    return title, cut
+
+
+def strip_site(title: str, site: str | None = None, url: str | None = None) -> str:
+    """Return ``title`` without the site's name or a date before or after a separator (" | Site", "Site - ")."""
+    return split_site(title, site, url)[0]
 
 
 def _headings(tree: Any) -> list[str]:
@@ -178,23 +199,56 @@ def _headings(tree: Any) -> list[str]:
     return out
 
 
+_LD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def ld_headlines(tree: Any) -> list[str]:
+    """Return the schema.org "headline" values of the page's JSON-LD blocks, in order."""
+    out: list[str] = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        for m in _LD_HEADLINE.finditer(script):
+            try:
+                out.append(json.loads(f'"{m.group(1)}"'))
+            except ValueError:
+                continue
+    return out
+
+
 def choose_title(tree: Any, meta_title: str, site: str | None, url: str | None) -> str:
     """Return the page's headline: the <h1> that the <title>/og:title repeat, else that title without its site."""
-    titles = [meta_title]
+    sources = []
     for t in tree.xpath("//head/title|//meta[@property='og:title']/@content|//meta[@name='twitter:title']/@content"):
-        titles.append(t if isinstance(t, str) else (t.text_content() or ""))
-    titles = [clean_title(t) for t in titles if t and t.strip()]
+        sources.append(t if isinstance(t, str) else (t.text_content() or ""))
+    sources += ld_headlines(tree)
+    sources = [clean_title(t) for t in sources if t and t.strip()]
+    # What the <title> cuts off as the site's name, learned from this page: an <h1> or a title equal to it is
+    # the site's banner, not the headline.
+    banners = {_key(c) for t in sources for c in split_site(t, site, url)[1]}
     keys = _site_keys(site, url)
-    h1s = [h for h in _headings(tree) if _key(h) not in keys and len(h) <= 300]
+    titles = [t for t in [clean_title(meta_title), *sources] if t and _key(t) not in banners]
+    h1s = [h for h in _headings(tree) if _key(h) not in keys and _key(h) not in banners and len(h) <= 300]
     tkeys = [_key(t) for t in titles]
     # The visible headline is what readers see; <title> and og:title often add the site or shorten it.
     matching = [h for h in h1s if len(_key(h)) >= 4 and any(_key(h) in k for k in tkeys)]
     if matching:
-        return max(matching, key=len)
+        return _unglued(max(matching, key=len), sources, site, url)
     base = strip_site(titles[0], site, url) if titles else ""
     if len(h1s) == 1 and len(h1s[0].split()) >= 4:
-        return h1s[0]
+        return _unglued(h1s[0], sources, site, url)
     return base
+
+
+def _unglued(h1: str, sources: list[str], site: str | None, url: str | None) -> str:
+    # Two metadata sources (og:title, twitter:title, JSON-LD headline, <title>) agreeing on a form that begins or
+    # ends the <h1> and is most of it: the <h1> glues a kicker or section label to the headline.
+    stripped = [strip_site(t, site, url) for t in sources]
+    agreed = Counter(_key(t) for t in stripped)
+    hkey = _key(h1)
+    for t in stripped:
+        k = _key(t)
+        if agreed[k] >= 2 and k != hkey and len(k) >= max(4, len(hkey) / 2) and (hkey.startswith(k) or hkey.endswith(k)):
+            return t
+    return h1
 
 
 # ---- date -----------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from digests.ingest._pages import (
     covered_share,
     extract_page,
     is_stub,
+    ld_headlines,
     plausible_guess,
     shown_dates,
     strip_site,
@@ -119,6 +120,9 @@ def test_table_rows_are_kept_as_text() -> None:
     ("Ferrow Gazette | Breakwater to be rebuilt", "Ferrow Gazette", None, "Breakwater to be rebuilt"),
     ("Breakwater to be rebuilt | FG | 19.01.2026", "FG", None, "Breakwater to be rebuilt"),
     ("Ferry times: what changes in May", "Ferrow Gazette", None, "Ferry times: what changes in May"),
+    ("Ferrow Gazette » Weekend » Breakwater to be rebuilt", "Ferrow Gazette", None, "Breakwater to be rebuilt"),
+    ("Breakwater to be rebuilt | Harbour | Ferrow Gazette", "Ferrow Gazette", None, "Breakwater to be rebuilt"),
+    ("Ferrow Gazette - Ferry times - what changes in May", "Ferrow Gazette", None, "Ferry times - what changes in May"),
 ])
 def test_site_name_and_date_are_cut_from_the_title(raw: str, site: str | None, url: str | None, want: str) -> None:
     assert strip_site(raw, site, url) == want
@@ -133,6 +137,31 @@ def test_the_visible_headline_wins_over_a_shortened_social_title() -> None:
     assert choose_title(tree, "Breakwater: what it means", "Ferrow Gazette", None) == \
         "Harbour board votes to rebuild the storm-cracked north breakwater"
     assert extract_page(html, now=NOW).title == "Harbour board votes to rebuild the storm-cracked north breakwater"
+
+
+def test_an_h1_that_the_title_names_as_the_site_is_a_banner_not_the_headline() -> None:
+    import trafilatura
+
+    html = page("Notes from the Tideline", PARAS, site="tideline.example").replace(
+        "<title>Notes from the Tideline | tideline.example</title>",
+        "<title>Notes from the Tideline » Archive » Rebuilding the north breakwater</title>")
+    tree = trafilatura.load_html(html)
+    assert choose_title(tree, "Notes from the Tideline", "tideline.example", "https://tideline.example/2026/05/x") \
+        == "Rebuilding the north breakwater"
+
+
+def test_metadata_sources_agreeing_on_a_headline_drop_a_kicker_glued_into_the_h1() -> None:
+    import trafilatura
+
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Why the breakwater must be rebuilt"})
+    head = ('<meta property="og:title" content="Why the breakwater must be rebuilt">'
+            f'<script type="application/ld+json">{ld}</script>')
+    html = page("Why the breakwater must be rebuilt", PARAS, head=head).replace(
+        "<h1>Why", "<h1><span>Harbour Watch</span>Why")
+    tree = trafilatura.load_html(html)
+    assert ld_headlines(tree) == ["Why the breakwater must be rebuilt"]
+    assert choose_title(tree, "Why the breakwater must be rebuilt", "Ferrow Gazette", None) == \
+        "Why the breakwater must be rebuilt"
 
 
 def test_metadata_date_first_and_never_in_the_future() -> None:
