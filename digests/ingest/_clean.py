@@ -72,6 +72,15 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"^\W*(?:for (?:more information|media inquiries|press inquiries)),?", re.I), 30),
     LineRule("contact", re.compile(r"\bletters? to the editor\b", re.I), 15),
     LineRule("contact", re.compile(r"\bletters? to the editor\b|\bcontact\b|\be-?mail\b", re.I), 30, addressed=True),
+    # Taxonomy labels under or above a story: "Category: Local news", "Tags: ferries, harbour", "Filed under: ...".
+    LineRule("taxonomy", re.compile(
+        r"^\W*(?:categor(?:y|ies)|tags?|tagged(?: with| as)?|filed (?:under|in)|posted in|topics?|keywords?)\s*:",
+        re.I), 20),
+    # App-store calls to action, in the imperative ("Download our app", "For the latest news, get the app");
+    # a reported "passengers would download the app" is article text.
+    LineRule("app", re.compile(
+        r"^\W*(?:(?:for|to get|to receive|to stay)\b[^.!?]{0,80}?[,\s]\s*)?(?:download|get|install) (?:the|our|free)\b"
+        r".{0,60}\bapps?\b", re.I), 30),
     LineRule("credit", re.compile(
         r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?|videos?|graphics?|credits?|source|courtesy)"
         r"(?:\s+(?:credits?|courtesy|by|source))?\s*:", re.I), 25),

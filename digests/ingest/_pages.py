@@ -7,8 +7,10 @@ one page yields never depends on the pages read before it (trafilatura's default
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +23,12 @@ LITTLE_SHARE = 0.15
 MIN_CHARS = 500
 # A later rung replaces the text only when it gives this many times more: a few extra lines are usually menus.
 GAIN = 1.5
+# The structured-data body replaces a text that is not little only when it is not already inside it: when the
+# precise pass's text is (almost) all within articleBody, that pass found the story and chose its paragraphs,
+# and what articleBody adds is mostly furniture that sites put in it (related links, author boxes, comments).
+COVERED = 0.5
+# Word n-grams that compare two texts for containment.
+_SHINGLE = 4
 # A body under this many words (once dates and the title are taken out) is a stub, not an article.
 STUB_WORDS = 12
 # trafilatura's duplicate memory per pass: large enough for any one page.
@@ -77,6 +85,19 @@ def _baseline(page: str) -> str:
     return trafilatura.baseline(page)[1] or ""
 
 
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i:i + _SHINGLE]) for i in range(max(len(words) - _SHINGLE + 1, 0))}
+
+
+def covered_share(text: str, other: str) -> float:
+    """Return the share of ``text``'s word 4-grams that ``other`` also contains (1.0 when ``text`` has none)."""
+    mine = _shingles(text)
+    if not mine:
+        return 1.0
+    return len(mine & _shingles(other)) / len(mine)
+
+
 def _little(text: str, visible: int) -> bool:
     n = len("".join(text.split()))
     return n < MIN_CHARS or n < LITTLE_SHARE * visible
@@ -131,10 +152,15 @@ def _is_site(segment: str, keys: list[str]) -> bool:
                or (k in s and len(k) >= 4) for s in keys)
 
 
-def strip_site(title: str, site: str | None = None, url: str | None = None) -> str:
-    """Return ``title`` without the site's name or a date before or after a separator (" | Site", "Site - ")."""
+# Separators of breadcrumb titles ("Site » Section » Headline"); dashes and colons also occur inside headlines.
+_CRUMB = re.compile(r"\s+(?:[|\u00b7\u2022»/]|::)\s+")
+
+
+def split_site(title: str, site: str | None = None, url: str | None = None) -> tuple[str, list[str]]:
+    """Return ``title`` without its site name or date segments, and the segments cut (what the site calls itself)."""
     title = clean_title(title)
     keys = _site_keys(site, url)
+    cut: list[str] = []
     for _ in range(3):
         seps = list(_SEP.finditer(title))
         if not seps:
@@ -142,12 +168,26 @@ def strip_site(title: str, site: str | None = None, url: str | None = None) -> s
         last, first = seps[-1], seps[0]
         tail, head = title[last.end():], title[:first.start()]
         if tail and _is_site(tail, keys) and title[:last.start()].strip():
+            cut.append(tail.strip())
             title = title[:last.start()].strip()
+            crumbs = _CRUMB.split(title) if _CRUMB.fullmatch(last.group(0)) else []
+            # "Headline | Section | Site": with the site cut from the end, the headline is the first crumb.
+            if len(crumbs) > 1 and last.group(0).strip() in title:
+                title = title.split(f" {last.group(0).strip()} ")[0].strip()
         elif head and _is_site(head, keys) and title[first.end():].strip():
+            cut.append(head.strip())
             title = title[first.end():].strip()
+            # "Site » Section » Headline": with the site cut from the front, the headline is the last crumb.
+            if _CRUMB.fullmatch(first.group(0)) and f" {first.group(0).strip()} " in title:
+                title = title.rsplit(f" {first.group(0).strip()} ", 1)[-1].strip()
         else:
             break
-    return title
+    return title, cut
+
+
+def strip_site(title: str, site: str | None = None, url: str | None = None) -> str:
+    """Return ``title`` without the site's name or a date before or after a separator (" | Site", "Site - ")."""
+    return split_site(title, site, url)[0]
 
 
 def _headings(tree: Any) -> list[str]:
@@ -159,23 +199,56 @@ def _headings(tree: Any) -> list[str]:
     return out
 
 
+_LD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def ld_headlines(tree: Any) -> list[str]:
+    """Return the schema.org "headline" values of the page's JSON-LD blocks, in order."""
+    out: list[str] = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        for m in _LD_HEADLINE.finditer(script):
+            try:
+                out.append(json.loads(f'"{m.group(1)}"'))
+            except ValueError:
+                continue
+    return out
+
+
 def choose_title(tree: Any, meta_title: str, site: str | None, url: str | None) -> str:
     """Return the page's headline: the <h1> that the <title>/og:title repeat, else that title without its site."""
-    titles = [meta_title]
+    sources = []
     for t in tree.xpath("//head/title|//meta[@property='og:title']/@content|//meta[@name='twitter:title']/@content"):
-        titles.append(t if isinstance(t, str) else (t.text_content() or ""))
-    titles = [clean_title(t) for t in titles if t and t.strip()]
+        sources.append(t if isinstance(t, str) else (t.text_content() or ""))
+    sources += ld_headlines(tree)
+    sources = [clean_title(t) for t in sources if t and t.strip()]
+    # What the <title> cuts off as the site's name, learned from this page: an <h1> or a title equal to it is
+    # the site's banner, not the headline.
+    banners = {_key(c) for t in sources for c in split_site(t, site, url)[1]}
     keys = _site_keys(site, url)
-    h1s = [h for h in _headings(tree) if _key(h) not in keys and len(h) <= 300]
+    titles = [t for t in [clean_title(meta_title), *sources] if t and _key(t) not in banners]
+    h1s = [h for h in _headings(tree) if _key(h) not in keys and _key(h) not in banners and len(h) <= 300]
     tkeys = [_key(t) for t in titles]
     # The visible headline is what readers see; <title> and og:title often add the site or shorten it.
     matching = [h for h in h1s if len(_key(h)) >= 4 and any(_key(h) in k for k in tkeys)]
     if matching:
-        return max(matching, key=len)
+        return _unglued(max(matching, key=len), sources, site, url)
     base = strip_site(titles[0], site, url) if titles else ""
     if len(h1s) == 1 and len(h1s[0].split()) >= 4:
-        return h1s[0]
+        return _unglued(h1s[0], sources, site, url)
     return base
+
+
+def _unglued(h1: str, sources: list[str], site: str | None, url: str | None) -> str:
+    # Two metadata sources (og:title, twitter:title, JSON-LD headline, <title>) agreeing on a form that begins or
+    # ends the <h1> and is most of it: the <h1> glues a kicker or section label to the headline.
+    stripped = [strip_site(t, site, url) for t in sources]
+    agreed = Counter(_key(t) for t in stripped)
+    hkey = _key(h1)
+    for t in stripped:
+        k = _key(t)
+        if agreed[k] >= 2 and k != hkey and len(k) >= max(4, len(hkey) / 2) and (hkey.startswith(k) or hkey.endswith(k)):
+            return t
+    return h1
 
 
 # ---- date -----------------------------------------------------------------------------------------------------
@@ -295,9 +368,10 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
         if len(recall) > GAIN * len(text):
             text, step = recall, "recall"
     # A page may carry its whole story as structured data (schema.org articleBody) and show only a teaser.
-    if _little(text, visible) or is_stub(text, title) or '"articleBody"' in page:
+    little = _little(text, visible) or is_stub(text, title)
+    if little or '"articleBody"' in page:
         base = clean_text(_baseline(page))
-        if len(base) > GAIN * len(text):
+        if len(base) > GAIN * len(text) and (little or covered_share(text, base) < COVERED):
             text, step = base, "baseline"
     published = _as_datetime(meta.date if meta else None)
     if published is not None and not EARLIEST_DATE <= published <= now + FUTURE_SLACK:

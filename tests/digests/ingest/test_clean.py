@@ -28,6 +28,10 @@ CUT = [
     ("credit", "(Credit: Jo Pellam / Ferrow Gazette)"),
     ("credit", "Photo: the tram depot at dawn"),
     ("share", "Share on Facebook"),
+    ("taxonomy", "Tags: harbour, council, ferry services"),
+    ("taxonomy", "Category : Community notices"),
+    ("app", "Download our free app and never miss a tide table"),
+    ("app", "For breaking harbour news all day, download the Ferrow Gazette app for your phone"),
 ]
 
 KEPT = [
@@ -38,6 +42,8 @@ KEPT = [
     "Copyright lawyers for the two studios met in Ferrow on Friday to discuss a settlement over the film.",
     "Posters went up across the old docks overnight.",
     "The lifeboat station received a donation of forty thousand pounds from a fishing family last year.",
+    "The ferry operator said fewer passengers would download the timetable app once paper copies returned.",
+    "Categories of spending agreed by the council included roads, the library and two new play areas.",
     "\"If you subscribe to the bus pass you save forty pounds a year,\" the mayor told the council on Monday.",
 ]
 

@@ -12,8 +12,10 @@ from digests.ingest._documents import document_from_html
 from digests.ingest._pages import (
     choose_title,
     copyright_years,
+    covered_share,
     extract_page,
     is_stub,
+    ld_headlines,
     plausible_guess,
     shown_dates,
     strip_site,
@@ -73,6 +75,28 @@ def test_structured_article_body_is_used_when_the_page_shows_a_teaser() -> None:
     assert PARAS[2] in ex.text
 
 
+def test_structured_body_that_only_adds_furniture_to_the_shown_story_is_not_used() -> None:
+    furniture = [f"More from the Gazette: lighthouse keepers, ferry fares and the school fete, part {i} of our "
+                 "weekend reading list for the whole family" for i in range(12)]
+    story = [*PARAS, "Divers surveyed the foundations in August and found the older stones sound below the "
+             "waterline, so only the upper courses and the concrete cap need replacing.",
+             "The lifeboat crew said it would keep its slipway open throughout, with a temporary pontoon "
+             "on the sheltered side of the harbour for the busiest weeks."]
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Breakwater to be rebuilt",
+                     "articleBody": "\n".join([*story, *furniture])})
+    html = page("Breakwater to be rebuilt", story, head=f'<script type="application/ld+json">{ld}</script>')
+    ex = extract_page(html, now=NOW)
+    assert ex.step == "precise"
+    assert PARAS[3] in ex.text and "weekend reading list" not in ex.text
+
+
+def test_covered_share_measures_containment_one_way() -> None:
+    story = " ".join(PARAS)
+    assert covered_share(PARAS[1], story) == 1.0
+    assert covered_share(story, PARAS[1]) < 0.5
+    assert covered_share("", story) == 1.0
+
+
 def test_a_page_that_is_only_a_date_is_refused_not_stored() -> None:
     html = page("Notes", ["May 19, 2020"])
     with pytest.raises(DocumentError, match="no article text"):
@@ -96,6 +120,9 @@ def test_table_rows_are_kept_as_text() -> None:
     ("Ferrow Gazette | Breakwater to be rebuilt", "Ferrow Gazette", None, "Breakwater to be rebuilt"),
     ("Breakwater to be rebuilt | FG | 19.01.2026", "FG", None, "Breakwater to be rebuilt"),
     ("Ferry times: what changes in May", "Ferrow Gazette", None, "Ferry times: what changes in May"),
+    ("Ferrow Gazette » Weekend » Breakwater to be rebuilt", "Ferrow Gazette", None, "Breakwater to be rebuilt"),
+    ("Breakwater to be rebuilt | Harbour | Ferrow Gazette", "Ferrow Gazette", None, "Breakwater to be rebuilt"),
+    ("Ferrow Gazette - Ferry times - what changes in May", "Ferrow Gazette", None, "Ferry times - what changes in May"),
 ])
 def test_site_name_and_date_are_cut_from_the_title(raw: str, site: str | None, url: str | None, want: str) -> None:
     assert strip_site(raw, site, url) == want
@@ -110,6 +137,31 @@ def test_the_visible_headline_wins_over_a_shortened_social_title() -> None:
     assert choose_title(tree, "Breakwater: what it means", "Ferrow Gazette", None) == \
         "Harbour board votes to rebuild the storm-cracked north breakwater"
     assert extract_page(html, now=NOW).title == "Harbour board votes to rebuild the storm-cracked north breakwater"
+
+
+def test_an_h1_that_the_title_names_as_the_site_is_a_banner_not_the_headline() -> None:
+    import trafilatura
+
+    html = page("Notes from the Tideline", PARAS, site="tideline.example").replace(
+        "<title>Notes from the Tideline | tideline.example</title>",
+        "<title>Notes from the Tideline » Archive » Rebuilding the north breakwater</title>")
+    tree = trafilatura.load_html(html)
+    assert choose_title(tree, "Notes from the Tideline", "tideline.example", "https://tideline.example/2026/05/x") \
+        == "Rebuilding the north breakwater"
+
+
+def test_metadata_sources_agreeing_on_a_headline_drop_a_kicker_glued_into_the_h1() -> None:
+    import trafilatura
+
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Why the breakwater must be rebuilt"})
+    head = ('<meta property="og:title" content="Why the breakwater must be rebuilt">'
+            f'<script type="application/ld+json">{ld}</script>')
+    html = page("Why the breakwater must be rebuilt", PARAS, head=head).replace(
+        "<h1>Why", "<h1><span>Harbour Watch</span>Why")
+    tree = trafilatura.load_html(html)
+    assert ld_headlines(tree) == ["Why the breakwater must be rebuilt"]
+    assert choose_title(tree, "Why the breakwater must be rebuilt", "Ferrow Gazette", None) == \
+        "Why the breakwater must be rebuilt"
 
 
 def test_metadata_date_first_and_never_in_the_future() -> None:
