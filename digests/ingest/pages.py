@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import IO, Any
 
 from digests.ingest._documents import DocumentError, document_from_text
+from digests.nlp.extract import iter_jsonl
 
 
 def page_record(record: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
@@ -30,20 +31,6 @@ def page_record(record: dict[str, Any], *, now: datetime | None = None) -> dict[
             "published": doc.published.date().isoformat() if doc.published else None}
 
 
-def iter_pages(stream: IO[str]) -> Iterator[dict[str, Any]]:
-    """Yield one JSON object per non-empty line, with the line number in any error."""
-    for n, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {n}: not valid JSON ({exc.msg})") from None
-        if not isinstance(obj, dict):
-            raise ValueError(f"line {n}: expected a JSON object")
-        yield obj
-
-
 def run_pages(records: Iterable[dict[str, Any]], out: IO[str], *, now: datetime | None = None) -> int:
     """Write one output line per page, in order, and return how many were written."""
     count = 0
@@ -57,6 +44,6 @@ def run_pages_path(jsonl: str, out: str | None) -> int:
     """Extract every page of the JSONL file ``jsonl`` into ``out`` (stdout when None)."""
     with open(jsonl, encoding="utf-8") as fin:
         if out is None:
-            return run_pages(iter_pages(fin), sys.stdout)
+            return run_pages(iter_jsonl(fin), sys.stdout)
         with open(out, "w", encoding="utf-8") as fout:
-            return run_pages(iter_pages(fin), fout)
+            return run_pages(iter_jsonl(fin), fout)
