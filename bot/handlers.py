@@ -258,7 +258,9 @@ async def feeds_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Re
     items = []
     for s in subs:
         state = "paused" if s.paused else s.source.health
-        detail = f"last error: {s.source.last_error}" if s.source.last_error and s.source.health != "ok" else ""
+        detail = ""
+        if s.source.last_error:
+            detail = s.source.last_error if s.source.health == "ok" else f"last error: {s.source.last_error}"
         last = f"last fetch {s.source.last_fetch:%Y-%m-%d %H:%M} UTC" if s.source.last_fetch else "not fetched yet"
         items.append(Item(title=s.source.title or s.source.url, body=" · ".join(x for x in (state, last, detail) if x),
                           url=s.source.url))

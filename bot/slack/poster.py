@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Reply
 from bot.delivery import DeliveryError, Poster
-from bot.slack.render import escape, fallback_text, reply_to_blocks
+from bot.slack.render import escape_text, fallback_text, reply_to_blocks
 
 log = logging.getLogger("newsbot.slack")
 
@@ -59,7 +59,7 @@ def make_poster(client: AsyncWebClient) -> Poster:
                 resp = await client.chat_postMessage(
                     channel=channel, blocks=reply_to_blocks(reply, page),
                     text=(fallback_text(reply) if page == 0
-                          else escape(f"{reply.title} ({page + 1}/{reply.pages})")),
+                          else escape_text(f"{reply.title} ({page + 1}/{reply.pages})")),
                     thread_ts=ids[0] if ids else None, unfurl_links=False, unfurl_media=False)
                 ids.append(str(resp["ts"]))
         except SlackApiError as exc:

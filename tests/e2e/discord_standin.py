@@ -311,6 +311,51 @@ def pings(data: dict[str, Any] | None) -> dict[str, Any]:
     return {"everyone": "everyone" in parse and bool(_EVERYONE.search(content)), "users": users, "roles": roles}
 
 
+_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# What a message text makes on Discord, read on the text with every backslash-escaped character masked out.
+_MADE = {
+    "user mention": re.compile(r"<@!?\d+>"),
+    "role mention": re.compile(r"<@&\d+>"),
+    "channel mention": re.compile(r"<#\d+>"),
+    "timestamp": re.compile(r"<t:-?\d+(?::[tTdDfFR])?>"),
+    "custom emoji": re.compile(r"<a?:\w+:\d+>"),
+    "masked link": re.compile(r"\[[^\]\x00]*\]\(\s*<?https?://"),
+    "link": re.compile(r"https?://"),
+    "bold": re.compile(r"\*\*[^*\x00]+\*\*"),
+    "italic": re.compile(r"(?<![\w*\x00])[*_][^\s*_\x00][^*_\x00]*[*_](?![\w*])"),
+    "everyone": re.compile(r"@(everyone|here)\b"),
+}
+
+
+def _masked(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCT:
+            out.append("\x00")
+            i += 2
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def shown(text: str) -> str:
+    """Return the characters Discord shows for a text: escapes consumed, zero-width spaces invisible."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCT:
+            i += 1
+        out.append(text[i])
+        i += 1
+    return "".join(out).replace("\u200b", "")
+
+
+def made(text: str) -> list[str]:
+    """Return what Discord would make of a text beyond plain characters: mentions, links, formatting."""
+    masked = _masked(text)
+    return [kind for kind, rx in _MADE.items() if rx.search(masked)]
+
+
 class DiscordStandIn:
     """The fake Discord: start(), add guilds, then let the real discord.py client connect to it."""
 

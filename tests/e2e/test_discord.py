@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import discord
 import pytest
@@ -21,7 +22,17 @@ from bot.delivery import Delivery, DeliveryError
 from bot.discord import start_discord
 from bot.services import Services
 from tests.conftest import seed_gold_speaker, shared_eval
-from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn, limit
+from tests.e2e.discord_standin import (
+    EPHEMERAL,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    DiscordStandIn,
+    limit,
+    made,
+    shown,
+)
+from tests.helpers.http import LocalServer
+from tests.helpers.newsfeed import HOSTILE, NewsFeed
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -65,13 +76,13 @@ Keeper Anselm Vortigan said the lamp never failed on his watch. "The lamp outliv
 
 
 def text_of(msg: dict[str, Any]) -> str:
-    """Return every visible text of a message: content, embed titles, descriptions, fields and footers."""
+    """Return every visible text of a message as Discord shows it: content, embed titles, descriptions, fields, footers."""
     parts = [msg.get("content") or ""]
     for e in msg.get("embeds") or []:
         parts += [e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text") or ""]
         for f in e.get("fields") or []:
             parts += [f["name"], f["value"]]
-    return "\n".join(parts)
+    return shown("\n".join(parts))
 
 
 def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
@@ -569,7 +580,7 @@ async def test_echoed_mentions_never_ping(harness: Harness) -> None:
     """An "@everyone" a user typed comes back in the private error text, and notifies nobody."""
     s, a = harness.s, harness.a
     msg = await s.invoke("quotes", {"speaker": "Brennick", "since": "@everyone"}, guild=a)
-    assert "@everyone" in msg["content"] and msg["flags"] & EPHEMERAL
+    assert "@everyone" in shown(msg["content"]) and msg["flags"] & EPHEMERAL
     assert msg["mention_everyone"] is False and not s.pinged() and not s.undeclared()
 
 
@@ -612,3 +623,38 @@ async def test_a_slow_autocomplete_offers_nothing_rather_than_missing_the_deadli
         choices = await h.s.autocomplete("schedule set", {"when": "daily 08:00", "timezone": "Europe/Ber"},
                                          "timezone", guild=h.a)
         assert choices == []
+
+
+ADMIN = {"permissions": MEMBER_PERMISSIONS | MANAGE_GUILD}
+
+
+def channel_posts(s: DiscordStandIn, channel_id: str) -> list[dict[str, Any]]:
+    """Return the bot's plain channel posts (not interaction answers) in a channel, oldest first."""
+    return [m for m in s.messages.values() if m["channel_id"] == channel_id and "interaction_metadata" not in m]
+
+
+async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A feed item whose title and summary hold Discord syntax is posted showing those characters, making nothing."""
+    from bot.scheduler import BotScheduler
+
+    s, a = harness.s, harness.a
+    harness.svc.scheduler = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    feed = NewsFeed(http_server, "/hostile.xml")
+    item = feed.add(f"Council vote {HOSTILE}",
+                    f"The council voted on the harbour plan {HOSTILE} late on Tuesday evening. "
+                    f"Members said the plan {HOSTILE} would be published in full next week.", slug="vote")
+    # A script removed by the feed's own sanitizer can leave an empty CDATA section behind as escaped text.
+    feed.raw_description[item.guid] = (
+        "&lt;p&gt;" + escape(escape(item.text)) + "&lt;/p&gt;&amp;lt;![CDATA[]]&amp;gt;")
+    general = s.channel(a, "general")
+    t = text_of(await s.invoke("feeds add", {"url": feed.url, "backfill": 1}, guild=a, channel=general, **ADMIN))
+    assert "Posted the 1 newest" in t, t
+    posts = channel_posts(s, general["id"])
+    assert len(posts) == 1
+    story = posts[0]["embeds"][1]
+    assert shown(story["title"]) == f"Council vote {HOSTILE}"
+    assert HOSTILE in shown(story["description"]) and "CDATA" not in text_of(posts[0])
+    for raw in (posts[0]["content"], story["title"], story["description"]):
+        assert made(raw) == [], (made(raw), raw)
+    assert posts[0]["_pings"] == {"everyone": False, "users": [], "roles": []}

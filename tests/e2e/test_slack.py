@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape as xml_escape
 
 import aiohttp
 import pytest
@@ -29,6 +31,10 @@ from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
 from tests.conftest import seed_gold_speaker, shared_eval
 from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit
+from tests.e2e.slack_standin import made as slack_made
+from tests.e2e.slack_standin import shown as slack_shown
+from tests.helpers.http import LocalServer
+from tests.helpers.newsfeed import HOSTILE, NewsFeed
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -101,7 +107,7 @@ BRIDGE_HTML = """<!doctype html><html><head><title>Gull Point footbridge opens t
 def _all_text(node: Any) -> str:
     """Return every string under a Block Kit structure, joined (what a reader could see)."""
     if isinstance(node, str):
-        return node
+        return node.replace("\u200b", "")  # invisible: the escape of formatting marks and bare URLs
     if isinstance(node, dict):
         return "\n".join(_all_text(v) for k, v in node.items() if k not in ("value", "action_id", "block_id"))
     if isinstance(node, list):
@@ -522,3 +528,53 @@ async def test_a_slow_command_is_acknowledged_before_the_deadline(harness: Harne
     call = await harness.answer("/search", "lantern", user="U0PLAIN")
     assert "Lantern festival returns" in _all_text(call.args["blocks"])
     assert not harness.slack.timeouts
+
+
+def _mrkdwn(blocks: list[dict[str, Any]]) -> list[str]:
+    """Return the mrkdwn texts of a message's blocks (the only texts Slack parses)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(blocks)
+    return out
+
+
+_MARKUP = re.compile(r"<([^>|]*)(?:\|[^>]*)?>")
+
+
+async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A feed item whose title and summary hold chat syntax is posted showing those characters, making nothing."""
+    from bot.scheduler import BotScheduler
+
+    harness.svc.scheduler = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    feed = NewsFeed(http_server, "/hostile.xml")
+    item = feed.add(f"Council vote {HOSTILE}",
+                    f"The council voted on the harbour plan {HOSTILE} late on Tuesday evening. "
+                    f"Members said the plan {HOSTILE} would be published in full next week.", slug="vote")
+    feed.raw_description[item.guid] = (
+        "&lt;p&gt;" + xml_escape(xml_escape(item.text)) + "&lt;/p&gt;&amp;lt;![CDATA[]]&amp;gt;")
+    call = await harness.answer("/feeds", f"add {feed.url} backfill:1")
+    assert "Posted the 1 newest" in _all_text(call.args["blocks"])
+    posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
+    assert len(posts) == 1
+    texts = _mrkdwn(posts[0].args["blocks"]) + [posts[0].args["text"]]
+    shown_all = "\n".join(slack_shown(t) for t in texts)
+    assert f"Council vote {HOSTILE}" in shown_all and f"harbour plan {HOSTILE}" in shown_all
+    assert "CDATA" not in shown_all
+    for t in texts:
+        # The only markup is the bot's own link from the headline to the item; nothing the feed wrote.
+        assert {m.group(1) for m in _MARKUP.finditer(t)} <= {item.link}, t
+        # Bold stays possible: the bot wraps the headline in *…* itself; the feed's ** pair must not be one.
+        kinds = set(slack_made(_MARKUP.sub("", t)))
+        assert not kinds & {"link", "code", "strike", "italic"}, (kinds, t)
+        assert "**bold**" not in t and "*bold*" not in t
