@@ -1,5 +1,6 @@
 """The article store: one repository interface; SQLite (aiosqlite, WAL, FTS5) is the default backend."""
 
+from digests.store._options import AlertRow, SubscriptionOptions
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -16,6 +17,7 @@ from digests.store._text import canonical_url, content_hash
 
 __all__ = [
     "AddResult",
+    "AlertRow",
     "ArticleRow",
     "EventRow",
     "NewArticle",
@@ -24,6 +26,7 @@ __all__ = [
     "ScheduleRow",
     "SourceRow",
     "Store",
+    "SubscriptionOptions",
     "SubscriptionRow",
     "canonical_url",
     "content_hash",

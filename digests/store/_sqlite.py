@@ -18,6 +18,7 @@ import aiosqlite
 from digests.models import Analysis, Article
 from digests.nlp.speakers import speaker_key
 from digests.store._batch import BatchItem, add_batch, find_duplicate, find_duplicates, grant
+from digests.store._options import OptionsMixin
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -132,7 +133,7 @@ _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key
     a.title, a.url, a.published"""
 
 
-class Store:
+class Store(OptionsMixin):
     """The article store over one SQLite file; create with ``await Store.open(path)``."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None) -> None:
@@ -210,6 +211,16 @@ class Store:
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._conn().execute(sql, params) as cur:
             return list(await cur.fetchall())
+
+    async def _opt_exec(self, sql: str, *args: Any) -> int:
+        """Run one write statement for the options mixin; return how many rows it changed."""
+        async with self.transaction() as db:
+            cur = await db.execute(sql, args)
+            return int(cur.rowcount)
+
+    async def _opt_all(self, sql: str, *args: Any) -> list[Any]:
+        """Run one query for the options mixin."""
+        return await self._all(sql, args)
 
     async def integrity_check(self) -> str:
         """Return SQLite's integrity_check verdict ("ok" when sound)."""
