@@ -32,7 +32,7 @@ from tests.e2e.discord_standin import (
     shown,
 )
 from tests.helpers.http import LocalServer
-from tests.helpers.newsfeed import HOSTILE, NewsFeed
+from tests.helpers.newsfeed import HOSTILE, STORIES, NewsFeed
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -85,11 +85,15 @@ def text_of(msg: dict[str, Any]) -> str:
     return shown("\n".join(parts))
 
 
-def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
-    """Fail if Discord would have refused a request, a message pinged anyone, or one did not say whom it meant."""
+def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = (),
+                 expected_pings: dict[str, dict[str, Any]] | None = None) -> None:
+    """Fail if Discord would have refused a request, a message pinged anyone (beyond exactly what a test
+    expected of that message), or one did not say whom it meant."""
     refused = [(c.method, c.path, c.refused) for c in standin.refusals if c.refused not in allowed_refusals]
     assert not refused, f"the real Discord would have refused: {refused}"
-    assert not standin.pinged(), [(m["content"][:80], m["_pings"]) for m in standin.pinged()]
+    expected = expected_pings or {}
+    unexpected = [m for m in standin.pinged() if expected.get(m["id"]) != m["_pings"]]
+    assert not unexpected, [(m["content"][:80], m["_pings"]) for m in unexpected]
     assert not standin.undeclared(), [text_of(m)[:80] for m in standin.undeclared()]
 
 
@@ -107,6 +111,7 @@ class Harness:
         self.delivery = delivery
         self.a, self.b = list(standin.guilds.values())[:2]
         self.allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (e.g. a deleted channel)
+        self.expected_pings: dict[str, dict[str, Any]] = {}  # message id -> exactly whom it may notify
 
     @staticmethod
     def ws(guild: dict[str, Any]) -> str:
@@ -130,7 +135,8 @@ async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, *,
                       standin_kw: dict[str, Any] | None = None, **settings: Any) -> AsyncIterator[Harness]:
     """Start the stand-in with two guilds and the bot (start_discord) against it; stop both afterwards."""
     standin = DiscordStandIn(**(standin_kw or {}))
-    standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE,))
+    standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE, "harbour-watch"),
+                      forums=("stories",))
     standin.add_guild("Beta", channels=("general",))
     await standin.start()
     # Route.BASE and DEFAULT_GATEWAY are process-wide: restore them so no other test inherits the stand-in.
@@ -149,7 +155,7 @@ async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, *,
             task.result()
         harness = Harness(standin, services, delivery)
         yield harness
-        assert_clean(standin, harness.allowed_refusals)
+        assert_clean(standin, harness.allowed_refusals, harness.expected_pings)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -208,8 +214,14 @@ async def test_commands_sync_from_the_registry(harness: Harness) -> None:
     names = set()
     for top in synced.values():
         subs = [o for o in top.get("options", []) if o["type"] == 1]
-        names |= {f"{top['name']} {o['name']}" for o in subs} if subs else {top["name"]}
+        names |= {f"{top['name']} {o['name']}" for o in subs}
+        for grp in (o for o in top.get("options", []) if o["type"] == 2):  # subcommand groups: /feeds filter add
+            names |= {f"{top['name']} {grp['name']} {o['name']}" for o in grp["options"] if o["type"] == 1}
+        if not any(o["type"] in (1, 2) for o in top.get("options", [])):
+            names.add(top["name"])
     assert names == set(REGISTRY)
+    alerts_add = next(o for o in synced["alerts"]["options"] if o["name"] == "add")
+    assert next(o for o in alerts_add["options"] if o["name"] == "role")["type"] == 8  # a ROLE option
     opts = {o["name"]: o for o in synced["timeline"]["options"]}
     assert opts["topic"]["type"] == 3 and opts["topic"]["required"] is True
     assert opts["image"]["type"] == 5
@@ -658,3 +670,212 @@ async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
     for raw in (posts[0]["content"], story["title"], story["description"]):
         assert made(raw) == [], (made(raw), raw)
     assert posts[0]["_pings"] == {"everyone": False, "users": [], "roles": []}
+
+
+
+# ---- subscriptions: live posts, filters, alerts, threads, forums, previews ----------------------------------------
+
+
+async def _live_bot(harness: Harness) -> Any:
+    from bot.scheduler import BotScheduler
+
+    sched = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    harness.svc.scheduler = sched
+    return sched
+
+
+async def _subscribe(harness: Harness, feed: NewsFeed, channel: dict[str, Any], mode: str = "live") -> int:
+    msg = await harness.s.invoke("feeds add", {"url": feed.url, "mode": mode}, guild=harness.a, channel=channel,
+                                 **ADMIN)
+    assert "Subscribed" in text_of(msg), text_of(msg)
+    return (await harness.svc.store.source("feed", feed.url)).id
+
+
+async def _round(sched: Any, *source_ids: int) -> None:
+    """One live round as the sweep job runs it: poll the feeds, then deliver."""
+    for sid in source_ids:
+        await sched.poll_source(sid)
+    await sched.flush_live()
+
+
+async def test_live_posts_each_new_story_once_and_a_shared_story_once_with_both_sources(
+        harness: Harness, http_server: LocalServer) -> None:
+    """Baseline items stay silent; each new story is posted once; one story in two feeds is one post, two sources."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    gazette, post = NewsFeed(http_server, "/gazette.xml", "Harbour Gazette"), NewsFeed(http_server, "/post.xml",
+                                                                                        "Valley Post")
+    gazette.add(*STORIES[0], slug="old")
+    post.add(*STORIES[1], slug="old")
+    ids = [await _subscribe(harness, gazette, news), await _subscribe(harness, post, news)]
+    await _round(sched, *ids)
+    assert channel_posts(s, news["id"]) == []  # what the feeds held when subscribed is not news
+
+    gazette.add(*STORIES[2], slug="puffins")
+    post.add(*STORIES[2], slug="puffin-count")  # the same story, another outlet's link
+    gazette.add(*STORIES[3], slug="library")
+    await _round(sched, *ids)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 2, [text_of(p) for p in posts]
+    shared = next(p for p in posts if STORIES[2][0] in text_of(p))
+    fields = {f["name"]: f["value"] for f in shared["embeds"][1]["fields"]}
+    assert fields == {"Harbour Gazette": "https://news.example/gazette.xml/puffins",
+                      "Valley Post": "https://news.example/post.xml/puffin-count"}
+    assert "ranger Oskar Lind" in text_of(shared) and "2 source(s)" in text_of(shared)  # summary and key quote
+    assert any(STORIES[3][0] in text_of(p) for p in posts)
+
+    await _round(sched, *ids)  # the same items again: nothing new
+    assert len(channel_posts(s, news["id"])) == 2
+
+
+async def test_live_bursts_are_rate_limited_with_the_overflow_in_one_post(
+        harness: Harness, http_server: LocalServer) -> None:
+    """Seven new stories at once: four posts, then one "3 more stories" post: five posts in the minute."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/burst.xml", "Burst News")
+    sid = await _subscribe(harness, feed, news)
+    for i, (title, text) in enumerate(STORIES[:7]):
+        feed.add(title, text, slug=f"s{i}", minutes_ago=30 - i)
+    await _round(sched, sid)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 5
+    assert [p["embeds"][0]["title"] for p in posts[:4]] == ["New from Burst News"] * 4
+    assert posts[4]["embeds"][0]["title"] == "3 more stories"
+    shown_titles = [shown(p["embeds"][1]["title"]) for p in posts[:4]]
+    folded = text_of(posts[4])
+    assert sorted(shown_titles + [t for t, _ in STORIES[:7] if t in folded]) == sorted(t for t, _ in STORIES[:7])
+    await _round(sched, sid)
+    assert len(channel_posts(s, news["id"])) == 5  # each story went out once, single or folded
+
+
+async def test_filters_include_and_exclude_as_set(harness: Harness, http_server: LocalServer) -> None:
+    """An exclude word drops a story; an include regex lets only matching stories through; bad regexes are refused."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    one, two = NewsFeed(http_server, "/one.xml", "One"), NewsFeed(http_server, "/two.xml", "Two")
+    ids = [await _subscribe(harness, one, news), await _subscribe(harness, two, news)]
+    t = text_of(await s.invoke("feeds filter add", {"url": one.url, "field": "title", "exclude": "sponsored"},
+                               guild=a, channel=news, **ADMIN))
+    assert "Filter #1" in t and "exclude title word" in t
+    t = text_of(await s.invoke("feeds filter add", {"url": two.url, "field": "text", "include": r"ferr(y|ies)|weir",
+                                                    "regex": True}, guild=a, channel=news, **ADMIN))
+    assert "Filter #1" in t and "include text regex" in t
+    bad = await s.invoke("feeds filter add", {"url": two.url, "include": r"(a)\1", "regex": True}, guild=a,
+                         channel=news, **ADMIN)
+    assert bad["flags"] & EPHEMERAL and "does not compile" in shown(bad["content"])
+    listing = text_of(await s.invoke("feeds filter list", {}, guild=a, channel=news))
+    assert "#1: exclude title word “sponsored”" in listing and "#1: include text regex" in listing
+
+    one.add("Sponsored: the best kayaks of the season", STORIES[4][1], slug="ad")
+    one.add(*STORIES[5], slug="bakery")
+    two.add(*STORIES[0], slug="ferry")
+    two.add(*STORIES[6], slug="weather")
+    await _round(sched, *ids)
+    titles = sorted(shown(p["embeds"][1]["title"]) for p in channel_posts(s, news["id"]))
+    assert titles == sorted([STORIES[5][0], STORIES[0][0]])
+
+
+async def test_an_alert_mentions_only_its_role_even_when_the_story_says_everyone(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A digest feed's new story matching an alert is posted with exactly its role mentioned, nothing else."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    role = s.role(a, "harbour-watch")
+    feed = NewsFeed(http_server, "/alerts.xml", "Harbour Gazette")
+    sid = await _subscribe(harness, feed, news, mode="digest")
+    t = text_of(await s.invoke("alerts add", {"keyword": "ferry berth", "role": role["id"]}, guild=a,
+                               channel=news, **ADMIN))
+    assert "Alert #1" in t
+    refused = await s.invoke("alerts add", {"keyword": "ferry", "role": a["id"]}, guild=a, channel=news, **ADMIN)
+    assert "never mention @everyone" in shown(refused["content"])  # the @everyone role is the guild's id
+    assert "ferry berth" in text_of(await s.invoke("alerts list", {}, guild=a, channel=news))
+
+    feed.add(f"{STORIES[0][0]} @everyone <@&{a['id']}> @here", STORIES[0][1] + " Tell @everyone.", slug="berth")
+    feed.add(*STORIES[1], slug="orchestra")  # no keyword: waits for the digest
+    await _round(sched, sid)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 1
+    msg = posts[0]
+    want = {"everyone": False, "users": [], "roles": [role["id"]]}
+    assert msg["content"] == f"<@&{role['id']}>" and msg["_pings"] == want
+    assert msg["_declared"] and "@everyone" in shown(msg["embeds"][1]["title"])
+    harness.expected_pings[msg["id"]] = want
+
+
+async def test_a_scheduled_digest_goes_into_a_thread(harness: Harness, tmp_path: Path) -> None:
+    """layout:thread puts one headline message in the channel and the stories in a thread started from it."""
+    from datetime import UTC, datetime, timedelta
+
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    t = text_of(await s.invoke("schedule set", {"when": "daily 08:00", "layout": "thread"}, guild=a, channel=news,
+                               **ADMIN))
+    assert "Schedule #" in t
+    await harness.add_articles(tmp_path, a, {f"s{i}.txt": f"{title}\n\n{text}\n" for i, (title, text)
+                                             in enumerate(STORIES[:3])})
+    row = (await harness.svc.store.schedules(harness.ws(a), news["id"]))[0]
+    result = await sched.run_schedule(row.id, fire_time=datetime.now(UTC) + timedelta(minutes=1))
+    assert result.status == "posted"
+    in_channel = channel_posts(s, news["id"])
+    assert len(in_channel) == 1 and in_channel[0]["embeds"][0]["title"] == "News digest"
+    assert len(in_channel[0]["embeds"]) == 1  # the headline only
+    thread = in_channel[0]["thread"]
+    in_thread = text_of_all(channel_posts(s, thread["id"]))
+    assert all(title in in_thread for title, _ in STORIES[:3])
+
+
+async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer) -> None:
+    """A live feed in a forum channel starts one forum post per new story, named after its headline."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    forum = s.channel(a, "stories")
+    feed = NewsFeed(http_server, "/forum.xml", "Forum Feed")
+    sid = await _subscribe(harness, feed, forum)
+    feed.add(*STORIES[5], slug="bread")
+    feed.add(*STORIES[7], slug="salmon")
+    await _round(sched, sid)
+    posts = [t for t in s.threads.values() if t["parent_id"] == forum["id"]]
+    assert sorted(t["name"] for t in posts) == sorted([STORIES[5][0], STORIES[7][0]])
+    for t in posts:
+        first = channel_posts(s, t["id"])
+        assert len(first) == 1 and t["name"] in text_of(first[0])
+
+
+async def test_feeds_test_previews_the_newest_item_reports_problems_and_stores_nothing(
+        harness: Harness, http_server: LocalServer) -> None:
+    """The preview shows the newest entry as it would post, names the feed's problems, and writes no row."""
+    import sqlite3
+
+    s, a = harness.s, harness.a
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Loose Wire</title>'
+            f"<item><title>{STORIES[7][0]}</title><link>https://news.example/w/1</link><guid>g1</guid>"
+            f"<description>{escape(STORIES[7][1])}</description></item>"
+            f"<item><title>{STORIES[6][0]}</title><link>https://news.example/w/2</link><guid>g1</guid>"
+            f"<description>{escape(STORIES[6][1])}</description></item></channel></rss>")
+    http_server.text("/wire.xml", body, content_type="application/rss+xml")
+
+    def counts() -> dict[str, int]:
+        with sqlite3.connect(harness.svc.store.path) as db:
+            names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                              "AND name NOT LIKE 'sqlite_%'")]
+            return {n: db.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
+
+    before = counts()
+    msg = await s.invoke("feeds test", {"url": http_server.url("/wire.xml")}, guild=a)
+    t = text_of(msg)
+    assert STORIES[7][0] in t and "ecologist Nora Penn" in t  # the newest item, with its key quote's speaker
+    assert "no entry has a date" in t and "GUID(s) used by more than one entry" in t and "Nothing was stored" in t
+    assert counts() == before
+    gone = await s.invoke("feeds test", {"url": http_server.url("/missing.xml")}, guild=a)
+    assert "cannot be used" in text_of(gone) and counts() == before
+
+
+def text_of_all(msgs: list[dict[str, Any]]) -> str:
+    """Return the visible text of several messages."""
+    return "\n".join(text_of(m) for m in msgs)

@@ -67,3 +67,32 @@ class NewsFeed:
 
     async def _serve(self, request: web.Request) -> web.Response:
         return web.Response(body=self.xml(), headers={"Content-Type": "application/rss+xml"})
+
+
+# Invented stories on unrelated topics (no two share enough words to be taken for one story).
+STORIES = [
+    ("Ferry berth opens on the north quay",
+     'The harbour board opened a second ferry berth on the north quay on Tuesday. "Queues for island commuters '
+     'will be half as long from next week," said harbour master Talia Brennick.'),
+    ("Orchestra plans free concerts in market towns",
+     "A regional orchestra announced a free outdoor concert series for the summer in three market towns. "
+     '"Music belongs in the square, not only in the hall," said conductor Ilse Varga.'),
+    ("Puffin colony grows on the northern cliffs",
+     "Volunteers counted nesting puffins on the northern cliffs and found the colony had grown by a fifth. "
+     '"We have not seen burrows this crowded in twenty years," said ranger Oskar Lind.'),
+    ("Library starts evening coding classes for pensioners",
+     "The county library launched evening coding classes for pensioners, with waiting lists already full. "
+     '"My grandson no longer has to fix my spreadsheets," said student Marta Quill.'),
+    ("Mountain pass road resurfaced two weeks early",
+     "Engineers finished resurfacing the mountain pass road two weeks early despite heavy spring snow. "
+     '"The crews worked nights whenever the weather allowed," said site manager Pavel Dorn.'),
+    ("Bakery cooperative delivers bread by cargo bicycle",
+     "A bakery cooperative began delivering bread by cargo bicycle to villages without a shop. "
+     '"Warm loaves reach the furthest farm before eight," said baker Ines Holt.'),
+    ("Students build a rooftop weather station",
+     "Students built a weather station on the school roof and publish its readings every hour online. "
+     '"The wind gauge already survived two gales," said teacher Ruben Salt.'),
+    ("River trust removes an old weir for salmon",
+     "The river trust removed an old weir so salmon can reach spawning grounds upstream for the first time. "
+     '"Fish were seen above the old weir within a week," said ecologist Nora Penn.'),
+]
