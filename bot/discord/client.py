@@ -188,6 +188,13 @@ class NewsBot(discord.Client):
         log.info("synced %d Discord command(s)%s", len(synced), f" to guild {guild_id}" if guild_id else "")
         self.delivery.register("discord", self.post)
 
+    async def on_ready(self) -> None:
+        """Say where the bot is; with no server yet, log the invite link that adds it to one."""
+        if not self.guilds and self.application_id:
+            log.warning("the bot is in no Discord server yet; invite it with %s", invite_url(self.application_id))
+        else:
+            log.info("connected to %d Discord server(s)", len(self.guilds))
+
     # ---- commands -----------------------------------------------------------------------------------------------
 
     def invocation(self, interaction: discord.Interaction) -> Invocation:
@@ -354,6 +361,20 @@ class NewsBot(discord.Client):
                                              allowed_mentions=allowed if content else NO_MENTIONS)
             ids.append(str(made.message.id))
         return ids
+
+
+# What the bot needs in a channel: see it, post, embed links, attach timeline images, read history (to reply in
+# threads), start threads for digests and post in them. Forum posts need only Send Messages. No Mention Everyone:
+# an alert's role must be set mentionable, so the bot can never be given the power to ping @everyone.
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True,
+                                  read_message_history=True, create_public_threads=True,
+                                  send_messages_in_threads=True)
+
+
+def invite_url(application_id: int) -> str:
+    """Return the link that adds the bot to a server with its commands and exactly the permissions it needs."""
+    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
+            f"&scope=bot+applications.commands&permissions={PERMISSIONS.value}")
 
 
 def mention_parts(reply: Reply) -> tuple[str, discord.AllowedMentions]:

@@ -879,3 +879,41 @@ async def test_feeds_test_previews_the_newest_item_reports_problems_and_stores_n
 def text_of_all(msgs: list[dict[str, Any]]) -> str:
     """Return the visible text of several messages."""
     return "\n".join(text_of(m) for m in msgs)
+
+
+async def test_a_bot_in_no_server_logs_its_invite_link(services: Services, monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """At start, with no guild yet, the bot logs the invite link: both scopes and the documented permissions."""
+    caplog.set_level(logging.INFO, logger="newsbot")
+    standin = DiscordStandIn()
+    await standin.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url})
+    task = asyncio.create_task(start_discord(services, Delivery()))
+    try:
+        want = (f"https://discord.com/oauth2/authorize?client_id={standin.app_id}"
+                "&scope=bot+applications.commands&permissions=309237763072")
+        for _ in range(200):  # the log is not a stand-in event to wait on: look every 50 ms, 10 s at most
+            if want in caplog.text or task.done():
+                break
+            await asyncio.sleep(0.05)
+        assert want in caplog.text
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await standin.close()
+
+
+def test_docs_discord_md_gives_the_permissions_scopes_and_intents_the_bot_uses() -> None:
+    """docs/discord.md states the permissions integer and scopes of invite_url, and no privileged intent is used."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "discord.md").read_text(encoding="utf-8")
+    assert str(discord_client.PERMISSIONS.value) in docs and "bot applications.commands" in docs
+    assert "scope=bot+applications.commands&permissions=309237763072" in discord_client.invite_url(1)
+    intents = discord.Intents.default()
+    assert not (intents.message_content or intents.members or intents.presences)
+    assert not discord_client.PERMISSIONS.mention_everyone
