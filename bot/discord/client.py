@@ -199,7 +199,12 @@ class NewsBot(discord.Client):
 
     def invocation(self, interaction: discord.Interaction) -> Invocation:
         """Return who runs a command, where, from an interaction."""
-        return Invocation(workspace=workspace_of(interaction), channel=str(interaction.channel_id or ""),
+        channel_id = interaction.channel_id
+        ch = interaction.channel
+        # Commands are typed in a forum's posts, never in the forum itself: what they set up belongs to the forum.
+        if isinstance(ch, discord.Thread) and isinstance(ch.parent, discord.ForumChannel):
+            channel_id = ch.parent_id
+        return Invocation(workspace=workspace_of(interaction), channel=str(channel_id or ""),
                           user=str(interaction.user.id), platform="discord",
                           is_admin=is_admin(interaction, self.svc.settings.discord_admin_role))
 

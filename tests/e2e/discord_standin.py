@@ -476,6 +476,10 @@ class DiscordStandIn:
         """Return a guild channel by name."""
         return next(c for c in guild["channels"] if c["name"] == name)
 
+    def add_forum_post(self, forum: dict[str, Any], name: str) -> dict[str, Any]:
+        """Start a post (a thread) in a forum channel, as a member would; return the thread channel."""
+        return self._thread(forum, name, 11)
+
     def role(self, guild: dict[str, Any], name: str) -> dict[str, Any]:
         """Return a guild role by name."""
         return next(r for r in guild["roles"] if r["name"] == name)
@@ -586,6 +590,9 @@ class DiscordStandIn:
             return {"channel_id": dm["id"], "channel": dm, "user": user, "context": 1,
                     "authorizing_integration_owners": {"0": user_id}, "app_permissions": str(MEMBER_PERMISSIONS)}
         assert channel is not None
+        if channel["type"] == FORUM:
+            raise StandInError("nobody types in a forum channel itself: commands come from one of its posts "
+                               "(add_forum_post)")
         member = {"user": user, "roles": [self.role(guild, r)["id"] for r in roles], "joined_at": _iso(),
                   "deaf": False, "mute": False, "flags": 0, "pending": False, "nick": None, "avatar": None,
                   "banner": None, "premium_since": None, "communication_disabled_until": None,

@@ -830,21 +830,36 @@ async def test_a_scheduled_digest_goes_into_a_thread(harness: Harness, tmp_path:
     assert all(title in in_thread for title, _ in STORIES[:3])
 
 
-async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer) -> None:
-    """A live feed in a forum channel starts one forum post per new story, named after its headline."""
+async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer,
+                                                        tmp_path: Path) -> None:
+    """Set up from inside a forum post, a live feed and a digest both start one forum post per story."""
+    from datetime import UTC, datetime, timedelta
+
     s, a = harness.s, harness.a
     sched = await _live_bot(harness)
     forum = s.channel(a, "stories")
+    desk = s.add_forum_post(forum, "News desk")  # commands are typed in a post, never in the forum itself
     feed = NewsFeed(http_server, "/forum.xml", "Forum Feed")
-    sid = await _subscribe(harness, feed, forum)
+    sid = await _subscribe(harness, feed, desk)
+    subs = await harness.svc.store.subscriptions(harness.ws(a))
+    assert [x.channel for x in subs] == [forum["id"]]  # the forum follows the feed, not the desk post
     feed.add(*STORIES[5], slug="bread")
     feed.add(*STORIES[7], slug="salmon")
     await _round(sched, sid)
-    posts = [t for t in s.threads.values() if t["parent_id"] == forum["id"]]
+    posts = [t for t in s.threads.values() if t["parent_id"] == forum["id"] and t["id"] != desk["id"]]
     assert sorted(t["name"] for t in posts) == sorted([STORIES[5][0], STORIES[7][0]])
     for t in posts:
         first = channel_posts(s, t["id"])
         assert len(first) == 1 and t["name"] in text_of(first[0])
+
+    assert "Schedule #" in text_of(await s.invoke("schedule set", {"when": "daily 08:00"}, guild=a, channel=desk,
+                                                  **ADMIN))
+    await harness.add_articles(tmp_path, a, {"road.txt": f"{STORIES[4][0]}\n\n{STORIES[4][1]}\n",
+                                             "bikes.txt": f"{STORIES[6][0]}\n\n{STORIES[6][1]}\n"})
+    row = (await harness.svc.store.schedules(harness.ws(a), forum["id"]))[0]
+    result = await sched.run_schedule(row.id, fire_time=datetime.now(UTC) + timedelta(minutes=1))
+    names = {t["name"] for t in s.threads.values() if t["parent_id"] == forum["id"]}
+    assert result.status == "posted" and {STORIES[4][0], STORIES[6][0]} <= names
 
 
 async def test_feeds_test_previews_the_newest_item_reports_problems_and_stores_nothing(

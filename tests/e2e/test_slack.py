@@ -708,3 +708,7 @@ async def test_feeds_test_previews_and_stores_nothing(harness: Harness, http_ser
     assert STORIES[6][0] in text and "No problems found" in text and "Nothing was stored" in text
     assert await harness.svc.store.count_articles() == articles
     assert await harness.svc.store.subscriptions(WORKSPACE) == []
+    http_server.text("/page.html", "<html><body><p>Just a web page, no feed here.</p></body></html>")
+    call = await harness.answer("/feeds", f"test {http_server.url('/page.html')}", user="U0PLAIN")
+    assert "not a valid RSS or Atom feed" in _all_text(call.args["blocks"])
+    assert await harness.svc.store.count_articles() == articles
