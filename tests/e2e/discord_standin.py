@@ -100,7 +100,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("message.unknown", "known message", 404, 10008, "Unknown Message", "editing a message that is gone"),
     # Threads and forums (docs: resources/channel, "Start Thread from Message", "Start Thread in Forum").
     Rule("thread.name", 100, 400, 50035, _FORM, "a thread or forum post name is 1..100 characters"),
-    Rule("forum.message", "a post, not a message", 400, 50008, "Cannot send messages in a non-text channel",
+    Rule("forum.message", "a post, not a message", 400, 40058, "Cannot send messages in a forum channel",
          "a forum channel takes posts (threads with a first message), never plain messages"),
     Rule("thread.parent", "a text channel's message", 400, 50024, "Cannot execute action on this channel type",
          "a thread from a message needs a message of a text channel; a forum post needs a forum channel"),
