@@ -261,9 +261,12 @@ async def feeds_remove(svc: Services, inv: Invocation, args: dict[str, Any]) -> 
 async def feeds_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds list."""
     subs = await svc.store.subscriptions(inv.workspace, inv.channel)
+    opts = await svc.store.subscription_options([s.id for s in subs])
     items = []
     for s in subs:
         state = "paused" if s.paused else s.source.health
+        if opts[s.id].mode == "live":
+            state += " · live"
         detail = ""
         if s.source.last_error:
             detail = s.source.last_error if s.source.health == "ok" else f"last error: {s.source.last_error}"
@@ -273,7 +276,7 @@ async def feeds_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Re
     return Reply(title="Feeds", text=f"{len(subs)} feed(s) in this channel." if subs else "No feeds yet; "
                  "an admin can add one with /feeds add url:<feed URL>.", items=tuple(items),
                  data={"feeds": [{"url": s.source.url, "health": s.source.health, "paused": s.paused,
-                                  "last_error": s.source.last_error} for s in subs]})
+                                  "last_error": s.source.last_error, "mode": opts[s.id].mode} for s in subs]})
 
 
 async def _pause(svc: Services, inv: Invocation, url: str, paused: bool) -> Reply:

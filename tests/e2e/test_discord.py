@@ -932,3 +932,28 @@ def test_docs_discord_md_gives_the_permissions_scopes_and_intents_the_bot_uses()
     intents = discord.Intents.default()
     assert not (intents.message_content or intents.members or intents.presences)
     assert not discord_client.PERMISSIONS.mention_everyone
+
+
+async def test_members_cannot_change_feeds_filters_formats_or_alerts(harness: Harness,
+                                                                     http_server: LocalServer) -> None:
+    """A member without Manage Server is refused every new admin command, privately, and nothing changes."""
+    s, a = harness.s, harness.a
+    await _live_bot(harness)
+    news = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/members.xml", "Members")
+    await _subscribe(harness, feed, news, mode="digest")
+    role = s.role(a, "harbour-watch")
+    for name, options in (("feeds mode", {"url": feed.url, "mode": "live"}),
+                          ("feeds format", {"url": feed.url, "template": "{title}"}),
+                          ("feeds filter add", {"url": feed.url, "exclude": "ferry"}),
+                          ("feeds filter remove", {"url": feed.url, "number": 1}),
+                          ("alerts add", {"keyword": "ferry", "role": role["id"]}),
+                          ("alerts remove", {"id": 1})):
+        msg = await s.invoke(name, options, guild=a, channel=news)
+        assert msg["flags"] & EPHEMERAL and "admins only" in shown(msg["content"]), name
+    sub = (await harness.svc.store.subscriptions(harness.ws(a)))[0]
+    opts = (await harness.svc.store.subscription_options([sub.id]))[sub.id]
+    assert (opts.mode, opts.filters, opts.template) == ("digest", (), None)
+    assert await harness.svc.store.alerts(harness.ws(a)) == []
+    listing = await s.invoke("feeds list", {}, guild=a, channel=news)  # reading stays open to everyone
+    assert "Members" in text_of(listing) and "1 feed(s)" in text_of(listing)
