@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--db", type=Path, help="SQLite file to build (default: a temporary directory)")
+    ap.add_argument("--database-url", help="build in this empty PostgreSQL database (postgresql://…) instead")
     ap.add_argument("--reuse", action="store_true", help="query an existing --db instead of rebuilding it")
     ap.add_argument("--workers", type=int, default=2, help="analysis processes")
     ap.add_argument("--batch", type=int, default=64, help="articles per transaction")
@@ -68,12 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
         db = args.db or Path(tmp) / "bench.db"
         fig = asyncio.run(run(args.articles, db, workers=args.workers, batch=args.batch, per_kind=args.per_kind,
-                              reuse=args.reuse, seed=args.seed, log=log)).as_json()
+                              reuse=args.reuse, seed=args.seed, log=log,
+                              database_url=args.database_url)).as_json()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
     print(table(fig))
     cmd = f"{Path(sys.executable).name} -m bench --articles {args.articles}" + (f" --json {args.json}" if args.json else "")
+    if args.database_url:
+        from digests.store import redact_url
+
+        cmd += f" --database-url {redact_url(args.database_url)}"
     print(f"\nreproduce: {cmd}")
     return 0
 

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import WORKSPACES, Corpus, SynthArticle
-from bot.commands import Invocation, load, run_line
+from bot.commands import Invocation, run_line
 from bot.config import Settings
-from bot.handlers import autocomplete
+from bot.handlers import autocomplete, load
 from bot.services import Services
 from digests.ingest import BatchDoc
 from digests.nlp.pipeline import analyze
@@ -318,20 +318,30 @@ def _db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(str(path) + "-wal")) if p.exists())
 
 
+async def _pg_bytes(svc: Services) -> int:
+    row = await svc.store._one("SELECT pg_database_size(current_database())")  # type: ignore[attr-defined]
+    return int(row[0]) if row else 0
+
+
 async def run(n_articles: int, db_path: Path, *, workers: int = 2, batch: int = 64, per_kind: int = 200,
-              reuse: bool = False, seed: int = 9, log: Callable[[str], None] = print) -> Figures:
-    """Run every phase and return the figures."""
+              reuse: bool = False, seed: int = 9, log: Callable[[str], None] = print,
+              database_url: str | None = None) -> Figures:
+    """Run every phase and return the figures (over the SQLite file, or PostgreSQL when given its URL)."""
     corpus = Corpus(n_articles, seed=seed)
     fig = Figures(n_articles=n_articles)
     fig.analyze_articles_per_s = measure_analysis(corpus, min(300, n_articles))
     log(f"analysis: {fig.analyze_articles_per_s:.0f} articles/s on one core")
-    settings = Settings(_env_file=None, db_path=db_path, workers=workers, load_samples=False)  # type: ignore[call-arg]
+    pg = bool(database_url and database_url.startswith(("postgresql://", "postgres://")))
+    settings = Settings(_env_file=None, db_path=db_path, workers=workers, load_samples=False,  # type: ignore[call-arg]
+                        database_url=database_url if pg else None)
     load()
-    fresh = not (reuse and db_path.exists())  # noqa: ASYNC240 - before the loop has other work
-    if fresh:
+    fresh = not reuse if pg else not (reuse and db_path.exists())  # noqa: ASYNC240 - before the loop has other work
+    if fresh and not pg:
         _remove_db(db_path)
     svc = await Services.create(settings)
     try:
+        if fresh and pg and await svc.store.count_articles():
+            raise SystemExit("bench: the PostgreSQL database is not empty; give an empty one (or --reuse)")
         tail = tail_start(corpus)
         if fresh:
             source_ids = await setup_feeds(svc, corpus)
@@ -368,10 +378,14 @@ async def run(n_articles: int, db_path: Path, *, workers: int = 2, batch: int = 
             fig.loop_lag_max_ms = max(lags, default=0.0)
             log(f"tail: {n_articles - tail} articles in {secs:.1f} s beside {STREAMS} command streams; "
                 f"loop lag p99 {fig.loop_lag_p99_ms:.1f} ms over {len(lags)} ticks")
-        # Fold the WAL into the main file so the size is the store's, not the log's.
-        with contextlib.closing(sqlite3.connect(db_path)) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        fig.db_bytes_per_article = _db_bytes(db_path) / max(1, n_articles)
+        if pg:
+            await svc.store._exec("ANALYZE")  # type: ignore[attr-defined]
+            fig.db_bytes_per_article = await _pg_bytes(svc) / max(1, n_articles)
+        else:
+            # Fold the WAL into the main file so the size is the store's, not the log's.
+            with contextlib.closing(sqlite3.connect(db_path)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            fig.db_bytes_per_article = _db_bytes(db_path) / max(1, n_articles)
 
         gc.collect()
         queries = make_queries(corpus, tail, per_kind, seed=seed)

@@ -1,5 +1,5 @@
 """`python -m bot` = `newsbot run`."""
 
-from digests.cli import main
+from bot.cli import main
 
 raise SystemExit(main(["run"]))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from digests.store import StoreUnavailable
+
 if TYPE_CHECKING:
     from bot.services import Services
 
@@ -357,6 +359,10 @@ async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, 
         return await cmd.handler(svc, inv, args)
     except CommandError as exc:
         return error_reply(_shorten_echo(str(exc), raw))
+    except StoreUnavailable:
+        logging.getLogger("newsbot.commands").warning("command /%s: database connection lost", cmd.name)
+        return error_reply(f"/{cmd.name} could not reach the database just now; nothing was changed, please try "
+                           "again in a moment.")
     except Exception:
         logging.getLogger("newsbot.commands").exception("command /%s failed", cmd.name)
         return error_reply(f"/{cmd.name} failed on our side; the error was logged.")
@@ -369,11 +375,3 @@ async def run_line(svc: Services, inv: Invocation, line: str) -> Reply:
     except CommandError as exc:
         return error_reply(str(exc))
     return await dispatch(svc, inv, cmd, raw)
-
-
-def load() -> dict[str, Command]:
-    """Import the handlers (registering every command) and return the registry."""
-    import bot.handlers  # noqa: F401
-    import bot.subscriptions  # noqa: F401
-
-    return REGISTRY

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,8 @@ class Settings(BaseSettings):
 
     # Storage and limits
     db_path: Path = Field(Path("data/newsbot.db"), validation_alias=AliasChoices("NEWSBOT_DB_PATH", "DATABASE_PATH"))
+    # sqlite:///path or postgresql://…; when set it wins over db_path (several processes need PostgreSQL).
+    database_url: str | None = Field(None, validation_alias="NEWSBOT_DATABASE_URL")
     timezone: str = Field("UTC", validation_alias="NEWSBOT_TIMEZONE")
     allow_loopback: bool = Field(False, validation_alias="NEWSBOT_ALLOW_LOOPBACK")
     max_fetch_bytes: int = Field(5 * 1024 * 1024, validation_alias="NEWSBOT_MAX_FETCH_BYTES", gt=0)
@@ -30,6 +33,11 @@ class Settings(BaseSettings):
     digest_max_window_h: int = Field(72, validation_alias="NEWSBOT_DIGEST_MAX_WINDOW_H", ge=1)
     catchup_window_h: int = Field(12, validation_alias="NEWSBOT_CATCHUP_WINDOW_H", ge=0)
     misfire_grace_s: int = Field(3600, validation_alias="NEWSBOT_MISFIRE_GRACE_S", ge=1)
+    # How long a process's claim on a due feed lasts: a killed process's feeds are polled again after this.
+    feed_lease_s: int = Field(300, validation_alias="NEWSBOT_FEED_LEASE_S", ge=5)
+    # How many due feeds one process leases per sweep: several processes share the polling instead of the
+    # first one to sweep taking every due feed.
+    feed_batch: int = Field(50, validation_alias="NEWSBOT_FEED_BATCH", ge=1)
     feed_failing_after: int = Field(2, validation_alias="NEWSBOT_FEED_FAILING_AFTER", ge=1)
     feed_failed_after: int = Field(8, validation_alias="NEWSBOT_FEED_FAILED_AFTER", ge=1)
 
@@ -39,6 +47,9 @@ class Settings(BaseSettings):
     discord_admin_role: str | None = Field(None, validation_alias="DISCORD_ADMIN_ROLE")
     discord_api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+    # Several processes split the guilds by shard: each runs the shard ids it is given out of the total count.
+    shard_ids: str | None = Field(None, validation_alias="NEWSBOT_SHARD_IDS")
+    shard_count: int | None = Field(None, validation_alias="NEWSBOT_SHARD_COUNT", ge=1, le=4096)
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
@@ -62,6 +73,36 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
         return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"\s*\d{1,4}(\s*,\s*\d{1,4})*\s*", value):
+            raise ValueError(f"{value!r} is not a list of shard ids (write e.g. 0,1)")
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        ids = self.shard_id_list
+        if ids is not None and self.shard_count is None:
+            raise ValueError("NEWSBOT_SHARD_IDS needs NEWSBOT_SHARD_COUNT (the total number of shards)")
+        if ids is not None and self.shard_count is not None and max(ids) >= self.shard_count:
+            raise ValueError(f"shard ids {ids} must be below NEWSBOT_SHARD_COUNT={self.shard_count}")
+        return self
+
+    @property
+    def shard_id_list(self) -> list[int] | None:
+        """Return the shard ids this process runs (None: all shards of NEWSBOT_SHARD_COUNT, or no sharding)."""
+        if not self.shard_ids:
+            return None
+        return sorted({int(x) for x in self.shard_ids.split(",")})
+
+    @property
+    def store_url(self) -> str:
+        """Return where the store lives: NEWSBOT_DATABASE_URL, else the SQLite file at db_path."""
+        return self.database_url or f"sqlite:///{self.db_path}"
 
     @property
     def discord_enabled(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.commands import CommandError, Invocation, Item, Param, Reply, command
+from bot.commands import REGISTRY, Command, CommandError, Invocation, Item, Param, Reply, command
 from bot.services import Services
 from digests.digest import build_digest
 from digests.models import Digest
@@ -374,7 +374,6 @@ async def digest_status(svc: Services, inv: Invocation, args: dict[str, Any]) ->
 @command("help", "List the commands")
 async def help_(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /help."""
-    from bot.commands import REGISTRY
 
     items = tuple(Item(title="/" + c.name + "".join(f" {p.name}:…" if i else f" <{p.name}>"
                                                   for i, p in enumerate(c.params)),
@@ -409,3 +408,10 @@ async def autocomplete(svc: Services, inv: Invocation, kind: str, text: str) -> 
         rows = await svc.store.schedules(inv.workspace, inv.channel)
         return [(f"#{r.id} {r.spec} ({r.timezone})"[:100], str(r.id)) for r in rows][:25]
     return []
+
+
+def load() -> dict[str, Command]:
+    """Return the registry of every command (importing this module and bot.subscriptions registers them)."""
+    import bot.subscriptions  # noqa: F401 - imports from this module, so it is loaded here, not at the top
+
+    return REGISTRY

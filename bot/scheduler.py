@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -128,6 +132,8 @@ class BotScheduler:
         self._feed_tasks: set[asyncio.Task[PollReport | None]] = set()
         self._side_tasks: set[asyncio.Task[object]] = set()
         self._runs: set[asyncio.Task[RunResult]] = set()
+        # This process's name on feed leases in the shared database (host, pid and a random tail: pids recur).
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         # Workspaces whose first fetch of a feed failed: their baseline is still owed (kept in memory only).
         self._pending_initial: dict[int, set[str]] = {}
         # New items of live subscriptions (and channels with alerts) waiting for the next live round, by channel.
@@ -334,18 +340,33 @@ class BotScheduler:
         await self.flush_live()
 
     async def sweep(self) -> list[asyncio.Task[PollReport | None]]:
-        """Start a poll for every due feed not already being polled; return the started tasks."""
+        """Lease every due feed no other process is polling and start a poll of each; return the started tasks.
+
+        The lease lives in the shared database: each due feed is fetched by one process, and the feeds of a
+        process that died are taken over once its leases run out (``NEWSBOT_FEED_LEASE_S``).
+        """
         started = []
         await self.mark_stale_runs()
-        for src in await self.poller.due():
+        leased = await self.store.claim_due_feeds(self.owner, self.clock(), float(self.settings.feed_lease_s),
+                                                  limit=self.settings.feed_batch)
+        for src in leased:
             lock = self._feed_locks.get(src.id)
             if lock is not None and lock.locked():
                 continue
-            task = asyncio.create_task(self.poll_source(src.id), name=f"feed:{src.id}")
+            task = asyncio.create_task(self._poll_leased(src.id), name=f"feed:{src.id}")
             self._feed_tasks.add(task)
             task.add_done_callback(self._feed_tasks.discard)
             started.append(task)
         return started
+
+    async def _poll_leased(self, source_id: int) -> PollReport | None:
+        try:
+            return await self.poll_source(source_id)
+        finally:
+            # Released only after the poll recorded the next fetch time, so no other process polls it again now.
+            # A release that fails (store closing) is harmless: the lease runs out by itself.
+            with contextlib.suppress(Exception):
+                await self.store.release_feed(source_id, self.owner)
 
     async def poll_source(self, source_id: int, *, initial_for: set[str] | None = None,
                           wait: bool = False) -> PollReport | None:

@@ -50,7 +50,7 @@ class Services:
             # Workers run niced: when cores are short, the bot's own process (commands, the event loop) goes first.
             owned = executor = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
                                                    initializer=os.nice, initargs=(10,))
-        store = await Store.open(settings.db_path)
+        store = await Store.open(settings.store_url)
         fetcher = Fetcher(allow_loopback=settings.allow_loopback,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
         llm = None

@@ -36,7 +36,7 @@ class Event:
 
     date_start: date
     date_end: date
-    granularity: str  # day, week, month-part, month, quarter, year
+    granularity: str  # day, week, month-part, month, quarter, year, decade, century
     expression: str
     text: str
     start: int = 0

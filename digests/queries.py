@@ -49,7 +49,7 @@ def merge_timeline(rows: list[EventRow]) -> list[TimelineEntry]:
                 "published": r.published.date().isoformat() if r.published else None})
         out.append(TimelineEntry(lead.date_start, lead.date_end, lead.granularity, lead.expression, lead.text,
                                  lead.article_id, list(sources.values())))
-    precision = {"day": 0, "week": 1, "month-part": 2, "month": 3, "quarter": 4, "year": 5}
+    precision = {"day": 0, "week": 1, "month-part": 2, "month": 3, "quarter": 4, "year": 5, "decade": 6, "century": 7}
     out.sort(key=lambda e: (e.date_start, precision.get(e.granularity, 9), e.date_end))
     return out
 

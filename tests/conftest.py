@@ -70,7 +70,7 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Return settings for a fresh database in tmp_path, loopback fetches allowed, no chat tokens."""
     for var in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SUMMARY_LLM_BASE_URL",
-                "NEWSBOT_DB_PATH", "DATABASE_PATH"):
+                "NEWSBOT_DB_PATH", "DATABASE_PATH", "NEWSBOT_DATABASE_URL"):
         monkeypatch.delenv(var, raising=False)
     return Settings(_env_file=None, db_path=tmp_path / "newsbot.db", allow_loopback=True,  # type: ignore[call-arg]
                     load_samples=False, fetch_timeout_s=5.0)
@@ -79,7 +79,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Any]:
     """Return opened Services over a fresh database; closed after the test."""
-    from bot.commands import load
+    from bot.handlers import load
     from bot.services import Services
 
     load()
@@ -116,3 +116,40 @@ async def http_server() -> AsyncIterator[Any]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture(scope="session")
+def _pg_session_database() -> Iterator[str]:
+    """Create this run's PostgreSQL database once (skip without NEWSBOT_TEST_DATABASE_URL) and drop it at the end."""
+    from tests.helpers import pg
+
+    url = pg.create_database()
+    try:
+        yield url
+    finally:
+        pg.drop_database(url)
+
+
+@pytest.fixture
+def pg_url(_pg_session_database: str) -> str:
+    """Return the URL of this run's PostgreSQL database, emptied (schema dropped) for this test."""
+    from tests.helpers import pg
+
+    pg.reset_database(_pg_session_database)
+    return _pg_session_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return a fresh store URL for each backend: the one contract suite runs against both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say in one line how to run the PostgreSQL tests when they were skipped."""
+    from tests.helpers import pg
+
+    if pg.server_url() is None:
+        terminalreporter.write_line(pg.HOW)

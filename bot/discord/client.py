@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import io
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
@@ -17,6 +18,7 @@ from discord import app_commands
 from discord.abc import GuildChannel
 
 from bot.commands import (
+    REGISTRY,
     Command,
     CommandError,
     Invocation,
@@ -26,10 +28,10 @@ from bot.commands import (
     dispatch,
     error_reply,
     groups,
-    load,
 )
 from bot.delivery import Delivery, DeliveryError
 from bot.discord.render import error_content, reply_to_embeds
+from bot.handlers import load
 from bot.services import Services
 from bot.text import fit
 
@@ -104,53 +106,46 @@ def _choice(p: Param, label: str, value: str) -> app_commands.Choice[Any] | None
     return app_commands.Choice(name=label[:100], value=value[:100])
 
 
-class Pager(discord.ui.View):
-    """First/previous/next/last buttons over a paged reply; only the invoker can turn pages."""
+# Page buttons carry the id of a stored page state and the page they show: any process, or this one after a
+# restart, can turn the page (discord.py routes the press to PageButton by this pattern, not by an in-memory view).
+_BUTTONS = {"f": ("« First", discord.ButtonStyle.secondary), "p": ("‹ Prev", discord.ButtonStyle.secondary),
+            "n": ("Next ›", discord.ButtonStyle.primary), "l": ("Last »", discord.ButtonStyle.secondary)}
+NOT_YOURS = "Only the person who ran the command can turn these pages."
+GONE = "These pages are no longer available; run the command again."
 
-    def __init__(self, reply: Reply, owner_id: int, timeout: float) -> None:
+
+class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+                 template=r"nb:page:(?P<state>[0-9]{1,18}):(?P<tag>[fpnl]):(?P<page>[0-9]{1,6})"):
+    """One page button; its custom_id names the stored command and the page to show."""
+
+    def __init__(self, state: int, tag: str, page: int, *, disabled: bool = False) -> None:
+        label, style = _BUTTONS[tag]
+        super().__init__(discord.ui.Button(label=label, style=style, disabled=disabled,
+                                           custom_id=f"nb:page:{state}:{tag}:{page}"))
+        self.state, self.tag, self.page = state, tag, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> PageButton:
+        """Rebuild the button from a pressed custom_id."""
+        return cls(int(match["state"]), match["tag"], int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        """Turn the message to this button's page."""
+        client = interaction.client
+        assert isinstance(client, NewsBot)
+        await client.turn_page(interaction, self.state, self.page)
+
+
+class PageView(discord.ui.View):
+    """First/previous/next/last buttons for one page of a stored paged reply; removed when it times out."""
+
+    def __init__(self, state: int, reply: Reply, timeout: float | None) -> None:
         super().__init__(timeout=timeout)
-        self.reply = reply
-        self.owner_id = owner_id
         self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        last = self.reply.pages - 1
-        self.first.disabled = self.prev.disabled = self.reply.page <= 0
-        self.next.disabled = self.last.disabled = self.reply.page >= last
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Let only the person who ran the command turn the pages."""
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message("Only the person who ran the command can turn these pages.",
-                                                ephemeral=True)
-        return False
-
-    async def _turn(self, interaction: discord.Interaction, page: int) -> None:
-        self.reply = self.reply.at_page(page)
-        self._update_buttons()
-        await interaction.response.edit_message(embeds=reply_to_embeds(self.reply), view=self)
-
-    @discord.ui.button(label="« First", style=discord.ButtonStyle.secondary)
-    async def first(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        """Show the first page."""
-        await self._turn(interaction, 0)
-
-    @discord.ui.button(label="‹ Prev", style=discord.ButtonStyle.secondary)
-    async def prev(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        """Show the previous page."""
-        await self._turn(interaction, self.reply.page - 1)
-
-    @discord.ui.button(label="Next ›", style=discord.ButtonStyle.primary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        """Show the next page."""
-        await self._turn(interaction, self.reply.page + 1)
-
-    @discord.ui.button(label="Last »", style=discord.ButtonStyle.secondary)
-    async def last(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        """Show the last page."""
-        await self._turn(interaction, self.reply.pages - 1)
+        page, last = reply.page, reply.pages - 1
+        for tag, target in (("f", 0), ("p", max(page - 1, 0)), ("n", min(page + 1, last)), ("l", last)):
+            self.add_item(PageButton(state, tag, target, disabled=page <= 0 if tag in "fp" else page >= last))
 
     async def on_timeout(self) -> None:
         """Remove the buttons so nobody presses a dead control."""
@@ -165,10 +160,11 @@ class Pager(discord.ui.View):
 class NewsBot(discord.Client):
     """The Discord front end: one app command per registry entry, all answered through bot.commands.dispatch."""
 
-    def __init__(self, svc: Services, delivery: Delivery, *, page_timeout: float | None = None) -> None:
+    def __init__(self, svc: Services, delivery: Delivery, *, page_timeout: float | None = None,
+                 **client_options: Any) -> None:
         # Default intents only: slash commands need no privileged intent, and no member chunking to wait for.
         super().__init__(intents=discord.Intents.default(), chunk_guilds_at_startup=False,
-                         allowed_mentions=NO_MENTIONS)
+                         allowed_mentions=NO_MENTIONS, **client_options)
         self.svc = svc
         self.delivery = delivery
         self.page_timeout = page_timeout  # None: PAGE_TIMEOUT_S, read when a view is made
@@ -186,11 +182,13 @@ class NewsBot(discord.Client):
         else:
             synced = await self.tree.sync()
         log.info("synced %d Discord command(s)%s", len(synced), f" to guild {guild_id}" if guild_id else "")
+        self.add_dynamic_items(PageButton)
         self.delivery.register("discord", self.post)
 
     async def on_ready(self) -> None:
         """Say where the bot is; with no server yet, log the invite link that adds it to one."""
-        if not self.guilds and self.application_id:
+        # A process running some shards of several sees only its shards' servers: it cannot tell "none at all".
+        if not self.guilds and self.application_id and (self.shard_count or 1) == 1:
             log.warning("the bot is in no Discord server yet; invite it with %s", invite_url(self.application_id))
         else:
             log.info("connected to %d Discord server(s)", len(self.guilds))
@@ -235,9 +233,27 @@ class NewsBot(discord.Client):
                 await interaction.response.defer(thinking=True)
                 deferred = True
         reply = await task
-        await self.answer(interaction, reply, deferred=deferred)
+        await self.answer(interaction, reply, deferred=deferred, command=(cmd, raw, inv))
 
-    async def answer(self, interaction: discord.Interaction, reply: Reply, *, deferred: bool) -> None:
+    async def turn_page(self, interaction: discord.Interaction, state_id: int, page: int) -> None:
+        """Show another page of a stored paged reply: the command is run again as its invoker ran it."""
+        row = await self.svc.store.page_state(state_id)
+        cmd = REGISTRY.get(row.command) if row else None
+        if row is None or cmd is None or row.workspace != workspace_of(interaction):
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        if str(interaction.user.id) != row.user:
+            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+            return
+        inv = Invocation(workspace=row.workspace, channel=row.channel, user=row.user, platform="discord",
+                         is_admin=row.is_admin, now=row.created_at)
+        reply = (await dispatch(self.svc, inv, cmd, json.loads(row.args))).at_page(page)
+        view = PageView(state_id, reply, None)
+        view.stop()  # only rendered: presses reach PageButton by its custom_id, so no view is kept in memory
+        await interaction.response.edit_message(embeds=reply_to_embeds(reply), view=view)
+
+    async def answer(self, interaction: discord.Interaction, reply: Reply, *, deferred: bool,
+                     command: tuple[Command, dict[str, Any], Invocation] | None = None) -> None:
         """Send a reply as embeds (with page buttons and an attachment when it has them)."""
         if reply.error:
             if deferred:
@@ -249,7 +265,13 @@ class NewsBot(discord.Client):
             return
         kwargs: dict[str, Any] = {"embeds": reply_to_embeds(reply), "ephemeral": reply.ephemeral}
         timeout = PAGE_TIMEOUT_S if self.page_timeout is None else self.page_timeout
-        view = Pager(reply, interaction.user.id, timeout) if reply.pages > 1 else None
+        view = None
+        if reply.pages > 1 and command is not None:
+            cmd, raw, inv = command
+            state = await self.svc.store.save_page_state(cmd.name, json.dumps(raw), workspace=inv.workspace,
+                                                         channel=inv.channel, user=inv.user, is_admin=inv.is_admin,
+                                                         created_at=inv.now)
+            view = PageView(state, reply, timeout)
         if view is not None:
             kwargs["view"] = view
         if reply.image and reply.image_name:
@@ -390,6 +412,10 @@ def mention_parts(reply: Reply) -> tuple[str, discord.AllowedMentions]:
     return " ".join(f"<@&{r}>" for r in roles), allowed
 
 
+class ShardedNewsBot(NewsBot, discord.AutoShardedClient):
+    """NewsBot over discord.py's AutoShardedClient, for the shard ids one process of several runs."""
+
+
 # ---- building app commands from the registry --------------------------------------------------------------------
 
 
@@ -461,7 +487,13 @@ async def start_discord(svc: Services, delivery: Delivery) -> None:
     if settings.discord_token is None:
         raise RuntimeError("DISCORD_TOKEN is not set")
     configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
-    client = NewsBot(svc, delivery)
+    client: NewsBot
+    if settings.shard_count is not None:
+        # Explicit ids and count: this process runs its share of the guilds; the others run the rest.
+        client = ShardedNewsBot(svc, delivery, shard_ids=settings.shard_id_list, shard_count=settings.shard_count)
+        log.info("running Discord shards %s of %d", settings.shard_id_list or "all", settings.shard_count)
+    else:
+        client = NewsBot(svc, delivery)
     try:
         await client.start(settings.discord_token.get_secret_value())
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Lines that pages and feeds append around the story; they are never article text.
 _BOILERPLATE = re.compile(
@@ -13,6 +14,87 @@ _BOILERPLATE = re.compile(
     r"(image|photo|video) (credit|source):.*)\s*$",
     re.I,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """A named kind of page boilerplate: a line matching ``pattern`` with at most ``max_words`` words is cut."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_words: int = 30
+    # Only when the line speaks to the reader ("you", "Subscribe ...") and quotes nobody: a call to action.
+    addressed: bool = False
+
+
+# A call to action speaks to the reader or opens on an imperative; article sentences report in the third person.
+_ADDRESSED = re.compile(
+    r"\byou(?:r|rs|'re|'ll)?\b|^\W*(?:subscribe|sign|join|get|become|support|log|register|click|tap|read|submit|"
+    r"send|e-?mail|contact|follow|download|try|start|enter|share|donate)\b", re.I)
+_QUOTED = re.compile(r"[\"“”]")
+
+
+# Each rule is short-line only: an article paragraph that mentions a newsletter or a copyright is longer.
+LINE_RULES: tuple[LineRule, ...] = (
+    LineRule("paywall", re.compile(
+        r"\bsubscribe (?:now|today|to (?:continue|read|keep|get|access|unlock))|\b(?:for|only for) (?:subscribers|members)\b|"
+        r"\bsubscribers? only\b|already an? (?:member|subscriber)|become an? (?:member|subscriber)|"
+        r"free articles? (?:left|remaining)|\barticle limit\b|(?:log|sign) ?in to (?:continue|read|keep)|"
+        r"\bunlock (?:this|the full|unlimited)|\bunlimited (?:digital )?access\b", re.I), 35),
+    # A short line that only mentions subscribing is a call to subscribe, not a sentence of the story.
+    LineRule("paywall", re.compile(r"\b(?:subscribe|subscription|subscribers?)\b", re.I), 15),
+    LineRule("paywall", re.compile(r"\b(?:subscribe|subscription|subscribers?|paywall)\b", re.I), 35, addressed=True),
+    LineRule("newsletter", re.compile(
+        r"\b(?:sign ?up|subscribe|register|join)\b.*\b(?:newsletters?|updates|alerts|inbox|e-?mails?)\b|"
+        r"\bnewsletters?\b.*\b(?:sign ?up|subscribe|inbox|delivered)\b|\benter your e-?mail|\byour e-?mail address\b|"
+        r"\bwant to (?:be|stay|keep) (?:informed|updated|up to date)|^\W*(?:stay|keep) (?:informed|updated|up to date)|"
+        r"\bsign ?up here\b", re.I), 30),
+    LineRule("donation", re.compile(
+        r"\b(?:donate (?:now|today|here|to)|please donate|make a (?:donation|contribution)|"
+        r"support (?:our|independent) journalism|become a (?:patron|supporter))\b|^\W*donate\W*$", re.I), 30),
+    LineRule("donation", re.compile(r"\bdonat(?:e|ions?)\b|\bhelp us (?:continue|keep|grow|to)\b", re.I), 30,
+             addressed=True),
+    LineRule("byline", re.compile(
+        r"^(?:(?i:posted|published|updated|written|filed|last (?:updated|modified))(?i: on| by| in| at)?\b\s*:?|"
+        r"(?i:by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|van|de|der|von|and|&)){0,5}\s*(?:[,|–—-].{0,60})?$)"),
+        14),
+    LineRule("teaser", re.compile(
+        r"^\W*(?:related(?: articles?| stories| posts| coverage| content)?|read (?:more|also|next|this)|also read|"
+        r"see also|more (?:from|on|about|stories|news)|recommended(?: for you| stories)?|you (?:may|might) (?:also )?like|"
+        r"most (?:read|popular|viewed)|trending(?: now)?|top stories|latest (?:news|stories)|next (?:story|article)|"
+        r"previous (?:story|article)|up next|don'?t miss)\b", re.I), 30),
+    LineRule("copyright", re.compile(
+        r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\s*(?:©|\(c\)|(?:19|20)\d\d)|all rights reserved|"
+        r"^\W*(?:terms of (?:use|service)|privacy policy)\b", re.I), 30),
+    LineRule("contact", re.compile(
+        r"^\W*(?:contact us|e-?mail|tel(?:ephone)?|phone|fax|call us)\b\s*:|\bsubmit your (?:letters?|story|stories|tips?|news|"
+        r"photos?|comments?|questions?)\b|\bsend (?:us )?your (?:tips?|letters?|stories|questions)\b|"
+        r"^\W*(?:for (?:more information|media inquiries|press inquiries)),?", re.I), 30),
+    LineRule("contact", re.compile(r"\bletters? to the editor\b", re.I), 15),
+    LineRule("contact", re.compile(r"\bletters? to the editor\b|\bcontact\b|\be-?mail\b", re.I), 30, addressed=True),
+    LineRule("credit", re.compile(
+        r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?|videos?|graphics?|credits?|source|courtesy)"
+        r"(?:\s+(?:credits?|courtesy|by|source))?\s*:", re.I), 25),
+    LineRule("share", re.compile(
+        r"^\W*(?:share|tweet|pin it|e-?mail|print|comments?|reply|like|useful|report|menu|search|close|loading\.*)"
+        r"(?:\s+(?:this|on \w+|it|post|story|article))?\W*$", re.I), 5),
+    # The older catch-all list, checked last so that a line gets the name of the specific rule above.
+    LineRule("furniture", _BOILERPLATE, 10_000),
+)
+
+# "By Jane Doe:" or "Posted by Jane Doe |" before the first sentence: a byline glued to the paragraph.
+_BYLINE_PREFIX = re.compile(
+    r"^(?i:posted |written )?(?i:by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[:|–—]\s+(?=[A-Z\"“])")
+
+
+def boilerplate_rule(line: str) -> str | None:
+    """Return the name of the boilerplate rule that cuts ``line``, or None when the line is kept."""
+    words = len(line.split())
+    for rule in LINE_RULES:
+        if words <= rule.max_words and rule.pattern.search(line) and (
+                not rule.addressed or (_ADDRESSED.search(line) and not _QUOTED.search(line))):
+            return rule.name
+    return None
 
 
 # ANSI escape sequences and C0/C1 control characters are never article text; a terminal would act on them.
@@ -31,7 +113,8 @@ def clean_text(text: str) -> str:
     paras = []
     for line in text.split("\n"):
         line = re.sub(r"[ \t]+", " ", line).strip()
-        if not line or _BOILERPLATE.match(line):
+        line = _BYLINE_PREFIX.sub("", line)
+        if not line or boilerplate_rule(line):
             continue
         paras.append(line)
     return "\n\n".join(paras)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digests.ingest._clean import clean_text, clean_title
+from digests.ingest._pages import extract_page, is_stub
 
 
 class DocumentError(ValueError):
@@ -66,10 +67,11 @@ def _decode(raw: bytes, charset: str | None = None) -> str:
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
-def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: str | None = None) -> Document:
-    """Build a document from text, Markdown (with optional front matter) or HTML."""
+def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: str | None = None,
+                       now: datetime | None = None) -> Document:
+    """Build a document from text, Markdown (with optional front matter) or HTML (dates never after ``now``)."""
     if is_html or re.match(r"\s*(<!doctype html|<html)", raw[:200], re.I):
-        return document_from_html(raw, url)
+        return document_from_html(raw, url, now=now)
     meta: dict[str, str] = {}
     m = _FRONT.match(raw)
     if m:
@@ -94,21 +96,16 @@ def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: 
                     author=meta.get("author"))
 
 
-def document_from_html(page: str, url: str | None = None) -> Document:
-    """Extract the main text and metadata (title, author, date) of an HTML page."""
-    import trafilatura
-
-    text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False,
-                               favor_precision=True, deduplicate=True) or ""
-    # No extensive date search: a copyright year or a sidebar date must never become the publication date.
-    meta = trafilatura.extract_metadata(page, default_url=url, extensive=False)
-    title = clean_title(meta.title if meta and meta.title else "")
-    published = parse_date(meta.date) if meta and meta.date else None
-    text = clean_text(text)
-    if not text.strip():
+def document_from_html(page: str, url: str | None = None, *, now: datetime | None = None) -> Document:
+    """Extract the main text and metadata (title, author, date) of an HTML page, the same on every call."""
+    ex = extract_page(page, url, now=now)
+    if not ex.text.strip():
         raise DocumentError("no article text found in the page")
-    return Document(title=title or text.split("\n", 1)[0][:120], text=text, url=(meta.url if meta else None) or url,
-                    published=published, author=meta.author if meta else None)
+    if is_stub(ex.text, ex.title):
+        # A body that is only a date or a few words must not be stored (and counted) as an article.
+        raise DocumentError(f"no article text found in the page (only {len(ex.text.split())} words)")
+    return Document(title=ex.title or ex.text.split("\n", 1)[0][:120], text=ex.text, url=ex.url,
+                    published=ex.published, author=ex.author)
 
 
 def read_file(path: Path, max_bytes: int) -> Document:

@@ -1,10 +1,16 @@
 """Dated events: each usable DATE/TIME expression with the sentence it belongs to, condensed.
 
 An expression is usable when its TIMEX3 value pins an absolute range of days (a day, an ISO week, a part of
-a month, a month, a quarter, a season, a year). Vague references (``PAST_REF``), durations, sets, decades and
-anything left with ``X`` placeholders (no publication date) give no event. Parts of periods come from the
-expression: early/mid/late month = days 1-10 / 11-20 / 21-end; early/mid/late year = Jan-Apr / May-Aug /
-Sep-Dec; "earlier this month" runs from the first of the month to the day before publication.
+a month, a month, a quarter, a season, a year, a decade, a century). Vague references (``PAST_REF``,
+``PRESENT_REF``: "now", "these days", "today's youth"), durations, sets and anything left with ``X``
+placeholders (no publication date) give no event. Parts of periods come from the expression: early/mid/late
+month = days 1-10 / 11-20 / 21-end; early/mid/late year = Jan-Apr / May-Aug / Sep-Dec; "earlier this month"
+runs from the first of the month to the day before publication.
+
+The values themselves come from the tagger's reference-time model (``digests.nlp.timex``: the nearest anchor
+in the sentence, the paragraph, then the narrative, before the publication date). On top of them this module
+joins ranges into one event, keeps decades and centuries only where nothing narrower dates the sentence, and
+treats a deictic date inside a quotation as the speaker's time.
 """
 
 from __future__ import annotations
@@ -30,6 +36,21 @@ _RE_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _RE_HALF = re.compile(r"^(\d{4})-H([12])$")
 _RE_SEASON = re.compile(r"^(\d{4})-(SP|SU|FA|WI)$")
 _RE_YEAR = re.compile(r"^(\d{4})$")
+_RE_DECADE = re.compile(r"^(\d{3})$")
+_RE_CENTURY = re.compile(r"^(\d{2})$")
+# Granularities wider than a year: shown only when the sentence has no narrower date.
+WIDE = frozenset({"decade", "century"})
+# "between 2011 and 2012", "from March 3 to March 9", "2011 through 2013": two dates that bound one event.
+_RE_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|through|until|till|and)\s*$", re.I)
+_RE_RANGE_OPEN = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.I)
+# "2017-18", "the 2011-12 season": a span of two years written with the second one cut to two digits.
+_RE_YEAR_SPAN = re.compile(r"(?<![\w.,/-])((?:19|20)\d\d)[-–/]((?:19|20)?\d\d)(?![\w%/-]|[.,]\d)")
+# Quotation spans: straight or curly double quotes and TeX-style ``...'' within one paragraph.
+_RE_QUOTE = re.compile(r"\"[^\"\n]{1,2000}\"|“[^”\n]{1,2000}”|``.{1,2000}?''", re.S)
+# Expressions whose day depends on when they were said ("today", "last week", "on Tuesday").
+_RE_DEICTIC = re.compile(
+    r"\b(?:today|tonight|yesterday|tomorrow|now|ago|this|last|next|coming|past|weekend|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _RE_EARLY = re.compile(r"\b(?:early|beginning|start)\b", re.I)
 _RE_MID = re.compile(r"\b(?:mid|middle)\b|\bmid-", re.I)
 _RE_LATE = re.compile(r"\b(?:late|end)\b", re.I)
@@ -124,6 +145,15 @@ def event_range(timex: Timex, published: date | None = None) -> tuple[date, date
             lo, hi = _SEASON_MONTHS[m.group(2)]
             end_year, end_month = (year + 1, hi - 12) if hi > 12 else (year, hi)
             return date(year, lo, 1), _month_end(end_year, end_month), "quarter"
+        if m := _RE_DECADE.match(value):
+            # "the 2030s", "the ’80s": a wide range, kept only when nothing narrower dates the sentence.
+            first_year = int(m.group(1)) * 10
+            lo, hi = _part_span(expr, first_year, 10)
+            return date(lo, 1, 1), date(hi, 12, 31), "decade"
+        if m := _RE_CENTURY.match(value):
+            first_year = int(m.group(1)) * 100
+            lo, hi = _part_span(expr, first_year, 100)
+            return date(max(lo, 1), 1, 1), date(hi, 12, 31), "century"
         if m := _RE_YEAR.match(value):
             year = int(m.group(1))
             first, last = date(year, 1, 1), date(year, 12, 31)
@@ -143,6 +173,19 @@ def event_range(timex: Timex, published: date | None = None) -> tuple[date, date
     except ValueError:
         return None
     return None
+
+
+def _part_span(expression: str, first: int, width: int) -> tuple[int, int]:
+    """Return the first and last year of a decade or century, narrowed by "early", "mid" or "late"."""
+    part = _month_part(expression)
+    third = width // 3
+    if part == "early":
+        return first, first + third
+    if part == "mid":
+        return first + third, first + width - third - 1
+    if part == "late":
+        return first + width - third - 1, first + width - 1
+    return first, first + width - 1
 
 
 def condense(sentence: str, start: int, end: int, limit: int = MAX_EVENT_CHARS) -> str:
@@ -216,35 +259,125 @@ def _add_name(found: list[str], run: str, initial: bool) -> None:
         found.append(name)
 
 
-def extract_events(text: str, published: date | None) -> list[Event]:
-    """Return the dated events of an article, in text order."""
-    timexes = extract_timexes(text, published)
-    if not timexes:
-        return []
-    sentences = split_sentences(text) or [(0, len(text))]
-    events: list[Event] = []
-    seen: set[tuple[int, date, date]] = set()
-    si = 0
+_GRAIN_ORDER = {"day": 0, "week": 1, "month-part": 2, "month": 3, "quarter": 4, "year": 5, "decade": 6,
+                "century": 7}
+
+
+def _year_spans(text: str, taken: list[tuple[int, int]], published: date | None) -> list[Timex]:
+    """Return "2017-18" style spans of years as DATE expressions valued by their first year."""
+    found: list[Timex] = []
+    for m in _RE_YEAR_SPAN.finditer(text):
+        first = int(m.group(1))
+        tail = m.group(2)
+        last = int(tail) if len(tail) == 4 else first // 100 * 100 + int(tail)
+        top = (published.year + 30) if published else 2100
+        if not first < last <= first + 10 or last > top:
+            continue
+        if any(a < m.end() and m.start() < b and not (m.start() <= a and b <= m.end()) for a, b in taken):
+            continue  # it overlaps a longer expression ("Jan. 2011-12 ..." is not a span of years)
+        found.append(Timex(text=m.group(), start=m.start(), end=m.end(), type="DATE", value=f"{first:04d}/{last:04d}"))
+    return found
+
+
+def _ranges(text: str, timexes: list[Timex], published: date | None
+            ) -> list[tuple[int, int, tuple[date, date, str]]]:
+    """Return (start, end, range) for each dated expression, joining "between X and Y" / "from X to Y" pairs."""
+    out: list[tuple[int, int, tuple[date, date, str]]] = []
     for tx in timexes:
+        if "/" in tx.value:
+            a, b = tx.value.split("/")
+            out.append((tx.start, tx.end, (date(int(a), 1, 1), date(int(b), 12, 31), "year")))
+            continue
         rng = event_range(tx, published)
         if rng is None:
             continue
-        while si + 1 < len(sentences) and sentences[si][1] <= tx.start:
+        if out:
+            p_start, p_end, prev = out[-1]
+            gap = text[p_end:tx.start]
+            opener = _RE_RANGE_OPEN.search(text, max(0, p_start - 12), p_start)
+            link = _RE_RANGE_GAP.fullmatch(gap) if len(gap) <= 12 else None
+            # "and"/"until" join a range only after "between"/"from"; a dash, "to" or "through" joins any two
+            # ordered dates ("1991 to 1997").
+            joins = link is not None and (opener is not None
+                                          or link.group().strip().lower() in ("-", "–", "—", "to", "through"))
+            if joins and prev[0] < rng[0] and prev[1] <= rng[1]:
+                grain = max(prev[2], rng[2], key=lambda g: _GRAIN_ORDER.get(g, 9))
+                start = opener.start() if opener is not None else p_start
+                out[-1] = (start, tx.end, (prev[0], rng[1], grain))
+                continue
+        out.append((tx.start, tx.end, rng))
+    return out
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) of every quotation in the text."""
+    return [m.span() for m in _RE_QUOTE.finditer(text)]
+
+
+def _statement_day(text: str, quote: tuple[int, int], days: list[tuple[int, int, date]],
+                   sentence: tuple[int, int]) -> date | None:
+    """Return the day the article dates a quoted statement with ("…," she said on Tuesday), else None."""
+    # Only a day-dated expression outside the quotation, in the sentence that holds it, dates the statement.
+    q_start, q_end = quote
+    for start, _end, day in days:
+        if sentence[0] <= start < sentence[1] and not q_start <= start < q_end:
+            return day
+    return None
+
+
+def extract_events(text: str, published: date | None) -> list[Event]:
+    """Return the dated events of an article, in text order.
+
+    Reference-time rules on top of the expressions' values: two dates joined as "between X and Y", "from X to
+    Y" or "2017-18" make one event with a range; decades and centuries count only when nothing narrower dates
+    their sentence; a deictic expression inside a quotation ("today", "last week") is the speaker's time, so it
+    is dated only when the article dates the statement and is left off the timeline otherwise.
+    """
+    timexes = extract_timexes(text, published)
+    spans = _year_spans(text, [(t.start, t.end) for t in timexes], published)
+    if spans:
+        # The span replaces a year read inside it ("2013" of "2011-2013").
+        timexes = [t for t in timexes if not any(y.start <= t.start and t.end <= y.end for y in spans)]
+        timexes = sorted(timexes + spans, key=lambda t: t.start)
+    if not timexes:
+        return []
+    sentences = split_sentences(text) or [(0, len(text))]
+    quotes = _quotations(text)
+    ranges = _ranges(text, timexes, published)
+    days = [(a, b, r[0]) for a, b, r in ranges if r[2] == "day"]
+    events: list[Event] = []
+    seen: set[tuple[int, date, date]] = set()
+    narrow: set[int] = set()
+    si = 0
+    for a, b, rng in ranges:
+        while si + 1 < len(sentences) and sentences[si][1] <= a:
             si += 1
         s_start, s_end = sentences[si]
-        if not s_start <= tx.start < s_end:
-            s_start, s_end = tx.start, tx.end
+        if not s_start <= a < s_end:
+            s_start, s_end = a, b
+        expression = text[a:b]
+        quote = next((q for q in quotes if q[0] < a and b <= q[1]), None)
+        if quote is not None and _RE_DEICTIC.search(expression):
+            said = _statement_day(text, quote, days, (s_start, s_end))
+            if said is None:
+                continue  # the speaker's "today" is not the publication day; no day is invented for it
+            spoken = extract_timexes(expression, said)
+            if not spoken or (again := event_range(spoken[0], said)) is None:
+                continue
+            rng = again
+        if rng[2] not in WIDE:
+            narrow.add(s_start)
         key = (s_start, rng[0], rng[1])
         if key in seen:
             continue
         seen.add(key)
         sentence = text[s_start:s_end]
         events.append(Event(
-            date_start=rng[0], date_end=rng[1], granularity=rng[2], expression=tx.text,
-            text=condense(sentence, tx.start - s_start, tx.end - s_start), start=s_start, end=s_end,
+            date_start=rng[0], date_end=rng[1], granularity=rng[2], expression=expression,
+            text=condense(sentence, a - s_start, b - s_start), start=s_start, end=s_end,
             entities=_entities(sentence),
         ))
-    return events
+    return [ev for ev in events if ev.granularity not in WIDE or ev.start not in narrow]
 
 
 def _tokens(text: str) -> frozenset[str]:

@@ -46,6 +46,59 @@ _QUOTE_MARK = re.compile(r"[\"“”]|(?:^|\s)['‘]\w")
 _QUOTE_ONLY = re.compile(r"^['\"‘“]")
 _TERMINAL = re.compile(r"""[.!?…]['"’”)\]]*$""")
 
+# What a summary must not open on (each a named rule; see lead_problem).
+_BYLINE_OPEN = re.compile(
+    r"^\W*(?:(?:posted|published|updated|written|filed|reported)\b[\s:]|(?:posted |written |reported )?by\s+[A-Z])")
+_DATELINE_OPEN = re.compile(r"^[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.' ]+)?\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|:)\s")
+_CREDIT = re.compile(
+    r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?|credits?|courtesy|source)\b\s*(?:credit|by)?\s*:|"
+    r"^\W*(?:photo(?:graph)?s?|images?|pictures?|illustrations?)\s+(?:by|courtesy of)\s+[A-Z]|"
+    r"\b(?:photo|image|picture) (?:credit|courtesy)\b|\bcredit:\s|"
+    r"(?:/|\||:)\s*(?:getty|reuters|ap|afp|epa|shutterstock|alamy)\b", re.IGNORECASE)
+# Only pronouns that always stand for a person: "It's clear that ..." and "They are the strange ..." open many
+# good leads, so "it" and "they" are left alone.
+_PRONOUN_OPEN = re.compile(r"^['\"‘“(]*(he|she|him|her|his|hers)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+def _names_someone(sentence: str) -> bool:
+    """Return True if ``sentence`` has a capitalised word that is not a common word (a name, roughly)."""
+    return any(w.lower() not in _STOP for w in _CAPITALISED.findall(sentence))
+
+
+def quotes_balanced(sentence: str) -> bool:
+    """Return True if every quotation that opens in ``sentence`` also closes in it."""
+    if sentence.count("“") != sentence.count("”"):
+        return False
+    return sentence.count('"') % 2 == 0
+
+
+def lead_problem(sentences: list[str], title: str = "") -> str | None:
+    """Return why a summary reads badly as a lead (byline, dateline, caption, credit, pronoun, quote-cut, title), or None."""
+    if not sentences:
+        return None
+    first = sentences[0].strip()
+    if title and first.startswith(title.strip()):
+        # The headline itself, or glued to the first sentence: the summary is shown under the title already.
+        return "title"
+    if _BYLINE_OPEN.match(first):
+        return "byline"
+    if _DATELINE_OPEN.match(first):
+        return "dateline"
+    if is_caption(first):
+        return "caption"
+    for i, sent in enumerate(sentences):
+        if _CREDIT.search(sent):
+            return "credit"
+        if not quotes_balanced(sent):
+            return "quote-cut"
+        m = _PRONOUN_OPEN.match(sent.strip())
+        # The person counts as named when an earlier summary sentence names someone; an opener may name
+        # them after the pronoun ("She's been living in New York, and Princess Ada ...").
+        if m and (i == 0 and not _names_someone(sent[m.end():]) or i > 0 and not any(map(_names_someone, sentences[:i]))):
+            return "pronoun"
+    return None
+
 # Tuned on a development set of news articles (see bench/summary.py): position dominates, the first two
 # sentences weigh the same, and centrality only breaks ties; most other settings move ROUGE by < 0.3.
 POSITION_DECAY = 1.0
@@ -69,6 +122,10 @@ QUESTION_PENALTY = 0.25
 QUOTE_ONLY_PENALTY = 0.25
 # The budget is met at a sentence boundary: the last sentence may run past it, up to this factor.
 OVERFLOW = 1.25
+# How many times a summary is packed again without a sentence that makes it a bad lead.
+MAX_REPACKS = 6
+# At most this many following sentences are joined to close a quotation that a sentence opens.
+QUOTE_SPAN = 3
 
 
 @dataclass(slots=True)
@@ -110,19 +167,55 @@ def _weigh(terms: Counter[str], idf: dict[str, float]) -> tuple[dict[str, float]
     return vec, math.sqrt(sum(v * v for v in vec.values()))
 
 
-def _candidates(text: str) -> list[_Sentence]:
+# Inside a caption line: a lower-case word, then a capitalised article or pronoun that starts a new sentence.
+_GLUED_AFTER_CAPTION = re.compile(r"(?<=[a-z0-9)’'])\s+(?=(?:A|An|The|It|He|She|They|Police|Officials)\s+[A-Za-z])")
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Return sentence spans, with a quotation that runs over several sentences kept as one unit."""
+    spans = split_sentences(text)
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        a, b = spans[i]
+        j = i
+        # A quotation may hold several sentences; a summary that takes only some of them cuts it open.
+        while not quotes_balanced(text[a:b]) and j + 1 < len(spans) and j - i < QUOTE_SPAN:
+            j += 1
+            if quotes_balanced(text[a:spans[j][1]]):
+                b = spans[j][1]
+                break
+        else:
+            j = i
+        out.append((a, b))
+        i = j + 1
+    return out
+
+
+def _candidates(text: str, title: str = "") -> list[_Sentence]:
     out: list[_Sentence] = []
-    for i, (a, b) in enumerate(split_sentences(text)):
+    head = title.strip()
+    for a, b in _spans(text):
         s = text[a:b].strip()
+        if head and len(s) > len(head) + 20 and s.startswith(head):
+            # A headline the page glued to the first sentence: the sentence starts after it.
+            s = s[len(head):].lstrip(" :|-–—").strip()
+        if is_caption(s):
+            glue = _GLUED_AFTER_CAPTION.search(s, s.index(":") + 1)
+            if glue:
+                # "Accused: Dr X, 38, denies the charges A senior doctor ...": the caption is page furniture, the
+                # sentence glued to it without a full stop is the story.
+                cap, s = s[:glue.start()], s[glue.end():]
+                out.append(_Sentence(len(out), cap, len(cap.split()), _terms(cap), True, True))
         n = len(s.split())
         debris = is_debris(s) or n < MIN_WORDS
-        out.append(_Sentence(i, s, n, _terms(s), debris, is_caption(s)))
+        out.append(_Sentence(len(out), s, n, _terms(s), debris, is_caption(s)))
     return out
 
 
 def score_sentences(text: str, title: str = "") -> list[tuple[str, float]]:
     """Return each sentence of ``text`` with its summary score (debris scores minus infinity)."""
-    sents = _candidates(text)
+    sents = _candidates(text, title)
     _score(sents, title)
     return [(s.text, s.score) for s in sents]
 
@@ -198,7 +291,7 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
     ``max_words`` is met at a sentence boundary: the summary may run past it to end on a whole sentence
     but never beyond ``OVERFLOW`` times it.
     """
-    sents = _candidates(text)
+    sents = _candidates(text, title)
     if not sents or max_sentences <= 0 or max_words <= 0:
         return []
     _score(sents, title)
@@ -210,10 +303,39 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
         ranked = sorted(sents, key=lambda s: -s.score)
     cap = int(max_words * OVERFLOW)
     chosen = _pack(ranked[:POOL], max_sentences, cap)
+    # A lead that opens on a byline, caption or dangling pronoun, or cuts a quotation, reads badly: the
+    # sentence at fault leaves the pool and the budget is packed again (a few times at most).
+    for _ in range(MAX_REPACKS):
+        ordered = sorted(chosen, key=lambda s: s.index)
+        bad = _faulty(ordered, title)
+        if bad is None:
+            break
+        ranked = [s for s in ranked if s is not bad]
+        chosen = _pack(ranked[:POOL], max_sentences, cap)
     if not chosen:
+        if not ranked:
+            return []
         # Every good sentence is longer than the cap: keep the best one's opening words, still verbatim.
-        return [" ".join(ranked[0].text.split()[:cap]) + " …"]
+        return [_cut_words(ranked[0].text, cap) + " …"]
     return [s.text for s in sorted(chosen, key=lambda s: s.index)]
+
+
+def _faulty(ordered: list[_Sentence], title: str) -> _Sentence | None:
+    """Return the sentence that makes ``ordered`` a bad lead (see lead_problem), or None."""
+    texts = [s.text for s in ordered]
+    for i in range(len(ordered)):
+        if lead_problem(texts[i:i + 1] if i == 0 else texts[:i + 1], title) is not None and (
+                i == 0 or lead_problem(texts[:i], title) is None):
+            return ordered[i]
+    return None
+
+
+def _cut_words(sentence: str, cap: int) -> str:
+    """Return the first ``cap`` words of ``sentence``, cut before a quotation that would be left open."""
+    words = sentence.split()[:cap]
+    while words and not quotes_balanced(" ".join(words)):
+        words.pop()
+    return " ".join(words) or " ".join(sentence.split()[:cap])
 
 
 def _overlap(a: _Sentence, b: _Sentence) -> float:

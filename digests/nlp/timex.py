@@ -5,6 +5,15 @@ resolver that turns the matched text into a TIMEX3 type and value against the pu
 document creation time, DCT). Bare weekdays, months and month-days take their direction from the tense of
 the surrounding clause. Without a publication date, relative expressions keep ``X`` placeholders
 (``XXXX-WXX-4``, ``XXXX-07``) instead of an invented absolute value.
+
+Reference time: every placed date is kept as an anchor (with how explicit it was), and anaphoric expressions
+are resolved against the nearest fitting anchor in their sentence, then paragraph, then the narrative so far,
+before the publication date: a bare clock time takes the day its sentence or paragraph names; "forty years
+later" and "two days earlier" count from the last named date ("ago" counts from publication); "the next
+morning" and "that night" belong to the last placed day; a month with no year in a sentence that names another
+month and year takes that year; a weekday restating a date just given ("on Dec. 18, a Wednesday") takes it.
+Possessive "today's" ("today's youth") is the present, not a day. The extract output keeps a quoted "today"
+on the publication day (how the corpora annotate it); the timeline treats it as the speaker's time.
 """
 
 from __future__ import annotations
@@ -12,8 +21,9 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import islice
 
 from digests.models import Timex
 
@@ -53,7 +63,8 @@ _SPELLED_YEAR = (r"(?:nineteen|twenty)[- ](?:(?:twenty|thirty|forty|fifty|sixty|
                  r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[- ]\w+)"
                  r"|(?:the\s+year\s+)?two\s+thousand(?:\s+(?:and\s+)?(?:one|two|three|four|five|six|seven"
                  r"|eight|nine|ten))?")
-_NUMW = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
+_NUMW = (r"(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten)\s+thousand"
+         r"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
          r"|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
          r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:a\s+|one\s+)?hundred|(?:a\s+)?dozen)")
 _NUM = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?(?:\s+\d/\d)?|{_NUMW}(?:\s+and\s+a\s+half)?"
@@ -114,8 +125,9 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("recentunit", r"(?:the\s+)?(?:(?:past|last|next|coming)\s+)?(?:few|several|recent|coming|many)\s+"
                    r"(?:seconds|minutes|hours|days|weeks|months|quarters|years|decades)\b"
                    r"|the\s+(?:days|weeks|months|years|decades)\s+ahead\b"),
-    ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
+    ("anaphor", r"(?:(?:earlier|later)\s+)?(?:the\s+(?:following|previous|prior|preceding|same|next)|that)\s+(?:day|week|month|year|morning|afternoon|evening|night)\b(?:\s+(?:a\s+year\s+(?:ago|earlier|before)|last\s+year)\b"
                 r"|(?![- ](?:old|long|ago|earlier|later|before|after)\b))"),
+    ("postanaphor", r"the\s+(?:day|week|month|year)\s+(?:before|after|previous|prior|earlier|later)(?=\s*[.,;:!?)]|\s*$)"),
     ("theday", r"(?:the\s+(?:start|end)\s+of\s+)?the\s+day\b(?!-|\s+(?:before|after)\b)"),
     ("rel", rf"(?:{_PFX})?(?:{_REL})\s+(?:week(?:end)?|month|year|quarter|decade|century|{_WDAY}|{_MONTH}"
             r"|fiscal\s+year)\b"),
@@ -125,13 +137,15 @@ _ALTERNATIVES: list[tuple[str, str]] = [
                 rf"|today|tonight|yesterday|tomorrow)(?:\s+{_POD})?\b"),
     ("weekday", rf"(?:(?:early|late|earlier|later|every|each)\s+)?{_WDAY}s?(?:\s+{_POD}s?)?\b"),
     ("weekend", r"the\s+weekend\b"),
-    ("decade", r"(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:(?:1[5-9]|20)\d0'?s|'\d0s)\b|the\s+(?:twenties"
+    ("decade", r"(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:(?:1[5-9]|20)\d0['’]?s|['’]\d0s)\b|the\s+(?:twenties"
                r"|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
     ("century", r"(?:the\s+)?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth"
                 r"|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
                 r"|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b"),
     ("partyear", rf"(?:{_PFX}){_YEAR}"),
     ("year", rf"(?:(?:fiscal|calendar)\s+)?(?:{_YEAR}|{_SPELLED_YEAR})"),
+    ("shortyear", r"['’]\d\d(?![\w'’])"),
+    ("yearend", r"year[- ]end\b(?![- ]\w)"),
     ("theyear", r"the\s+(?:fiscal\s+)?year\b(?![-'’]|\s+(?:before|after|earlier|later|previous|prior|ago|old"
                 r"|of\s+(?:the|a|an)\b))"),
     ("set", r"(?:daily|weekly|monthly|yearly|hourly|nightly|biweekly)\b"
@@ -144,7 +158,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
               r"|(?:more\s+)?recently\b|lately\b|recent\b|the\s+(?:recent\s+)?past\b"
               r"|(?:the\s+)?(?:near\s+|distant\s+)?future\b"
               r"|the\s+(?:near|short|long)\s+term\b|(?:the\s+)?time\s+being\b|so\s+far\b"),
-    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?:years|months|weeks|decades)\b"),
+    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bwithin\s))(?:years|months|weeks|decades|centuries)\b"
+                   r"|(?:(?<=\bfor\s)|(?<=\bwithin\s))days\b"),
     ("midday", r"midday\b"),
     ("month", rf"(?:{_PFX})?{_MONTH}"),
 ]
@@ -185,6 +200,9 @@ _RE_NUM_LEAD = re.compile(_NUM + r"(?=\s|-)", re.I)
 _RE_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _RE_CLOCK = re.compile(r"(\d{1,2})(?::(\d\d))?\s*(a\.m\.|p\.m\.|am|pm)?|noon|midnight", re.I)
 _RE_REF_VALUE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?(?:T|$)")
+_RE_SEASON_VALUE = re.compile(r"(\d{4})-(SP|SU|FA|WI|Q[1-4]|H[12])$")
+_MID_MONTH = {"SP": 4, "SU": 7, "FA": 10, "WI": 13, "Q1": 2, "Q2": 5, "Q3": 8, "Q4": 11, "H1": 3, "H2": 9}
+_RE_RESTATE = re.compile(r",?\s*(?:(?:a|an|which\s+(?:was|is|will\s+be))\s+)?")
 _RE_PARAGRAPH = re.compile(r"\n\s*\n")
 _RE_SENT_BREAK = re.compile(r"[.!?;:\n]\s|\n")
 # Words after a four-digit number that say it is a quantity, not a year.
@@ -200,7 +218,7 @@ _NOT_YEAR_BEFORE = re.compile(r"(?:\$|#|No\.|no\.|number|Nos\.|page|Room|route|H
 _FUTURE_CUES = frozenset(
     "will 'll shall should won't wo going scheduled expected expects expect plans plan planning due slated likely "
     "upcoming next would intends intend aims aim hopes tomorrow meet meets begin begins start starts open opens "
-    "resume resumes arrive arrives visit visits soon early".split()
+    "resume resumes arrive arrives visit visits soon early planned ahead".split()
 )
 _PAST_IRREGULAR = frozenset(
     "said was were had did met told made went came took gave fled held left began saw won lost got sent "
@@ -230,6 +248,40 @@ class _Ctx:
     ref_end: int = -10_000
     day_ref: date | None = None
     day_ref_end: int = -10_000
+    # Every date placed so far, in text order: (end offset, (year, month or 0, day or 0), how explicit).
+    # The reference time of an anaphoric expression is the nearest one in its sentence, then its paragraph,
+    # then the running narrative; the publication date only when none fits.
+    anchors: list[tuple[int, tuple[int, int, int], int]] = field(default_factory=list)
+
+
+# How a placed date got its value: deictic (counted from publication: "Tuesday", "today"), named (month and
+# day in the text, year inferred: "Aug. 6") or dated (the text gives the year: "in 1978", "June 3, 2004").
+DEICTIC, NAMED, DATED = 0, 1, 2
+_ANCHOR_LOOKBACK = 64
+_SENTENCE, _PARAGRAPH, _NARRATIVE = 0, 1, 2
+_NAMED_KINDS = frozenset("mdy dmy weekof month holiday".split())
+_DATED_KINDS = frozenset("iso slash monthyear season year shortyear partyear yearperiod decade century".split())
+
+
+def _anchor(ctx: _Ctx, a: int, *, level: int = DEICTIC, day: bool = False, month: bool = False,
+            scope: int = _PARAGRAPH) -> tuple[int, int, int] | None:
+    """Return the nearest date placed before offset ``a`` within ``scope`` that is at least ``level`` explicit.
+
+    The search widens from the sentence to the paragraph (and to the whole narrative so far when ``scope``
+    allows); ``day``/``month`` ask for a date that names a day or a month.
+    """
+    text = ctx.text
+    # A bounded look-back keeps a document with thousands of dates linear.
+    for end, ymd, how in islice(reversed(ctx.anchors), _ANCHOR_LOOKBACK):
+        if end > a:
+            continue
+        if scope < _NARRATIVE and _RE_PARAGRAPH.search(text, end, a):
+            return None
+        if scope < _PARAGRAPH and _RE_SENT_BREAK.search(text, end, a):
+            return None
+        if how >= level and (not day or ymd[2]) and (not month or ymd[1]):
+            return ymd
+    return None
 
 
 def parse_number(token: str) -> int | None:
@@ -250,6 +302,10 @@ def parse_number(token: str) -> int | None:
         return 12
     if "hundred" in t:
         return 100
+    if t.endswith(" thousand"):
+        head = t[:-len(" thousand")]
+        n = 1 if head in ("a", "one") else _SMALL.get(head)
+        return n * 1000 if n else None
     total = 0
     for part in re.split(r"[- ]", t):
         if part in _TENS:
@@ -321,6 +377,10 @@ _FUTURE_WEIGHT = 1.5
 _AGAINST_TENSE = 4.0
 _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
+_WIN_OPENER = 12
+_RE_UNIT_AFTER = re.compile(r"\s+(?:years|months|weeks|days|hours|minutes|seconds|centuries|decades)\b", re.I)
+_RE_SHARE_OF = re.compile(r"\s+of\s+(?:the|a|an|its|their|his|her|our|all|those|these|this|that)\b", re.I)
+_PLAN_AFTER_PAST = frozenset("planning going scheduled slated due set".split())
 
 
 def _last_match(pattern: re.Pattern[str], s: str) -> re.Match[str] | None:
@@ -353,7 +413,12 @@ def _direction(text: str, start: int, end: int, near: bool = False) -> int:
         if cue:
             best = min(best, (dist, cue), key=lambda x: x[0])
             break
-    words_after = _RE_WORD.findall(after)[:(_NEAR_AFTER if near else _WIN_AFTER)]
+    win_after = _NEAR_AFTER if near else _WIN_AFTER
+    if not near and len(all_before) <= 1 and text[end:end + 1] == ",":
+        # A date that opens its sentence ("On Tuesday, the league plans to ...") takes the tense of the main
+        # clause that follows it, which can start several words later.
+        win_after = _WIN_OPENER
+    words_after = _RE_WORD.findall(after)[:win_after]
     for dist, w in enumerate(words_after, 1):
         if w.lower() in _CLAUSE_OPENERS:
             break  # a following "that"/"which" clause has its own tense ("told them Thursday that she would")
@@ -392,12 +457,17 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
             before in _BE or (nxt.lower() in ("to", "for") and before not in _DETERMINERS)):
         # Only the verb reads as a plan ("rain is forecast for the weekend", "talks set to resume"); the
         # noun ("its revenue forecast") and the past tense ("Cuba predicted Wednesday") do not.
+        if w in ("forecast", "forecasts") and before and before not in _DETERMINERS and nxt \
+                and nxt.lower() not in _BE and not nxt[0].isupper():
+            return 1  # a verb with its object: "operators forecast record demand Monday"
         return -1 if w in ("predicted", "set") else 0
     if w in _FUTURE_CUES or w in ("forecast", "forecasts", "predicted", "set"):
         # A plan seen from the past ("had been scheduled to expire Friday") is in the past.
         if prev and prev[-1].lower() == "been" and len(prev) > 1 and prev[-2].lower() in ("had", "'d"):
             return -1
         return 1
+    if w in ("was", "were") and nxt.lower() in _PLAN_AFTER_PAST:
+        return 1  # a plan reported in the past tense still looks ahead: "they were planning to march Monday"
     past = w in _PAST_IRREGULAR or (word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
     if past and before == "be" and prev and len(prev) > 1 and prev[-2].lower() in _MODAL_AHEAD:
         return 1  # a passive after a future modal or "to": "will be named in December", "is to be sold"
@@ -407,6 +477,19 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
 def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> tuple[int, int] | None:
     """Pick the year of a month (and day) given without one: the nearest occurrence, weighed by tense."""
     dct = ctx.dct
+    named = _anchor(ctx, start, level=DATED, month=True, scope=_SENTENCE)
+    if named is not None and day is None and (dct is None or named[0] != dct.year):
+        # Anchor rule "paragraph-year": a month with no year takes the year its sentence or paragraph has
+        # just named ("in the summer of 2004 ... in mid-August"), counted forward from a named month.
+        ref = date(named[0], named[1], named[2] or 15)
+        best_ref: tuple[float, int] | None = None
+        for y in (ref.year - 1, ref.year, ref.year + 1):
+            cand = _safe_date(y, month, day or 15) or date(y, month, 28)
+            gap = float((cand - ref).days)
+            gap = gap if gap >= 0 else -gap * _FUTURE_WEIGHT
+            if best_ref is None or gap < best_ref[0]:
+                best_ref = (gap, y)
+        return (best_ref[1], month) if best_ref else None
     if dct is None:
         return None
     direction = _direction(ctx.text, start, end, near=True)
@@ -441,6 +524,13 @@ def _weekday_date(ctx: _Ctx, wd: int, start: int, end: int, rel: str = "") -> da
     if ref_day is not None:
         # "the previous Friday" counts from the day the text last placed, not from publication.
         dct = ref_day
+    if not rel:
+        named = _anchor(ctx, start, level=NAMED, day=True)
+        named_day = _safe_date(*named) if named else None
+        if named_day is not None and _RE_RESTATE.fullmatch(ctx.text, ctx.anchors[-1][0], start) \
+                and ctx.anchors[-1][1] == named:
+            # Anchor rule "restated-weekday": "on Dec. 18, a Wednesday" names the day just given.
+            return named_day
     cur = dct.weekday()
     if rel in ("last", "past", "previous", "this past"):
         back = (cur - wd) % 7 or 7
@@ -530,13 +620,36 @@ def _r_clock(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     elif "tomorrow" in low:
         day = _day_or_x(ctx.dct + timedelta(days=1) if ctx.dct else None)
     else:
-        # A bare clock time belongs to the day already placed in its sentence ("flew on Tuesday at 18:00").
-        same = _ref_day(ctx) if 0 <= a - ctx.ref_end < 200 and not _RE_SENT_BREAK.search(ctx.text, ctx.ref_end, a) \
-            else None
-        day = _day_or_x(same or ctx.dct)
+        # Anchor rule "clock": a bare clock time belongs to the day its sentence, else its paragraph, last
+        # placed ("On Saturday ... at 6 p.m."), not to the publication day.
+        same = _following_day(ctx, b) or _anchor(ctx, a, day=True, scope=_SENTENCE)
+        if same is None and _direction(ctx.text, a, b) <= 0:
+            # Beyond its sentence the narrative's day holds only while the clause does not look ahead
+            # ("The next test starts at 9 a.m." is not the day of the last test).
+            same = _anchor(ctx, a, day=True, scope=_NARRATIVE)
+        day = _day_or_x(_safe_date(*same) if same else ctx.dct)
     # ISO 8601 marks a time given in universal time with "Z" ("18:00 UTC"); local zones keep no suffix.
     zone = "Z" if re.search(r"\b(?:UTC|GMT)\b", s) and not re.match(r"\s*[+-]\d", ctx.text[b:b + 3]) else ""
     return "TIME", f"{day}T{hh:02d}:{mm:02d}{zone}"
+
+
+_RE_ON_NEXT = re.compile(r",?\s+on\s+(?=\S)", re.I)
+_DAY_KINDS = ("mdy", "dmy", "iso", "slash", "weekday")
+
+
+def _following_day(ctx: _Ctx, b: int) -> tuple[int, int, int] | None:
+    """Return the day named right after a clock time ("shortly after midnight on Dec. 19"), if any."""
+    on = _RE_ON_NEXT.match(ctx.text, b)
+    if on is None:
+        return None
+    m = _BIG.match(ctx.text, on.end())
+    if m is None or m.lastgroup not in _DAY_KINDS:
+        return None
+    res = _RESOLVERS[m.lastgroup](ctx, m.group(), m.start(), m.end())
+    rm = _RE_REF_VALUE.match(res[1]) if res else None
+    if rm is None or not rm.group(3):
+        return None
+    return int(rm.group(1)), int(rm.group(2)), int(rm.group(3))
 
 
 def _r_mdy(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
@@ -661,7 +774,9 @@ def _r_season(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     has_mod = len(words) > 1 or _RE_YEAR.search(s) is not None
     if not has_mod:
         prev = ctx.text[max(0, a - 12):a].lower()
-        if season == "FA" or not re.search(r"\b(?:in|this|last|next|the|during|by|until|since)\s+$", prev):
+        # Only "fall" is also a verb; "autumn" is a season wherever a determiner or possessive introduces it.
+        if "fall" in words or not re.search(
+                r"\b(?:in|this|last|next|the|during|by|until|since|its|their|his|her|our)\s+$", prev):
             return None
     year = _year_of(s)
     dct = ctx.dct
@@ -785,7 +900,7 @@ def _duration_value(n: int | None, unit: str, half: bool = False) -> str:
         if mult == 10:
             return "PXDE"
         if mult == 100:
-            return "PXCE"
+            return "PXC"
         return f"{prefix}X{letter}"
     if half and letter == "M" and clock:
         return f"PT{n}M30S"
@@ -837,6 +952,18 @@ def _r_ago(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     if n is None:
         return "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF"
     k = sign * n * mult
+    if low.endswith(("later", "earlier")):
+        # Anchor rule "offset": "later"/"earlier" count from the narrative's last named date ("in 1978 ...
+        # Forty years later"), while "ago" and "from now" count from publication.
+        base = _anchor(ctx, a, level=NAMED, day=letter in "DW", month=letter in "MQ", scope=_NARRATIVE)
+        if base is not None:
+            dct = _safe_date(base[0], base[1] or 1, base[2] or 1) or dct
+            if base[2] and letter in "MY":
+                # An offset from a named day lands on a day ("as of Sept. 30 ... a year earlier").
+                y, m = _shift_month(base[0], base[1], k * (12 if letter == "Y" else 1))
+                landed = _safe_date(y, m, min(base[2], month_days(y, m)))
+                if landed is not None:
+                    return "DATE", landed.isoformat()
     if letter == "D":
         return "DATE", (dct + timedelta(days=k)).isoformat()
     if letter == "W":
@@ -902,6 +1029,8 @@ def _r_qref(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
                    or _direction(ctx.text, ctx.quarter_pos, ctx.quarter_pos) < 0):
         # "the latest quarter" is a finished one: the current quarter anchors it only when the text reported
         # it ("reported fourth-quarter earnings"), not when it looked ahead ("a fourth-quarter charge will").
+        # Restating the quarter keeps it the period the narrative reports on ("in the quarter ... a year ago").
+        ctx.quarter_pos = a
         return "DATE", f"{anchor[0]:04d}-Q{anchor[1]}"
     y, m = _shift_month(ctx.dct.year, ctx.dct.month, -3)
     return "DATE", f"{y:04d}-Q{(m - 1) // 3 + 1}"
@@ -954,6 +1083,8 @@ def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     cu = _count_and_unit(s)
     if cu is None or re.match(r"\s+old\b", ctx.text[b:b + 5]):
         return None
+    if cu[1].lower().startswith("quarter") and _RE_SHARE_OF.match(ctx.text, b):
+        return None  # a share, not a period: "more than a quarter of the market"
     n, unit, half = cu
     low = s.lower()
     words = low.split()
@@ -1103,11 +1234,20 @@ def _ref_day(ctx: _Ctx) -> date | None:
 
 def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
-    nm = re.search(r"(\w+)\s+(day|week|month|year)\b", low)
+    nm = re.search(r"(\w+)\s+(day|week|month|year|morning|afternoon|evening|night)\b", low)
     if nm is None:
         return None
     rel, noun = nm.groups()
     step = {"following": 1, "next": 1, "previous": -1, "prior": -1, "preceding": -1}.get(rel, 0)
+    if noun in _PARTS_OF_DAY:
+        # Anchor rule "next-morning": "the next morning", "that night" are parts of the day the narrative
+        # last placed (one day on for "next"/"following"), not of the publication day.
+        d = _ref_day(ctx)
+        if d is None and not step:
+            return None
+        d = d or ctx.dct
+        pod = "T" + _PARTS_OF_DAY[noun]
+        return "TIME", (d + timedelta(days=step)).isoformat() + pod if d else "XXXX-XX-XX" + pod
     ref = ctx.ref
     if rel == "same" and low[nm.end():].strip():
         # "the same month a year ago": the placed date moved back a year.
@@ -1144,8 +1284,19 @@ def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     return "DATE", f"{year + step:04d}" if year is not None else "XXXX"
 
 
+def _r_postanaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"The year previous", "the day after" (closing their clause): one step from the last placed date."""
+    if ctx.ref is None:
+        return None  # with no date placed before it, "after falling the year before" names no year
+    low = s.lower().split()
+    step = 1 if low[-1] in ("after", "later") else -1
+    rel = "following" if step > 0 else "previous"
+    return _r_anaphor(ctx, f"the {rel} {low[1]}", a, b)
+
+
 _RE_DAY_VERB = re.compile(r"\b(?:end|ends|ending|ended|finish|finishes|finishing|finished|close|closes|closing"
-                          r"|closed|start|starts|starting|started|open|opens|opening|opened|begin|begins|began)\s+$",
+                          r"|closed|start|starts|starting|started|open|opens|opening|opened|begin|begins|began"
+                          r"|for)\s+$",
                           re.I)
 
 
@@ -1187,9 +1338,28 @@ def _r_dayword(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     elif "tomorrow" in low:
         shift = 1
     typ = "TIME" if pod else "DATE"
+    if low == "today" and _generic_now(ctx, a, b):
+        return "DATE", "PRESENT_REF"
     if ctx.dct is None:
         return typ, ("PRESENT_REF" if shift == 0 and not pod else "XXXX-XX-XX" + pod)
     return typ, (ctx.dct + timedelta(days=shift)).isoformat() + pod
+
+
+_GENERIC_AFTER_TODAY = frozenset(
+    "world society youth young generation generations children kids standards economy technology culture "
+    "market markets environment people women men teenagers students families consumers".split()
+)
+
+
+def _generic_now(ctx: _Ctx, a: int, b: int) -> bool:
+    """True when "today" means nowadays ("today's youth", "today's GM") rather than a day."""
+    text = ctx.text
+    after = text[b:b + 40]
+    nxt = re.match(r"(?:['’]s)\s+(\w+)", after)
+    if nxt is not None:
+        word = nxt.group(1)
+        return word.lower() in _GENERIC_AFTER_TODAY or (word[0].isupper() and not text[b - 5:b].istitle())
+    return False
 
 
 def _r_weekday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
@@ -1223,7 +1393,7 @@ def _r_weekend(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
 
 def _r_decade(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     low = s.lower()
-    m = re.search(r"(\d{3})0'?s|'(\d)0s", low)
+    m = re.search(r"(\d{3})0['’]?s|['’](\d)0s", low)
     if m:
         if m.group(1):
             return "DATE", m.group(1)
@@ -1297,6 +1467,31 @@ def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         before = _NOT_YEAR_BEFORE.search(ctx.text, max(0, a - 12), a)
         if before and not (before.group().startswith("of") and _plausible_year(ctx, year)):
             return None  # "a total of 1500" is a count; "the biggest loss of 2007" is a year
+    elif _NOT_YEAR_AFTER.match(ctx.text, b) or _RE_UNIT_AFTER.match(ctx.text, b):
+        return None  # "two thousand dollars", "two thousand years" are amounts
+    return "DATE", f"{year:04d}"
+
+
+def _r_yearend(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"By year-end" is the last day of the year; "since year-end" looks back to the last one passed."""
+    if not re.search(r"\b(?:by|since|at|until|till|before|after|toward|towards|through)\s+$",
+                     ctx.text[max(0, a - 9):a], re.I):
+        return None  # "year-end net" is an attribute, not a date
+    if ctx.dct is None:
+        return "DATE", "XXXX-12-31"
+    year = ctx.dct.year - 1 if _direction(ctx.text, a, b) < 0 else ctx.dct.year
+    return "DATE", f"{year:04d}-12-31"
+
+
+def _r_shortyear(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
+    """"Since '82": a year cut to two digits, in the century that puts it at or before publication."""
+    if not re.search(r"\b(?:in|since|of|until|by|before|after|from)\s+$", ctx.text[max(0, a - 7):a], re.I):
+        return None  # only after a preposition of time is "'82" a year and not a closing quote and a number
+    yy = int(s[1:])
+    base = ctx.dct.year if ctx.dct else 2099
+    year = base // 100 * 100 + yy
+    if year > base:
+        year -= 100
     return "DATE", f"{year:04d}"
 
 
@@ -1394,9 +1589,9 @@ _RESOLVERS: dict[str, Callable[[_Ctx, str, int, int], Resolved]] = {
     "iso": _r_iso, "slash": _r_slash, "clock": _r_clock, "mdy": _r_mdy_prefixed, "dmy": _r_dmy,
     "quarter": _r_quarter, "qcode": _r_qcode, "half": _r_half, "monthyear": _r_prefixed(_r_monthyear),
     "season": _r_prefixed(_r_season), "holiday": _r_holiday, "ago": _r_ago, "agoyear": _r_agoyear,
-    "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "theday": _r_theday,
+    "duration": _r_duration, "adjdur": _r_adjdur, "longdur": _r_longdur, "weekof": _r_weekof, "recentunit": _r_recentunit, "rel": _r_rel, "anaphor": _r_anaphor, "postanaphor": _r_postanaphor, "theday": _r_theday,
     "relpart": _r_relpart, "dayword": _r_dayword, "weekday": _r_weekday, "weekend": _r_weekend,
-    "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year,
+    "decade": _r_decade, "century": _r_century, "partyear": _r_prefixed(_r_partyear), "year": _r_year, "shortyear": _r_shortyear, "yearend": _r_yearend,
     "yearperiod": _r_yearperiod, "qref": _r_qref, "yref": _r_yref, "theyear": _r_theyear, "endof": _r_endof,
     "bareplural": _r_bareplural, "midday": _r_midday, "set": _r_set, "vague": _r_vague, "month": _r_prefixed(_r_month),
 }
@@ -1449,8 +1644,16 @@ def extract_timexes(text: str, published: date | None) -> list[Timex]:
             if rm:
                 ctx.ref = (int(rm.group(1)), int(rm.group(2) or 0), int(rm.group(3) or 0))
                 ctx.ref_end = b
+                how = DATED if kind in _DATED_KINDS or (kind in _NAMED_KINDS and _RE_YEAR.search(s)) \
+                    else NAMED if kind in _NAMED_KINDS else DEICTIC
+                ctx.anchors.append((b, ctx.ref, how))
                 if rm.group(3):
                     ctx.day_ref, ctx.day_ref_end = _safe_date(*ctx.ref), b
+            elif (sm := _RE_SEASON_VALUE.match(res[1])) is not None:
+                # A season or quarter anchors by its middle month ("the summer of 2004" -> July 2004).
+                mid = _MID_MONTH[sm.group(2)]
+                ctx.anchors.append((b, (int(sm.group(1)) + (mid > 12), (mid - 1) % 12 + 1, 0),
+                                    DATED if _RE_YEAR.search(s) else DEICTIC))
     return out
 
 

@@ -1,18 +1,21 @@
-"""The article store: one repository interface; SQLite (aiosqlite, WAL, FTS5) is the default backend."""
+"""The article store: one interface (``Store``), two backends: SQLite (the default) and PostgreSQL."""
 
+from digests.nlp.speakers import speaker_key
+from digests.store._base import SchemaTooNew, Store, StoreError, StoreUnavailable, fts_query, redact_url
 from digests.store._options import AlertRow, SubscriptionOptions
 from digests.store._records import (
     AddResult,
     ArticleRow,
     EventRow,
     NewArticle,
+    PageStateRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
     SourceRow,
     SubscriptionRow,
 )
-from digests.store._sqlite import Store, fts_query, speaker_key
+from digests.store._sqlite import SqliteStore
 from digests.store._text import canonical_url, content_hash
 
 __all__ = [
@@ -21,15 +24,21 @@ __all__ = [
     "ArticleRow",
     "EventRow",
     "NewArticle",
+    "PageStateRow",
     "QuoteRow",
     "RunRow",
     "ScheduleRow",
     "SourceRow",
+    "SchemaTooNew",
+    "SqliteStore",
     "Store",
+    "StoreError",
+    "StoreUnavailable",
     "SubscriptionOptions",
     "SubscriptionRow",
     "canonical_url",
     "content_hash",
     "fts_query",
+    "redact_url",
     "speaker_key",
 ]

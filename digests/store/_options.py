@@ -6,6 +6,7 @@ provides ``_opt_exec`` (rows changed) and ``_opt_all`` (rows) for it.
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,16 +54,16 @@ class AlertRow:
     created_at: datetime | None = field(default=None, compare=False)
 
 
-class OptionsMixin:
+class OptionsMixin(abc.ABC):
     """Store methods for subscription options, alerts, schedule layouts and the live-post ledger."""
 
+    @abc.abstractmethod
     async def _opt_exec(self, sql: str, *args: Any) -> int:
         """Run one write statement; return how many rows it changed."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def _opt_all(self, sql: str, *args: Any) -> list[Any]:
         """Run one query; return its rows (items by column name)."""
-        raise NotImplementedError
 
     # ---- subscription options ---------------------------------------------------------------------------------
 

@@ -133,3 +133,17 @@ class RunRow:
     finished_at: datetime | None
     message_ids: str | None
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageStateRow:
+    """What a paged chat reply needs to be shown again at another page, by any process: the command run."""
+
+    id: int
+    command: str
+    args: str
+    workspace: str
+    channel: str
+    user: str
+    is_admin: bool
+    created_at: datetime

@@ -5,25 +5,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from digests.models import Analysis, Article
+from digests.models import Article
 from digests.nlp.speakers import speaker_key
+from digests.store._base import (
+    SEARCH_SCAN,
+    TABLES,
+    TIMELINE_SCAN,
+    WHO_SAID_SCAN,
+    SchemaTooNew,
+    Store,
+    StoreError,
+    article_row,
+    event_row,
+    fts_query,
+    full_article,
+    iso,
+    now_utc,
+    page_state_row,
+    quote_row,
+    run_row,
+    schedule_row,
+    source_row,
+    to_dt,
+)
 from digests.store._batch import BatchItem, add_batch, find_duplicate, find_duplicates, grant
-from digests.store._options import OptionsMixin
 from digests.store._records import (
     AddResult,
     ArticleRow,
     EventRow,
     NewArticle,
+    PageStateRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
@@ -32,109 +52,27 @@ from digests.store._records import (
 )
 from digests.store._text import minhash
 
-# How many of the newest full-text matches a who-said ranks, and a timeline takes events from.
-WHO_SAID_SCAN = 1000
-SEARCH_SCAN = 1000
-# Words so common that requiring them only costs time (their doclists span most of the store) and
-# barely narrows a match; they are dropped when the query has other words.
-_STOPWORDS = frozenset("""a an and are as at be but by for from had has have he her his i in is it its of on or
-our she that the their them they this to was we were will with you""".split())
-TIMELINE_SCAN = 5000
 # Set inside ``Store.transaction``: reads there must see the transaction's own writes, so they use the writer.
 _IN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
-_FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
-    """Turn free user text into a safe FTS5 query (AND of quoted terms); None when nothing is searchable."""
-    terms = [t.replace('"', "") for t in _FTS_TOKEN.findall(text)]
-    terms = [t for t in terms if t]
-    if not terms:
-        return None
-    content = [t for t in terms if t.lower() not in _STOPWORDS]
-    if content and not prefix_last:
-        terms = content
-    parts = [f'"{t}"' for t in terms[:32]]
-    if prefix_last:
-        parts[-1] = parts[-1] + "*"
-    return " ".join(parts)
-
-
-def _article_row(r: sqlite3.Row, snippet: str = "") -> ArticleRow:
-    return ArticleRow(
-        id=r["id"], title=r["title"], url=r["url"], published=_dt(r["published"]), summary=r["summary"] or "",
-        source=r["source"] if "source" in r.keys() else None, snippet=snippet,
-    )
-
-
-def _source_row(r: sqlite3.Row, prefix: str = "") -> SourceRow:
-    def g(k: str) -> Any:
-        return r[prefix + k]
-
-    return SourceRow(
-        id=g("id"), kind=g("kind"), url=g("url"), title=g("title"), etag=g("etag"),
-        last_modified=g("last_modified"), health=g("health"), last_error=g("last_error"), failures=g("failures"),
-        last_fetch=_dt(g("last_fetch")), last_success=_dt(g("last_success")), next_fetch=_dt(g("next_fetch")),
-        interval_s=g("interval_s"), announced_health=g("announced_health"),
-    )
-
-
-def _quote_row(r: sqlite3.Row) -> QuoteRow:
-    return QuoteRow(
-        id=r["id"], quote=r["quote"], speaker=r["speaker"], role=r["role"], article_id=r["article_id"],
-        article_title=r["title"], url=r["url"], published=_dt(r["published"]), start=r["start"], end=r["end"],
-        is_key=bool(r["is_key"]),
-    )
-
-
-def _event_row(r: sqlite3.Row) -> EventRow:
-    return EventRow(id=r["id"], date_start=date.fromisoformat(r["date_start"]),
-                    date_end=date.fromisoformat(r["date_end"]), granularity=r["granularity"],
-                    expression=r["expression"], text=r["text"], article_id=r["article_id"],
-                    article_title=r["title"], url=r["url"], published=_dt(r["published"]))
-
-
-def _run_row(r: sqlite3.Row) -> RunRow:
-    return RunRow(
-        id=r["id"], schedule_id=r["schedule_id"], window_start=_dt(r["window_start"]) or _now(),
-        window_end=_dt(r["window_end"]) or _now(), status=r["status"], late=bool(r["late"]),
-        claimed_at=_dt(r["claimed_at"]) or _now(), finished_at=_dt(r["finished_at"]),
-        message_ids=r["message_ids"], error=r["error"],
-    )
-
-
-def _schedule_row(r: sqlite3.Row) -> ScheduleRow:
-    return ScheduleRow(
-        id=r["id"], workspace=r["workspace"], channel=r["channel"], spec=r["spec"], cron=r["cron"],
-        timezone=r["timezone"], notify_empty=bool(r["notify_empty"]), created_at=_dt(r["created_at"]) or _now(),
-    )
+_now = now_utc
+_iso = iso
+_dt = to_dt
+_article_row = article_row
+_source_row = source_row
+_quote_row = quote_row
+_event_row = event_row
+_run_row = run_row
+_schedule_row = schedule_row
 
 
 _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
     a.title, a.url, a.published"""
 
 
-class Store(OptionsMixin):
+class SqliteStore(Store):
     """The article store over one SQLite file; create with ``await Store.open(path)``."""
+
+    backend = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None) -> None:
         self._db = conn
@@ -145,19 +83,25 @@ class Store(OptionsMixin):
         self._write = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open_file(cls, path: str | Path) -> SqliteStore:
         """Open (creating if needed) the database at ``path`` and apply pending migrations."""
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the SQLite database {path!r}: {exc}") from None
         conn.row_factory = sqlite3.Row
         try:
-            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=10000",
-                           "temp_store=MEMORY", "cache_size=-32000"):
-                await conn.execute(f"PRAGMA {pragma}")
             store = cls(conn, path)
-            await store._migrate()
+            try:
+                for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=10000",
+                               "temp_store=MEMORY", "cache_size=-32000"):
+                    await conn.execute(f"PRAGMA {pragma}")
+                await store._migrate()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot use the SQLite database {path!r}: {exc}") from None
             if path != ":memory:":
                 store._reader = await _open_reader(path)
         except BaseException:
@@ -171,12 +115,20 @@ class Store(OptionsMixin):
             await self._reader.close()
         await self._db.close()
 
-    async def _migrate(self) -> None:
+    async def schema_version(self) -> int:
+        """Return the number of the last migration applied (SQLite's user_version)."""
         async with self._db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
-        current = int(row[0]) if row else 0
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
         folder = resources.files("digests.store") / "migrations"
         scripts = sorted((p.name, p) for p in folder.iterdir() if p.name.endswith(".sql"))
+        known = max((int(name.split("_", 1)[0]) for name, _ in scripts), default=0)
+        if current > known:
+            raise SchemaTooNew(f"the database {self.path!r} has schema version {current}, newer than this newsbot "
+                               f"knows ({known}); upgrade newsbot instead of opening it with an older one")
         for name, script in scripts:
             number = int(name.split("_", 1)[0])
             if number <= current:
@@ -227,6 +179,56 @@ class Store(OptionsMixin):
         row = await self._one("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
 
+    async def table_counts(self) -> dict[str, int]:
+        """Return the number of rows in every table, by name."""
+        counts = {}
+        for table in TABLES:
+            row = await self._one(f"SELECT COUNT(*) FROM {table}")
+            counts[table] = int(row[0]) if row else 0
+        return counts
+
+    async def copy_columns(self, table: str) -> list[str]:
+        """Return the columns of ``table`` a copy carries."""
+        return [r["name"] for r in await self._all(f"PRAGMA table_info({table})")]
+
+    async def iter_rows(self, table: str, columns: Sequence[str], batch: int,
+                        ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Yield every row of ``table`` (those columns) in batches."""
+        cols = ", ".join(f'"{c}"' for c in columns)
+        async with self._reader.execute(f"SELECT {cols} FROM {table}") as cur:
+            while rows := await cur.fetchmany(batch):
+                yield [tuple(r) for r in rows]
+
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert copied rows as they are, timestamps and dates as the store's text."""
+        def conv(v: Any) -> Any:
+            if isinstance(v, datetime):
+                return _iso(v)
+            return v.isoformat() if isinstance(v, date) else v
+
+        cols = ", ".join(f'"{c}"' for c in columns)
+        marks = ",".join("?" * len(columns))
+        async with self.transaction() as db:
+            await db.executemany(f"INSERT INTO {table}({cols}) VALUES ({marks})",
+                                 [tuple(conv(v) for v in r) for r in rows])
+
+    async def after_copy(self) -> None:
+        """Rebuild the FTS5 indexes from the copied rows."""
+        async with self.transaction() as db:
+            await db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+            await db.execute("INSERT INTO events_fts(events_fts) VALUES ('rebuild')")
+            await db.execute("INSERT INTO quotes_fts(rowid, quote, speaker) SELECT q.id, q.quote, "
+                             "COALESCE(s.name, '') FROM quotes q LEFT JOIN speakers s ON s.id = q.speaker_id")
+
+    async def _count_quotes(self) -> int:
+        row = await self._one("SELECT COUNT(*) FROM quotes")
+        return int(row[0]) if row else 0
+
+    async def _quote_at(self, offset: int) -> tuple[str, str] | None:
+        row = await self._one("SELECT w.workspace, q.quote FROM quotes q JOIN workspace_articles w ON "
+                              "w.article_id = q.article_id ORDER BY q.id, w.workspace LIMIT 1 OFFSET ?", (offset,))
+        return (row[0], row[1]) if row else None
+
     # ---- articles -------------------------------------------------------------------------------------------
 
     async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
@@ -250,15 +252,6 @@ class Store(OptionsMixin):
         return await self._reader._execute(  # type: ignore[no-any-return]
             find_duplicate, self._reader._conn, art, sig, workspace)
 
-    async def add_article(
-        self, art: NewArticle, analysis: Analysis | None, *, workspace: str, via: str,
-        now: datetime | None = None,
-    ) -> AddResult:
-        """Store an article once (or link it to the one it duplicates) and let ``workspace`` see it."""
-        _iso(art.published)  # refuse a naive date before anything is written
-        item = BatchItem(art, analysis, (workspace,), via, now or _now())
-        return (await self.add_articles([item]))[0]
-
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
         async with self.transaction() as db:
@@ -270,11 +263,7 @@ class Store(OptionsMixin):
         row = await self._one(
             "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
             "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", (workspace, article_id))
-        if not row:
-            return None
-        return Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                       published=_dt(row["published"]), fetched=_dt(row["fetched"]), author=row["author"],
-                       source=row["source"], summary=row["summary"])
+        return full_article(row) if row else None
 
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
         """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""
@@ -329,8 +318,7 @@ class Store(OptionsMixin):
             "WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? AND w.via != 'initial' "
             "ORDER BY w.added_at DESC LIMIT ?",
             (workspace, _iso(since), _iso(until or _now()), limit))
-        return [Article(id=r["id"], title=r["title"], text=r["text"], url=r["url"], published=_dt(r["published"]),
-                        fetched=_dt(r["fetched"]), author=r["author"], summary=r["summary"]) for r in rows]
+        return [full_article(r) for r in rows]
 
     async def count_articles(self, workspace: str | None = None) -> int:
         """Return how many articles are stored (or visible to ``workspace``)."""
@@ -543,6 +531,26 @@ class Store(OptionsMixin):
             "WHERE b.paused = 0 AND s.kind = 'feed' ORDER BY s.id")
         return [_source_row(r) for r in rows]
 
+    async def claim_due_feeds(self, owner: str, now: datetime, lease_s: float, limit: int = 50) -> list[SourceRow]:
+        """Lease active feeds that are due and not leased by a live process to ``owner``; return them."""
+        # BEGIN IMMEDIATE takes SQLite's write lock, so two processes never lease the same row.
+        async with self.transaction() as db:
+            async with db.execute(
+                "UPDATE sources SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT s.id FROM sources s "
+                "WHERE s.kind = 'feed' AND (s.next_fetch IS NULL OR s.next_fetch <= ?) "
+                "AND (s.lease_until IS NULL OR s.lease_until <= ?) AND EXISTS (SELECT 1 FROM subscriptions b "
+                "WHERE b.source_id = s.id AND b.paused = 0) ORDER BY s.next_fetch IS NOT NULL, s.next_fetch, s.id "
+                "LIMIT ?) RETURNING *",
+                (owner, _iso(now + timedelta(seconds=lease_s)), _iso(now), _iso(now), limit)) as cur:
+                rows = list(await cur.fetchall())
+        return sorted((_source_row(r) for r in rows), key=lambda s: s.id)
+
+    async def release_feed(self, source_id: int, owner: str) -> None:
+        """End ``owner``'s lease on a feed."""
+        async with self.transaction() as db:
+            await db.execute("UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND "
+                             "lease_owner = ?", (source_id, owner))
+
     # ---- schedules and the delivery ledger ----------------------------------------------------------------------
 
     async def add_schedule(self, workspace: str, channel: str, spec: str, cron: str, timezone: str,
@@ -602,6 +610,20 @@ class Store(OptionsMixin):
         rows = await self._all("SELECT * FROM digest_runs WHERE schedule_id = ? ORDER BY window_end DESC LIMIT ?",
                                (schedule_id, limit))
         return [_run_row(r) for r in rows]
+
+    async def save_page_state(self, command: str, args: str, *, workspace: str, channel: str, user: str,
+                              is_admin: bool, created_at: datetime) -> int:
+        """Remember the command behind a paged reply; return the id its page buttons carry."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO page_states(command, args, workspace, channel, user_id, is_admin, created_at) "
+                "VALUES (?,?,?,?,?,?,?)", (command, args, workspace, channel, user, int(is_admin), _iso(created_at)))
+            return int(cur.lastrowid or 0)
+
+    async def page_state(self, state_id: int) -> PageStateRow | None:
+        """Return a remembered paged command by id."""
+        row = await self._one("SELECT * FROM page_states WHERE id = ?", (state_id,))
+        return page_state_row(row) if row else None
 
     async def last_window_end(self, schedule_id: int) -> datetime | None:
         """Return the end of the latest window claimed for a schedule."""

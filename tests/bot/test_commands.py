@@ -15,11 +15,11 @@ from bot.commands import (
     Invocation,
     coerce,
     dispatch,
-    load,
     parse_duration,
     run_line,
     split_command_line,
 )
+from bot.handlers import load
 
 load()
 
@@ -104,3 +104,29 @@ async def test_fuzzed_arguments_never_escape_as_exceptions(services: Any, name: 
     assert f"/{REGISTRY[name].name} failed on our side" not in reply.text, text
     if reply.error:
         assert reply.ephemeral and 0 < len(reply.text) <= 300 and "Traceback" not in reply.text
+
+
+async def test_a_lost_database_connection_answers_clearly_and_the_next_command_works(
+        pg_url: str, settings: Any) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bot.services import Services
+    from tests.helpers.tcpproxy import CuttableProxy
+
+    parts = urlsplit(pg_url)
+    proxy = await CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432).start()
+    user = f"{parts.username}@" if parts.username else ""
+    url = urlunsplit((parts.scheme, f"{user}127.0.0.1:{proxy.port}", parts.path, "", ""))
+    svc = await Services.create(settings.model_copy(update={"database_url": url}))
+    inv = Invocation(workspace="local", channel="c", user="u", is_admin=True)
+    try:
+        assert not (await run_line(svc, inv, "/schedule set daily 08:00")).error
+        proxy.cut()
+        lost = await run_line(svc, inv, "/schedule list")
+        assert lost.error and "could not reach the database" in lost.text
+        proxy.restore()
+        listed = await run_line(svc, inv, "/schedule list")
+        assert not listed.error and len(await svc.store.schedules("local")) == 1
+    finally:
+        await svc.close()
+        await proxy.stop()

@@ -524,3 +524,41 @@ async def test_sweep_polls_due_feeds_in_the_background(services: Services, http_
         assert await services.store.articles_since("local", t0) == []  # never fetched before: a silent baseline
     finally:
         await sched.shutdown()
+
+
+async def test_two_processes_sweeping_one_shared_store_fetch_each_due_feed_once(
+        store_url: str, settings: Settings, http_server: LocalServer) -> None:
+    hits: list[str] = []
+    urls = []
+    for i in range(6):
+        async def handle(request: web.Request, i: int = i) -> web.StreamResponse:
+            hits.append(request.path)
+            await asyncio.sleep(0.05)  # both sweeps overlap the fetches
+            entries = (f"<item><title>Item {i}</title><link>https://news.example/{i}</link><guid>urn:{i}</guid>"
+                       f"<description>{escape(body(i))}</description></item>")
+            data = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {i}</title>'
+                    f"<link>https://news.example/</link><description>t</description>{entries}</channel></rss>")
+            return web.Response(body=data.encode(), headers={"Content-Type": "application/rss+xml"})
+
+        http_server.route(f"/f{i}.xml", handle)
+        urls.append(http_server.url(f"/f{i}.xml"))
+    shared = settings.model_copy(update={"database_url": store_url})
+    one, two = await Services.create(shared), await Services.create(shared)
+    try:
+        for url in urls:
+            src = await one.store.source("feed", url)
+            await one.store.subscribe("discord:1", "news", src.id)
+        clock = Clock(utc(2027, 1, 1, 8))
+        scheds = [BotScheduler(svc, delivery_for(Recorder()), clock=clock, poll_feeds=False) for svc in (one, two)]
+        for s in scheds:
+            s.poller.gate.spacing_s = 0.0
+        started = await asyncio.gather(*(s.sweep() for s in scheds))
+        await asyncio.gather(*started[0], *started[1])
+        assert sorted(hits) == sorted(f"/f{i}.xml" for i in range(6))  # each feed fetched once, by one of them
+        assert len(started[0]) + len(started[1]) == 6
+        assert await one.store.count_articles("discord:1") == 6
+        clock.now += timedelta(minutes=1)
+        assert await scheds[0].sweep() == [] and await scheds[1].sweep() == []  # fetched: not due again yet
+    finally:
+        await one.close()
+        await two.close()

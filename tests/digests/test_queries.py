@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from digests.models import Analysis, Event
 from digests.queries import timeline
 from digests.store import NewArticle, Store
 
 
-async def test_the_same_event_from_two_articles_is_merged_with_both_sources(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "q.db")
+async def test_the_same_event_from_two_articles_is_merged_with_both_sources(store_url: str) -> None:
+    store = await Store.open(store_url)
     try:
         launch = Event(date(2026, 4, 7), date(2026, 4, 7), "day", "on Tuesday",
                        "The Orla ferry service launched its first electric boat on Tuesday")

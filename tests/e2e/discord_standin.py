@@ -403,6 +403,7 @@ class DiscordStandIn:
         self.synced = asyncio.Event()
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
+        self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # socket -> (shard id, shard count)
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -543,22 +544,36 @@ class DiscordStandIn:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
                     self.identify_count += 1
+                    shard = frame["d"].get("shard")
+                    if shard:
+                        self._shards[ws] = (int(shard[0]), int(shard[1]))
                     await self._ready(ws)
                 elif op == 6:
                     self.resume_count += 1
                     await self._send(ws, 9, False)  # we keep no sessions: make the client identify again
         finally:
             self._sockets.remove(ws)
+            self._shards.pop(ws, None)
         return ws
 
+    def _serves(self, ws: web.WebSocketResponse, guild_id: str | None) -> bool:
+        """Tell whether a gateway connection serves a guild: Discord's (guild_id >> 22) % shard_count rule."""
+        shard = self._shards.get(ws)
+        if shard is None or guild_id is None:
+            return True
+        return (int(guild_id) >> 22) % shard[1] == shard[0]
+
     async def _ready(self, ws: web.WebSocketResponse) -> None:
-        ready = {"v": 10, "user": self.bot_user, "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
+        guilds = [g for g in self.guilds.values() if self._serves(ws, g["id"])]
+        ready = {"v": 10, "user": self.bot_user, "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
                  "session_id": secrets.token_hex(16), "resume_gateway_url": self.gateway_url,
                  "application": {"id": self.app_id, "flags": 0}, "private_channels": [], "relationships": [],
                  "user_settings": {}, "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": [],
                  "_trace": ["standin"]}
+        if ws in self._shards:
+            ready["shard"] = list(self._shards[ws])
         await self._send(ws, 0, ready, "READY")
-        for guild in self.guilds.values():
+        for guild in guilds:
             await self._send(ws, 0, guild, "GUILD_CREATE")
         self.identified.set()
         await self._notify()
@@ -569,10 +584,11 @@ class DiscordStandIn:
             await self._send(ws, 7, None)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send one dispatch event to every connected client."""
-        if not self._sockets:
+        """Send one dispatch event to every connected client that serves its guild (by shard)."""
+        targets = [ws for ws in self._sockets if self._serves(ws, data.get("guild_id"))]
+        if not targets:
             raise StandInError("no gateway connection")
-        for ws in self._sockets:
+        for ws in targets:
             await self._send(ws, 0, data, event)
 
     # ---- interactions -----------------------------------------------------------------------------------------------

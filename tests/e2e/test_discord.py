@@ -957,3 +957,50 @@ async def test_members_cannot_change_feeds_filters_formats_or_alerts(harness: Ha
     assert await harness.svc.store.alerts(harness.ws(a)) == []
     listing = await s.invoke("feeds list", {}, guild=a, channel=news)  # reading stays open to everyone
     assert "Members" in text_of(listing) and "1 feed(s)" in text_of(listing)
+
+
+async def test_page_buttons_turn_after_a_restart_in_a_fresh_process(services: Services, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page state lives in the store: a bot restarted with fresh memory (like another process) turns the page."""
+    standin = DiscordStandIn()
+    guild = standin.add_guild("Alpha")
+    standin.add_guild("Beta")
+    await standin.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url})
+    fresh: Services | None = None
+    task = asyncio.create_task(start_discord(services, Delivery()))
+    try:
+        await standin.wait_until(lambda: standin.synced.is_set() and standin.identified.is_set(), 10, "identify")
+        await _many_articles(Harness(standin, services, Delivery()), tmp_path, 12)
+        user = standin.snowflake()
+        msg = await standin.invoke("search", {"query": "gulls"}, guild=guild, user_id=user)
+        next_id = buttons(msg)["Next ›"]["custom_id"]
+        # Restart: the first bot stops; a second one with its own Services (nothing shared in memory) connects.
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        identified = standin.identify_count
+        fresh = await Services.create(services.settings)
+        task = asyncio.create_task(start_discord(fresh, Delivery()))
+        await standin.wait_until(lambda: standin.identify_count > identified, 10, "the fresh bot to identify")
+        press = await standin.send_interaction(standin.component_payload(msg, next_id, guild=guild, user_id=user))
+        await standin.wait_until(lambda: press.callbacks, what="the page turn by the fresh bot")
+        assert press.callbacks[0]["type"] == 7
+        turned = standin.messages[msg["id"]]
+        assert "Page 2/3" in text_of(turned) and buttons(turned)["‹ Prev"]["disabled"] is False
+        stranger = await standin.send_interaction(standin.component_payload(
+            standin.public(turned), buttons(turned)["Next ›"]["custom_id"], guild=guild, user_id=standin.snowflake()))
+        await standin.wait_until(lambda: stranger.callbacks, what="the stranger's answer")
+        assert "Only the person who ran the command" in stranger.callbacks[0]["data"]["content"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if fresh is not None:
+            await fresh.close()
+        await standin.close()

@@ -20,9 +20,10 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.commands import REGISTRY, Command, Invocation, Item, Reply, load
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
+from bot.handlers import load
 from bot.services import Services
 from bot.slack import SlackHttpServer, build_app, start_slack
 from bot.slack.listeners.commands import slack_command_names

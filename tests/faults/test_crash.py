@@ -59,7 +59,7 @@ def _ids(db: Path) -> set[int]:
 
 
 def _ingest(db: Path, files: list[Path]) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-c", "import sys; from digests.cli import main; sys.exit(main())", "ingest",
+    cmd = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "ingest",
            *map(str, files)]
     return subprocess.Popen(cmd, env=_env(db), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -1,5 +1,4 @@
 -- Issue 16: per-subscription delivery (mode, filters, format), alerts, schedule layouts, the live ledger.
--- Numbered 0004 to follow the PostgreSQL-era migrations 0002 and 0003 of issue 14.
 CREATE TABLE subscription_options (
     subscription_id INTEGER PRIMARY KEY REFERENCES subscriptions(id) ON DELETE CASCADE,
     mode TEXT NOT NULL DEFAULT 'digest' CHECK (mode IN ('digest', 'live')),

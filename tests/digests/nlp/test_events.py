@@ -141,3 +141,60 @@ def test_seed_gold_events_are_found() -> None:
         lo_s, _, hi_s = item["date"].partition("/")
         lo, hi = bound(lo_s, False), bound(hi_s or lo_s, True)
         assert any(lo <= e.date_start and e.date_end <= hi for e in events), item
+
+
+FRIDAY = date(2024, 11, 15)
+
+
+def spans(text: str, published: date | None = FRIDAY) -> list[tuple[str, date, date, str]]:
+    """List each event as (expression, first day, last day, granularity)."""
+    return [(e.expression, e.date_start, e.date_end, e.granularity) for e in extract_events(text, published)]
+
+
+def test_range_between_and_is_one_event() -> None:
+    """Anchor rule "range": "between X and Y" is one event spanning both."""
+    assert spans("Freight rates doubled between 2011 and 2012.") == [
+        ("between 2011 and 2012", date(2011, 1, 1), date(2012, 12, 31), "year")]
+
+
+def test_range_from_to_is_one_event() -> None:
+    """Anchor rule "range": "from X to Y" is one event; two dates joined by a plain "and" stay two."""
+    assert spans("The fair runs from March 3 to March 9, 2025.") == [
+        ("from March 3 to March 9, 2025", date(2025, 3, 3), date(2025, 3, 9), "day")]
+    assert len(spans("Sales rose in 2011 and in 2012.")) == 2
+
+
+def test_range_of_years_written_with_a_dash() -> None:
+    """Anchor rule "range": "2017-18" and "the 2011-12 season" are spans of two years, not a year and a count."""
+    assert spans("Output fell in 2017-18, the report said.") == [
+        ("2017-18", date(2017, 1, 1), date(2018, 12, 31), "year")]
+    assert spans("In the 2011-12 season the club won the cup.")[0][1:3] == (date(2011, 1, 1), date(2012, 12, 31))
+    assert spans("The bill covers 2011-2013.")[0][1:3] == (date(2011, 1, 1), date(2013, 12, 31))
+    # Wider than ten years it is not read as one span of years.
+    assert all(s[0] != "1990-2020" for s in spans("Totals for 1990-2020 rose."))
+
+
+def test_decade_is_a_wide_range_shown_only_without_a_narrower_date() -> None:
+    """Anchor rule "wide": a decade or century is an event only when its sentence has nothing narrower."""
+    assert spans("The mill closed in the 1980s.") == [("the 1980s", date(1980, 1, 1), date(1989, 12, 31), "decade")]
+    assert spans("An 18th-century chapel burned.") == [
+        ("18th-century", date(1700, 1, 1), date(1799, 12, 31), "century")]
+    assert [s[0] for s in spans("In the 1980s, in 1984 to be exact, the mill closed.")] == ["1984"]
+    assert spans("In the late ’80s the mill closed.")[0][1:3] == (date(1986, 1, 1), date(1989, 12, 31))
+
+
+def test_quoted_today_is_the_speakers_day() -> None:
+    """Anchor rule "quotation": a quoted "today" is dated only when the article dates the statement."""
+    assert spans('"We open the bridge today," the mayor said.') == []
+    assert spans('"We open the bridge today," the mayor said on Tuesday.') == [
+        ("today", date(2024, 11, 12), date(2024, 11, 12), "day")]
+    assert spans('The mayor said on Tuesday: "Yesterday we closed the bridge."') == [
+        ("Tuesday", date(2024, 11, 12), date(2024, 11, 12), "day"),
+        ("Yesterday", date(2024, 11, 11), date(2024, 11, 11), "day")]
+    assert spans("The mayor opened the bridge today.") == [("today", FRIDAY, FRIDAY, "day")]
+    assert spans('The mayor said the bridge opened on "March 3, 2020".')[0][1] == date(2020, 3, 3)
+
+
+def test_generic_present_is_not_an_event() -> None:
+    """Anchor rule "generic-now": "these days", "now", "today's youth" give no timeline event."""
+    assert spans("These days the river is quiet, and now the ferry runs only for today's youth.") == []

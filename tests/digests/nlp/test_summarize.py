@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from digests.nlp.sentences import sentences
-from digests.nlp.summarize import is_caption, is_debris, score_sentences, summarize
+from digests.nlp.summarize import is_caption, is_debris, lead_problem, score_sentences, summarize
 
 ARTICLE = (
     "(CNN)The town of Wexcombe opened a floating solar farm on its reservoir on Monday, the first of its kind "
@@ -149,3 +149,69 @@ def test_a_short_filler_from_deep_in_the_story_is_not_added_to_fill_the_budget()
     out = summarize(" ".join(lead + later), max_sentences=3, max_words=50)
     assert "Nobody was hurt." not in out
     assert out[0] == lead[0]
+
+
+# Summary leads: one invented article per rule; the lead must not open on what the rule names.
+STORY = [
+    "The Ferrow harbour board approved an eleven-million-pound rebuild of the north breakwater on Tuesday.",
+    "Winter storms have cracked the breakwater in three places since the spring, engineers said.",
+    "Work is due to start in April and to take two summers, with the ferry running throughout.",
+]
+
+
+def _lead(text: str, title: str = "") -> list[str]:
+    out = summarize(text, title)
+    assert out
+    return out
+
+
+def test_lead_skips_a_byline() -> None:
+    out = _lead("By Ada Quist, harbour correspondent, with reporting from the ferry terminal on Tuesday. "
+                + " ".join(STORY))
+    assert lead_problem(out) is None and out[0] == STORY[0]
+
+
+def test_lead_skips_a_dateline() -> None:
+    out = _lead("FERROW, Harbourshire -- " + " ".join(STORY))
+    assert not out[0].startswith("FERROW") and lead_problem(out) is None
+
+
+def test_lead_skips_a_caption_glued_to_the_first_sentence() -> None:
+    text = ("Cracked: The north breakwater seen from the lighthouse after the October storm "
+            + " ".join(STORY))
+    out = _lead(text)
+    assert out[0] == STORY[0]
+    assert lead_problem(["Cracked: The north breakwater seen from the lighthouse after the October storm."]) == "caption"
+
+
+def test_lead_skips_a_photo_credit() -> None:
+    out = _lead("Photograph by Ben Morrow for the Ferrow Gazette, taken from the lighthouse at dawn on Monday. "
+                + " ".join(STORY))
+    assert out[0] == STORY[0]
+    assert lead_problem(["The breakwater at dawn, seen from the lighthouse on the hill. Photo: Ben Morrow / Reuters"]) \
+        == "credit"
+
+
+def test_lead_never_opens_on_a_pronoun_whose_person_is_not_in_the_summary() -> None:
+    text = ("She told the board that the cracks had grown every week since the first storm of the season. "
+            + " ".join(STORY) + " Harbour master Ines Varga had asked for the rebuild for three years.")
+    out = _lead(text)
+    assert not out[0].startswith("She")
+    assert lead_problem(["She told the board that the cracks had grown every week."]) == "pronoun"
+    assert lead_problem(["Harbour master Ines Varga spoke first.", "She told the board the cracks had grown."]) is None
+
+
+def test_a_quotation_over_two_sentences_is_never_cut() -> None:
+    text = (STORY[0] + ' "We have waited long enough. The next storm could close the port," said harbour master '
+            "Ines Varga. " + STORY[1] + " " + STORY[2])
+    out = _lead(text)
+    for s in out:
+        assert s.count('"') % 2 == 0
+    assert lead_problem(['"We have waited long enough.']) == "quote-cut"
+
+
+def test_the_title_is_not_glued_to_the_first_sentence() -> None:
+    title = "Breakwater to be rebuilt"
+    out = _lead(title + " " + " ".join(STORY), title)
+    assert out[0] == STORY[0]
+    assert lead_problem([title + " " + STORY[0]], title) == "title"

@@ -217,10 +217,88 @@ def test_universal_time_gets_the_zulu_suffix() -> None:
 
 
 def test_bare_clock_time_takes_the_day_of_its_sentence() -> None:
+    """Anchor rule "clock", sentence scope; a clause that looks ahead does not inherit an earlier day."""
     got = values("The glider flew for the first time on Thursday in Orsk at 18:00 UTC.", date(2024, 11, 15))
     assert got["18:00 UTC"] == "2024-11-14T18:00Z"
     got = values("The glider flew on Thursday. The next test starts at 9 a.m.", date(2024, 11, 15))
     assert got["9 a.m."] == "2024-11-15T09:00"
+
+
+WEDNESDAY = date(2024, 11, 13)
+
+
+def test_anchor_clock_takes_the_day_its_paragraph_names() -> None:
+    """Anchor rule "clock": a clock time later in the sentence or in the next sentence keeps the named day."""
+    got = values("On Saturday, after a long search, divers found the boat at 6 p.m.", WEDNESDAY)
+    assert got["6 p.m."] == "2024-11-09T18:00"
+    got = values("The search resumed on Saturday. Divers found the boat shortly after 6 p.m.", WEDNESDAY)
+    assert got["shortly after 6 p.m."] == "2024-11-09T18:00"
+    got = values("The search resumed on Nov. 2, 2024.\n\nAt 6 p.m. divers found the boat.", WEDNESDAY)
+    assert got["6 p.m."] == "2024-11-02T18:00"
+
+
+def test_anchor_clock_without_a_named_day_is_the_publication_day() -> None:
+    """Anchor rule "clock", fallback: no day placed before it, so the publication day."""
+    assert values("Divers found the boat at 6 p.m.", WEDNESDAY)["6 p.m."] == "2024-11-13T18:00"
+
+
+def test_anchor_offset_counts_later_and_earlier_from_the_named_date() -> None:
+    """Anchor rule "offset": "later"/"earlier" count from the narrative's named date, "ago" from publication."""
+    got = values("The shipyard opened in 1978. Forty years later it closed its gates.", WEDNESDAY)
+    assert got["Forty years later"] == "2018"
+    got = values("The ferry sank on June 3, 2019. Two days later divers reached it.", WEDNESDAY)
+    assert got["Two days later"] == "2019-06-05"
+    got = values("The ferry sank in March 2010, and three months earlier its owner had sold it.", WEDNESDAY)
+    assert got["three months earlier"] == "2009-12"
+    assert values("The shipyard opened in 1978, forty years ago.", WEDNESDAY)["forty years ago"] == "1984"
+
+
+def test_anchor_next_morning_is_a_part_of_the_narrative_day() -> None:
+    """Anchor rule "next-morning": "the next morning", "that night" count from the day last placed."""
+    got = values("Police found the car on Saturday. The next morning, divers searched the lake.", WEDNESDAY)
+    assert got["The next morning"] == "2024-11-10TMO"
+    got = values("Police found the car on Saturday. That night, divers searched the lake.", WEDNESDAY)
+    assert got["That night"] == "2024-11-09TNI"
+    assert "that night" not in values("The band played well that night, fans said.", WEDNESDAY)
+
+
+def test_anchor_month_takes_the_year_its_sentence_names() -> None:
+    """Anchor rule "sentence-year": a month with no year inside a sentence about another year takes that year."""
+    got = values("In the summer of 2004 the river flooded, and in mid-August the dam broke.", WEDNESDAY)
+    assert got["mid-August"] == "2004-08"
+    got = values("The river flooded in the summer of 2004. In August the dam broke.", WEDNESDAY)
+    assert got["August"] == "2024-08"  # a new sentence falls back to the publication date
+
+
+def test_anchor_restated_weekday_takes_the_date_just_given() -> None:
+    """Anchor rule "restated-weekday": "on Dec. 18, a Wednesday" is Dec. 18, whatever the tense says."""
+    got = values("The council met on Dec. 18, a Wednesday, and voted.", date(2024, 12, 20))
+    assert got == {"Dec. 18": "2024-12-18", "Wednesday": "2024-12-18"}
+    got = values("The vote is set for Dec. 18, a Wednesday.", date(2024, 12, 2))
+    assert got["Wednesday"] == "2024-12-18"
+
+
+def test_direction_cues_look_ahead_for_weekdays_and_weekends() -> None:
+    """Anchor rule "direction": "forecast", "expected", "planned", "ahead" point a weekday or weekend forward."""
+    assert values("Grid operators forecast record demand Monday.", WEDNESDAY)["Monday"] == "2024-11-18"
+    assert values("Its revenue forecast fell Monday.", WEDNESDAY)["Monday"] == "2024-11-11"
+    assert values("The crew is expected to return over the weekend.", WEDNESDAY)["the weekend"] == "2024-W46-WE"
+    assert values("The crew returned over the weekend.", WEDNESDAY)["the weekend"] == "2024-W45-WE"
+    assert values("The team planned to leave Lusaka on Thursday.", WEDNESDAY)["Thursday"] == "2024-11-14"
+    assert values("The team left Lusaka on Thursday.", WEDNESDAY)["Thursday"] == "2024-11-07"
+    assert values("Traders sold ahead of the weekend.", WEDNESDAY)["the weekend"] == "2024-W46-WE"
+
+
+def test_generic_today_is_the_present_not_a_day() -> None:
+    """Anchor rule "generic-now": "today's youth" means nowadays; "rose today" is the publication day."""
+    assert values("The match is for today's youth what the war was for their parents.", WEDNESDAY) == {
+        "today": "PRESENT_REF"}
+    assert values("Shares of Acme rose today.", WEDNESDAY) == {"today": "2024-11-13"}
+
+
+def test_decades_with_a_curly_apostrophe() -> None:
+    got = values("Rents doubled in the ’80s and again in the 2030s.", WEDNESDAY)
+    assert got == {"the ’80s": "198", "the 2030s": "203"}
 
 
 def test_passive_after_a_future_modal_points_ahead() -> None:
@@ -336,3 +414,96 @@ def test_dev_set_quality_floor() -> None:
     result, _ = scorer.score(gold, pred, 0)
     assert result["relaxed_f1"] >= 0.90, json.dumps(result)
     assert result["value_f1"] >= 0.78, json.dumps(result)
+
+
+def test_short_year_after_a_preposition() -> None:
+    got = values("The index is at its lowest level since '82, traders said.", date(2008, 10, 27))
+    assert got == {"'82": "1982"}
+    assert values("He scored 'twelve' 12 times.", date(2008, 10, 27)) == {}
+
+
+def test_restated_quarter_stays_the_reported_period() -> None:
+    """Anchor rule "period": "the quarter", restated, keeps the quarter that "a year ago" is counted from."""
+    text = ("Acme reported a third-quarter loss. " + "Its chief blamed the weather and the strike. " * 14
+            + "Orders were $6 million in the quarter compared with $9 million a year ago.")
+    assert values(text, date(2024, 11, 2))["a year ago"] == "2023-Q3"
+
+
+def test_anchor_offset_from_a_named_day_lands_on_a_day() -> None:
+    """Anchor rule "offset": a year earlier than a named day is that day a year back."""
+    got = values("Assets as of Sept. 30, 2024 rose to $3 billion from $2 billion a year earlier.", WEDNESDAY)
+    assert got["a year earlier"] == "2023-09-30"
+
+
+def test_anchor_postposed_anaphor_counts_from_the_placed_date() -> None:
+    """Anchor rule "next-morning", postposed: "the year previous", "the day after" step from the placed date."""
+    got = values("Profit was $2 billion in 2009, against a loss the year previous.", date(2010, 1, 28))
+    assert got["the year previous"] == "2008"
+    got = values("He arrived on June 3, 2019, and left the day after.", WEDNESDAY)
+    assert got["the day after"] == "2019-06-04"
+    assert values("Crowds gathered the day after his death.", WEDNESDAY) == {}
+
+
+def test_anchor_clock_takes_the_day_named_right_after_it() -> None:
+    """Anchor rule "clock": "shortly after midnight on Dec. 19" is on Dec. 19, not on the publication day."""
+    got = values("The fire started shortly after midnight on Dec. 19.", date(2019, 12, 27))
+    assert got == {"shortly after midnight": "2019-12-19T24:00", "Dec. 19": "2019-12-19"}
+
+
+def test_for_the_day_is_the_reported_trading_day() -> None:
+    """Anchor rule "clock" family: "for the day" in a market report is the day the paragraph reports on."""
+    got = values("Stocks fell on Monday. For the day, the index closed down 6 percent.", WEDNESDAY)
+    assert got == {"Monday": "2024-11-11", "the day": "2024-11-11"}
+    assert values("She has seen better times in the day.", WEDNESDAY) == {}
+
+
+def test_year_end_after_a_preposition() -> None:
+    pub = date(2024, 11, 2)
+    assert values("It will close the deal by year-end.", pub) == {"year-end": "2024-12-31"}
+    assert values("Shares are up 5% since year-end.", pub) == {"year-end": "2023-12-31"}
+    assert values("Year-end bonuses fell.", pub) == {}
+
+
+def test_bare_plural_units_after_for_or_within_are_vague_durations() -> None:
+    """Rule "bare-plural": "for centuries", "within weeks", "for days" are durations of unknown length."""
+    assert values("The bridge stood for centuries.") == {"centuries": "PXC"}
+    assert values("Troops will arrive within weeks.") == {"weeks": "PXW"}
+    assert values("The talks dragged on for days.") == {"days": "PXD"}
+    assert values("In the days before the vote, he stayed home.") == {}
+
+
+def test_direction_sentence_opening_date_takes_the_main_clause_tense() -> None:
+    """Rule "direction", opener: "On Tuesday, <long subject> plans to ..." looks ahead."""
+    got = values("On Tuesday, the national league of small regional clubs plans to hold a meeting.")
+    assert got == {"Tuesday": "2023-03-14"}
+    got = values("On Tuesday, the national league of small regional clubs held a meeting.")
+    assert got == {"Tuesday": "2023-03-07"}
+
+
+def test_direction_plan_told_in_the_past_tense_looks_ahead() -> None:
+    """Rule "direction", plan in the past tense: "a rally on Saturday was scheduled" is the coming Saturday."""
+    assert values("A rally on Saturday was scheduled to draw thousands.") == {"Saturday": "2023-03-18"}
+    assert values("A rally on Saturday was attended by thousands.") == {"Saturday": "2023-03-11"}
+
+
+def test_season_after_a_possessive_and_autumn_alone() -> None:
+    """Rule "season": "their autumn meetings" is this autumn; the verb "fall" stays no date."""
+    pub = date(2008, 10, 13)
+    assert values("The lenders held their autumn meetings in the capital.", pub) == {"autumn": "2008-FA"}
+    assert values("The club held its summer party.", pub) == {"summer": "2008-SU"}
+    assert values("Shares could fall further.", pub) == {}
+
+
+def test_quarter_of_a_whole_is_a_share_not_a_period() -> None:
+    """Rule "share": "a quarter of the market" is a fraction; "in a quarter" is three months."""
+    assert values("Funds hold more than a quarter of the bonds.") == {}
+    assert values("It lost money in a quarter of weak sales.") == {"a quarter": "P3M"}
+    assert values("The first quarter of the year was weak.", date(2023, 5, 2))["The first quarter"] == "2023-Q1"
+
+
+def test_spelled_thousands_before_a_unit_are_an_amount_not_a_year() -> None:
+    """Rule "amount": "two thousand years" is a duration and "two thousand dollars" no date; "two thousand
+    and one" stays a year."""
+    got = values("The craft was passed down for two thousand years.")
+    assert got == {"two thousand years": "P2000Y"}
+    assert values("They paid two thousand dollars in two thousand and one.") == {"two thousand and one": "2001"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,9 @@ NOW = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """Return an empty store."""
-    s = await Store.open(tmp_path / "options.db")
+async def store(store_url: str) -> AsyncIterator[Store]:
+    """Return an empty store of each backend (SQLite, and PostgreSQL when NEWSBOT_TEST_DATABASE_URL is set)."""
+    s = await Store.open(store_url)
     yield s
     await s.close()
 

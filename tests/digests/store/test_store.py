@@ -1,14 +1,20 @@
-"""The SQLite store: stored once, de-duplicated, isolated per workspace, safe against hostile search text."""
+"""The store contract, run against every backend (SQLite and PostgreSQL) from this one suite.
+
+Stored once, de-duplicated, isolated per workspace, safe against hostile search text, feed leases and the
+digest ledger shared by several processes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from digests.models import Analysis, Event, Quote
-from digests.store import NewArticle, Store, canonical_url, fts_query
+from digests.store import NewArticle, SchemaTooNew, Store, canonical_url, fts_query
 
 BODY = (
     "The river authority in Marlow Vale closed the old ferry landing on Tuesday after inspectors found cracks in "
@@ -25,17 +31,19 @@ def _quote(text: str, body: str, speaker: str | None, role: str | None = None) -
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> Store:
-    s = await Store.open(tmp_path / "s.db")
-    yield s  # type: ignore[misc]
+async def store(store_url: str) -> AsyncIterator[Store]:
+    s = await Store.open(store_url)
+    yield s
     await s.close()
 
 
-async def test_migrations_are_applied_once_and_reopen_cleanly(tmp_path: Path) -> None:
-    s = await Store.open(tmp_path / "m.db")
+async def test_migrations_are_applied_once_and_reopen_cleanly(store_url: str) -> None:
+    s = await Store.open(store_url)
+    version = await s.schema_version()
     await s.add_article(NewArticle("t", BODY), None, workspace="local", via="upload")
     await s.close()
-    s = await Store.open(tmp_path / "m.db")
+    s = await Store.open(store_url)
+    assert await s.schema_version() == version > 0
     assert await s.count_articles() == 1
     assert await s.integrity_check() == "ok"
     await s.close()
@@ -156,3 +164,113 @@ async def test_a_near_copy_of_another_workspaces_private_upload_is_stored_separa
                                           None, workspace="slack:D", via="upload")
     assert public.status == "added"
     assert (near_public.status, near_public.article_id) == ("near-duplicate", public.article_id)
+
+
+async def test_a_due_feed_is_leased_to_one_process_and_taken_over_when_the_lease_runs_out(store_url: str) -> None:
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        feeds = [await a.source("feed", f"http://127.0.0.1:9/f{i}.xml") for i in range(6)]
+        for f in feeds:
+            await a.subscribe("discord:1", "c1", f.id)
+        now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+        got_a, got_b = await asyncio.gather(a.claim_due_feeds("proc-a", now, 60, limit=3),
+                                            b.claim_due_feeds("proc-b", now, 60, limit=10))
+        ids_a, ids_b = {s.id for s in got_a}, {s.id for s in got_b}
+        assert not ids_a & ids_b and ids_a | ids_b == {f.id for f in feeds}
+        assert await b.claim_due_feeds("proc-b", now + timedelta(seconds=30), 60) == []
+        for fid in ids_b:  # proc-b polled its feeds: next due in an hour, lease released
+            await b.update_source(fid, next_fetch=now + timedelta(hours=1))
+            await b.release_feed(fid, "proc-b")
+        # proc-a died holding its leases: they run out and proc-b takes its feeds over.
+        taken = await b.claim_due_feeds("proc-b", now + timedelta(seconds=61), 60)
+        assert {s.id for s in taken} == ids_a
+        assert await a.claim_due_feeds("proc-a", now + timedelta(seconds=90), 60) == []
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_two_processes_claiming_one_digest_window_post_it_once(store_url: str) -> None:
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        sched = await a.add_schedule("discord:1", "c1", "hourly", "0 * * * *", "UTC")
+        start = datetime(2026, 3, 1, 7, tzinfo=UTC)
+        claims = await asyncio.gather(*(s.claim_run(sched.id, start, start + timedelta(hours=1))
+                                        for s in (a, b, a, b)))
+        assert sum(c is not None for c in claims) == 1
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_database_with_a_newer_schema_is_refused(store_url: str) -> None:
+    s = await Store.open(store_url)
+    version = await s.schema_version()
+    await s.close()
+    if store_url.startswith("sqlite:///"):
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as db:
+            db.execute(f"PRAGMA user_version = {version + 1}")
+    else:
+        import asyncpg
+
+        con = await asyncpg.connect(store_url)
+        await con.execute("INSERT INTO schema_version(version) VALUES ($1)", version + 1)
+        await con.close()
+    with pytest.raises(SchemaTooNew, match="newer than this newsbot"):
+        await Store.open(store_url)
+
+
+async def test_search_who_said_and_timeline_answer_alike_on_every_backend(store: Store) -> None:
+    q = "The bridge will reopen to cyclists before the summer festival"
+    body = BODY + f' "{q}," said transport chief Ilse Varga on Monday.'
+    ev = Event(date(2026, 3, 2), date(2026, 3, 2), "day", "on Monday", "Varga said the bridge will reopen")
+    await store.add_article(NewArticle("Bridge to reopen", body, url="https://e.example/b"),
+                            Analysis(quotes=(_quote(q, body, "Ilse Varga", "transport chief"),), events=(ev,)),
+                            workspace="local", via="upload")
+    await store.add_article(NewArticle("Tram depot plans", BODY.replace("ferry", "tram").replace("bridge", "road")),
+                            None, workspace="local", via="upload")
+    hits = await store.search("local", "bridge cyclists")
+    assert [h.title for h in hits] == ["Bridge to reopen"] and "**" in hits[0].snippet
+    assert [h.title for h in await store.find_articles("local", "Bridge to re")] == ["Bridge to reopen"]
+    said = await store.who_said("local", "reopen to cyclists")
+    assert [(x.speaker, x.quote) for x in said] == [("Ilse Varga", q)]
+    assert [e.text for e in await store.timeline("local", "bridge")] == [ev.text]
+    assert [n for _, n, _ in await store.match_speakers("local", "varg")] == ["Ilse Varga"]
+    assert [n for _, n, _ in await store.match_speakers("local", "ilse v")] == ["Ilse Varga"]
+
+
+async def test_a_paged_command_is_remembered_for_any_process(store_url: str) -> None:
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+        sid = await a.save_page_state("search", '{"query": "gulls"}', workspace="discord:1", channel="5",
+                                      user="42", is_admin=False, created_at=at)
+        row = await b.page_state(sid)
+        assert row is not None
+        assert (row.command, row.args, row.workspace, row.channel, row.user, row.is_admin, row.created_at) == (
+            "search", '{"query": "gulls"}', "discord:1", "5", "42", False, at)
+        assert await b.page_state(sid + 1000) is None
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_same_surname_in_two_articles_stays_two_people(store: Store) -> None:
+    q1 = "The new clinic will open its doors to patients before the winter"
+    b1 = f'Health Minister Carla Denholm said: "{q1}." ' + BODY
+    await store.add_article(NewArticle("Clinic", b1),
+                            Analysis(quotes=(_quote(q1, b1, "Carla Denholm", "Health Minister"),)),
+                            workspace="local", via="upload")
+    # Another article quotes someone by surname alone and also names a Peter Denholm: not the minister.
+    q2 = "My son waited eleven hours in the hallway before anyone saw him"
+    b2 = f'Peter Denholm was hurt at work. "{q2}," Denholm said. ' + BODY.replace("ferry", "tram")
+    await store.add_article(NewArticle("Hallway", b2), Analysis(quotes=(_quote(q2, b2, "Denholm"),)),
+                            workspace="local", via="upload")
+    # A third article has a bare surname with a different role and nobody else of that name.
+    q3 = "We will keep the bakery open on Sundays through the whole season"
+    b3 = f'"{q3}," said Denholm, the baker. ' + BODY.replace("ferry", "bus")
+    await store.add_article(NewArticle("Bakery", b3), Analysis(quotes=(_quote(q3, b3, "Denholm", "baker"),)),
+                            workspace="local", via="upload")
+    speakers = {name: n for _, name, n in await store.match_speakers("local", "Denholm")}
+    assert speakers.get("Carla Denholm") == 1
+    assert speakers.get("Denholm") == 2

@@ -1,4 +1,4 @@
-"""`newsbot` subcommands: run, ingest, ask, digest, extract."""
+"""`newsbot` subcommands: run, ingest, ask, digest, extract, db."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 def _common(p: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    p.add_argument("--db", default=default, help="database file (default: NEWSBOT_DB_PATH or data/newsbot.db)")
+    p.add_argument("--db", default=default, metavar="PATH|URL",
+                   help="database file or URL (sqlite:///path, postgresql://…; default: NEWSBOT_DATABASE_URL, "
+                        "NEWSBOT_DB_PATH or data/newsbot.db)")
     p.add_argument("--workspace", default=argparse.SUPPRESS if suppress else "local",
                    help="workspace: local, discord:<guild id> or slack:<team id>")
 
@@ -44,10 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary"])
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages"])
     p.add_argument("--jsonl", required=True)
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
+    p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), copy (move a store)")
+    _common(p, True)
+    dbsub = p.add_subparsers(dest="db_cmd", required=True)
+    dbsub.add_parser("upgrade", help="apply pending migrations to the database and print its schema version")
+    p = dbsub.add_parser("copy", help="copy every row of one store into an empty other one, then verify it")
+    p.add_argument("--from", dest="src", required=True, metavar="URL", help="source store (sqlite:///… or postgresql://…)")
+    p.add_argument("--to", dest="dst", required=True, metavar="URL", help="empty target store")
     return ap
 
 
@@ -59,10 +68,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        errs = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        errs = "; ".join(": ".join(filter(None, (".".join(str(x) for x in e["loc"]),
+                                                 str(e["msg"]).removeprefix("Value error, "))))
+                         for e in exc.errors())
         raise SystemExit(f"newsbot: bad setting: {errs}") from None
     if getattr(args, "db", None):
-        settings.db_path = Path(args.db)
+        if "://" in args.db:
+            settings.database_url = args.db
+        else:
+            settings.db_path, settings.database_url = Path(args.db), None
     return settings
 
 
@@ -72,7 +86,7 @@ def _fail(msg: str) -> int:
 
 
 async def _with_services(args: argparse.Namespace, fn: Any) -> int:
-    from bot.commands import load
+    from bot.handlers import load
     from bot.services import Services
 
     load()
@@ -171,20 +185,53 @@ async def _digest(svc: Services, args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from digests.ingest.pages import run_pages_path
     from digests.nlp.extract import run_path
 
     try:
-        run_path(args.task, args.jsonl, args.out, args.sentences)
+        if args.task == "pages":
+            run_pages_path(args.jsonl, args.out)
+        else:
+            run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     return 0
 
 
+async def _db(args: argparse.Namespace) -> int:
+    from digests.store import Store, redact_url
+
+    if args.db_cmd == "upgrade":
+        url = _settings(args).store_url
+        store = await Store.open(url)
+        try:
+            print(f"{redact_url(url)}: schema version {await store.schema_version()} ({store.backend})")
+        finally:
+            await store.close()
+        return 0
+    from digests.store.copy import copy_store
+
+    report = await copy_store(args.src, args.dst, log=print)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the `newsbot` command line."""
+    from digests.store import StoreError
+
     args = build_parser().parse_args(argv)
+    try:
+        return _main(args)
+    except StoreError as exc:
+        return _fail(str(exc))
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.cmd == "extract":
         return _extract(args)
+    if args.cmd == "db":
+        return asyncio.run(_db(args))
     if args.cmd == "run":
         from bot.app import run_bot
 

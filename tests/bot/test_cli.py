@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from digests.cli import main
+from bot.cli import main
 from tests.conftest import ROOT, shared_eval
 
 ARTICLE = """Council votes to keep the night market
@@ -86,9 +88,56 @@ def test_bad_files_fail_and_store_nothing(db: Path, tmp_path: Path, capsys: pyte
 def test_run_without_tokens_loads_samples_and_answers_stdin(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
     env["NEWSBOT_DB_PATH"] = str(tmp_path / "run.db")
-    proc = subprocess.run([sys.executable, "-c", "from digests.cli import main; raise SystemExit(main(['run']))"],
+    proc = subprocess.run([sys.executable, "-c", "from bot.cli import main; raise SystemExit(main(['run']))"],
                           input="/search bridge\n/who-said\n", capture_output=True, text=True, timeout=120,
                           cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert "Harbor bridge reopens" in proc.stdout
     assert "needs phrase" in proc.stdout
+
+
+PAGE_HTML = """<!doctype html><html><head><title>Night market stays open all winter | Brisk Harbour News</title>
+<meta property="og:site_name" content="Brisk Harbour News">
+<meta property="article:published_time" content="2026-11-02T08:00:00Z"></head><body>
+<nav><a href="/">Home</a> <a href="/town">Town</a></nav><article><h1>Night market stays open all winter</h1>
+<p>The town council of Brisk Harbour voted on Monday to keep the night market open through the winter, after
+traders said the quiet months decide whether their stalls survive the year.</p>
+<p>"Traders told us the market pays their rent in the quiet months," said councillor Ines Varga, who proposed
+the change at the meeting.</p>
+<p>The market will close one hour earlier from December to February, and the council will pay for heaters
+along the harbour wall.</p>
+<p>Sign up for our weekly newsletter and get the harbour news in your inbox</p></article>
+<footer><p>© 2026 Brisk Harbour News. All rights reserved.</p></footer></body></html>"""
+
+
+def test_extract_pages_gives_what_ingest_stores(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "pages.jsonl"
+    src.write_text(json.dumps({"id": "market", "html": PAGE_HTML}) + "\n"
+                   + json.dumps({"id": "stub", "html": "<html><body><p>May 19, 2020</p></body></html>"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["extract", "pages", "--jsonl", str(src), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["market", "stub"]
+    market, stub = rows
+    assert market["title"] == "Night market stays open all winter" and market["published"] == "2026-11-02"
+    assert "keep the night market open" in market["text"] and "newsletter" not in market["text"]
+    assert "All rights reserved" not in market["text"]
+    assert stub["text"] == "" and "no article text" in stub["error"]
+    # `newsbot ingest page.html` stores the same title, text and date.
+    page = tmp_path / "market.html"
+    page.write_text(PAGE_HTML)
+    assert main(["--db", str(db), "ingest", str(page)]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "ask", "--json", "/search night market"]) == 0
+    (art,) = json.loads(capsys.readouterr().out)["articles"]
+    assert art["title"] == market["title"] and art["published"][:10] == market["published"]
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        (stored,) = con.execute("SELECT text FROM articles").fetchone()
+    assert stored == market["text"]
+
+
+def test_extract_pages_rejects_a_line_that_is_not_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"id": "a", "html": "<p>x</p>"}\n{not json\n')
+    assert main(["extract", "pages", "--jsonl", str(src), "--out", str(tmp_path / "o.jsonl")]) != 0
+    assert "line 2: not valid JSON" in capsys.readouterr().err

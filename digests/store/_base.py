@@ -1,0 +1,465 @@
+"""The store contract: one interface, two backends (SQLite by default, PostgreSQL for several processes).
+
+``Store.open(url)`` picks the backend from ``NEWSBOT_DATABASE_URL``-style text: a plain path or ``sqlite:///path``
+opens the SQLite file, ``postgresql://…`` a PostgreSQL database. Row converters and the query-text rules live
+here so both backends answer alike.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from digests.models import Analysis, Article
+from digests.store._options import OptionsMixin
+from digests.store._records import (
+    AddResult,
+    ArticleRow,
+    EventRow,
+    NewArticle,
+    PageStateRow,
+    QuoteRow,
+    RunRow,
+    ScheduleRow,
+    SourceRow,
+    SubscriptionRow,
+)
+
+# How many of the newest full-text matches a who-said ranks, a search ranks, and a timeline takes events from.
+WHO_SAID_SCAN = 1000
+SEARCH_SCAN = 1000
+TIMELINE_SCAN = 5000
+# Words so common that requiring them only costs time (their doclists span most of the store) and
+# barely narrows a match; they are dropped when the query has other words.
+STOPWORDS = frozenset("""a an and are as at be but by for from had has have he her his i in is it its of on or
+our she that the their them they this to was we were will with you""".split())
+_FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+# Tables in dependency order (parents first): copies and counts walk them in this order.
+TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
+          "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
+          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts")
+
+
+class Row(Protocol):
+    """A driver's row (sqlite3.Row, asyncpg.Record): items by name or position, and their names."""
+
+    def __getitem__(self, key: Any, /) -> Any:
+        """Return a column's value."""
+
+    def keys(self) -> Any:
+        """Return the column names."""
+
+
+class StoreError(Exception):
+    """A store problem worth a short, clear message to the user (bad URL, unreachable, too new)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached or the connection was lost; the next call reconnects."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was migrated by a newer newsbot than this one."""
+
+
+def now_utc() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Return the store's text form of an aware datetime (UTC, microseconds); refuse naive ones."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def to_dt(value: str | datetime | None) -> datetime | None:
+    """Return an aware datetime from the store's text form or a driver's datetime."""
+    if not value:
+        return None
+    dt = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def to_date(value: str | date) -> date:
+    """Return a date from the store's text form or a driver's date."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def query_terms(text: str, *, prefix_last: bool = False) -> list[str]:
+    """Return the searchable words of free user text (stopwords dropped when others remain), at most 32."""
+    terms = [t.replace('"', "") for t in _FTS_TOKEN.findall(text)]
+    terms = [t for t in terms if t]
+    content = [t for t in terms if t.lower() not in STOPWORDS]
+    if content and not prefix_last:
+        terms = content
+    return terms[:32]
+
+
+def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
+    """Turn free user text into a safe FTS5 query (AND of quoted terms); None when nothing is searchable."""
+    terms = query_terms(text, prefix_last=prefix_last)
+    if not terms:
+        return None
+    parts = [f'"{t}"' for t in terms]
+    if prefix_last:
+        parts[-1] = parts[-1] + "*"
+    return " ".join(parts)
+
+
+def article_row(r: Row, snippet: str = "") -> ArticleRow:
+    """Return an ArticleRow from a database row."""
+    return ArticleRow(
+        id=r["id"], title=r["title"], url=r["url"], published=to_dt(r["published"]), summary=r["summary"] or "",
+        source=r["source"] if "source" in r.keys() else None, snippet=snippet,  # noqa: SIM118 - Row has no __contains__
+    )
+
+
+def source_row(r: Row, prefix: str = "") -> SourceRow:
+    """Return a SourceRow from a database row (columns optionally prefixed)."""
+    def g(k: str) -> Any:
+        return r[prefix + k]
+
+    return SourceRow(
+        id=g("id"), kind=g("kind"), url=g("url"), title=g("title"), etag=g("etag"),
+        last_modified=g("last_modified"), health=g("health"), last_error=g("last_error"), failures=g("failures"),
+        last_fetch=to_dt(g("last_fetch")), last_success=to_dt(g("last_success")), next_fetch=to_dt(g("next_fetch")),
+        interval_s=g("interval_s"), announced_health=g("announced_health"),
+    )
+
+
+def quote_row(r: Row) -> QuoteRow:
+    """Return a QuoteRow from a database row."""
+    return QuoteRow(
+        id=r["id"], quote=r["quote"], speaker=r["speaker"], role=r["role"], article_id=r["article_id"],
+        article_title=r["title"], url=r["url"], published=to_dt(r["published"]), start=r["start"], end=r["end"],
+        is_key=bool(r["is_key"]),
+    )
+
+
+def event_row(r: Row) -> EventRow:
+    """Return an EventRow from a database row."""
+    return EventRow(id=r["id"], date_start=to_date(r["date_start"]), date_end=to_date(r["date_end"]),
+                    granularity=r["granularity"], expression=r["expression"], text=r["text"],
+                    article_id=r["article_id"], article_title=r["title"], url=r["url"],
+                    published=to_dt(r["published"]))
+
+
+def run_row(r: Row) -> RunRow:
+    """Return a RunRow from a database row."""
+    return RunRow(
+        id=r["id"], schedule_id=r["schedule_id"], window_start=to_dt(r["window_start"]) or now_utc(),
+        window_end=to_dt(r["window_end"]) or now_utc(), status=r["status"], late=bool(r["late"]),
+        claimed_at=to_dt(r["claimed_at"]) or now_utc(), finished_at=to_dt(r["finished_at"]),
+        message_ids=r["message_ids"], error=r["error"],
+    )
+
+
+def schedule_row(r: Row) -> ScheduleRow:
+    """Return a ScheduleRow from a database row."""
+    return ScheduleRow(
+        id=r["id"], workspace=r["workspace"], channel=r["channel"], spec=r["spec"], cron=r["cron"],
+        timezone=r["timezone"], notify_empty=bool(r["notify_empty"]), created_at=to_dt(r["created_at"]) or now_utc(),
+    )
+
+
+def page_state_row(r: Row) -> PageStateRow:
+    """Return a PageStateRow from a database row."""
+    return PageStateRow(id=r["id"], command=r["command"], args=r["args"], workspace=r["workspace"],
+                        channel=r["channel"], user=r["user_id"], is_admin=bool(r["is_admin"]),
+                        created_at=to_dt(r["created_at"]) or now_utc())
+
+
+def full_article(r: Row) -> Article:
+    """Return an Article (with text) from a database row."""
+    return Article(id=r["id"], title=r["title"], text=r["text"], url=r["url"], published=to_dt(r["published"]),
+                   fetched=to_dt(r["fetched"]), author=r["author"],
+                   source=r["source"] if "source" in r.keys() else None,  # noqa: SIM118
+                   summary=r["summary"])
+
+
+def sqlite_path(url: str | Path) -> str | None:
+    """Return the file path a SQLite URL or plain path names; None for a PostgreSQL URL."""
+    text = str(url).strip()
+    if text.startswith(("postgresql://", "postgres://")):
+        return None
+    if text.startswith("sqlite:///"):
+        return text[len("sqlite:///"):] or ":memory:"
+    if text.startswith("sqlite://"):
+        raise StoreError(f"bad database URL {_redact(text)!r}: write sqlite:///relative/path or sqlite:////abs/path")
+    if "://" in text:
+        raise StoreError(f"unsupported database URL {_redact(text)!r}: use sqlite:///path or postgresql://…")
+    return text
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", url)
+
+
+def redact_url(url: str | Path) -> str:
+    """Return ``url`` with any password replaced by ***."""
+    return _redact(str(url))
+
+
+class Store(OptionsMixin, abc.ABC):
+    """The article store; open one with ``await Store.open(url_or_path)``."""
+
+    #: "sqlite" or "postgresql".
+    backend: str = ""
+
+    @classmethod
+    async def open(cls, url: str | Path) -> Store:
+        """Open the store a path or URL names (sqlite:///…, postgresql://…) and apply pending migrations."""
+        path = sqlite_path(url)
+        if path is None:
+            from digests.store._pg import PgStore
+
+            return await PgStore.connect(str(url))
+        from digests.store._sqlite import SqliteStore
+
+        return await SqliteStore.open_file(path)
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close the connections."""
+
+    @abc.abstractmethod
+    async def schema_version(self) -> int:
+        """Return the number of the last migration applied."""
+
+    @abc.abstractmethod
+    async def integrity_check(self) -> str:
+        """Return the backend's integrity verdict ("ok" when sound)."""
+
+    @abc.abstractmethod
+    async def table_counts(self) -> dict[str, int]:
+        """Return the number of rows in every table, by name."""
+
+    # ---- copying between stores (newsbot db copy) -----------------------------------------------------------
+
+    @abc.abstractmethod
+    async def copy_columns(self, table: str) -> list[str]:
+        """Return the columns of ``table`` a copy carries (generated search columns are rebuilt, not copied)."""
+
+    @abc.abstractmethod
+    def iter_rows(self, table: str, columns: Sequence[str], batch: int) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Yield every row of ``table`` (those columns) in batches."""
+
+    @abc.abstractmethod
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert copied rows as they are (ids included), converting values to this backend's types."""
+
+    @abc.abstractmethod
+    async def after_copy(self) -> None:
+        """Rebuild what a copy does not carry: search indexes, id counters."""
+
+    async def quote_sample(self, n: int) -> list[tuple[str, str]]:
+        """Return up to ``n`` (workspace, phrase) pairs: the first words of quotes spread over the store."""
+        total = await self._count_quotes()
+        step = max(1, total // max(1, n))
+        out = []
+        for i in range(0, total, step):
+            row = await self._quote_at(i)
+            if row is None:
+                break
+            words = query_terms(row[1])[:4]
+            if words:
+                out.append((row[0], " ".join(words)))
+            if len(out) >= n:
+                break
+        return out
+
+    @abc.abstractmethod
+    async def _count_quotes(self) -> int:
+        """Return how many quotes some workspace can see."""
+
+    @abc.abstractmethod
+    async def _quote_at(self, offset: int) -> tuple[str, str] | None:
+        """Return (workspace, quote text) of the quote at ``offset`` in id order."""
+
+    # ---- articles -------------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def add_articles(self, items: Sequence[Any]) -> list[AddResult]:
+        """Store many articles (BatchItem) in one transaction."""
+
+    @abc.abstractmethod
+    async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
+        """Return, for each article, the stored article it duplicates or None."""
+
+    @abc.abstractmethod
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
+        """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
+
+    async def add_article(
+        self, art: NewArticle, analysis: Analysis | None, *, workspace: str, via: str,
+        now: datetime | None = None,
+    ) -> AddResult:
+        """Store an article once (or link it to the one it duplicates) and let ``workspace`` see it."""
+        from digests.store._batch import BatchItem
+
+        iso(art.published)  # refuse a naive date before anything is written
+        item = BatchItem(art, analysis, (workspace,), via, now or now_utc())
+        return (await self.add_articles([item]))[0]
+
+    @abc.abstractmethod
+    async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
+        """Let ``workspace`` see an article; return False when it already could."""
+
+    @abc.abstractmethod
+    async def article(self, workspace: str, article_id: int) -> Article | None:
+        """Return one article with its text, if ``workspace`` may see it."""
+
+    @abc.abstractmethod
+    async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
+        """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""
+
+    @abc.abstractmethod
+    async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
+                     newest: bool = False) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first."""
+
+    @abc.abstractmethod
+    async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
+                             limit: int = 2000) -> list[Article]:
+        """Return the articles that reached ``workspace`` in a window, newest first (for digests)."""
+
+    @abc.abstractmethod
+    async def count_articles(self, workspace: str | None = None) -> int:
+        """Return how many articles are stored (or visible to ``workspace``)."""
+
+    # ---- quotes and speakers --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def quotes_for_articles(self, workspace: str, article_ids: Iterable[int]) -> list[QuoteRow]:
+        """Return the quotes of some articles visible to ``workspace``, in text order."""
+
+    @abc.abstractmethod
+    async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
+        """Return quotes containing the words of ``phrase``, best match first."""
+
+    @abc.abstractmethod
+    async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
+        """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""
+
+    @abc.abstractmethod
+    async def speaker_roles(self, speaker_id: int, workspace: str) -> list[str]:
+        """Return the roles a speaker was given in articles ``workspace`` can see, newest first."""
+
+    @abc.abstractmethod
+    async def quotes_by(self, workspace: str, speaker_id: int, *, topic: str | None = None,
+                        since: datetime | None = None, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
+        """Return a speaker's quotes visible to ``workspace``, newest first, optionally about ``topic``."""
+
+    # ---- events ---------------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def timeline(self, workspace: str, topic: str, *, since: date | None = None, until: date | None = None,
+                       limit: int = 200) -> list[EventRow]:
+        """Return dated events whose sentence or article matches ``topic``, in date order."""
+
+    @abc.abstractmethod
+    async def events_for_article(self, workspace: str, article_id: int) -> list[EventRow]:
+        """Return the dated events of one article visible to ``workspace``, in date order."""
+
+    # ---- sources and subscriptions ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def source(self, kind: str, url: str, title: str | None = None) -> SourceRow:
+        """Return the source for ``url``, creating it if new."""
+
+    @abc.abstractmethod
+    async def get_source(self, source_id: int) -> SourceRow | None:
+        """Return one source by id."""
+
+    @abc.abstractmethod
+    async def update_source(self, source_id: int, **fields: Any) -> None:
+        """Update a source's fetch state (etag, last_modified, health, last_error, failures, times, title)."""
+
+    @abc.abstractmethod
+    async def subscribe(self, workspace: str, channel: str, source_id: int) -> tuple[SubscriptionRow, bool]:
+        """Subscribe a channel to a source; return the subscription and whether it is new."""
+
+    @abc.abstractmethod
+    async def unsubscribe(self, workspace: str, channel: str, url: str) -> bool:
+        """Remove a channel's subscription to the source at ``url``; False when there was none."""
+
+    @abc.abstractmethod
+    async def set_paused(self, workspace: str, channel: str, url: str, paused: bool) -> bool:
+        """Pause or resume a channel's subscription; False when there was none."""
+
+    @abc.abstractmethod
+    async def subscriptions(self, workspace: str | None = None, channel: str | None = None, *,
+                            source_id: int | None = None) -> list[SubscriptionRow]:
+        """Return subscriptions filtered by workspace, channel or source."""
+
+    @abc.abstractmethod
+    async def active_sources(self) -> list[SourceRow]:
+        """Return feeds that at least one unpaused subscription follows."""
+
+    @abc.abstractmethod
+    async def claim_due_feeds(self, owner: str, now: datetime, lease_s: float, limit: int = 50) -> list[SourceRow]:
+        """Lease active feeds that are due and not leased by a live process to ``owner``; return them.
+
+        A lease ends when ``release_feed`` is called or after ``lease_s`` seconds (its process died), so each
+        due feed is fetched by one process and a killed process's feeds are taken over.
+        """
+
+    @abc.abstractmethod
+    async def release_feed(self, source_id: int, owner: str) -> None:
+        """End ``owner``'s lease on a feed."""
+
+    # ---- schedules and the delivery ledger ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def add_schedule(self, workspace: str, channel: str, spec: str, cron: str, timezone: str,
+                           notify_empty: bool = False) -> ScheduleRow:
+        """Create (or return the identical existing) schedule for a channel."""
+
+    @abc.abstractmethod
+    async def schedules(self, workspace: str | None = None, channel: str | None = None) -> list[ScheduleRow]:
+        """Return schedules, optionally of one workspace or channel."""
+
+    @abc.abstractmethod
+    async def get_schedule(self, schedule_id: int) -> ScheduleRow | None:
+        """Return one schedule by id."""
+
+    @abc.abstractmethod
+    async def remove_schedule(self, workspace: str, schedule_id: int) -> bool:
+        """Delete a workspace's schedule; False when it has no such schedule."""
+
+    @abc.abstractmethod
+    async def claim_run(self, schedule_id: int, window_start: datetime, window_end: datetime, *,
+                        late: bool = False) -> int | None:
+        """Claim a schedule window before posting; None when it was already claimed (never post twice)."""
+
+    @abc.abstractmethod
+    async def finish_run(self, run_id: int, status: str, *, message_ids: str | None = None,
+                         error: str | None = None) -> None:
+        """Record how a claimed run ended (posted, empty or failed)."""
+
+    @abc.abstractmethod
+    async def runs(self, schedule_id: int, limit: int = 5) -> list[RunRow]:
+        """Return a schedule's latest runs, newest first."""
+
+    # ---- chat page state ------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def save_page_state(self, command: str, args: str, *, workspace: str, channel: str, user: str,
+                              is_admin: bool, created_at: datetime) -> int:
+        """Remember the command behind a paged reply; return the id its page buttons carry."""
+
+    @abc.abstractmethod
+    async def page_state(self, state_id: int) -> PageStateRow | None:
+        """Return a remembered paged command by id."""
+
+    @abc.abstractmethod
+    async def last_window_end(self, schedule_id: int) -> datetime | None:
+        """Return the end of the latest window claimed for a schedule."""
