@@ -326,7 +326,13 @@ class NewsBot(discord.Client):
             channel_id = int(channel)
         except ValueError:
             raise DeliveryError(f"{channel!r} is not a Discord channel id") from None
-        cached = self.get_channel(channel_id)
+        cached: Any = self.get_channel(channel_id)
+        if cached is None and self.shard_count and self.shard_count > 1:
+            # Another shard's server: this process has not cached the channel, but must still know a forum.
+            try:
+                cached = await self.fetch_channel(channel_id)
+            except discord.HTTPException:
+                cached = None  # the post below reports the real reason (unknown channel, no permission)
         owner = workspace.split(":", 1)[1]
         if isinstance(cached, GuildChannel) and str(cached.guild.id) != owner:
             raise DeliveryError(f"channel {channel_id} does not belong to {workspace}")

@@ -901,6 +901,11 @@ class DiscordStandIn:
                 return _json(200, self._sync(gid, body))
             case ("POST", ["channels", cid, "messages"]):
                 return self._post_message(cid, body, call.files)
+            case ("GET", ["channels", cid]):
+                if cid in self.threads:
+                    return _json(200, self.threads[cid])
+                chan = self._guild_channel(cid)
+                return _json(200, dict(chan, guild_id=chan["guild_id"]))
             case ("POST", ["channels", cid, "messages", mid, "threads"]):
                 return self._thread_from_message(cid, mid, body)
             case ("POST", ["channels", cid, "threads"]):

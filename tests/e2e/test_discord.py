@@ -1004,3 +1004,38 @@ async def test_page_buttons_turn_after_a_restart_in_a_fresh_process(services: Se
         if fresh is not None:
             await fresh.close()
         await standin.close()
+
+
+async def test_a_shard_posts_to_a_forum_of_a_server_another_shard_serves(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With shards split over processes, the channel may be uncached here: it is fetched, and a forum gets posts."""
+    standin = DiscordStandIn()
+    home = standin.add_guild("Home", forums=("stories",))
+    while (int(home["id"]) >> 22) % 2 != 0:  # a server of shard 0, the one this process runs
+        home = standin.add_guild("Home", forums=("stories",))
+    away = standin.add_guild("Away", forums=("stories",))
+    while (int(away["id"]) >> 22) % 2 != 1:  # and one of shard 1, which another process would run
+        away = standin.add_guild("Away", forums=("stories",))
+    await standin.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url, "shard_ids": "0", "shard_count": 2})
+    delivery = Delivery()
+    task = asyncio.create_task(start_discord(services, delivery))
+    try:
+        await standin.wait_until(lambda: "discord" in delivery._posters and standin.identified.is_set()
+                                 or task.done(), 10, "the shard to start")
+        forum = standin.channel(away, "stories")
+        reply = Reply(title="News digest", items=(Item(title=STORIES[3][0], body=STORIES[3][1]),))
+        ids = await delivery.post(f"discord:{away['id']}", forum["id"], reply)
+        posts = [t for t in standin.threads.values() if t["parent_id"] == forum["id"]]
+        assert len(ids) == 1 and [t["name"] for t in posts] == [STORIES[3][0]]
+        assert_clean(standin)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await standin.close()
