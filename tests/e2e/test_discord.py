@@ -804,6 +804,11 @@ async def test_an_alert_mentions_only_its_role_even_when_the_story_says_everyone
     want = {"everyone": False, "users": [], "roles": [role["id"]]}
     assert msg["content"] == f"<@&{role['id']}>" and msg["_pings"] == want
     assert msg["_declared"] and "@everyone" in shown(msg["embeds"][1]["title"])
+    sent = next(c.body for c in s.calls if c.method == "POST" and c.path.endswith(f"/channels/{news['id']}/messages")
+                and (c.body or {}).get("content"))
+    # The payload itself permits exactly that role: no parse of everyone, users or roles, no other id.
+    assert sent["allowed_mentions"]["parse"] == [] and [str(r) for r in sent["allowed_mentions"]["roles"]] == [
+        role["id"]]
     harness.expected_pings[msg["id"]] = want
 
 
