@@ -96,3 +96,9 @@ STORIES = [
      "The river trust removed an old weir so salmon can reach spawning grounds upstream for the first time. "
      '"Fish were seen above the old weir within a week," said ecologist Nora Penn.'),
 ]
+
+# The puffin story (STORIES[2]) as another outlet wrote it: stored as its own article, told as the same story.
+PUFFINS_REWORDED = (
+    "Northern cliffs puffin count up by a fifth",
+    "Nesting puffins on the northern cliffs have grown in number by a fifth, a volunteer count found this week. "
+    "Ranger Oskar Lind said the burrows were the most crowded in twenty years.")
