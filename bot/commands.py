@@ -29,7 +29,7 @@ class Param:
 
     name: str
     description: str
-    type: str = "text"  # text, int, bool, duration, date, timezone, choice
+    type: str = "text"  # text, int, bool, duration, date, timezone, choice, role
     required: bool = False
     autocomplete: str | None = None  # speaker, article, timezone, feed, schedule
     choices: tuple[str, ...] = ()
@@ -73,6 +73,10 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     page: int = 0
     page_size: int = 5
+    # Whom a channel post notifies (``role:ID`` on Discord, ``subteam:ID`` on Slack): only these, never more.
+    mentions: tuple[str, ...] = ()
+    # "message": one message (later pages follow); "thread": a headline message, the items in its thread.
+    layout: str = "message"
 
     @property
     def pages(self) -> int:
@@ -131,6 +135,12 @@ class Command:
         return self.name.split(" ", 1)[0] if " " in self.name else None
 
     @property
+    def subgroup(self) -> str | None:
+        """Return the middle word of a three-word name (``filter`` for ``feeds filter add``)."""
+        words = self.name.split(" ")
+        return words[1] if len(words) == 3 else None
+
+    @property
     def leaf(self) -> str:
         """Return the last word of the name."""
         return self.name.rsplit(" ", 1)[-1]
@@ -180,11 +190,19 @@ def split_command_line(line: str) -> tuple[Command, dict[str, str]]:
         raise CommandError("empty command; try /help")
     name = words[0].lower()
     rest = line[1 + len(words[0]):].strip()
-    if len(words) > 1 and f"{name} {words[1].lower()}" in REGISTRY:
+    more = rest.split(None, 2)
+    if len(more) > 1 and f"{name} {more[0].lower()} {more[1].lower()}" in REGISTRY:
+        name = f"{name} {more[0].lower()} {more[1].lower()}"
+        rest = rest[len(more[0]):].strip()[len(more[1]):].strip()
+    elif len(words) > 1 and f"{name} {words[1].lower()}" in REGISTRY:
         name = f"{name} {words[1].lower()}"
         rest = rest[len(words[1]):].strip()
+    elif len(words) > 1 and any(c.name.startswith(f"{name} {words[1].lower()} ") for c in REGISTRY.values()):
+        sub = f"{name} {words[1].lower()}"
+        leaves = ", ".join(c.leaf for c in REGISTRY.values() if c.name.startswith(sub + " "))
+        raise CommandError(f"/{sub[:40]} needs a subcommand: {leaves}")
     elif name not in REGISTRY and name in groups():
-        subs = ", ".join(c.leaf for c in groups()[name])
+        subs = ", ".join(dict.fromkeys(" ".join(c.name.split(" ")[1:2]) for c in groups()[name]))
         raise CommandError(f"/{name} needs a subcommand: {subs}")
     if name not in REGISTRY:
         raise CommandError(f"unknown command /{name[:40]}; try /help")
@@ -305,12 +323,31 @@ def _convert(p: Param, value: Any) -> Any:
             raise CommandError(f"{p.name} must be a date like 2024-05-31 or a duration like 30d") from None
     if p.type == "timezone":
         return check_timezone(str(value))
+    if p.type == "role":
+        return parse_mention(str(value))
     if p.type == "choice":
         v = str(value).strip().lower()
         if v not in p.choices:
             raise CommandError(f"{p.name} must be one of: {', '.join(p.choices)}")
         return v
     raise CommandError(f"unsupported parameter type {p.type}")
+
+
+_MENTION = re.compile(r"^(role|subteam):([A-Za-z0-9]{1,30})$")
+_ROLE_TEXT = re.compile(r"^<@&(\d{1,25})>$")
+
+
+def parse_mention(value: str) -> str:
+    """Return a mention target as ``role:ID`` (Discord) or ``subteam:ID`` (Slack); refuse @everyone and @here."""
+    v = value.strip()
+    m = _ROLE_TEXT.match(v)
+    if m:
+        v = f"role:{m.group(1)}"
+    if v.lstrip("@<!").lower().startswith(("everyone", "here", "channel")):
+        raise CommandError("alerts never mention @everyone, @here or @channel; pick a role or a user group")
+    if not _MENTION.match(v):
+        raise CommandError("role must be a role (Discord) or a @user group (Slack)")
+    return v
 
 
 async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, Any]) -> Reply:

@@ -228,18 +228,24 @@ def _feed_url(value: str) -> str:
 
 @command("feeds add", "Subscribe this channel to a feed (admins)",
          Param("url", "the RSS or Atom feed URL", required=True),
-         Param("backfill", "post this many of the newest items now", type="int", default=0), admin=True, slow=True)
+         Param("backfill", "post this many of the newest items now", type="int", default=0),
+         Param("mode", "digest: in scheduled digests; live: each new story posted as it arrives", type="choice",
+               choices=("digest", "live"), default="digest"), admin=True, slow=True)
 async def feeds_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds add."""
     url = _feed_url(args["url"])
     src = await svc.store.source("feed", url)
     sub, created = await svc.store.subscribe(inv.workspace, inv.channel, src.id)
     if not created:
-        return Reply(title="Feeds", text=f"This channel already follows {url}.")
+        return Reply(title="Feeds", text=f"This channel already follows {url}; /feeds mode changes how it posts.")
     note = ""
     if svc.scheduler is not None:
         note = await svc.scheduler.feed_added(sub, args["backfill"])
-    return Reply(title="Feeds", text=f"Subscribed to {url}." + (f" {note}" if note else ""))
+    if args["mode"] == "live":
+        # After the first fetch: the items it stored are the baseline, only later ones are posted live.
+        await svc.store.set_subscription_options(sub.id, mode="live")
+        note += " New stories are posted here as they arrive (at most 5 posts a minute)."
+    return Reply(title="Feeds", text=f"Subscribed to {url}." + (f" {note.strip()}" if note else ""))
 
 
 @command("feeds remove", "Unsubscribe this channel from a feed (admins)",
@@ -255,17 +261,22 @@ async def feeds_remove(svc: Services, inv: Invocation, args: dict[str, Any]) -> 
 async def feeds_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds list."""
     subs = await svc.store.subscriptions(inv.workspace, inv.channel)
+    opts = await svc.store.subscription_options([s.id for s in subs])
     items = []
     for s in subs:
         state = "paused" if s.paused else s.source.health
-        detail = f"last error: {s.source.last_error}" if s.source.last_error and s.source.health != "ok" else ""
+        if opts[s.id].mode == "live":
+            state += " · live"
+        detail = ""
+        if s.source.last_error:
+            detail = s.source.last_error if s.source.health == "ok" else f"last error: {s.source.last_error}"
         last = f"last fetch {s.source.last_fetch:%Y-%m-%d %H:%M} UTC" if s.source.last_fetch else "not fetched yet"
         items.append(Item(title=s.source.title or s.source.url, body=" · ".join(x for x in (state, last, detail) if x),
                           url=s.source.url))
     return Reply(title="Feeds", text=f"{len(subs)} feed(s) in this channel." if subs else "No feeds yet; "
                  "an admin can add one with /feeds add url:<feed URL>.", items=tuple(items),
                  data={"feeds": [{"url": s.source.url, "health": s.source.health, "paused": s.paused,
-                                  "last_error": s.source.last_error} for s in subs]})
+                                  "last_error": s.source.last_error, "mode": opts[s.id].mode} for s in subs]})
 
 
 async def _pause(svc: Services, inv: Invocation, url: str, paused: bool) -> Reply:
@@ -295,6 +306,8 @@ async def feeds_resume(svc: Services, inv: Invocation, args: dict[str, Any]) -> 
          Param("when", "daily 08:00, weekdays 07:30, weekly mon 09:00, or cron", required=True),
          Param("timezone", "IANA time zone, e.g. Europe/Berlin", type="timezone", autocomplete="timezone"),
          Param("notify_empty", "post a 'nothing new' note for empty windows", type="bool", default=False),
+         Param("layout", "message: one post; thread: a headline, the stories in its thread", type="choice",
+               choices=("message", "thread"), default="message"),
          admin=True)
 async def schedule_set(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /schedule set."""
@@ -304,6 +317,7 @@ async def schedule_set(svc: Services, inv: Invocation, args: dict[str, Any]) -> 
         raise CommandError(str(exc)) from None
     tz = args["timezone"] or svc.settings.timezone
     row = await svc.store.add_schedule(inv.workspace, inv.channel, args["when"], cron, tz, args["notify_empty"])
+    await svc.store.set_schedule_layout(row.id, args["layout"])
     nxt = ""
     if svc.scheduler is not None:
         await svc.scheduler.schedule_changed(row.id)
@@ -397,5 +411,7 @@ async def autocomplete(svc: Services, inv: Invocation, kind: str, text: str) -> 
 
 
 def load() -> dict[str, Command]:
-    """Return the registry of every command (importing this module registered them)."""
+    """Return the registry of every command (importing this module and bot.subscriptions registers them)."""
+    import bot.subscriptions  # noqa: F401 - imports from this module, so it is loaded here, not at the top
+
     return REGISTRY

@@ -24,8 +24,12 @@ from bot.commands import Reply
 from bot.delivery import Delivery
 from bot.handlers import digest_reply
 from bot.services import Services
+from bot.subscriptions import folded_reply, live_reply
 from digests.digest import build_digest, compose
 from digests.feeds import FeedPolicy, FeedPoller, PollReport, newest, utc_now
+from digests.filters import CompiledFilters, FilterError, keyword_matcher, load_filters
+from digests.live import MERGE_WINDOW, Candidate, LiveStory, plan_channel, rate_room
+from digests.models import Article
 from digests.store import QuoteRow, ScheduleRow, SourceRow, SubscriptionRow
 
 log = logging.getLogger("newsbot.scheduler")
@@ -132,6 +136,10 @@ class BotScheduler:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         # Workspaces whose first fetch of a feed failed: their baseline is still owed (kept in memory only).
         self._pending_initial: dict[int, set[str]] = {}
+        # New items of live subscriptions (and channels with alerts) waiting for the next live round, by channel.
+        self._live_pending: dict[tuple[str, str], list[Candidate]] = {}
+        self._live_sent: dict[tuple[str, str], deque[datetime]] = {}
+        self._live_lock = asyncio.Lock()
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
 
@@ -263,7 +271,7 @@ class BotScheduler:
             ids: list[str] = []
             if digest.stories or row.notify_empty:
                 stage = "post"
-                reply = digest_reply(digest)
+                reply = replace(digest_reply(digest), layout=await self.store.schedule_layout(schedule_id))
                 if late:
                     reply = replace(reply, text=reply.text + "\n(posted late: the bot was not running at "
                                     f"{fire.astimezone(ZoneInfo(row.timezone)):%Y-%m-%d %H:%M %Z})")
@@ -325,7 +333,11 @@ class BotScheduler:
     # ---- feeds ------------------------------------------------------------------------------------------------
 
     async def _sweep_job(self) -> None:
-        await self.sweep()
+        tasks = await self.sweep()
+        # Live posts go out once the round's polls are in, so a story two feeds carry becomes one post.
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.flush_live()
 
     async def sweep(self) -> list[asyncio.Task[PollReport | None]]:
         """Lease every due feed no other process is polling and start a poll of each; return the started tasks.
@@ -373,7 +385,116 @@ class BotScheduler:
         for a in report.announcements:
             await self._notify(a.workspace, a.channel, Reply(title="Feed health", text=a.text,
                                                               data={"url": a.url, "health": a.health}))
+        try:
+            await self._collect_live(report)
+        except Exception:  # noqa: BLE001 - live delivery must never break polling; the poll itself is recorded
+            log.exception("collecting live items of %s failed", report.url)
         return report
+
+    # ---- live delivery ----------------------------------------------------------------------------------------
+
+    async def _collect_live(self, report: PollReport) -> None:
+        """Queue a poll's items for channels that post live or have alerts (not for a silent baseline)."""
+        if not report.ok or not report.items:
+            return
+        subs = [s for s in await self.store.subscriptions(source_id=report.source_id)
+                if not s.paused and s.workspace not in report.initial_for]
+        if not subs:
+            return
+        opts = await self.store.subscription_options([s.id for s in subs])
+        outlet = report.title or report.url
+        for s in subs:
+            since = [opts[s.id].live_since] if opts[s.id].mode == "live" else []
+            since += [a.created_at for a in await self.store.alerts(s.workspace, s.channel) if a.created_at]
+            start = min((t for t in since if t is not None), default=None)
+            if start is None:
+                continue
+            queue = self._live_pending.setdefault((s.workspace, s.channel), [])
+            for item in report.items:
+                assert item.article_id is not None
+                link = item.source if item.source.startswith(("http://", "https://")) else None
+                queue.append(Candidate(item.article_id, s.id, outlet, link, start))
+
+    async def flush_live(self) -> list[str]:
+        """Post what the live queue holds, per channel: merged, filtered, with alerts' mentions, rate limited."""
+        async with self._live_lock:
+            pending, self._live_pending = self._live_pending, {}
+            ids: list[str] = []
+            for (workspace, channel), cands in pending.items():
+                try:
+                    ids += await self._deliver_live(workspace, channel, cands)
+                except Exception:  # noqa: BLE001 - one channel's failure must not hold the others' posts
+                    log.exception("live delivery to %s/%s failed", workspace, channel)
+            return ids
+
+    async def _deliver_live(self, workspace: str, channel: str, cands: list[Candidate]) -> list[str]:
+        now = self.clock()
+        handled = await self.store.live_handled(workspace, channel, [c.article_id for c in cands])
+        cands = [c for c in cands if c.article_id not in handled]
+        if not cands:
+            return []
+        articles: dict[int, Article] = {}
+        for aid in dict.fromkeys(c.article_id for c in cands):
+            art = await self.store.article(workspace, aid)
+            if art is not None:
+                articles[aid] = art
+        # Only items that reached the store after the subscription went live (or the alert was set) are news.
+        cands = [c for c in cands if c.article_id in articles
+                 and (c.since is None or (articles[c.article_id].fetched or now) >= c.since)]
+        if not cands:
+            return []
+        quotes: dict[int, list[QuoteRow]] = {}
+        for q in await self.store.quotes_for_articles(workspace, list(articles)):
+            quotes.setdefault(q.article_id, []).append(q)
+        recent: list[Article] = []
+        for aid, _ in (await self.store.live_recent(workspace, channel, now - MERGE_WINDOW))[:100]:
+            art = await self.store.article(workspace, aid)
+            if art is not None:
+                recent.append(art)
+        subs = {s.id: s for s in await self.store.subscriptions(workspace, channel)}
+        opts = await self.store.subscription_options(list(subs))
+        filters = {i: CompiledFilters(load_filters(o.filters)) for i, o in opts.items() if o.filters}
+        live_subs = {i for i, o in opts.items() if o.mode == "live"}
+        alerts = []
+        for a in await self.store.alerts(workspace, channel):
+            try:
+                alerts.append((a.mention, keyword_matcher(a.keyword)))
+            except FilterError:
+                continue
+        key = (workspace, channel)
+        sent = self._live_sent.setdefault(key, deque(maxlen=50))
+        plan = plan_channel(workspace, now, cands, articles, quotes, recent, live_subs=live_subs,
+                            filters=filters, alerts=alerts, room=rate_room(list(sent), now))
+        await self.store.live_claim(workspace, channel, plan.filtered, "filtered", now)
+        await self.store.live_claim(workspace, channel, plan.merged, "merged", now)
+        posted: list[str] = []
+        for ls in plan.singles:
+            # Claimed before posting: a racing round (or process) gets nothing and posts nothing.
+            if not await self.store.live_claim(workspace, channel, ls.story.article_ids, "posted", now):
+                continue
+            template = next((opts[i].template for i in ls.subscription_ids if opts[i].template), None)
+            posted += await self._post_live(workspace, channel, live_reply(ls, template))
+            sent.append(now)
+        folded: list[LiveStory] = []
+        for ls in plan.folded:
+            if await self.store.live_claim(workspace, channel, ls.story.article_ids, "folded", now):
+                folded.append(ls)
+        if folded:
+            posted += await self._post_live(workspace, channel, folded_reply(folded))
+            sent.append(now)
+        if plan.deferred:
+            # Over the rate limit: these wait for the next round, even if their feeds answer 304 by then.
+            held = {a for ls in plan.deferred for a in ls.story.article_ids}
+            self._live_pending.setdefault(key, []).extend(c for c in cands if c.article_id in held)
+        return posted
+
+    async def _post_live(self, workspace: str, channel: str, reply: Reply) -> list[str]:
+        try:
+            return await self.delivery.post(workspace, channel, reply)
+        except Exception as exc:  # noqa: BLE001 - the story stays claimed (at most once); the failure is logged
+            log.warning("live post %r to %s/%s failed: %s", reply.title, workspace, channel, exc)
+            self._failure(f"live:{workspace}:{channel}", f"{exc.__class__.__name__}: {exc}")
+            return []
 
     async def _post_backfill(self, sub: SubscriptionRow, report: PollReport, article_ids: list[int]) -> list[str]:
         articles = [a for a in [await self.store.article(sub.workspace, i) for i in article_ids] if a is not None]

@@ -206,7 +206,14 @@ class FeedPoller:
         if res.error is None:
             failures = 0
             nxt = now + timedelta(seconds=policy.interval_s)
-            fields.update(failures=0, health=OK, last_error=None, last_success=now, next_fetch=nxt)
+            # A feed that works but has problems (recovered from broken XML, impossible dates) says so in its
+            # health line; last_error holds the latest problem until a clean fetch clears it.
+            note = f"warning: {res.problems[0]}" + (f" (+{len(res.problems) - 1} more)" if len(res.problems) > 1
+                                                     else "") if res.problems else None
+            if res.not_modified and source.health == OK:
+                note = source.last_error  # an unchanged feed keeps the problem its last full fetch showed
+            fields.update(failures=0, health=OK, last_error=note[:300] if note else None, last_success=now,
+                          next_fetch=nxt)
             # Keep validators from a full baseline fetch too: every subscriber is now up to date with this feed.
             if not res.not_modified:
                 fields.update(etag=res.etag, last_modified=res.last_modified)

@@ -16,6 +16,8 @@ CHANNEL = "console"
 def render_text(reply: Reply, *, max_items: int = 50) -> str:
     """Render a reply as plain text for a terminal."""
     lines = [("! " if reply.error else "") + reply.title]
+    if reply.mentions:
+        lines.append("for " + ", ".join("@" + m.split(":", 1)[-1] for m in reply.mentions))
     if reply.text:
         lines.append(reply.text)
     for i, item in enumerate(reply.items[:max_items], 1):

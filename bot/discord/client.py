@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any, Optional
 
 import discord
@@ -45,6 +46,7 @@ DEFER_AFTER_S = 2.0
 # The bot never means to notify anyone: text it echoes (an "@everyone" in a feed title or a user's typo) stays text.
 NO_MENTIONS = discord.AllowedMentions.none()
 DESCRIPTION_MAX = 100  # Discord's limit for command and option descriptions
+THREAD_NAME_MAX = 100  # Discord's limit for thread and forum post names
 
 Callback = Callable[..., Coroutine[Any, Any, None]]
 AutocompleteFn = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]
@@ -87,6 +89,8 @@ def _time_left(interaction: discord.Interaction) -> float:
 
 def _annotation(p: Param) -> Any:
     base: Any = app_commands.Range[int, 0, 10_000] if p.type == "int" else bool if p.type == "bool" else str
+    if p.type == "role":
+        base = discord.Role
     # Everything else stays a string: bot.commands.coerce owns validation, so every front end says the same thing.
     return base if p.required else Optional[base]  # noqa: UP045 - discord.py inspects typing.Optional
 
@@ -181,18 +185,33 @@ class NewsBot(discord.Client):
         self.add_dynamic_items(PageButton)
         self.delivery.register("discord", self.post)
 
+    async def on_ready(self) -> None:
+        """Say where the bot is; with no server yet, log the invite link that adds it to one."""
+        # A process running some shards of several sees only its shards' servers: it cannot tell "none at all".
+        if not self.guilds and self.application_id and (self.shard_count or 1) == 1:
+            log.warning("the bot is in no Discord server yet; invite it with %s", invite_url(self.application_id))
+        else:
+            log.info("connected to %d Discord server(s)", len(self.guilds))
+
     # ---- commands -----------------------------------------------------------------------------------------------
 
     def invocation(self, interaction: discord.Interaction) -> Invocation:
         """Return who runs a command, where, from an interaction."""
-        return Invocation(workspace=workspace_of(interaction), channel=str(interaction.channel_id or ""),
+        channel_id = interaction.channel_id
+        ch = interaction.channel
+        # Commands are typed in a forum's posts, never in the forum itself: what they set up belongs to the forum.
+        if isinstance(ch, discord.Thread) and isinstance(ch.parent, discord.ForumChannel):
+            channel_id = ch.parent_id
+        return Invocation(workspace=workspace_of(interaction), channel=str(channel_id or ""),
                           user=str(interaction.user.id), platform="discord",
                           is_admin=is_admin(interaction, self.svc.settings.discord_admin_role))
 
     async def run_command(self, interaction: discord.Interaction, cmd: Command, values: dict[str, Any]) -> None:
         """Check, defer if slow, run and answer one command."""
         inv = self.invocation(interaction)
-        raw = {k: v for k, v in values.items() if v is not None}
+        # A role option arrives as a Role; the engine only needs its id (and must never take @everyone's).
+        raw = {k: (f"role:{v.id}" if not v.is_default() else "@everyone") if isinstance(v, discord.Role) else v
+               for k, v in values.items() if v is not None}
         refusal: Reply | None = None
         if cmd.admin and not inv.is_admin:
             refusal = await dispatch(self.svc, inv, cmd, raw)  # dispatch words the refusal, same as elsewhere
@@ -307,17 +326,30 @@ class NewsBot(discord.Client):
             channel_id = int(channel)
         except ValueError:
             raise DeliveryError(f"{channel!r} is not a Discord channel id") from None
-        cached = self.get_channel(channel_id)
+        cached: Any = self.get_channel(channel_id)
+        if cached is None and self.shard_count and self.shard_count > 1:
+            # Another shard's server: this process has not cached the channel, but must still know a forum.
+            try:
+                cached = await self.fetch_channel(channel_id)
+            except discord.HTTPException:
+                cached = None  # the post below reports the real reason (unknown channel, no permission)
         owner = workspace.split(":", 1)[1]
         if isinstance(cached, GuildChannel) and str(cached.guild.id) != owner:
             raise DeliveryError(f"channel {channel_id} does not belong to {workspace}")
         target = self.get_partial_messageable(channel_id)
         ids: list[str] = []
+        content, allowed = mention_parts(reply)
         try:
+            if isinstance(cached, discord.ForumChannel):
+                return await self._post_forum(cached, reply)
+            if reply.layout == "thread" and reply.items:
+                return await self._post_thread(channel_id, reply)
             for page in range(reply.pages):
                 files = ([discord.File(io.BytesIO(reply.image), filename=reply.image_name)]
                          if page == 0 and reply.image and reply.image_name else [])
-                msg = await target.send(embeds=reply_to_embeds(reply, page), files=files)
+                first = page == 0 and bool(content)
+                msg = await target.send(content if first else None, embeds=reply_to_embeds(reply, page),
+                                        files=files, allowed_mentions=allowed if first else NO_MENTIONS)
                 ids.append(str(msg.id))
         except discord.Forbidden as exc:
             log.error("cannot post to Discord channel %s (%s): the bot lacks permission there (%s)",
@@ -331,6 +363,59 @@ class NewsBot(discord.Client):
             log.error("posting to Discord channel %s failed: HTTP %s %s", channel_id, exc.status, exc.text)
             raise DeliveryError(f"Discord refused the post to channel {channel_id} (HTTP {exc.status})") from exc
         return ids
+
+    async def _post_thread(self, channel_id: int, reply: Reply) -> list[str]:
+        """Post the headline in the channel and the items in a thread started from it."""
+        content, allowed = mention_parts(reply)
+        head = replace(reply, items=(), page=0)
+        msg = await self.get_partial_messageable(channel_id).send(
+            content or None, embeds=reply_to_embeds(head), allowed_mentions=allowed if content else NO_MENTIONS)
+        data = await self.http.start_thread_with_message(
+            channel_id, msg.id, name=fit(reply.title, THREAD_NAME_MAX) or "Digest", auto_archive_duration=1440,
+            rate_limit_per_user=None)
+        thread = self.get_partial_messageable(int(data["id"]))
+        ids = [str(msg.id)]
+        for page in range(reply.pages):
+            part = replace(reply, title=f"{reply.title} ({page + 1}/{reply.pages})" if reply.pages > 1
+                           else reply.title, text="")
+            sent = await thread.send(embeds=reply_to_embeds(part, page)[1:] or reply_to_embeds(part, page))
+            ids.append(str(sent.id))
+        return ids
+
+    async def _post_forum(self, forum: discord.ForumChannel, reply: Reply) -> list[str]:
+        """Post to a forum channel: one post (a thread with its first message) per story."""
+        content, allowed = mention_parts(reply)
+        ids: list[str] = []
+        entries = [(item.title, replace(reply, items=(item,), page=0, page_size=1)) for item in reply.items] \
+            or [(reply.title, reply)]
+        for name, part in entries:
+            made = await forum.create_thread(name=fit(name, THREAD_NAME_MAX) or "Story", content=content or None,
+                                             embeds=reply_to_embeds(part),
+                                             allowed_mentions=allowed if content else NO_MENTIONS)
+            ids.append(str(made.message.id))
+        return ids
+
+
+# What the bot needs in a channel: see it, post, embed links, attach timeline images, read history (to reply in
+# threads), start threads for digests and post in them. Forum posts need only Send Messages. No Mention Everyone:
+# an alert's role must be set mentionable, so the bot can never be given the power to ping @everyone.
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True,
+                                  read_message_history=True, create_public_threads=True,
+                                  send_messages_in_threads=True)
+
+
+def invite_url(application_id: int) -> str:
+    """Return the link that adds the bot to a server with its commands and exactly the permissions it needs."""
+    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
+            f"&scope=bot+applications.commands&permissions={PERMISSIONS.value}")
+
+
+def mention_parts(reply: Reply) -> tuple[str, discord.AllowedMentions]:
+    """Return the content that mentions a reply's roles and the allowed_mentions that permit exactly those."""
+    roles = [m.split(":", 1)[1] for m in reply.mentions if m.startswith("role:") and m.split(":", 1)[1].isdigit()]
+    allowed = discord.AllowedMentions(everyone=False, users=False,
+                                      roles=[discord.Object(id=int(r)) for r in roles] if roles else False)
+    return " ".join(f"<@&{r}>" for r in roles), allowed
 
 
 class ShardedNewsBot(NewsBot, discord.AutoShardedClient):
@@ -377,10 +462,19 @@ def build_commands(tree: app_commands.CommandTree[Any], bot: NewsBot) -> None:
     by_group = groups()
     parents: dict[str, app_commands.Group] = {}
     for name, subs in by_group.items():
-        desc = fit(f"/{name}: " + ", ".join(c.leaf for c in subs), DESCRIPTION_MAX)
+        desc = fit(f"/{name}: " + ", ".join(dict.fromkeys(c.subgroup or c.leaf for c in subs)), DESCRIPTION_MAX)
         parents[name] = app_commands.Group(name=name, description=desc)
+    # Three-word commands (/feeds filter add) live in a subcommand group under their group.
     for cmd in registry.values():
-        parent = parents.get(cmd.group) if cmd.group else None
+        if cmd.group and cmd.subgroup and f"{cmd.group} {cmd.subgroup}" not in parents:
+            leaves = ", ".join(c.leaf for c in registry.values() if c.group == cmd.group
+                               and c.subgroup == cmd.subgroup)
+            parents[f"{cmd.group} {cmd.subgroup}"] = app_commands.Group(
+                name=cmd.subgroup, description=fit(f"/{cmd.group} {cmd.subgroup}: {leaves}", DESCRIPTION_MAX),
+                parent=parents[cmd.group])
+    for cmd in registry.values():
+        parent = parents.get(f"{cmd.group} {cmd.subgroup}" if cmd.subgroup else cmd.group or "") \
+            if cmd.group else None
         app_cmd: app_commands.Command[Any, ..., None] = app_commands.Command(
             name=cmd.leaf if parent else cmd.name, description=fit(cmd.description, DESCRIPTION_MAX),
             callback=_make_callback(bot, cmd), parent=parent)
@@ -388,8 +482,9 @@ def build_commands(tree: app_commands.CommandTree[Any], bot: NewsBot) -> None:
             parent.add_command(app_cmd)
         else:
             tree.add_command(app_cmd)
-    for group in parents.values():
-        tree.add_command(group)
+    for key, group in parents.items():
+        if " " not in key:
+            tree.add_command(group)
 
 
 async def start_discord(svc: Services, delivery: Delivery) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import discord
 
 from bot.commands import Item, Reply
@@ -26,6 +29,49 @@ COLOUR_ERROR = discord.Colour(0xDC2626)
 HEADER_SHARE = 1500
 
 
+# Characters Discord markdown gives a meaning to; a backslash before any of them shows the character itself.
+_MARKDOWN = re.compile(r"([\\*_~`|<\[\]])")
+# Headings, quotes and lists are markdown only at the start of a line.
+_LINE_START = re.compile(r"(?m)^([ \t]*)([#>+-]|\d+\.)")
+_EVERYONE = re.compile(r"@(everyone|here)\b", re.I)
+# A bare URL in feed text would still be turned into a link; a zero-width space after the scheme stops that.
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|steam|discord):(?=//)")
+ZWSP = "\u200b"
+
+
+def escape(text: str) -> str:
+    """Return text that Discord shows as typed: no markdown, mention, channel, timestamp, emoji or link syntax."""
+    text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZWSP, text)
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: m.group(1) + (m.group(2)[:-1] + "\\." if m.group(2).endswith(".")
+                                                   else "\\" + m.group(2)), text)
+    return _EVERYONE.sub(lambda m: "@" + ZWSP + m.group(1), text)
+
+
+def _fit(text: str, limit: int) -> str:
+    out = fit(text, limit)
+    if out == text:
+        return out
+    # A cut must not leave a lone escaping backslash, which would escape the ellipsis or the next markup.
+    tail = "…" if out.endswith("…") else ""
+    head = out[:len(out) - len(tail)]
+    if (len(head) - len(head.rstrip("\\"))) % 2:
+        head = head[:-1]
+    return head + tail
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://")) and not any(c.isspace() for c in value)
+
+
+def escaped(reply: Reply) -> Reply:
+    """Return a reply whose every text is escaped for Discord (URLs the bot links on purpose stay as they are)."""
+    items = tuple(Item(title=escape(it.title), body=escape(it.body), url=it.url, footer=escape(it.footer),
+                       fields=tuple((escape(n), v if _is_url(v) else escape(v)) for n, v in it.fields))
+                  for it in reply.items)
+    return replace(reply, title=escape(reply.title), text=escape(reply.text), items=items)
+
+
 def _url(url: str | None) -> str | None:
     if url and url.startswith(("http://", "https://")) and len(url) <= URL_MAX:
         return url
@@ -37,10 +83,10 @@ def _size(embed: discord.Embed) -> int:
 
 
 def _header(reply: Reply, page: int, pages: int, budget: int) -> discord.Embed:
-    title = fit(reply.title, min(TITLE_MAX, budget // 4)) or "…"
+    title = _fit(reply.title, min(TITLE_MAX, budget // 4)) or "…"
     footer = f"Page {page + 1}/{pages}" if pages > 1 else ""
     room = budget - len(title) - len(footer)
-    desc = fit(reply.text, max(0, min(DESCRIPTION_MAX, room)))
+    desc = _fit(reply.text, max(0, min(DESCRIPTION_MAX, room)))
     embed = discord.Embed(title=title, description=desc or None,
                           colour=COLOUR_ERROR if reply.error else COLOUR_OK)
     if footer:
@@ -54,13 +100,13 @@ def _item_embed(item: Item, budget: int) -> discord.Embed:
     # A title too long for the embed title (a long quote) goes whole into the description instead of being cut.
     long_title = len(item.title) > TITLE_MAX
     title = "" if long_title else item.title
-    footer = fit(item.footer, min(FOOTER_MAX, budget // 5))
+    footer = _fit(item.footer, min(FOOTER_MAX, budget // 5))
     room = max(0, budget - len(title) - len(footer))
     fields: list[tuple[str, str]] = []
     field_room = room // 3  # fields never take more than a third: the body is what people read
     for name, value in item.fields[:FIELDS_MAX]:
-        n = fit(name, min(FIELD_NAME_MAX, 80)) or "·"
-        v = fit(value, min(FIELD_VALUE_MAX, 300)) or "·"
+        n = _fit(name, min(FIELD_NAME_MAX, 80)) or "·"
+        v = _fit(value, min(FIELD_VALUE_MAX, 300)) or "·"
         if len(n) + len(v) > field_room:
             break
         field_room -= len(n) + len(v)
@@ -68,9 +114,9 @@ def _item_embed(item: Item, budget: int) -> discord.Embed:
     room -= sum(len(n) + len(v) for n, v in fields)
     body = f"**{item.title}**\n{item.body}" if long_title else item.body
     if long_title and url:
-        title = fit(item.title, min(TITLE_MAX, max(0, room // 4)))
+        title = _fit(item.title, min(TITLE_MAX, max(0, room // 4)))
         room -= len(title)
-    desc = fit(body, max(0, min(DESCRIPTION_MAX, room)))
+    desc = _fit(body, max(0, min(DESCRIPTION_MAX, room)))
     embed = discord.Embed(title=title or None, url=url if title else None, description=desc or None,
                           colour=COLOUR_OK)
     for n, v in fields:
@@ -86,15 +132,16 @@ def _fields_embed(items: tuple[Item, ...], budget: int) -> discord.Embed:
     shown = items[:FIELDS_MAX]
     per = max(2, budget // max(1, len(shown)))
     for item in shown:
-        name = fit(item.title, min(FIELD_NAME_MAX, max(1, per // 3))) or "·"
+        name = _fit(item.title, min(FIELD_NAME_MAX, max(1, per // 3))) or "·"
         parts = [item.body, item.footer, _url(item.url) or ""]
-        value = fit("\n".join(p for p in parts if p), min(FIELD_VALUE_MAX, max(1, per - len(name)))) or "·"
+        value = _fit("\n".join(p for p in parts if p), min(FIELD_VALUE_MAX, max(1, per - len(name)))) or "·"
         embed.add_field(name=name, value=value, inline=False)
     return embed
 
 
 def reply_to_embeds(reply: Reply, page: int | None = None) -> list[discord.Embed]:
     """Render one page of a reply as embeds that fit one Discord message (10 embeds, 6000 characters)."""
+    reply = escaped(reply)
     pages = reply.pages
     p = min(max(reply.page if page is None else page, 0), pages - 1)
     items = reply.page_items(p)
@@ -119,4 +166,4 @@ def reply_to_embeds(reply: Reply, page: int | None = None) -> list[discord.Embed
 
 def error_content(reply: Reply) -> str:
     """Return the short plain-text form of an error reply."""
-    return fit(reply.text or reply.title, CONTENT_MAX)
+    return _fit(escape(reply.text or reply.title), CONTENT_MAX)

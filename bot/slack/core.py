@@ -16,6 +16,8 @@ def _plain(m: re.Match[str]) -> str:
     target, label = m.group(1), m.group(2)
     if target.startswith(("@", "#")):
         return target[0] + (label or target[1:])
+    if target.startswith("!subteam^"):
+        return "subteam:" + target[len("!subteam^"):]  # a user group keeps its id: alerts mention it
     if target.startswith("!"):
         return label or ""
     if target.startswith("mailto:"):

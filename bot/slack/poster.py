@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -10,9 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Reply
 from bot.delivery import DeliveryError, Poster
-from bot.slack.render import escape, fallback_text, reply_to_blocks
+from bot.slack.render import escape_text, fallback_text, reply_to_blocks
 
 log = logging.getLogger("newsbot.slack")
+_GROUP = re.compile(r"^[A-Z0-9]{2,30}$")
 
 _REASONS = {
     "channel_not_found": "channel {channel} was not found (deleted, private without the bot, or a typo)",
@@ -54,12 +57,31 @@ def make_poster(client: AsyncWebClient) -> Poster:
             wanted = workspace.split(":", 1)[1] if ":" in workspace else ""
             if wanted and wanted != await team_id():
                 raise DeliveryError(f"the Slack token belongs to another workspace than {workspace}")
+            # The only markup the bot means: its alert's user group, in the notification text.
+            mention = " ".join(f"<!subteam^{m.split(':', 1)[1]}>" for m in reply.mentions
+                               if m.startswith("subteam:") and _GROUP.match(m.split(":", 1)[1]))
+            if reply.layout == "thread" and reply.items:
+                head = replace(reply, items=(), page=0)
+                resp = await client.chat_postMessage(
+                    channel=channel, blocks=reply_to_blocks(head),
+                    text=(mention + " " if mention else "") + fallback_text(reply),
+                    unfurl_links=False, unfurl_media=False)
+                ids.append(str(resp["ts"]))
+                # Each story is a reply in the headline's thread, so the channel shows one message.
+                for item in reply.items:
+                    part = replace(reply, title=item.title[:150] or reply.title, text="", items=(item,), page=0,
+                                   page_size=1)
+                    resp = await client.chat_postMessage(
+                        channel=channel, blocks=reply_to_blocks(part)[1:], text=escape_text(item.title[:500]),
+                        thread_ts=ids[0], unfurl_links=False, unfurl_media=False)
+                    ids.append(str(resp["ts"]))
+                return ids
             for page in range(reply.pages):
                 # No page buttons: a scheduled window cannot be re-run later, so every page is posted.
                 resp = await client.chat_postMessage(
                     channel=channel, blocks=reply_to_blocks(reply, page),
-                    text=(fallback_text(reply) if page == 0
-                          else escape(f"{reply.title} ({page + 1}/{reply.pages})")),
+                    text=((mention + " " if mention else "") + fallback_text(reply) if page == 0
+                          else escape_text(f"{reply.title} ({page + 1}/{reply.pages})")),
                     thread_ts=ids[0] if ids else None, unfurl_links=False, unfurl_media=False)
                 ids.append(str(resp["ts"]))
         except SlackApiError as exc:

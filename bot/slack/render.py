@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.commands import Item, Reply
@@ -29,15 +30,29 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+ZWSP = "\u200b"
+# Slack documents no escape for its formatting marks; a zero-width space beside each one keeps it from pairing
+# with another into bold, italic, strike or code, while the text still reads the same.
+_MARKS = re.compile(r"([*_~`])")
+# A bare URL in text would be linked (and unfurled); a zero-width space after the scheme keeps it text.
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|slack):(?=//)")
+
+
+def escape_text(text: str) -> str:
+    """Return mrkdwn that Slack shows as the given text: no link, mention, date or formatting is made."""
+    text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZWSP, text)
+    return escape(_MARKS.sub(ZWSP + r"\1" + ZWSP, text))
+
+
 def link(url: str | None, label: str, limit: int = LINK_LABEL_CHARS) -> str:
     """Return an mrkdwn link to an http(s) URL, or the escaped label alone."""
-    label = escape(fit(label, limit)) if label else ""
+    label = escape_text(fit(label, limit)) if label else ""
     if not url or not url.lower().startswith(("http://", "https://")):
         return label
     # A "|" or ">" in the URL would end the link early; percent-encoding them keeps the URL equivalent.
     target = escape(url).replace("|", "%7C")
     if len(target) > MAX_URL_CHARS:
-        return label or escape(fit(url, limit))
+        return label or escape_text(fit(url, limit))
     return f"<{target}|{label}>" if label else f"<{target}>"
 
 
@@ -65,7 +80,7 @@ def _context(mrkdwn: str) -> dict[str, Any]:
 
 def _fit_escaped(text: str, limit: int) -> str:
     # Cut before escaping would be simpler but "&amp;" grows the text; cut after and never split an entity.
-    out = fit(escape(text), limit)
+    out = fit(escape_text(text), limit)
     amp = out.rfind("&", max(0, len(out) - 5))
     if amp != -1 and ";" not in out[amp:]:
         out = out[:amp].rstrip() + "…"
@@ -73,15 +88,15 @@ def _fit_escaped(text: str, limit: int) -> str:
 
 
 def _item_text(item: Item, *, with_footer: bool) -> str:
-    head = f"*{link(item.url, item.title, TITLE_CHARS) if item.url else escape(fit(item.title, TITLE_CHARS))}*"
+    head = f"*{link(item.url, item.title, TITLE_CHARS) if item.url else escape_text(fit(item.title, TITLE_CHARS))}*"
     tail_parts: list[str] = []
     for name, value in item.fields:
         if value.lower().startswith(("http://", "https://")):
             tail_parts.append(f"• {link(value, name)}")
         else:
-            tail_parts.append(f"• *{escape(fit(name, 200))}:* {escape(fit(value, 500))}")
+            tail_parts.append(f"• *{escape_text(fit(name, 200))}:* {escape_text(fit(value, 500))}")
     if with_footer and item.footer:
-        tail_parts.append(f"_{escape(fit(item.footer, 500))}_")
+        tail_parts.append(f"_{escape_text(fit(item.footer, 500))}_")
     tail = "\n".join(tail_parts)
     # The body is what gets cut (at a sentence) so the title, links and footer always survive.
     room = SECTION_CHARS - len(head) - len(tail) - 2
@@ -94,7 +109,7 @@ def _item_blocks(item: Item, compact: bool) -> list[dict[str, Any]]:
         return [_section(_item_text(item, with_footer=True))]
     blocks = [_section(_item_text(item, with_footer=False))]
     if item.footer:
-        blocks.append(_context(escape(item.footer)))
+        blocks.append(_context(escape_text(item.footer)))
     return blocks
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Document",
     "DocumentError",
     "FeedPoll",
+    "FeedPreview",
     "FetchError",
     "FetchLimits",
     "FetchResult",
@@ -89,6 +90,39 @@ class BatchDoc:
 def analyze_many(jobs: list[tuple[str, str, date | None]]) -> list[Analysis]:
     """Analyze several articles in one call (one pickling round trip to a worker process per chunk)."""
     return [analyze(text, title, published) for text, title, published in jobs]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPreview:
+    """A feed fetched for a preview: its newest entry analyzed, its problems, nothing stored."""
+
+    url: str
+    title: str = ""
+    entries: int = 0
+    newest: Document | None = None
+    analysis: Analysis | None = None
+    problems: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def feed_problems(docs: Sequence[Document], parse_problems: Sequence[str]) -> list[str]:
+    """Return what is wrong with a parsed feed: undated entries, duplicate GUIDs, plus the parser's notes."""
+    out = list(parse_problems)
+    undated = sum(1 for d in docs if d.published is None)
+    if docs and undated:
+        out.append(f"{undated} of {len(docs)} entries have no date" if undated < len(docs)
+                   else "no entry has a date: new items cannot be told from old ones by date")
+    seen: dict[str, int] = {}
+    for d in docs:
+        if d.guid:
+            seen[d.guid] = seen.get(d.guid, 0) + 1
+    dups = [g for g, n in seen.items() if n > 1]
+    if dups:
+        out.append(f"{len(dups)} GUID(s) used by more than one entry (e.g. {dups[0][:80]}): "
+                   "those entries look like one item")
+    if not docs:
+        out.append("the feed has no entries yet")
+    return out
 
 
 class Ingestor:
@@ -166,6 +200,28 @@ class Ingestor:
         if doc.url is None:
             doc = Document(doc.title, doc.text, url, doc.guid, doc.published, doc.author)
         return await self.store_document(doc, workspace=workspace, via=via, source=url, published=published)
+
+    async def preview_feed(self, url: str) -> FeedPreview:
+        """Fetch and parse a feed and analyze its newest entry, storing nothing; report the feed's problems."""
+        try:
+            res = await self.fetcher.fetch(url)
+        except (UnsafeURLError, FetchError) as exc:
+            return FeedPreview(url, error=str(exc))
+        try:
+            feed = await asyncio.to_thread(parse_feed, res.body, res.url)
+        except DocumentError as exc:
+            return FeedPreview(url, error=str(exc))
+        problems = tuple(feed_problems(feed.documents, feed.problems))
+        if not feed.documents:
+            return FeedPreview(url, feed.title, 0, problems=problems)
+        floor = datetime.min.replace(tzinfo=UTC)
+        # Feeds list newest first by convention; a dated entry decides when they do not.
+        newest = max(enumerate(feed.documents), key=lambda p: (p[1].published or floor, -p[0]))[1]
+        when = newest.published
+        loop = asyncio.get_running_loop()
+        analysis = await loop.run_in_executor(self.executor, analyze, newest.text, newest.title,
+                                              when.date() if when else None)
+        return FeedPreview(url, feed.title, len(feed.documents), newest, analysis, problems)
 
     async def poll_feed(self, source: SourceRow, *, workspaces: list[str], via: str = "feed") -> FeedPoll:
         """Fetch a feed with a conditional GET and store its new entries for each workspace."""

@@ -158,7 +158,17 @@ def _strip_html(value: str) -> str:
     value = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", value)
     value = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</h\d>", "\n", value)
     value = re.sub(r"<[^>]+>", " ", value)
-    return html.unescape(value)
+    return _drop_cdata(html.unescape(value))
+
+
+# An escaped CDATA section survives tag stripping: an empty one (left where a script was removed) is junk,
+# a full one is text that was wrapped twice.
+_EMPTY_CDATA = re.compile(r"<!\[CDATA\[\s*\]\]>")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+
+
+def _drop_cdata(value: str) -> str:
+    return _CDATA.sub(lambda m: m.group(1), _EMPTY_CDATA.sub(" ", value))
 
 
 # A feed date after fetch time plus this slack (a mislabelled time zone is at most 14 h off) is impossible.
@@ -249,6 +259,21 @@ def _web_link(value: Any) -> str | None:
     return link
 
 
+def _plain(entry: Any, key: str) -> str:
+    """Return an entry's text field as plain text: HTML is stripped, but plain text keeps its "<" and "&"."""
+    value = str(entry.get(key) or "")
+    detail = entry.get(f"{key}_detail") or {}
+    # A plain-text title such as "Vote <@&123>" is text; stripping it as HTML would eat part of the headline.
+    if detail.get("type") == "text/plain":
+        return _drop_cdata(value)
+    return _strip_html(value)
+
+
+def _bozo_reason(exc: BaseException | None) -> str:
+    text = str(exc or "").strip() or (exc.__class__.__name__ if exc else "parse error")
+    return text[:120]
+
+
 def parse_feed(body: bytes, url: str, *, max_entries: int = 500, now: datetime | None = None) -> ParsedFeed:
     """Parse RSS/Atom bytes into documents; raise DocumentError when it is not a feed at all.
 
@@ -273,8 +298,11 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 500, now: datetime |
         raise DocumentError(f"not a valid RSS or Atom feed{reason}")
     docs: list[Document] = []
     problems: list[str] = []
+    if broken:
+        # Recovered entries are kept (people still want the stories); the problem shows in the feed's health.
+        problems.append(f"the feed is not well-formed XML ({_bozo_reason(exc)}); its entries were recovered")
     for entry in entries[:max_entries]:
-        title = clean_title(_strip_html(entry.get("title") or ""))
+        title = clean_title(_plain(entry, "title"))
         content = ""
         for c in entry.get("content") or []:
             if c.get("value") and len(c["value"]) > len(content):

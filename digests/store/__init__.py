@@ -2,6 +2,7 @@
 
 from digests.nlp.speakers import speaker_key
 from digests.store._base import SchemaTooNew, Store, StoreError, StoreUnavailable, fts_query, redact_url
+from digests.store._options import AlertRow, SubscriptionOptions
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -19,6 +20,7 @@ from digests.store._text import canonical_url, content_hash
 
 __all__ = [
     "AddResult",
+    "AlertRow",
     "ArticleRow",
     "EventRow",
     "NewArticle",
@@ -32,6 +34,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "SubscriptionOptions",
     "SubscriptionRow",
     "canonical_url",
     "content_hash",

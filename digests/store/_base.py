@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from digests.models import Analysis, Article
+from digests.store._options import OptionsMixin
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -40,7 +41,7 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 # Tables in dependency order (parents first): copies and counts walk them in this order.
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
-          "digest_runs", "page_states")
+          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts")
 
 
 class Row(Protocol):
@@ -207,7 +208,7 @@ def redact_url(url: str | Path) -> str:
     return _redact(str(url))
 
 
-class Store(abc.ABC):
+class Store(OptionsMixin, abc.ABC):
     """The article store; open one with ``await Store.open(url_or_path)``."""
 
     #: "sqlite" or "postgresql".

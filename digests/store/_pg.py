@@ -173,6 +173,17 @@ class PgStore(Store):
         async with self.transaction() as con:
             return await con.execute(_sql(sql), *params)  # type: ignore[no-any-return]
 
+    async def _opt_exec(self, sql: str, *args: Any) -> int:
+        """Run one write statement for the options mixin; return how many rows it changed."""
+        status = await self._exec(sql, *args)
+        # asyncpg answers with the command tag: "INSERT 0 1", "UPDATE 2", "DELETE 0".
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def _opt_all(self, sql: str, *args: Any) -> list[Any]:
+        """Run one query for the options mixin."""
+        return await self._all(sql, *args)
+
     async def schema_version(self) -> int:
         """Return the number of the last migration applied."""
         row = await self._one("SELECT COALESCE(MAX(version), 0) FROM schema_version")

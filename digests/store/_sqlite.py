@@ -164,6 +164,16 @@ class SqliteStore(Store):
         async with self._conn().execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def _opt_exec(self, sql: str, *args: Any) -> int:
+        """Run one write statement for the options mixin; return how many rows it changed."""
+        async with self.transaction() as db:
+            cur = await db.execute(sql, args)
+            return int(cur.rowcount)
+
+    async def _opt_all(self, sql: str, *args: Any) -> list[Any]:
+        """Run one query for the options mixin."""
+        return await self._all(sql, args)
+
     async def integrity_check(self) -> str:
         """Return SQLite's integrity_check verdict ("ok" when sound)."""
         row = await self._one("PRAGMA integrity_check")

@@ -68,7 +68,7 @@ async def test_bad_input_gets_a_short_error_reply(services: Any, line: str, need
 def _valid_args(cmd: Any) -> dict[str, str]:
     """Return raw arguments that pass validation for every parameter of a command."""
     sample = {"text": "https://example.test/rss", "int": "1", "bool": "true", "duration": "1d", "date": "2024-05-01",
-              "timezone": "Europe/Berlin"}
+              "timezone": "Europe/Berlin", "role": "role:42"}
     out = {}
     for p in cmd.params:
         out[p.name] = p.choices[0] if p.type == "choice" else "daily 08:00" if p.name == "when" else sample[p.type]
@@ -78,8 +78,9 @@ def _valid_args(cmd: Any) -> dict[str, str]:
 async def test_admin_commands_refuse_non_admins(services: Any) -> None:
     """Every command the registry marks admin refuses a non-admin, with arguments it would otherwise accept."""
     admin_commands = [cmd for cmd in REGISTRY.values() if cmd.admin]
-    assert {"feeds add", "feeds remove", "feeds pause", "feeds resume", "schedule set", "schedule remove"} <= {
-        c.name for c in admin_commands}
+    assert {"feeds add", "feeds remove", "feeds pause", "feeds resume", "schedule set", "schedule remove",
+            "feeds mode", "feeds format", "feeds filter add", "feeds filter remove", "alerts add",
+            "alerts remove"} <= {c.name for c in admin_commands}
     inv = Invocation("discord:1", "c", "u", platform="discord", is_admin=False)
     for cmd in admin_commands:
         coerce(cmd, _valid_args(cmd))  # the refusal is about rights, not about bad arguments
@@ -87,6 +88,7 @@ async def test_admin_commands_refuse_non_admins(services: Any) -> None:
         assert reply.error and reply.ephemeral and "admins only" in reply.text, cmd.name
     assert await services.store.subscriptions("discord:1") == []
     assert await services.store.schedules("discord:1") == []
+    assert await services.store.alerts("discord:1") == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

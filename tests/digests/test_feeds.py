@@ -284,3 +284,38 @@ async def test_new_workspace_gets_silent_baseline_while_others_get_news(
     assert [a.title for a in await services.store.articles_since("local", t0, until)] == ["Story 3"]
     assert await services.store.articles_since("slack:T9", t0, until) == []
     assert await services.store.count_articles("slack:T9") == 3
+
+
+BROKEN = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Loose Feed</title>'
+          b"<item><title>Ferry berth opens early</title><link>https://news.example/loose/1</link>"
+          b"<guid>urn:loose:1</guid><description>Queues shrink & commuters cheer the new berth on the quay."
+          b"</description></item></channel>")  # a bare "&" and no closing </rss>: not well-formed XML
+
+
+async def test_broken_xml_with_titled_entries_is_accepted_and_the_problem_shown(
+        services: Any, http_server: LocalServer) -> None:
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(body=BROKEN, headers={"Content-Type": "application/rss+xml"})
+
+    http_server.route("/loose.xml", serve)
+    clock = Clock(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
+    poller = FeedPoller(services.store, services.ingestor, POLICY, clock=clock)
+    src = await _feed(services, http_server.url("/loose.xml"))
+    rep = await poller.poll(src)
+    assert rep.ok and [o.title for o in rep.items] == ["Ferry berth opens early"]
+    row = await _fresh(services, src)
+    assert row.health == OK and row.failures == 0
+    assert row.last_error and row.last_error.startswith("warning: the feed is not well-formed XML")
+
+
+def test_cdata_remnants_are_dropped_and_escaped_markup_stays_text() -> None:
+    from digests.ingest._documents import parse_feed
+
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Bridge &lt;b&gt;'
+            b"reopens&lt;/b&gt;</title><link>https://news.example/c/1</link><description>"
+            b"&lt;p&gt;The bridge reopened.&lt;/p&gt;&amp;lt;![CDATA[]]&amp;gt;&lt;p&gt;Type &amp;lt;blink&amp;gt; to"
+            b" blink.&lt;/p&gt;&amp;lt;![CDATA[Wrapped twice.]]&amp;gt;</description></item></channel></rss>")
+    doc = parse_feed(body, "https://news.example/feed.xml").documents[0]
+    assert "CDATA" not in doc.text and "]]>" not in doc.text
+    assert "The bridge reopened." in doc.text and "Wrapped twice." in doc.text
+    assert "<blink>" in doc.text  # the feed's own escaped text is correct as plain text

@@ -29,6 +29,7 @@ MANAGE_GUILD = 1 << 5
 # View/send messages, embed links, attach files, read history, use application commands.
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 EPHEMERAL = 1 << 6
+FORUM = 15  # channel type of a forum
 LOADING = 1 << 7
 _NAME = re.compile(r"^[-_\w]{1,32}$")
 
@@ -97,6 +98,12 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("channel.permission", "send permission", 403, 50013, "Missing Permissions",
          "posting where the bot may not"),
     Rule("message.unknown", "known message", 404, 10008, "Unknown Message", "editing a message that is gone"),
+    # Threads and forums (docs: resources/channel, "Start Thread from Message", "Start Thread in Forum").
+    Rule("thread.name", 100, 400, 50035, _FORM, "a thread or forum post name is 1..100 characters"),
+    Rule("forum.message", "a post, not a message", 400, 40058, "Cannot send messages in a forum channel",
+         "a forum channel takes posts (threads with a first message), never plain messages"),
+    Rule("thread.parent", "a text channel's message", 400, 50024, "Cannot execute action on this channel type",
+         "a thread from a message needs a message of a text channel; a forum post needs a forum channel"),
 )}
 
 
@@ -311,6 +318,61 @@ def pings(data: dict[str, Any] | None) -> dict[str, Any]:
     return {"everyone": "everyone" in parse and bool(_EVERYONE.search(content)), "users": users, "roles": roles}
 
 
+_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# What a message text makes on Discord, read on the text with every backslash-escaped character masked out.
+_MADE = {
+    "user mention": re.compile(r"<@!?\d+>"),
+    "role mention": re.compile(r"<@&\d+>"),
+    "channel mention": re.compile(r"<#\d+>"),
+    "timestamp": re.compile(r"<t:-?\d+(?::[tTdDfFR])?>"),
+    "custom emoji": re.compile(r"<a?:\w+:\d+>"),
+    "masked link": re.compile(r"\[[^\]\x00]*\]\(\s*<?https?://"),
+    "link": re.compile(r"https?://"),
+    "bold": re.compile(r"\*\*[^*\x00]+\*\*"),
+    "italic": re.compile(r"(?<![\w*\x00])[*_][^\s*_\x00][^*_\x00]*[*_](?![\w*])"),
+    "everyone": re.compile(r"@(everyone|here)\b"),
+}
+
+
+def _masked(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCT:
+            out.append("\x00")
+            i += 2
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def shown(text: str) -> str:
+    """Return the characters Discord shows for a text: escapes consumed, zero-width spaces invisible."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCT:
+            i += 1
+        out.append(text[i])
+        i += 1
+    return "".join(out).replace("\u200b", "")
+
+
+def made(text: str) -> list[str]:
+    """Return what Discord would make of a text beyond plain characters: mentions, links, formatting."""
+    masked = _masked(text)
+    return [kind for kind, rx in _MADE.items() if rx.search(masked)]
+
+
+def _leaf_options(opts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for o in opts:
+        if o.get("type") in (1, 2):
+            out += _leaf_options(o.get("options") or [])
+        else:
+            out.append(o)
+    return out
+
+
 class DiscordStandIn:
     """The fake Discord: start(), add guilds, then let the real discord.py client connect to it."""
 
@@ -328,6 +390,7 @@ class DiscordStandIn:
         self.guilds: dict[str, dict[str, Any]] = {}
         self.dm_channels: dict[str, dict[str, Any]] = {}
         self.forbidden_channels: set[str] = set()
+        self.threads: dict[str, dict[str, Any]] = {}  # threads and forum posts the bot started, by id
         self.calls: list[Call] = []
         self.refusals: list[Call] = []  # calls refused with a rule of RULES (real Discord would refuse them too)
         self.commands: dict[str, dict[str, dict[str, Any]]] = {}  # scope ("global" or guild id) -> name -> command
@@ -380,8 +443,8 @@ class DiscordStandIn:
             await self._runner.cleanup()
 
     def add_guild(self, name: str, channels: tuple[str, ...] = ("general",),
-                  roles: tuple[str, ...] = ()) -> dict[str, Any]:
-        """Create a guild with text channels and named roles; return its GUILD_CREATE payload."""
+                  roles: tuple[str, ...] = (), forums: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Create a guild with text channels, forum channels and named roles; return its GUILD_CREATE payload."""
         gid = self.snowflake()
         everyone = {"id": gid, "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS), "position": 0,
                     "color": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
@@ -392,6 +455,11 @@ class DiscordStandIn:
         chans: list[dict[str, Any]] = [{"id": self.snowflake(), "type": 0, "guild_id": gid, "name": c, "position": i,
                   "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
                   "rate_limit_per_user": 0, "last_message_id": None, "flags": 0} for i, c in enumerate(channels)]
+        chans += [{"id": self.snowflake(), "type": FORUM, "guild_id": gid, "name": f, "position": len(chans) + i,
+                   "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+                   "rate_limit_per_user": 0, "last_message_id": None, "flags": 0, "available_tags": [],
+                   "default_reaction_emoji": None, "default_sort_order": None, "default_forum_layout": 0,
+                   "default_thread_rate_limit_per_user": 0} for i, f in enumerate(forums)]
         guild = {"id": gid, "name": name, "icon": None, "splash": None, "discovery_splash": None,
                  "owner_id": self.snowflake(), "afk_channel_id": None, "afk_timeout": 300,
                  "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
@@ -408,6 +476,10 @@ class DiscordStandIn:
     def channel(self, guild: dict[str, Any], name: str = "general") -> dict[str, Any]:
         """Return a guild channel by name."""
         return next(c for c in guild["channels"] if c["name"] == name)
+
+    def add_forum_post(self, forum: dict[str, Any], name: str) -> dict[str, Any]:
+        """Start a post (a thread) in a forum channel, as a member would; return the thread channel."""
+        return self._thread(forum, name, 11)
 
     def role(self, guild: dict[str, Any], name: str) -> dict[str, Any]:
         """Return a guild role by name."""
@@ -534,6 +606,9 @@ class DiscordStandIn:
             return {"channel_id": dm["id"], "channel": dm, "user": user, "context": 1,
                     "authorizing_integration_owners": {"0": user_id}, "app_permissions": str(MEMBER_PERMISSIONS)}
         assert channel is not None
+        if channel["type"] == FORUM:
+            raise StandInError("nobody types in a forum channel itself: commands come from one of its posts "
+                               "(add_forum_post)")
         member = {"user": user, "roles": [self.role(guild, r)["id"] for r in roles], "joined_at": _iso(),
                   "deaf": False, "mute": False, "flags": 0, "pending": False, "nick": None, "avatar": None,
                   "banner": None, "premium_since": None, "communication_disabled_until": None,
@@ -575,7 +650,15 @@ class DiscordStandIn:
         """Build an APPLICATION_COMMAND (or, with ``focused``, AUTOCOMPLETE) interaction from the synced schema."""
         words = command.split()
         top = self._schema(words[0], guild)
-        if len(words) == 2:
+        if len(words) == 3:
+            grp = next((o for o in top.get("options", []) if o["name"] == words[1] and o["type"] == 2), None)
+            sub = next((o for o in (grp or {}).get("options", []) if o["name"] == words[2] and o["type"] == 1),
+                       None)
+            if grp is None or sub is None:
+                raise StandInError(f"/{command} is not a synced subcommand")
+            opts = [{"name": words[1], "type": 2, "options": [
+                {"name": words[2], "type": 1, "options": self._options(sub, options or {}, focused)}]}]
+        elif len(words) == 2:
             sub = next((o for o in top.get("options", []) if o["name"] == words[1] and o["type"] == 1), None)
             if sub is None:
                 raise StandInError(f"/{command} is not a synced subcommand")
@@ -583,6 +666,10 @@ class DiscordStandIn:
         else:
             opts = self._options(top, options or {}, focused)
         data: dict[str, Any] = {"id": top["id"], "name": top["name"], "type": 1, "options": opts}
+        roles_given = {str(v) for o in _leaf_options(opts) if o["type"] == 8 for v in [o["value"]]}
+        if roles_given and guild is not None:
+            # Discord sends the role objects of ROLE options in data.resolved, keyed by id.
+            data["resolved"] = {"roles": {r["id"]: r for r in guild["roles"] if r["id"] in roles_given}}
         if top.get("guild_id"):
             data["guild_id"] = top["guild_id"]
         if channel is None and guild is not None:
@@ -678,6 +765,8 @@ class DiscordStandIn:
                                              "authorizing_integration_owners": p["authorizing_integration_owners"]})
         guild_id = next((g for g, gd in self.guilds.items() if any(c["id"] == channel_id for c in gd["channels"])),
                         None)
+        if not guild_id and channel_id in self.threads:
+            guild_id = self.threads[channel_id]["guild_id"]
         if guild_id:
             msg["guild_id"] = guild_id
         self.messages[mid] = msg
@@ -812,6 +901,15 @@ class DiscordStandIn:
                 return _json(200, self._sync(gid, body))
             case ("POST", ["channels", cid, "messages"]):
                 return self._post_message(cid, body, call.files)
+            case ("GET", ["channels", cid]):
+                if cid in self.threads:
+                    return _json(200, self.threads[cid])
+                chan = self._guild_channel(cid)
+                return _json(200, dict(chan, guild_id=chan["guild_id"]))
+            case ("POST", ["channels", cid, "messages", mid, "threads"]):
+                return self._thread_from_message(cid, mid, body)
+            case ("POST", ["channels", cid, "threads"]):
+                return self._forum_post(cid, body, call.files)
             case ("POST", ["interactions", iid, token, "callback"]):
                 return self._callback(iid, token, body, call.files, call.query)
             case ("POST", ["webhooks", app, token]) if app == self.app_id:
@@ -865,17 +963,76 @@ class DiscordStandIn:
             if len(o.get("choices") or []) > limit("command.options"):
                 raise Refusal("command.options", f"option {o['name']} has more than 25 choices")
 
+    def _channel_type(self, cid: str) -> int | None:
+        for g in self.guilds.values():
+            for c in g["channels"]:
+                if c["id"] == cid:
+                    return int(c["type"])
+        if cid in self.threads:
+            return int(self.threads[cid]["type"])
+        return 1 if any(d["id"] == cid for d in self.dm_channels.values()) else None
+
     def _post_message(self, cid: str, body: Any, files: list[tuple[str, bytes]]) -> web.Response:
-        known = {c["id"] for g in self.guilds.values() for c in g["channels"]} | {
-            d["id"] for d in self.dm_channels.values()}
-        if cid not in known:
+        kind = self._channel_type(cid)
+        if kind is None:
             raise Refusal("channel.unknown")
         if cid in self.forbidden_channels:
             raise Refusal("channel.permission")
+        if kind == FORUM:
+            raise Refusal("forum.message")
         self._check(body)
         if is_empty(body, files):
             raise Refusal("message.empty")
         return _json(200, self.public(self._new_message(cid, body or {}, files)))
+
+    def _thread(self, parent: dict[str, Any], name: Any, kind: int) -> dict[str, Any]:
+        if not isinstance(name, str) or not 1 <= len(name) <= limit("thread.name"):
+            raise Refusal("thread.name", "name must be 1..100 characters")
+        tid = self.snowflake()
+        thread = {"id": tid, "type": kind, "guild_id": parent["guild_id"], "parent_id": parent["id"],
+                  "owner_id": self.app_id, "name": name, "last_message_id": None, "rate_limit_per_user": 0,
+                  "message_count": 0, "member_count": 1, "total_message_sent": 0, "flags": 0, "applied_tags": [],
+                  "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                      "archive_timestamp": _iso(), "locked": False}}
+        self.threads[tid] = thread
+        return thread
+
+    def _guild_channel(self, cid: str) -> dict[str, Any]:
+        for g in self.guilds.values():
+            for c in g["channels"]:
+                if c["id"] == cid:
+                    return c
+        raise Refusal("channel.unknown")
+
+    def _thread_from_message(self, cid: str, mid: str, body: Any) -> web.Response:
+        parent = self._guild_channel(cid)
+        if cid in self.forbidden_channels:
+            raise Refusal("channel.permission")
+        msg = self.messages.get(mid)
+        if msg is None or msg["channel_id"] != cid:
+            raise Refusal("message.unknown")
+        if parent["type"] != 0:
+            raise Refusal("thread.parent", "threads start from messages of text channels")
+        thread = self._thread(parent, (body or {}).get("name"), 11)
+        msg["thread"] = thread
+        return _json(201, thread)
+
+    def _forum_post(self, cid: str, body: Any, files: list[tuple[str, bytes]]) -> web.Response:
+        parent = self._guild_channel(cid)
+        if cid in self.forbidden_channels:
+            raise Refusal("channel.permission")
+        if parent["type"] != FORUM:
+            raise Refusal("thread.parent", "posts without a message start only in forum channels")
+        message = (body or {}).get("message")
+        if not isinstance(message, dict):
+            raise Refusal("message.empty", "a forum post needs its first message")
+        self._check(message)
+        if is_empty(message, files):
+            raise Refusal("message.empty")
+        thread = self._thread(parent, (body or {}).get("name"), 11)
+        msg = self._new_message(thread["id"], message, files)
+        thread["message_count"] = 1
+        return _json(201, dict(thread, message=self.public(msg)))
 
     def _by_token(self, token: str) -> InteractionRecord:
         rec = next((r for r in self.interactions.values() if r.payload["token"] == token), None)

@@ -193,6 +193,30 @@ def _mrkdwn_texts(args: dict[str, Any]) -> list[str]:
     return texts
 
 
+_SLACK_MADE = {
+    "link or mention": re.compile(r"<[^>]*>"),
+    "link": re.compile(r"(?i)\b(https?|mailto):(?!\u200b)"),
+    "bold": re.compile(r"(?<![\w*])\*[^\s*\u200b](?:[^*]*[^\s*\u200b])?\*(?![\w*])"),
+    "italic": re.compile(r"(?<![\w_])_[^\s_\u200b](?:[^_]*[^\s_\u200b])?_(?![\w_])"),
+    "strike": re.compile(r"(?<![\w~])~[^\s~\u200b](?:[^~]*[^\s~\u200b])?~(?![\w~])"),
+    "code": re.compile(r"`[^`\u200b](?:[^`]*[^`\u200b])?`"),
+}
+
+
+def shown(text: str) -> str:
+    """Return the characters Slack shows for mrkdwn text: the three escapes undone, zero-width spaces invisible."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\u200b", "")
+
+
+def made(text: str) -> list[str]:
+    """Return what Slack would make of mrkdwn text beyond plain characters: links, mentions, formatting.
+
+    A formatting mark next to a zero-width space is taken as unpaired (the bot's escape), an assumption the
+    stand-in cannot check against Slack.
+    """
+    return [kind for kind, rx in _SLACK_MADE.items() if rx.search(text)]
+
+
 def pings(args: dict[str, Any]) -> dict[str, list[str]]:
     """Return whom a message would notify: ``broadcast`` (everyone/here/channel), ``subteams`` and ``users``."""
     names_too = args.get("link_names") in (True, "true", "1", 1) or args.get("parse") == "full"

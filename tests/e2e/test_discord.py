@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import discord
 import pytest
@@ -21,7 +22,17 @@ from bot.delivery import Delivery, DeliveryError
 from bot.discord import start_discord
 from bot.services import Services
 from tests.conftest import seed_gold_speaker, shared_eval
-from tests.e2e.discord_standin import EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, DiscordStandIn, limit
+from tests.e2e.discord_standin import (
+    EPHEMERAL,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    DiscordStandIn,
+    limit,
+    made,
+    shown,
+)
+from tests.helpers.http import LocalServer
+from tests.helpers.newsfeed import HOSTILE, STORIES, NewsFeed
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -65,20 +76,24 @@ Keeper Anselm Vortigan said the lamp never failed on his watch. "The lamp outliv
 
 
 def text_of(msg: dict[str, Any]) -> str:
-    """Return every visible text of a message: content, embed titles, descriptions, fields and footers."""
+    """Return every visible text of a message as Discord shows it: content, embed titles, descriptions, fields, footers."""
     parts = [msg.get("content") or ""]
     for e in msg.get("embeds") or []:
         parts += [e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text") or ""]
         for f in e.get("fields") or []:
             parts += [f["name"], f["value"]]
-    return "\n".join(parts)
+    return shown("\n".join(parts))
 
 
-def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
-    """Fail if Discord would have refused a request, a message pinged anyone, or one did not say whom it meant."""
+def assert_clean(standin: DiscordStandIn, allowed_refusals: tuple[str, ...] = (),
+                 expected_pings: dict[str, dict[str, Any]] | None = None) -> None:
+    """Fail if Discord would have refused a request, a message pinged anyone (beyond exactly what a test
+    expected of that message), or one did not say whom it meant."""
     refused = [(c.method, c.path, c.refused) for c in standin.refusals if c.refused not in allowed_refusals]
     assert not refused, f"the real Discord would have refused: {refused}"
-    assert not standin.pinged(), [(m["content"][:80], m["_pings"]) for m in standin.pinged()]
+    expected = expected_pings or {}
+    unexpected = [m for m in standin.pinged() if expected.get(m["id"]) != m["_pings"]]
+    assert not unexpected, [(m["content"][:80], m["_pings"]) for m in unexpected]
     assert not standin.undeclared(), [text_of(m)[:80] for m in standin.undeclared()]
 
 
@@ -96,6 +111,7 @@ class Harness:
         self.delivery = delivery
         self.a, self.b = list(standin.guilds.values())[:2]
         self.allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (e.g. a deleted channel)
+        self.expected_pings: dict[str, dict[str, Any]] = {}  # message id -> exactly whom it may notify
 
     @staticmethod
     def ws(guild: dict[str, Any]) -> str:
@@ -119,7 +135,8 @@ async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, *,
                       standin_kw: dict[str, Any] | None = None, **settings: Any) -> AsyncIterator[Harness]:
     """Start the stand-in with two guilds and the bot (start_discord) against it; stop both afterwards."""
     standin = DiscordStandIn(**(standin_kw or {}))
-    standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE,))
+    standin.add_guild("Alpha", channels=("general", "news"), roles=(ADMIN_ROLE, "harbour-watch"),
+                      forums=("stories",))
     standin.add_guild("Beta", channels=("general",))
     await standin.start()
     # Route.BASE and DEFAULT_GATEWAY are process-wide: restore them so no other test inherits the stand-in.
@@ -138,7 +155,7 @@ async def running_bot(services: Services, monkeypatch: pytest.MonkeyPatch, *,
             task.result()
         harness = Harness(standin, services, delivery)
         yield harness
-        assert_clean(standin, harness.allowed_refusals)
+        assert_clean(standin, harness.allowed_refusals, harness.expected_pings)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -197,8 +214,14 @@ async def test_commands_sync_from_the_registry(harness: Harness) -> None:
     names = set()
     for top in synced.values():
         subs = [o for o in top.get("options", []) if o["type"] == 1]
-        names |= {f"{top['name']} {o['name']}" for o in subs} if subs else {top["name"]}
+        names |= {f"{top['name']} {o['name']}" for o in subs}
+        for grp in (o for o in top.get("options", []) if o["type"] == 2):  # subcommand groups: /feeds filter add
+            names |= {f"{top['name']} {grp['name']} {o['name']}" for o in grp["options"] if o["type"] == 1}
+        if not any(o["type"] in (1, 2) for o in top.get("options", [])):
+            names.add(top["name"])
     assert names == set(REGISTRY)
+    alerts_add = next(o for o in synced["alerts"]["options"] if o["name"] == "add")
+    assert next(o for o in alerts_add["options"] if o["name"] == "role")["type"] == 8  # a ROLE option
     opts = {o["name"]: o for o in synced["timeline"]["options"]}
     assert opts["topic"]["type"] == 3 and opts["topic"]["required"] is True
     assert opts["image"]["type"] == 5
@@ -569,7 +592,7 @@ async def test_echoed_mentions_never_ping(harness: Harness) -> None:
     """An "@everyone" a user typed comes back in the private error text, and notifies nobody."""
     s, a = harness.s, harness.a
     msg = await s.invoke("quotes", {"speaker": "Brennick", "since": "@everyone"}, guild=a)
-    assert "@everyone" in msg["content"] and msg["flags"] & EPHEMERAL
+    assert "@everyone" in shown(msg["content"]) and msg["flags"] & EPHEMERAL
     assert msg["mention_everyone"] is False and not s.pinged() and not s.undeclared()
 
 
@@ -612,6 +635,335 @@ async def test_a_slow_autocomplete_offers_nothing_rather_than_missing_the_deadli
         choices = await h.s.autocomplete("schedule set", {"when": "daily 08:00", "timezone": "Europe/Ber"},
                                          "timezone", guild=h.a)
         assert choices == []
+
+
+ADMIN = {"permissions": MEMBER_PERMISSIONS | MANAGE_GUILD}
+
+
+def channel_posts(s: DiscordStandIn, channel_id: str) -> list[dict[str, Any]]:
+    """Return the bot's plain channel posts (not interaction answers) in a channel, oldest first."""
+    return [m for m in s.messages.values() if m["channel_id"] == channel_id and "interaction_metadata" not in m]
+
+
+async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A feed item whose title and summary hold Discord syntax is posted showing those characters, making nothing."""
+    from bot.scheduler import BotScheduler
+
+    s, a = harness.s, harness.a
+    harness.svc.scheduler = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    feed = NewsFeed(http_server, "/hostile.xml")
+    item = feed.add(f"Council vote {HOSTILE}",
+                    f"The council voted on the harbour plan {HOSTILE} late on Tuesday evening. "
+                    f"Members said the plan {HOSTILE} would be published in full next week.", slug="vote")
+    # A script removed by the feed's own sanitizer can leave an empty CDATA section behind as escaped text.
+    feed.raw_description[item.guid] = (
+        "&lt;p&gt;" + escape(escape(item.text)) + "&lt;/p&gt;&amp;lt;![CDATA[]]&amp;gt;")
+    general = s.channel(a, "general")
+    t = text_of(await s.invoke("feeds add", {"url": feed.url, "backfill": 1}, guild=a, channel=general, **ADMIN))
+    assert "Posted the 1 newest" in t, t
+    posts = channel_posts(s, general["id"])
+    assert len(posts) == 1
+    story = posts[0]["embeds"][1]
+    assert shown(story["title"]) == f"Council vote {HOSTILE}"
+    assert HOSTILE in shown(story["description"]) and "CDATA" not in text_of(posts[0])
+    for raw in (posts[0]["content"], story["title"], story["description"]):
+        assert made(raw) == [], (made(raw), raw)
+    assert posts[0]["_pings"] == {"everyone": False, "users": [], "roles": []}
+
+
+
+# ---- subscriptions: live posts, filters, alerts, threads, forums, previews ----------------------------------------
+
+
+async def _live_bot(harness: Harness) -> Any:
+    from bot.scheduler import BotScheduler
+
+    sched = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    harness.svc.scheduler = sched
+    return sched
+
+
+async def _subscribe(harness: Harness, feed: NewsFeed, channel: dict[str, Any], mode: str = "live") -> int:
+    msg = await harness.s.invoke("feeds add", {"url": feed.url, "mode": mode}, guild=harness.a, channel=channel,
+                                 **ADMIN)
+    assert "Subscribed" in text_of(msg), text_of(msg)
+    return (await harness.svc.store.source("feed", feed.url)).id
+
+
+async def _round(sched: Any, *source_ids: int) -> None:
+    """One live round as the sweep job runs it: poll the feeds, then deliver."""
+    for sid in source_ids:
+        await sched.poll_source(sid)
+    await sched.flush_live()
+
+
+async def test_live_posts_each_new_story_once_and_a_shared_story_once_with_both_sources(
+        harness: Harness, http_server: LocalServer) -> None:
+    """Baseline items stay silent; each new story is posted once; one story in two feeds is one post, two sources."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    gazette, post = NewsFeed(http_server, "/gazette.xml", "Harbour Gazette"), NewsFeed(http_server, "/post.xml",
+                                                                                        "Valley Post")
+    gazette.add(*STORIES[0], slug="old")
+    post.add(*STORIES[1], slug="old")
+    ids = [await _subscribe(harness, gazette, news), await _subscribe(harness, post, news)]
+    await _round(sched, *ids)
+    assert channel_posts(s, news["id"]) == []  # what the feeds held when subscribed is not news
+
+    gazette.add(*STORIES[2], slug="puffins")
+    post.add(*STORIES[2], slug="puffin-count")  # the same story, another outlet's link
+    gazette.add(*STORIES[3], slug="library")
+    await _round(sched, *ids)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 2, [text_of(p) for p in posts]
+    shared = next(p for p in posts if STORIES[2][0] in text_of(p))
+    fields = {f["name"]: f["value"] for f in shared["embeds"][1]["fields"]}
+    assert fields == {"Harbour Gazette": "https://news.example/gazette.xml/puffins",
+                      "Valley Post": "https://news.example/post.xml/puffin-count"}
+    assert "ranger Oskar Lind" in text_of(shared) and "2 source(s)" in text_of(shared)  # summary and key quote
+    assert any(STORIES[3][0] in text_of(p) for p in posts)
+
+    await _round(sched, *ids)  # the same items again: nothing new
+    assert len(channel_posts(s, news["id"])) == 2
+
+
+async def test_live_bursts_are_rate_limited_with_the_overflow_in_one_post(
+        harness: Harness, http_server: LocalServer) -> None:
+    """Seven new stories at once: four posts, then one "3 more stories" post: five posts in the minute."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/burst.xml", "Burst News")
+    sid = await _subscribe(harness, feed, news)
+    for i, (title, text) in enumerate(STORIES[:7]):
+        feed.add(title, text, slug=f"s{i}", minutes_ago=30 - i)
+    await _round(sched, sid)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 5
+    assert [p["embeds"][0]["title"] for p in posts[:4]] == ["New from Burst News"] * 4
+    assert posts[4]["embeds"][0]["title"] == "3 more stories"
+    shown_titles = [shown(p["embeds"][1]["title"]) for p in posts[:4]]
+    folded = text_of(posts[4])
+    assert sorted(shown_titles + [t for t, _ in STORIES[:7] if t in folded]) == sorted(t for t, _ in STORIES[:7])
+    await _round(sched, sid)
+    assert len(channel_posts(s, news["id"])) == 5  # each story went out once, single or folded
+
+
+async def test_filters_include_and_exclude_as_set(harness: Harness, http_server: LocalServer) -> None:
+    """An exclude word drops a story; an include regex lets only matching stories through; bad regexes are refused."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    one, two = NewsFeed(http_server, "/one.xml", "One"), NewsFeed(http_server, "/two.xml", "Two")
+    ids = [await _subscribe(harness, one, news), await _subscribe(harness, two, news)]
+    t = text_of(await s.invoke("feeds filter add", {"url": one.url, "field": "title", "exclude": "sponsored"},
+                               guild=a, channel=news, **ADMIN))
+    assert "Filter #1" in t and "exclude title word" in t
+    t = text_of(await s.invoke("feeds filter add", {"url": two.url, "field": "text", "include": r"ferr(y|ies)|weir",
+                                                    "regex": True}, guild=a, channel=news, **ADMIN))
+    assert "Filter #1" in t and "include text regex" in t
+    bad = await s.invoke("feeds filter add", {"url": two.url, "include": r"(a)\1", "regex": True}, guild=a,
+                         channel=news, **ADMIN)
+    assert bad["flags"] & EPHEMERAL and "does not compile" in shown(bad["content"])
+    listing = text_of(await s.invoke("feeds filter list", {}, guild=a, channel=news))
+    assert "#1: exclude title word “sponsored”" in listing and "#1: include text regex" in listing
+
+    one.add("Sponsored: the best kayaks of the season", STORIES[4][1], slug="ad")
+    one.add(*STORIES[5], slug="bakery")
+    two.add(*STORIES[0], slug="ferry")
+    two.add(*STORIES[6], slug="weather")
+    await _round(sched, *ids)
+    titles = sorted(shown(p["embeds"][1]["title"]) for p in channel_posts(s, news["id"]))
+    assert titles == sorted([STORIES[5][0], STORIES[0][0]])
+
+
+async def test_an_alert_mentions_only_its_role_even_when_the_story_says_everyone(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A digest feed's new story matching an alert is posted with exactly its role mentioned, nothing else."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    role = s.role(a, "harbour-watch")
+    feed = NewsFeed(http_server, "/alerts.xml", "Harbour Gazette")
+    sid = await _subscribe(harness, feed, news, mode="digest")
+    t = text_of(await s.invoke("alerts add", {"keyword": "ferry berth", "role": role["id"]}, guild=a,
+                               channel=news, **ADMIN))
+    assert "Alert #1" in t
+    refused = await s.invoke("alerts add", {"keyword": "ferry", "role": a["id"]}, guild=a, channel=news, **ADMIN)
+    assert "never mention @everyone" in shown(refused["content"])  # the @everyone role is the guild's id
+    assert "ferry berth" in text_of(await s.invoke("alerts list", {}, guild=a, channel=news))
+
+    feed.add(f"{STORIES[0][0]} @everyone <@&{a['id']}> @here", STORIES[0][1] + " Tell @everyone.", slug="berth")
+    feed.add(*STORIES[1], slug="orchestra")  # no keyword: waits for the digest
+    await _round(sched, sid)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 1
+    msg = posts[0]
+    want = {"everyone": False, "users": [], "roles": [role["id"]]}
+    assert msg["content"] == f"<@&{role['id']}>" and msg["_pings"] == want
+    assert msg["_declared"] and "@everyone" in shown(msg["embeds"][1]["title"])
+    sent = next(c.body for c in s.calls if c.method == "POST" and c.path.endswith(f"/channels/{news['id']}/messages")
+                and (c.body or {}).get("content"))
+    # The payload itself permits exactly that role: no parse of everyone, users or roles, no other id.
+    assert sent["allowed_mentions"]["parse"] == [] and [str(r) for r in sent["allowed_mentions"]["roles"]] == [
+        role["id"]]
+    harness.expected_pings[msg["id"]] = want
+
+
+async def test_a_scheduled_digest_goes_into_a_thread(harness: Harness, tmp_path: Path) -> None:
+    """layout:thread puts one headline message in the channel and the stories in a thread started from it."""
+    from datetime import UTC, datetime, timedelta
+
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    t = text_of(await s.invoke("schedule set", {"when": "daily 08:00", "layout": "thread"}, guild=a, channel=news,
+                               **ADMIN))
+    assert "Schedule #" in t
+    await harness.add_articles(tmp_path, a, {f"s{i}.txt": f"{title}\n\n{text}\n" for i, (title, text)
+                                             in enumerate(STORIES[:3])})
+    row = (await harness.svc.store.schedules(harness.ws(a), news["id"]))[0]
+    result = await sched.run_schedule(row.id, fire_time=datetime.now(UTC) + timedelta(minutes=1))
+    assert result.status == "posted"
+    in_channel = channel_posts(s, news["id"])
+    assert len(in_channel) == 1 and in_channel[0]["embeds"][0]["title"] == "News digest"
+    assert len(in_channel[0]["embeds"]) == 1  # the headline only
+    thread = in_channel[0]["thread"]
+    in_thread = text_of_all(channel_posts(s, thread["id"]))
+    assert all(title in in_thread for title, _ in STORIES[:3])
+
+
+async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer,
+                                                        tmp_path: Path) -> None:
+    """Set up from inside a forum post, a live feed and a digest both start one forum post per story."""
+    from datetime import UTC, datetime, timedelta
+
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    forum = s.channel(a, "stories")
+    desk = s.add_forum_post(forum, "News desk")  # commands are typed in a post, never in the forum itself
+    feed = NewsFeed(http_server, "/forum.xml", "Forum Feed")
+    sid = await _subscribe(harness, feed, desk)
+    subs = await harness.svc.store.subscriptions(harness.ws(a))
+    assert [x.channel for x in subs] == [forum["id"]]  # the forum follows the feed, not the desk post
+    feed.add(*STORIES[5], slug="bread")
+    feed.add(*STORIES[7], slug="salmon")
+    await _round(sched, sid)
+    posts = [t for t in s.threads.values() if t["parent_id"] == forum["id"] and t["id"] != desk["id"]]
+    assert sorted(t["name"] for t in posts) == sorted([STORIES[5][0], STORIES[7][0]])
+    for t in posts:
+        first = channel_posts(s, t["id"])
+        assert len(first) == 1 and t["name"] in text_of(first[0])
+
+    assert "Schedule #" in text_of(await s.invoke("schedule set", {"when": "daily 08:00"}, guild=a, channel=desk,
+                                                  **ADMIN))
+    await harness.add_articles(tmp_path, a, {"road.txt": f"{STORIES[4][0]}\n\n{STORIES[4][1]}\n",
+                                             "bikes.txt": f"{STORIES[6][0]}\n\n{STORIES[6][1]}\n"})
+    row = (await harness.svc.store.schedules(harness.ws(a), forum["id"]))[0]
+    result = await sched.run_schedule(row.id, fire_time=datetime.now(UTC) + timedelta(minutes=1))
+    names = {t["name"] for t in s.threads.values() if t["parent_id"] == forum["id"]}
+    assert result.status == "posted" and {STORIES[4][0], STORIES[6][0]} <= names
+
+
+async def test_feeds_test_previews_the_newest_item_reports_problems_and_stores_nothing(
+        harness: Harness, http_server: LocalServer) -> None:
+    """The preview shows the newest entry as it would post, names the feed's problems, and writes no row."""
+    import sqlite3
+
+    s, a = harness.s, harness.a
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Loose Wire</title>'
+            f"<item><title>{STORIES[7][0]}</title><link>https://news.example/w/1</link><guid>g1</guid>"
+            f"<description>{escape(STORIES[7][1])}</description></item>"
+            f"<item><title>{STORIES[6][0]}</title><link>https://news.example/w/2</link><guid>g1</guid>"
+            f"<description>{escape(STORIES[6][1])}</description></item></channel></rss>")
+    http_server.text("/wire.xml", body, content_type="application/rss+xml")
+
+    def counts() -> dict[str, int]:
+        with sqlite3.connect(harness.svc.store.path) as db:
+            names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                              "AND name NOT LIKE 'sqlite_%'")]
+            return {n: db.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
+
+    before = counts()
+    msg = await s.invoke("feeds test", {"url": http_server.url("/wire.xml")}, guild=a)
+    t = text_of(msg)
+    assert STORIES[7][0] in t and "ecologist Nora Penn" in t  # the newest item, with its key quote's speaker
+    assert "no entry has a date" in t and "GUID(s) used by more than one entry" in t and "Nothing was stored" in t
+    assert counts() == before
+    gone = await s.invoke("feeds test", {"url": http_server.url("/missing.xml")}, guild=a)
+    assert "cannot be used" in text_of(gone) and counts() == before
+
+
+def text_of_all(msgs: list[dict[str, Any]]) -> str:
+    """Return the visible text of several messages."""
+    return "\n".join(text_of(m) for m in msgs)
+
+
+async def test_a_bot_in_no_server_logs_its_invite_link(services: Services, monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """At start, with no guild yet, the bot logs the invite link: both scopes and the documented permissions."""
+    caplog.set_level(logging.INFO, logger="newsbot")
+    standin = DiscordStandIn()
+    await standin.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url})
+    task = asyncio.create_task(start_discord(services, Delivery()))
+    try:
+        want = (f"https://discord.com/oauth2/authorize?client_id={standin.app_id}"
+                "&scope=bot+applications.commands&permissions=309237763072")
+        for _ in range(200):  # the log is not a stand-in event to wait on: look every 50 ms, 10 s at most
+            if want in caplog.text or task.done():
+                break
+            await asyncio.sleep(0.05)
+        assert want in caplog.text
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await standin.close()
+
+
+def test_docs_discord_md_gives_the_permissions_scopes_and_intents_the_bot_uses() -> None:
+    """docs/discord.md states the permissions integer and scopes of invite_url, and no privileged intent is used."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "discord.md").read_text(encoding="utf-8")
+    assert str(discord_client.PERMISSIONS.value) in docs and "bot applications.commands" in docs
+    assert "scope=bot+applications.commands&permissions=309237763072" in discord_client.invite_url(1)
+    intents = discord.Intents.default()
+    assert not (intents.message_content or intents.members or intents.presences)
+    assert not discord_client.PERMISSIONS.mention_everyone
+
+
+async def test_members_cannot_change_feeds_filters_formats_or_alerts(harness: Harness,
+                                                                     http_server: LocalServer) -> None:
+    """A member without Manage Server is refused every new admin command, privately, and nothing changes."""
+    s, a = harness.s, harness.a
+    await _live_bot(harness)
+    news = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/members.xml", "Members")
+    await _subscribe(harness, feed, news, mode="digest")
+    role = s.role(a, "harbour-watch")
+    for name, options in (("feeds mode", {"url": feed.url, "mode": "live"}),
+                          ("feeds format", {"url": feed.url, "template": "{title}"}),
+                          ("feeds filter add", {"url": feed.url, "exclude": "ferry"}),
+                          ("feeds filter remove", {"url": feed.url, "number": 1}),
+                          ("alerts add", {"keyword": "ferry", "role": role["id"]}),
+                          ("alerts remove", {"id": 1})):
+        msg = await s.invoke(name, options, guild=a, channel=news)
+        assert msg["flags"] & EPHEMERAL and "admins only" in shown(msg["content"]), name
+    sub = (await harness.svc.store.subscriptions(harness.ws(a)))[0]
+    opts = (await harness.svc.store.subscription_options([sub.id]))[sub.id]
+    assert (opts.mode, opts.filters, opts.template) == ("digest", (), None)
+    assert await harness.svc.store.alerts(harness.ws(a)) == []
+    listing = await s.invoke("feeds list", {}, guild=a, channel=news)  # reading stays open to everyone
+    assert "Members" in text_of(listing) and "1 feed(s)" in text_of(listing)
+
+
 async def test_page_buttons_turn_after_a_restart_in_a_fresh_process(services: Services, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The page state lives in the store: a bot restarted with fresh memory (like another process) turns the page."""
@@ -656,4 +1008,39 @@ async def test_page_buttons_turn_after_a_restart_in_a_fresh_process(services: Se
             await task
         if fresh is not None:
             await fresh.close()
+        await standin.close()
+
+
+async def test_a_shard_posts_to_a_forum_of_a_server_another_shard_serves(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With shards split over processes, the channel may be uncached here: it is fetched, and a forum gets posts."""
+    standin = DiscordStandIn()
+    home = standin.add_guild("Home", forums=("stories",))
+    while (int(home["id"]) >> 22) % 2 != 0:  # a server of shard 0, the one this process runs
+        home = standin.add_guild("Home", forums=("stories",))
+    away = standin.add_guild("Away", forums=("stories",))
+    while (int(away["id"]) >> 22) % 2 != 1:  # and one of shard 1, which another process would run
+        away = standin.add_guild("Away", forums=("stories",))
+    await standin.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    services.settings = services.settings.model_copy(update={
+        "discord_token": SecretStr(standin.token), "discord_api_base_url": standin.api_url,
+        "discord_gateway_url": standin.gateway_url, "shard_ids": "0", "shard_count": 2})
+    delivery = Delivery()
+    task = asyncio.create_task(start_discord(services, delivery))
+    try:
+        await standin.wait_until(lambda: "discord" in delivery._posters and standin.identified.is_set()
+                                 or task.done(), 10, "the shard to start")
+        forum = standin.channel(away, "stories")
+        reply = Reply(title="News digest", items=(Item(title=STORIES[3][0], body=STORIES[3][1]),))
+        ids = await delivery.post(f"discord:{away['id']}", forum["id"], reply)
+        posts = [t for t in standin.threads.values() if t["parent_id"] == forum["id"]]
+        assert len(ids) == 1 and [t["name"] for t in posts] == [STORIES[3][0]]
+        assert_clean(standin)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await standin.close()

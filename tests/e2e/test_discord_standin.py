@@ -63,7 +63,7 @@ class Probe:
 async def probe() -> AsyncIterator[Probe]:
     """Return a stand-in with one guild and a session; nothing of the bot runs."""
     standin = DiscordStandIn()
-    guild = standin.add_guild("Probe", channels=("general", "locked"))
+    guild = standin.add_guild("Probe", channels=("general", "locked"), forums=("stories",))
     await standin.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -132,6 +132,21 @@ async def _forbidden(p: Probe) -> tuple[int, Any]:
     return await p.call("POST", f"channels/{locked}/messages", {"content": "hello"})
 
 
+def _forum(p: Probe) -> str:
+    return str(next(c["id"] for c in p.guild["channels"] if c["type"] == 15))
+
+
+async def _long_thread_name(p: Probe) -> tuple[int, Any]:
+    status, msg = await p.post({"content": "headline"})
+    assert status == 200
+    return await p.call("POST", f"channels/{p.channel}/messages/{msg['id']}/threads", {"name": "n" * 101})
+
+
+async def _thread_in_a_forum(p: Probe) -> tuple[int, Any]:
+    return await p.call("POST", f"channels/{p.channel}/threads",
+                        {"name": "a post", "message": {"content": "first"}})
+
+
 def _cmd(**kw: Any) -> dict[str, Any]:
     return dict({"name": "probe", "description": "a probe", "type": 1}, **kw)
 
@@ -189,6 +204,9 @@ CASES: dict[str, Case] = {
     "channel.unknown": lambda p: p.call("POST", f"channels/{p.s.snowflake()}/messages", {"content": "hi"}),
     "channel.permission": _forbidden,
     "message.unknown": _edit_gone,
+    "thread.name": _long_thread_name,
+    "forum.message": lambda p: p.call("POST", f"channels/{_forum(p)}/messages", {"content": "hello"}),
+    "thread.parent": _thread_in_a_forum,
 }
 
 
@@ -255,3 +273,17 @@ async def test_a_posted_message_records_whom_it_pinged_and_whether_it_declared(p
     assert [m["id"] for m in probe.s.pinged()] == [msg["id"]] == [m["id"] for m in probe.s.undeclared()]
     status, msg = await probe.post({"content": "@everyone look", "allowed_mentions": {"parse": []}})
     assert status == 200 and msg["mention_everyone"] is False and len(probe.s.pinged()) == 1
+
+
+async def test_threads_and_forum_posts_within_the_rules_are_accepted(probe: Probe) -> None:
+    """A thread from a channel message and a forum post, each named at the 100-character limit, are made."""
+    status, msg = await probe.post({"content": "headline"})
+    assert status == 200
+    status, thread = await probe.call("POST", f"channels/{probe.channel}/messages/{msg['id']}/threads",
+                                      {"name": "t" * limit("thread.name")})
+    assert status == 201 and thread["parent_id"] == probe.channel
+    assert (await probe.call("POST", f"channels/{thread['id']}/messages", {"content": "in the thread"}))[0] == 200
+    status, post = await probe.call("POST", f"channels/{_forum(probe)}/threads",
+                                    {"name": "p" * limit("thread.name"), "message": {"content": "first"}})
+    assert status == 201 and post["message"]["channel_id"] == post["id"] and post["parent_id"] == _forum(probe)
+    assert not probe.s.refusals

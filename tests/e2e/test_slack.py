@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape as xml_escape
 
 import aiohttp
 import pytest
@@ -30,6 +32,10 @@ from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
 from tests.conftest import seed_gold_speaker, shared_eval
 from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit
+from tests.e2e.slack_standin import made as slack_made
+from tests.e2e.slack_standin import shown as slack_shown
+from tests.helpers.http import LocalServer
+from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, NewsFeed
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -102,7 +108,7 @@ BRIDGE_HTML = """<!doctype html><html><head><title>Gull Point footbridge opens t
 def _all_text(node: Any) -> str:
     """Return every string under a Block Kit structure, joined (what a reader could see)."""
     if isinstance(node, str):
-        return node
+        return node.replace("\u200b", "")  # invisible: the escape of formatting marks and bare URLs
     if isinstance(node, dict):
         return "\n".join(_all_text(v) for k, v in node.items() if k not in ("value", "action_id", "block_id"))
     if isinstance(node, list):
@@ -121,6 +127,7 @@ class Harness:
     http: aiohttp.ClientSession
     names: itertools.count[int]
     allowed_refusals: tuple[str, ...] = ()  # rules a test breaks on purpose (a deleted channel, a missing scope)
+    expected_pings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # message text -> its pings
 
     async def signed_post(self, body: str, content_type: str, *, secret: str = SECRET,
                           ts: int | None = None) -> tuple[int, str]:
@@ -203,16 +210,20 @@ async def harness(settings: Settings) -> AsyncIterator[Harness]:
             await server.stop()
             await svc.close()
             await slack.stop()
-    assert_clean(slack, harness.allowed_refusals)
+    assert_clean(slack, harness.allowed_refusals, harness.expected_pings)
 
 
-def assert_clean(slack: SlackStandIn, allowed_refusals: tuple[str, ...] = ()) -> None:
-    """Fail if Slack would have refused a call, an ack came late, or a message notified anyone."""
+def assert_clean(slack: SlackStandIn, allowed_refusals: tuple[str, ...] = (),
+                 expected_pings: dict[str, dict[str, list[str]]] | None = None) -> None:
+    """Fail if Slack would have refused a call, an ack came late, or a message notified anyone (beyond exactly
+    what a test expected of that message, by its text)."""
     assert slack.bad_auth == 0, "the app called the Web API without its bot token"
     refused = [(c.method, c.refused, c.args.get("error")) for c in slack.refusals if c.refused not in allowed_refusals]
     assert not refused, f"the real Slack would have refused: {refused}"
     assert not slack.timeouts, f"acks slower than {slack.ack_deadline_s} s: {slack.timeouts}"
-    assert not slack.pinged(), [(c.method, c.pings) for c in slack.pinged()]
+    expected = expected_pings or {}
+    unexpected = [c for c in slack.pinged() if expected.get(str(c.args.get("text"))) != c.pings]
+    assert not unexpected, [(c.method, c.pings) for c in unexpected]
 
 
 def _assert_header(call: Call, title_part: str) -> None:
@@ -523,3 +534,183 @@ async def test_a_slow_command_is_acknowledged_before_the_deadline(harness: Harne
     call = await harness.answer("/search", "lantern", user="U0PLAIN")
     assert "Lantern festival returns" in _all_text(call.args["blocks"])
     assert not harness.slack.timeouts
+
+
+def _mrkdwn(blocks: list[dict[str, Any]]) -> list[str]:
+    """Return the mrkdwn texts of a message's blocks (the only texts Slack parses)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(blocks)
+    return out
+
+
+_MARKUP = re.compile(r"<([^>|]*)(?:\|[^>]*)?>")
+
+
+async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A feed item whose title and summary hold chat syntax is posted showing those characters, making nothing."""
+    from bot.scheduler import BotScheduler
+
+    harness.svc.scheduler = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    feed = NewsFeed(http_server, "/hostile.xml")
+    item = feed.add(f"Council vote {HOSTILE}",
+                    f"The council voted on the harbour plan {HOSTILE} late on Tuesday evening. "
+                    f"Members said the plan {HOSTILE} would be published in full next week.", slug="vote")
+    feed.raw_description[item.guid] = (
+        "&lt;p&gt;" + xml_escape(xml_escape(item.text)) + "&lt;/p&gt;&amp;lt;![CDATA[]]&amp;gt;")
+    call = await harness.answer("/feeds", f"add {feed.url} backfill:1")
+    assert "Posted the 1 newest" in _all_text(call.args["blocks"])
+    posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
+    assert len(posts) == 1
+    texts = _mrkdwn(posts[0].args["blocks"]) + [posts[0].args["text"]]
+    shown_all = "\n".join(slack_shown(t) for t in texts)
+    assert f"Council vote {HOSTILE}" in shown_all and f"harbour plan {HOSTILE}" in shown_all
+    assert "CDATA" not in shown_all
+    for t in texts:
+        # The only markup is the bot's own link from the headline to the item; nothing the feed wrote.
+        assert {m.group(1) for m in _MARKUP.finditer(t)} <= {item.link}, t
+        # Bold stays possible: the bot wraps the headline in *…* itself; the feed's ** pair must not be one.
+        kinds = set(slack_made(_MARKUP.sub("", t)))
+        assert not kinds & {"link", "code", "strike", "italic"}, (kinds, t)
+        assert "**bold**" not in t and "*bold*" not in t
+
+
+# ---- subscriptions: live posts, filters, alerts, threads, previews ------------------------------------------------
+
+
+def _live_bot(harness: Harness) -> Any:
+    from bot.scheduler import BotScheduler
+
+    sched = BotScheduler(harness.svc, harness.delivery, poll_feeds=False)
+    harness.svc.scheduler = sched
+    return sched
+
+
+async def _subscribe(harness: Harness, feed: NewsFeed, mode: str = "live") -> int:
+    call = await harness.answer("/feeds", f"add {feed.url} mode:{mode}")
+    assert "Subscribed" in _all_text(call.args["blocks"]), _all_text(call.args["blocks"])
+    return (await harness.svc.store.source("feed", feed.url)).id
+
+
+async def _round(sched: Any, *source_ids: int) -> None:
+    for sid in source_ids:
+        await sched.poll_source(sid)
+    await sched.flush_live()
+
+
+def _posts(harness: Harness) -> list[Call]:
+    return harness.slack.of("chat.postMessage", channel=CHANNEL)
+
+
+async def test_live_posts_each_new_story_once_and_a_shared_story_once_with_both_sources(
+        harness: Harness, http_server: LocalServer) -> None:
+    """Baseline items stay silent; each new story is posted once; one story told by two feeds (two articles) is
+    one post with both sources."""
+    sched = _live_bot(harness)
+    gazette, post = NewsFeed(http_server, "/gazette.xml", "Harbour Gazette"), NewsFeed(http_server, "/post.xml",
+                                                                                        "Valley Post")
+    gazette.add(*STORIES[0], slug="old")
+    ids = [await _subscribe(harness, gazette), await _subscribe(harness, post)]
+    await _round(sched, *ids)
+    assert _posts(harness) == []
+    gazette.add(*STORIES[2], slug="puffins")
+    post.add(*PUFFINS_REWORDED, slug="puffin-count")  # another outlet's words: its own article, the same story
+    post.add(*STORIES[3], slug="library")
+    await _round(sched, *ids)
+    await _round(sched, *ids)
+    posts = _posts(harness)
+    assert len(posts) == 2, [_all_text(c.args["blocks"])[:200] for c in posts]
+    shared = next(c for c in posts if "puffin" in _all_text(c.args["blocks"]).lower())
+    text = _all_text(shared.args["blocks"])
+    assert "<https://news.example/gazette.xml/puffins|Harbour Gazette>" in text
+    assert "<https://news.example/post.xml/puffin-count|Valley Post>" in text
+
+
+async def test_filters_include_and_exclude_as_set(harness: Harness, http_server: LocalServer) -> None:
+    """An exclude phrase drops a story; an include word lets only matching stories through."""
+    sched = _live_bot(harness)
+    feed = NewsFeed(http_server, "/filtered.xml", "Filtered")
+    sid = await _subscribe(harness, feed)
+    call = await harness.answer("/feeds", f'filter add {feed.url} field:title exclude:"best kayaks"')
+    assert "Filter #1" in _all_text(call.args["blocks"])
+    call = await harness.answer("/feeds", f"filter add {feed.url} field:speaker include:Holt")
+    assert "Filter #2" in _all_text(call.args["blocks"])
+    call = await harness.answer("/feeds", f"filter add {feed.url} include:(?<=x)y regex:true")
+    assert call.args["response_type"] == "ephemeral" and "does not compile" in _all_text(call.args["blocks"])
+    feed.add("The best kayaks of the season", "A paddling shop lent out sea kayaks for a weekend of tests. "
+             '"The lighter boats turned faster in the swell," said tester Ines Holt.', slug="ad")
+    feed.add(*STORIES[5], slug="bread")
+    feed.add(*STORIES[4], slug="road")
+    await _round(sched, sid)
+    posts = _posts(harness)
+    assert len(posts) == 1 and STORIES[5][0] in _all_text(posts[0].args["blocks"])
+
+
+async def test_an_alert_mentions_only_its_user_group_even_when_the_story_says_here(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A new story matching an alert is posted mentioning exactly the alert's user group, whatever it says."""
+    sched = _live_bot(harness)
+    feed = NewsFeed(http_server, "/alert.xml", "Harbour Gazette")
+    sid = await _subscribe(harness, feed, mode="digest")
+    # Slack sends a typed @group in an escaping command as <!subteam^ID|@handle>.
+    call = await harness.answer("/alerts", "add keyword:ferry role:<!subteam^S0ADMINS|@newsbot-admins>")
+    assert "Alert #1" in _all_text(call.args["blocks"])
+    call = await harness.answer("/alerts", "add keyword:ferry role:<!here>")
+    assert call.args["response_type"] == "ephemeral"
+    feed.add(f"{STORIES[0][0]} <!here> <!channel> @everyone", STORIES[0][1] + " <!everyone>", slug="berth")
+    feed.add(*STORIES[1], slug="orchestra")
+    await _round(sched, sid)
+    posts = _posts(harness)
+    assert len(posts) == 1
+    want = {"broadcast": [], "subteams": ["S0ADMINS"], "users": []}
+    assert posts[0].pings == want, posts[0].pings
+    assert posts[0].args["text"].startswith("<!subteam^S0ADMINS> ")
+    harness.expected_pings[posts[0].args["text"]] = want
+
+
+async def test_a_scheduled_digest_posts_its_stories_as_thread_replies(harness: Harness) -> None:
+    """layout:thread posts the headline in the channel and each story as a reply in its thread."""
+    from datetime import UTC, datetime, timedelta
+
+    sched = _live_bot(harness)
+    call = await harness.answer("/schedule", "set daily 08:00 layout:thread")
+    assert "Schedule #" in _all_text(call.args["blocks"])
+    for title, text in STORIES[:3]:
+        await _add(harness.svc, f"{title}\n\n{text}\n")
+    row = (await harness.svc.store.schedules(WORKSPACE, CHANNEL))[0]
+    result = await sched.run_schedule(row.id, fire_time=datetime.now(UTC) + timedelta(minutes=1))
+    assert result.status == "posted"
+    posts = _posts(harness)
+    head, replies = posts[0], posts[1:]
+    assert "thread_ts" not in head.args or head.args["thread_ts"] is None
+    assert len(replies) == 3 and all(r.args["thread_ts"] == result.message_ids[0] for r in replies)
+    assert all(any(t in _all_text(r.args["blocks"]) for r in replies) for t, _ in STORIES[:3])
+    assert not any(t in _all_text(head.args["blocks"]) for t, _ in STORIES[:3])
+
+
+async def test_feeds_test_previews_and_stores_nothing(harness: Harness, http_server: LocalServer) -> None:
+    """The preview shows the newest entry and the feed's problems and leaves the database as it was."""
+    feed = NewsFeed(http_server, "/preview.xml", "Preview Feed")
+    feed.add(*STORIES[6], slug="weather", minutes_ago=1)
+    feed.add(*STORIES[7], slug="salmon", minutes_ago=90)
+    articles = await harness.svc.store.count_articles()
+    call = await harness.answer("/feeds", f"test {feed.url}", user="U0PLAIN")
+    text = _all_text(call.args["blocks"])
+    assert STORIES[6][0] in text and "No problems found" in text and "Nothing was stored" in text
+    assert await harness.svc.store.count_articles() == articles
+    assert await harness.svc.store.subscriptions(WORKSPACE) == []
+    http_server.text("/page.html", "<html><body><p>Just a web page, no feed here.</p></body></html>")
+    call = await harness.answer("/feeds", f"test {http_server.url('/page.html')}", user="U0PLAIN")
+    assert "not a valid RSS or Atom feed" in _all_text(call.args["blocks"])
+    assert await harness.svc.store.count_articles() == articles

@@ -25,7 +25,7 @@ WS = "discord:42"
 ADMIN = Invocation(WS, "general", "mallory", platform="discord", is_admin=True)
 USER = Invocation(WS, "general", "eve", platform="discord", is_admin=False)
 # Statements may legitimately grow these tables (an admin adding a feed or a schedule); nothing else may change.
-WRITABLE = {"sources", "subscriptions", "schedules"}
+WRITABLE = {"sources", "subscriptions", "schedules", "schedule_options", "subscription_options", "alerts"}
 
 HOSTILE = [
     "", " ", "\t\n", "\x00", "\x00\x01\x02\x1b[2J\x7f", "\u202eevil\u202c", "\u200b\u200d\ufeff", "a\u0301" * 400,

@@ -50,6 +50,7 @@ B_ARTICLE = Document(
 
 B_FEEDS = ("https://b-feeds.example.test/harbour.xml", "https://b-feeds.example.test/storms.xml")
 B_FEED_ERROR = "HTTP 503 at b-feeds marker"
+B_FILTER = {"field": "title", "action": "exclude", "kind": "word", "pattern": "Wrenfield"}
 B_SCHEDULE = "weekly sun 06:45"
 # Anything of B's that might leak: names, words only B's article uses, B's role text, URLs, dates, errors.
 B_MARKERS = ("Wrenfield", "Tobias", "Kelby", "tide gauge", "consultant", "harbour board", "storm damage",
@@ -63,6 +64,7 @@ class World:
     a_article: int
     b_article: int
     b_schedule: int
+    b_alert: int = 0
 
 
 @pytest.fixture
@@ -89,7 +91,14 @@ async def world(services: Services) -> World:
     for hour in range(20):
         await services.store.add_schedule("local", "filler", f"daily {hour:02d}:00", f"0 {hour} * * *", "UTC")
     sched = await services.store.add_schedule(B, CHANNEL, B_SCHEDULE, "45 6 * * sun", "Pacific/Auckland")
-    return World(a.article_id or 0, b.article_id or 0, sched.id)
+    # B's subscription settings: live mode, a filter, a format, and an alert, all carrying B's markers.
+    b_sub = next(s for s in await services.store.subscriptions(B) if s.source.url == B_FEEDS[0])
+    await services.store.set_subscription_options(b_sub.id, mode="live", template="{title} Kelby marker",
+                                                  filters=[B_FILTER])
+    for i in range(40):  # filler alerts, so no alert number can be confused with an article or schedule id
+        await services.store.add_alert("local", "filler", f"filler {i}", "role:1")
+    alert, _ = await services.store.add_alert(B, CHANNEL, "Kelby marker", "subteam:SKELBY")
+    return World(a.article_id or 0, b.article_id or 0, sched.id, alert.id)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -165,6 +174,15 @@ def _arg_sets(world: World) -> dict[str, list[dict[str, str]]]:
         "schedule remove": [{"id": str(world.b_schedule)}],
         "digest-status": [{}],
         "help": [{}],
+        "feeds mode": [{"url": B_FEEDS[0], "mode": "digest"}],
+        "feeds format": [{"url": B_FEEDS[0], "template": "{summary}"}, {"url": B_FEEDS[0], "template": "default"}],
+        "feeds filter add": [{"url": B_FEEDS[0], "exclude": "lighthouse"}],
+        "feeds filter list": [{}, {"url": B_FEEDS[0]}],
+        "feeds filter remove": [{"url": B_FEEDS[0], "number": "1"}],
+        "feeds test": [{"url": B_FEEDS[0]}],
+        "alerts add": [{"keyword": "lighthouse", "role": "role:5"}],
+        "alerts list": [{}],
+        "alerts remove": [{"id": str(world.b_alert)}],
     }
 
 
@@ -184,7 +202,8 @@ async def test_no_command_shows_or_changes_another_workspaces_data(services: Ser
             assert_nothing_of_b(reply, world, f"/{name} {args}", echo=typed)
             if name == "feeds add":
                 assert not reply.error and "already" not in reply.text  # B's subscription is not A's
-            if name in ("feeds remove", "feeds pause", "feeds resume", "schedule remove"):
+            if name in ("feeds remove", "feeds pause", "feeds resume", "schedule remove", "feeds mode",
+                        "feeds format", "feeds filter add", "feeds filter remove", "alerts remove"):
                 assert reply.error, (name, reply.text)
         ran.add(name)
     assert ran == set(REGISTRY)
@@ -205,6 +224,12 @@ async def test_no_command_shows_or_changes_another_workspaces_data(services: Ser
     assert sorted(s.source.url for s in subs) == sorted(B_FEEDS) and not any(s.paused for s in subs)
     assert [s.id for s in await services.store.schedules(B)] == [world.b_schedule]
     assert await services.store.count_articles(B) == 1
+    b_opts = await services.store.subscription_options([s.id for s in subs])
+    changed = [o for o in b_opts.values() if o.filters]
+    assert len(changed) == 1 and changed[0].filters == (B_FILTER,) and changed[0].mode == "live"
+    assert changed[0].template == "{title} Kelby marker"
+    assert [(x.id, x.keyword) for x in await services.store.alerts(B)] == [(world.b_alert, "Kelby marker")]
+    assert [x.keyword for x in await services.store.alerts(A)] == ["lighthouse"]  # A's own alert is A's
 
 
 async def test_non_admin_commands_in_the_other_direction_see_nothing_of_a(services: Services, world: World) -> None:

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 import discord
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.commands import Item, Reply
-from bot.discord.render import error_content, reply_to_embeds
+from bot.discord.render import error_content, escape, reply_to_embeds
 from bot.handlers import digest_reply
 from digests.models import Digest, Quote, Story
-from tests.e2e.discord_standin import check_message, limit
+from tests.e2e.discord_standin import check_message, limit, made, shown
 
 SENTENCE = "The council met again on Tuesday to argue about the harbour wall and its cost. "
 
@@ -116,3 +118,24 @@ def test_invalid_urls_are_dropped() -> None:
     assert [e.title for e in items] == ["A", "B", "C"]
     assert all(e.url is None for e in items)
     assert not check_message({"embeds": [e.to_dict() for e in items]})
+
+
+# ---- feed text renders as text (issue 16) -------------------------------------------------------------------------
+
+
+HOSTILE_TEXTS = ["<@&123> @everyone <https://x|y> <t:0> **bold**", "[click](https://evil.example) <#42> @here",
+                 "# Heading\n> quote\n- item\n1. first", "`code` ~~gone~~ __under__ ||spoiler|| <:emo:12> \\*",
+                 "mail me: https://a.example/x_y_z"]
+
+
+def test_hostile_feed_text_shows_as_typed_and_makes_nothing() -> None:
+    for text in HOSTILE_TEXTS:
+        assert shown(escape(text)) == text and made(escape(text)) == [], (text, escape(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<>@&#:!*_~`|[]()\\-+. 0123456789abtehryonvsp/\n", max_size=60))
+def test_any_markup_text_shows_as_typed_and_makes_nothing(text: str) -> None:
+    out = escape(text)
+    assert shown(out) == text
+    assert made(out) == [], (text, out)

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.commands import Item, Reply
 from bot.handlers import digest_reply
 from bot.slack.core import command_line, command_text
 from bot.slack.render import (
     ACTION_NEXT,
     ACTION_PREV,
+    escape_text,
     fallback_text,
     parse_page_value,
     reply_to_blocks,
 )
 from digests.models import Digest, Quote, Story
-from tests.e2e.slack_standin import block_problems, limit, pings
+from tests.e2e.slack_standin import block_problems, limit, made, pings, shown
 
 # Invented filler: many sentences, so cuts can land on sentence ends.
 SENTENCE = "The river authority & the <port> board met again on Tuesday to argue about dredging. "
@@ -114,3 +118,20 @@ def test_slack_command_text_is_unescaped() -> None:
     assert command_text("<https://e.test/feed?a=1&amp;b=2|e.test/feed>") == "https://e.test/feed?a=1&b=2"
     assert command_text("&lt;tag&gt; &amp;amp; <@U123|ana> <#C1|news> <!here>") == "<tag> &amp; @ana #news "
     assert command_line("/feeds", "add <https://e.test/rss>") == "/feeds add https://e.test/rss"
+
+
+# ---- feed text renders as text (issue 16) -------------------------------------------------------------------------
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<>@&#:!*_~`|[]()^ 0123456789abhtrepsuv/\n", max_size=60))
+def test_any_markup_text_shows_as_typed_and_makes_nothing(text: str) -> None:
+    out = escape_text(text)
+    assert shown(out) == text
+    assert made(out) == [], (text, out)
+
+
+def test_the_issues_hostile_story_text_shows_as_typed() -> None:
+    text = "<@&123> @everyone <https://x|y> <t:0> **bold** <!here> <!subteam^S1> *b* _i_ ~s~ `c`"
+    assert shown(escape_text(text)) == text and made(escape_text(text)) == []

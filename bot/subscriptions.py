@@ -1,0 +1,270 @@
+"""Subscription commands (mode, filters, format, preview) and alerts; live posts as render-neutral replies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.commands import CommandError, Invocation, Item, Param, Reply, command
+from bot.handlers import _feed_url, display_quote
+from bot.services import Services
+from digests.filters import CompiledFilters, Filter, FilterError, keyword_matcher, load_filters
+from digests.live import LiveStory, story_text
+from digests.models import Quote, Story
+from digests.store import SubscriptionRow
+from digests.templates import PLACEHOLDERS, TemplateError, render_template, validate_template
+
+MAX_ALERTS = 25
+TITLE_OUTLETS = 80
+
+
+# ---- replies for live posts ---------------------------------------------------------------------------------------
+
+
+def live_reply(ls: LiveStory, template: str | None = None) -> Reply:
+    """Turn a live story into a reply: headline, summary and key quote (or the subscription's format), sources."""
+    v = ls.values()
+    if template:
+        body = render_template(template, v)
+    else:
+        body = v.summary
+        if v.quote:
+            body += f"\n> {v.quote} — {v.speaker or 'unattributed'}"
+    fields = tuple((outlet[:80] or "source", link) for outlet, link in ls.sources if link)[:5]
+    footer = " · ".join(x for x in (v.published, f"{len(ls.sources)} source(s)") if x)
+    item = Item(title=v.title, body=body, url=v.link or None, footer=footer, fields=fields)
+    outlets = v.outlet[:TITLE_OUTLETS] or "a feed"
+    return Reply(title=f"New from {outlets}", items=(item,), mentions=ls.mentions, page_size=1,
+                 data={"headline": v.title, "summary": v.summary, "quote": v.quote, "speaker": v.speaker,
+                       "sources": [list(s) for s in ls.sources], "article_ids": list(ls.story.article_ids),
+                       "mentions": list(ls.mentions)})
+
+
+def folded_reply(stories: list[LiveStory]) -> Reply:
+    """Fold the overflow of a burst into one post listing each story's headline and link."""
+    items = tuple(Item(title=s.story.headline, url=s.values().link or None,
+                       footer=", ".join(dict.fromkeys(o for o, _ in s.sources))[:200]) for s in stories)
+    mentions = tuple(dict.fromkeys(m for s in stories for m in s.mentions))
+    n = len(stories)
+    return Reply(title=f"{n} more stor{'y' if n == 1 else 'ies'}",
+                 text="Posted together: this channel gets at most 5 live posts a minute.", items=items,
+                 mentions=mentions, page_size=max(1, n),
+                 data={"headlines": [s.story.headline for s in stories], "mentions": list(mentions)})
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------------
+
+
+async def _subscription(svc: Services, inv: Invocation, url: str) -> SubscriptionRow:
+    url = url.strip()
+    for s in await svc.store.subscriptions(inv.workspace, inv.channel):
+        if s.source.url == url:
+            return s
+    raise CommandError("this channel does not follow that feed; see /feeds list")
+
+
+# ---- mode and format ----------------------------------------------------------------------------------------------
+
+
+@command("feeds mode", "Post a feed's stories in digests or live as they arrive (admins)",
+         Param("url", "the feed URL", required=True, autocomplete="feed"),
+         Param("mode", "digest or live", type="choice", choices=("digest", "live"), required=True), admin=True)
+async def feeds_mode(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds mode."""
+    sub = await _subscription(svc, inv, args["url"])
+    await svc.store.set_subscription_options(sub.id, mode=args["mode"])
+    what = ("each new story is posted here as it arrives (at most 5 posts a minute)" if args["mode"] == "live"
+            else "its stories appear in this channel's scheduled digests")
+    return Reply(title="Feeds", text=f"{sub.source.url}: {what}.", data={"mode": args["mode"]})
+
+
+@command("feeds format", "Set how a feed's live posts read, with placeholders (admins)",
+         Param("url", "the feed URL", required=True, autocomplete="feed"),
+         Param("template", "e.g. {title} — {summary} ({outlet}); 'default' resets", required=True), admin=True)
+async def feeds_format(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds format."""
+    sub = await _subscription(svc, inv, args["url"])
+    template = args["template"].replace("\\n", "\n")
+    if template.strip().lower() in ("default", "reset"):
+        await svc.store.set_subscription_options(sub.id, clear_template=True)
+        return Reply(title="Feeds", text=f"{sub.source.url} uses the default format again.")
+    try:
+        validate_template(template)
+    except TemplateError as exc:
+        raise CommandError(str(exc)) from None
+    await svc.store.set_subscription_options(sub.id, template=template)
+    return Reply(title="Feeds", text=f"Format set for {sub.source.url}.", data={"template": template},
+                 items=(Item(title="Placeholders", body=" ".join("{" + p + "}" for p in PLACEHOLDERS)),))
+
+
+# ---- filters ------------------------------------------------------------------------------------------------------
+
+
+@command("feeds filter add", "Only post (include) or never post (exclude) a feed's matching stories (admins)",
+         Param("url", "the feed URL", required=True, autocomplete="feed"),
+         Param("field", "where to look", type="choice", choices=("any", "title", "text", "speaker", "outlet"),
+               default="any"),
+         Param("include", "word, phrase or pattern a story must have"),
+         Param("exclude", "word, phrase or pattern a story must not have"),
+         Param("regex", "treat the value as a regular expression (RE2 syntax)", type="bool", default=False),
+         admin=True)
+async def feeds_filter_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds filter add."""
+    if bool(args["include"]) == bool(args["exclude"]):
+        raise CommandError("give exactly one of include: or exclude:")
+    sub = await _subscription(svc, inv, args["url"])
+    action = "include" if args["include"] else "exclude"
+    pattern = str(args[action]).strip()
+    kind = "regex" if args["regex"] else ("word" if len(pattern.split()) == 1 else "phrase")
+    try:
+        rule = Filter(args["field"], action, kind, pattern).validate()
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+    opts = (await svc.store.subscription_options([sub.id]))[sub.id]
+    current = list(opts.filters)
+    if len(current) >= 25:
+        raise CommandError("a feed has at most 25 filters; remove one with /feeds filter remove")
+    if rule.to_dict() in current:
+        return Reply(title="Filters", text=f"{sub.source.url} already has that filter.")
+    await svc.store.set_subscription_options(sub.id, filters=[*current, rule.to_dict()])
+    return Reply(title="Filters", text=f"Filter #{len(current) + 1} on {sub.source.url}: {rule.describe()}.",
+                 data={"filter": rule.to_dict(), "number": len(current) + 1})
+
+
+@command("feeds filter list", "This channel's feed filters",
+         Param("url", "only this feed", autocomplete="feed"))
+async def feeds_filter_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds filter list."""
+    subs = await svc.store.subscriptions(inv.workspace, inv.channel)
+    if args["url"]:
+        subs = [s for s in subs if s.source.url == args["url"].strip()]
+    opts = await svc.store.subscription_options([s.id for s in subs])
+    items, data = [], []
+    for s in subs:
+        rules = [Filter.from_dict(d) for d in opts[s.id].filters]
+        mode = opts[s.id].mode
+        body = "\n".join(f"#{i}: {r.describe()}" for i, r in enumerate(rules, 1)) or "no filters: every story"
+        if opts[s.id].template:
+            body += f"\nformat: {opts[s.id].template}"
+        items.append(Item(title=s.source.title or s.source.url, body=body, url=s.source.url, footer=f"mode: {mode}"))
+        data.append({"url": s.source.url, "mode": mode, "filters": [r.to_dict() for r in rules],
+                     "template": opts[s.id].template})
+    return Reply(title="Filters", text=f"{len(subs)} feed(s)." if subs else "No feeds here.", items=tuple(items),
+                 data={"feeds": data})
+
+
+@command("feeds filter remove", "Remove a feed filter by its number (admins)",
+         Param("url", "the feed URL", required=True, autocomplete="feed"),
+         Param("number", "the filter's number from /feeds filter list", type="int", required=True), admin=True)
+async def feeds_filter_remove(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds filter remove."""
+    sub = await _subscription(svc, inv, args["url"])
+    current = list((await svc.store.subscription_options([sub.id]))[sub.id].filters)
+    n = args["number"]
+    if not 1 <= n <= len(current):
+        raise CommandError(f"{sub.source.url} has no filter #{n}; see /feeds filter list")
+    gone = Filter.from_dict(current.pop(n - 1))
+    await svc.store.set_subscription_options(sub.id, filters=current)
+    return Reply(title="Filters", text=f"Removed filter #{n} ({gone.describe()}).")
+
+
+# ---- preview ------------------------------------------------------------------------------------------------------
+
+
+@command("feeds test", "Preview a feed's newest item as it would be posted here; stores nothing",
+         Param("url", "the RSS or Atom feed URL", required=True), slow=True)
+async def feeds_test(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds test."""
+    url = _feed_url(args["url"])
+    preview = await svc.ingestor.preview_feed(url)
+    if preview.error:
+        return Reply(title="Feed test", text=f"{url} cannot be used: {preview.error}", error=True,
+                     data={"ok": False, "problems": [preview.error]})
+    problems = list(preview.problems)
+    head = f"{preview.title or url}: {preview.entries} entr{'y' if preview.entries == 1 else 'ies'}."
+    if preview.newest is None or preview.analysis is None:
+        return Reply(title="Feed test", text=head + " Nothing to preview.",
+                     items=tuple(Item(title="Problem", body=p) for p in problems),
+                     data={"ok": True, "problems": problems})
+    doc, an = preview.newest, preview.analysis
+    subs = [s for s in await svc.store.subscriptions(inv.workspace, inv.channel) if s.source.url == url]
+    opts = (await svc.store.subscription_options([subs[0].id]))[subs[0].id] if subs else None
+    quotes = [q for q in an.quotes if q.speaker and 6 <= len(q.quote.split()) <= 70]
+    key = max(quotes, key=lambda q: len(q.quote), default=None)
+    story = Story(headline=doc.title, summary=an.summary or doc.text[:400], links=((doc.title, doc.url or url),),
+                  article_ids=(), published=doc.published,
+                  key_quote=Quote(display_quote(key.quote), key.start, key.end, key.speaker, key.role) if key else None)
+    outlet = preview.title or url
+    ls = LiveStory(story, ((outlet, doc.url or ""),))
+    verdict = "It would be posted as below."
+    if opts and opts.filters:
+        from digests.models import Article
+
+        art = Article(id=0, title=doc.title, text=doc.text, url=doc.url, published=doc.published)
+        speakers = tuple(dict.fromkeys(q.speaker for q in an.quotes if q.speaker))
+        text = replace(story_text(story, [art], [], [outlet]), speakers=speakers)
+        if not CompiledFilters(load_filters(opts.filters)).passes(text):
+            verdict = "This channel's filters for the feed would NOT post it; this is how it would look."
+    post = live_reply(ls, opts.template if opts else None)
+    note = ("No problems found." if not problems else "Problems: " + "; ".join(problems)) + " Nothing was stored."
+    return Reply(title=f"Feed test: {post.items[0].title[:200]}", text=f"{head} {verdict} {note}",
+                 items=post.items, data={"ok": True, "problems": problems, "preview": post.data,
+                                         "would_post": verdict.startswith("It would")})
+
+
+# ---- alerts -------------------------------------------------------------------------------------------------------
+
+
+def _mention_label(inv: Invocation, mention: str) -> str:
+    kind, _, ident = mention.partition(":")
+    if kind == "role":
+        return f"role {ident}"
+    if kind == "subteam":
+        return f"user group {ident}"
+    return mention
+
+
+@command("alerts add", "Post matching new stories here mentioning a role or user group (admins)",
+         Param("keyword", "word or phrase a story must contain", required=True),
+         Param("role", "the role (Discord) or @user group (Slack) to mention", type="role", required=True),
+         admin=True)
+async def alerts_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /alerts add."""
+    mention = args["role"]
+    if inv.platform == "discord" and mention == f"role:{inv.workspace.rsplit(':', 1)[-1]}":
+        raise CommandError("alerts never mention @everyone; pick a role")
+    if inv.platform == "discord" and not mention.startswith("role:"):
+        raise CommandError("on Discord an alert mentions a role")
+    if inv.platform == "slack" and not mention.startswith("subteam:"):
+        raise CommandError("on Slack an alert mentions a user group, e.g. role:@newsroom")
+    keyword = " ".join(args["keyword"].split())
+    try:
+        keyword_matcher(keyword)
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+    if len(await svc.store.alerts(inv.workspace, inv.channel)) >= MAX_ALERTS:
+        raise CommandError(f"a channel has at most {MAX_ALERTS} alerts; remove one with /alerts remove")
+    row, created = await svc.store.add_alert(inv.workspace, inv.channel, keyword, mention)
+    text = (f"Alert #{row.id}: new stories with “{keyword}” are posted here mentioning "
+            f"{_mention_label(inv, mention)}." if created else f"Alert #{row.id} already does that.")
+    return Reply(title="Alerts", text=text, data={"id": row.id, "keyword": keyword, "mention": mention})
+
+
+@command("alerts list", "This channel's alerts")
+async def alerts_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /alerts list."""
+    rows = await svc.store.alerts(inv.workspace, inv.channel)
+    items = tuple(Item(title=f"#{a.id}: “{a.keyword}”", body=f"mentions {_mention_label(inv, a.mention)}")
+                  for a in rows)
+    return Reply(title="Alerts", text=f"{len(rows)} alert(s)." if rows else "No alerts in this channel.",
+                 items=items, data={"alerts": [{"id": a.id, "keyword": a.keyword, "mention": a.mention}
+                                               for a in rows]})
+
+
+@command("alerts remove", "Remove an alert (admins)",
+         Param("id", "the alert number from /alerts list", type="int", required=True), admin=True)
+async def alerts_remove(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /alerts remove."""
+    if not await svc.store.remove_alert(inv.workspace, inv.channel, args["id"]):
+        raise CommandError(f"no alert #{args['id']} in this channel; see /alerts list")
+    return Reply(title="Alerts", text=f"Removed alert #{args['id']}.")

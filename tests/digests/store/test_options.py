@@ -1,0 +1,89 @@
+"""The store's subscription options, alerts, schedule layouts and live ledger (one suite for every backend)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from digests.store import NewArticle, Store
+
+NOW = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    """Return an empty store of each backend (SQLite, and PostgreSQL when NEWSBOT_TEST_DATABASE_URL is set)."""
+    s = await Store.open(store_url)
+    yield s
+    await s.close()
+
+
+async def _sub(store: Store, ws: str = "w", channel: str = "c", url: str = "https://feeds.example/a.xml") -> int:
+    src = await store.source("feed", url)
+    sub, _ = await store.subscribe(ws, channel, src.id)
+    return sub.id
+
+
+async def test_options_default_then_change_and_survive_other_changes(store: Store) -> None:
+    sid = await _sub(store)
+    opts = (await store.subscription_options([sid]))[sid]
+    assert (opts.mode, opts.filters, opts.template, opts.live_since) == ("digest", (), None, None)
+    rule = {"field": "title", "action": "exclude", "kind": "word", "pattern": "sponsored"}
+    await store.set_subscription_options(sid, mode="live", filters=[rule], now=NOW)
+    await store.set_subscription_options(sid, template="{title}")
+    opts = (await store.subscription_options([sid]))[sid]
+    assert (opts.mode, opts.filters, opts.template, opts.live_since) == ("live", (rule,), "{title}", NOW)
+    # Going live again keeps the original start; back to digest clears it.
+    await store.set_subscription_options(sid, mode="live", now=NOW + timedelta(hours=1))
+    assert (await store.subscription_options([sid]))[sid].live_since == NOW
+    await store.set_subscription_options(sid, mode="digest", clear_template=True)
+    opts = (await store.subscription_options([sid]))[sid]
+    assert (opts.mode, opts.template, opts.live_since, opts.filters) == ("digest", None, None, (rule,))
+    with pytest.raises(ValueError):
+        await store.set_subscription_options(sid, mode="firehose")
+
+
+async def test_options_go_with_their_subscription(store: Store) -> None:
+    sid = await _sub(store)
+    await store.set_subscription_options(sid, mode="live", now=NOW)
+    assert await store.unsubscribe("w", "c", "https://feeds.example/a.xml")
+    again = await _sub(store)
+    assert (await store.subscription_options([again]))[again].mode == "digest"
+
+
+async def test_alerts_are_per_channel_and_removed_only_there(store: Store) -> None:
+    a, new = await store.add_alert("w", "c", "ferry", "role:7", now=NOW)
+    same, again = await store.add_alert("w", "c", "ferry", "role:7")
+    other, _ = await store.add_alert("x", "c", "ferry", "subteam:S1")
+    assert new and not again and same.id == a.id and a.created_at == NOW
+    assert [x.keyword for x in await store.alerts("w")] == ["ferry"]
+    assert not await store.remove_alert("x", "c", a.id)  # another workspace cannot remove it
+    assert not await store.remove_alert("w", "elsewhere", a.id)
+    assert await store.remove_alert("w", "c", a.id)
+    assert await store.alerts("w") == [] and [x.id for x in await store.alerts("x")] == [other.id]
+
+
+async def test_schedule_layout(store: Store) -> None:
+    row = await store.add_schedule("w", "c", "daily 08:00", "0 8 * * *", "UTC")
+    assert await store.schedule_layout(row.id) == "message"
+    await store.set_schedule_layout(row.id, "thread")
+    assert await store.schedule_layout(row.id) == "thread"
+    with pytest.raises(ValueError):
+        await store.set_schedule_layout(row.id, "carousel")
+
+
+async def test_the_live_ledger_claims_an_article_once_per_channel(store: Store) -> None:
+    ids = []
+    for i in range(3):
+        res = await store.add_article(NewArticle(title=f"Story {i}", text=f"Body number {i} of the test story " * 5,
+                                                 url=f"https://news.example/{i}"), None, workspace="w", via="feed")
+        ids.append(res.article_id)
+    assert await store.live_claim("w", "c", ids[:2], "posted", NOW) == ids[:2]
+    assert await store.live_claim("w", "c", ids, "folded", NOW) == ids[2:]  # the first two were taken
+    assert await store.live_claim("w", "other", ids[:1], "posted", NOW) == ids[:1]
+    assert await store.live_handled("w", "c", ids) == set(ids)
+    recent = await store.live_recent("w", "c", NOW - timedelta(minutes=1))
+    assert sorted(a for a, _ in recent) == sorted(ids)
+    assert await store.live_recent("w", "c", NOW + timedelta(minutes=1)) == []

@@ -1,0 +1,80 @@
+"""Subscription filters and alert keywords: words, phrases, RE2 regexes that cannot hang, clear refusals."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from digests.filters import CompiledFilters, Filter, FilterError, StoryText, keyword_matcher, load_filters
+
+STORY = StoryText(title="Council backs the new ferry berth", text="The harbour board voted on Tuesday.",
+                  speakers=("Talia Brennick",), outlets=("Harbour Gazette",))
+
+
+def test_exclude_drops_and_include_requires() -> None:
+    assert not CompiledFilters([Filter("title", "exclude", "word", "ferry").validate()]).passes(STORY)
+    assert CompiledFilters([Filter("title", "exclude", "word", "ferries").validate()]).passes(STORY)
+    assert CompiledFilters([Filter("speaker", "include", "phrase", "talia brennick").validate()]).passes(STORY)
+    assert not CompiledFilters([Filter("outlet", "include", "word", "Post").validate()]).passes(STORY)
+    # Several includes: any one is enough; an exclude always wins.
+    rules = [Filter("title", "include", "word", "bridge"), Filter("text", "include", "word", "harbour"),
+             Filter("any", "exclude", "phrase", "sponsored content")]
+    assert CompiledFilters(rules).passes(STORY)
+    assert not CompiledFilters(rules).passes(StoryText(title="Sponsored  content: harbour cruises"))
+
+
+def test_words_match_whole_words_only() -> None:
+    rule = CompiledFilters([Filter("title", "include", "word", "berth").validate()])
+    assert rule.passes(STORY) and not rule.passes(StoryText(title="Berthing fees rise"))
+    plus = CompiledFilters([Filter("title", "include", "word", "c++").validate()])
+    assert plus.passes(StoryText(title="New C++ standard")) and not plus.passes(StoryText(title="New C standard"))
+
+
+def test_regexes_are_case_insensitive_re2() -> None:
+    rule = CompiledFilters([Filter("title", "include", "regex", r"ferr(y|ies)\s+berth").validate()])
+    assert rule.passes(STORY) and not rule.passes(StoryText(title="Ferry fares"))
+
+
+@pytest.mark.parametrize(("pattern", "reason"), [
+    (r"(a)\1", "invalid escape sequence"),
+    (r"(?<=x)y", "invalid perl operator"),
+    (r"[unclosed", "missing ]"),
+    (r"a{2,1}", "invalid repetition size"),
+    ("", "empty"),
+    ("x" * 301, "longer than 300"),
+])
+def test_patterns_that_do_not_compile_are_refused_with_the_reason(pattern: str, reason: str) -> None:
+    with pytest.raises(FilterError) as exc:
+        Filter("title", "include", "regex", pattern).validate()
+    assert reason in str(exc.value)
+
+
+def test_a_catastrophic_backtracking_pattern_on_a_long_title_returns_within_100_ms() -> None:
+    """(a+)+$ and friends take exponential time on a backtracking engine; RE2 answers in linear time."""
+    title = "a" * 10_000 + "!"  # within the 20,000 characters a filter reads
+    rules = CompiledFilters([Filter("title", "include", "regex", p).validate()
+                             for p in (r"(a+)+$", r"(a|aa)+$", r"(a*)*b", r"^(\w+\s?)*$")])
+    start = time.perf_counter()
+    passed = rules.passes(StoryText(title=title, text=title))
+    elapsed = time.perf_counter() - start
+    assert passed is False  # the "!" at the end defeats every one of them: each must scan to the end and fail
+    assert elapsed < 0.1, f"{elapsed * 1000:.1f} ms"
+    # The same shape as an exclude on a title it matches: still immediate.
+    start = time.perf_counter()
+    assert not CompiledFilters([Filter("title", "exclude", "regex", r"(a+)+$").validate()]).passes(
+        StoryText(title="a" * 20_000))
+    assert time.perf_counter() - start < 0.1
+
+
+def test_alert_keywords_match_whole_words_in_any_case() -> None:
+    rx = keyword_matcher("ferry berth")
+    assert rx.search("the new FERRY  berth") and not rx.search("ferry berths")
+    with pytest.raises(FilterError):
+        keyword_matcher("   ")
+
+
+def test_stored_filters_that_no_longer_compile_are_skipped() -> None:
+    good = {"field": "title", "action": "include", "kind": "word", "pattern": "ferry"}
+    bad = {"field": "title", "action": "include", "kind": "regex", "pattern": "(a)\\1"}
+    assert load_filters([good, bad, {"field": "nowhere"}]) == [Filter.from_dict(good)]
