@@ -220,7 +220,7 @@ def _sentence_breaks(s: str) -> list[int]:
 @dataclass(slots=True)
 class _Mention:
     text: str
-    kind: str  # name, pron, nominal
+    kind: str  # name, pron, nominal; "org" for an organisation seen speaking (candidates only)
     start: int
     role: str | None = None
     cue: str | None = None
