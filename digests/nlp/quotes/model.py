@@ -73,11 +73,11 @@ def remember(quoted: dict[str, int], cand: Candidate | None) -> None:
         quoted[key] = quoted.get(key, 0) + 1
 
 
-def extract_quotes(text: str) -> list[Quote]:
-    """Return every direct quote in ``text`` with its speaker, in text order."""
+def extract_quotes(text: str, model: tuple[dict[str, float], float] | None = None) -> list[Quote]:
+    """Return every direct quote in ``text`` with its speaker, in text order (``model``: weights and margin)."""
     run = attribute(text)
     out: list[Quote] = []
-    weights, margin = load_model()
+    weights, margin = model if model is not None else load_model()
     for rq, cand in zip(run.quotes, rank(run, weights, margin), strict=True):
         if cand.name is None and _word_count(rq.quote) <= 4:
             continue

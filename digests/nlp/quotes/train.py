@@ -24,7 +24,7 @@ import numpy as np
 
 from digests.nlp.quotes.candidates import Candidate, candidates
 from digests.nlp.quotes.features import features, quote_context
-from digests.nlp.quotes.model import MODEL_PATH, rank, remember, score
+from digests.nlp.quotes.model import MODEL_PATH, extract_quotes, rank, remember, score
 from digests.nlp.quotes.rules import RuleQuote, attribute
 from digests.nlp.speakers import speaker_key
 
@@ -213,8 +213,13 @@ def fit_rounds(records: list[dict[str, Any]], rounds: int = ROUNDS, l2: float = 
 
 
 def cross_validate(records: list[dict[str, Any]], folds: int, l2: float = L2,
-                   margins: tuple[float, ...] = MARGINS) -> dict[float, list[float]]:
-    """Return, for each rule margin, the run-time speaker accuracy of each held-out fold (fixed-seed folds)."""
+                   margins: tuple[float, ...] = MARGINS,
+                   oof: list[dict[str, Any]] | None = None) -> dict[float, list[float]]:
+    """Return, for each rule margin, the run-time speaker accuracy of each held-out fold (fixed-seed folds).
+
+    With ``oof`` (a list), also append each held-out article's predictions at the shipped margin, in the
+    scorer's format: out-of-fold predictions to study errors on without looking at a dev set.
+    """
     order = np.random.default_rng(SEED).permutation(len(records))
     out: dict[float, list[float]] = {m: [] for m in margins}
     for k in range(folds):
@@ -223,6 +228,11 @@ def cross_validate(records: list[dict[str, Any]], folds: int, l2: float = L2,
         for m in margins:
             matched, right = runtime_accuracy([records[i] for i in sorted(held)], weights, m)
             out[m].append(right / max(matched, 1))
+        if oof is not None:
+            for i in sorted(held):
+                qs = extract_quotes(records[i].get("text") or "", (weights, RULE_MARGIN))
+                oof.append({"id": records[i].get("id"),
+                            "quotes": [{"quote": q.quote, "speaker": q.speaker} for q in qs]})
     return out
 
 
@@ -249,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=L2, help="L2 penalty (choose by cross-validation)")
+    ap.add_argument("--oof", type=Path, help="also write out-of-fold predictions (scorer format) here")
     args = ap.parse_args(argv)
     if not args.jsonl.exists():
         print(f"train: {args.jsonl} not found", file=sys.stderr)
@@ -256,10 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     records = load_records(args.jsonl)
     started = time.perf_counter()
     if args.folds > 1:
-        for margin, accs in cross_validate(records, args.folds, args.l2).items():
+        oof: list[dict[str, Any]] | None = [] if args.oof else None
+        for margin, accs in cross_validate(records, args.folds, args.l2, oof=oof).items():
             print(f"cross-validated speaker accuracy on quotes matched to gold ({args.folds} folds by article, "
                   f"as at run time), rule margin {margin:g}: {np.mean(accs):.3f} "
                   f"({' '.join(f'{a:.3f}' for a in accs)})")
+        if args.oof and oof is not None:
+            args.oof.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in oof), encoding="utf-8")
+            print(f"wrote out-of-fold predictions to {args.oof}")
     weights, n = fit_rounds(records, l2=args.l2)
     args.out.write_text(model_json(weights, len(records), n, args.l2, RULE_MARGIN), encoding="utf-8")
     print(f"{len(records)} articles, {n} quotes to learn from, {len(weights)} weights, "
