@@ -47,7 +47,7 @@ ROUNDS = 2
 # (the margins tried are printed by the training command).
 RULE_MARGIN = 2.0
 # Per attribution kind, where cross-validation (printed per kind by the training command) favours another.
-RULE_MARGINS: dict[str, float] = {"attr_pron": 1.0}
+RULE_MARGINS: dict[str, float] = {"attr_pron": 1.0, "no_attr": 1.0}
 MARGINS = (0.0, 0.5, 1.0, 2.0, 4.0)
 KINDS = ("attr_name", "attr_pron", "attr_nominal", "no_attr")
 
