@@ -54,7 +54,11 @@ def _fits(men: _Mention, spk: _Speaker, run: RuleRun) -> bool:
     if spk.via in ("desc_role", "desc_org"):
         # A person named with that role, the organisation last speaking ("the company said").
         return True
-    # "his spokesman", "the founder of the press": a definite description points back at someone named.
+    if spk.via == "desc_subject":
+        # "the spokesman said" resolved only to the person in focus is a guess: the spokesman may be unnamed,
+        # so the description stays a candidate and the ranker weighs the two.
+        return False
+    # "his spokesman": a possessive description points back at someone named.
     return words[0].lower() in ("his", "her", "the") and spk.person is not None
 
 
@@ -127,6 +131,7 @@ def candidates(run: RuleRun, rq: RuleQuote, prev: Candidate | None = None) -> li
     for s, org in names.org_subjects[lo:]:
         if s > span.close_at + WINDOW_AFTER:
             break
-        add(_Speaker(org, None, None), "org", None)
+        # The organisation's own mention, so the ranker knows how far back it spoke.
+        add(_Speaker(org, None, None), "org", _Mention(org, "org", s))
     order.append(Candidate(None, None, None, {"nobody"}))
     return order

@@ -21,6 +21,8 @@ from digests.nlp.quotes.rules import (
     RuleRun,
     _head_noun,
     _lemma,
+    _Person,
+    _sentence_breaks,
 )
 from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, speaker_key
 
@@ -43,6 +45,8 @@ class QuoteContext:
     para_start: int
     prev_para_start: int
     quoted: dict[str, int]  # speakers of the article's earlier quotes, by key, with their counts
+    first_prev: _Person | None = None  # the first person named in the nearest earlier sentence naming anyone
+    first_prev_initial: bool = False  # ... and named at that sentence's start (its subject, most likely)
 
 
 def quote_context(run: RuleRun, rq: RuleQuote, prev: RuleQuote | None,
@@ -94,9 +98,39 @@ def quote_context(run: RuleRun, rq: RuleQuote, prev: RuleQuote | None,
     prev_para = text.rfind("\n", 0, max(0, span.para_start - 1))
     while prev_para > 0 and text[prev_para - 1] == "\n":
         prev_para = text.rfind("\n", 0, prev_para - 1)
+    first_p, initial = _first_named_before(run, span.open_at)
     return QuoteContext(tuple(shape), gender, speaker_key(label.group(1)) if label else "",
                         speaker_key(dash.group(1)) if dash else "", span.para_start, prev_para + 1,
-                        quoted if quoted is not None else {})
+                        quoted if quoted is not None else {}, first_p, initial)
+
+
+_LOOKBACK = 600
+_LEAD_WORDS = re.compile(r"\s*(?:(?:But|And|So|Yet|Then|Still|Now|Later|Meanwhile|Instead|Also)\b[,\s]*)?")
+
+
+def _first_named_before(run: RuleRun, at: int) -> tuple[_Person | None, bool]:
+    """Return the first person named in the nearest sentence before ``at`` that names anyone, and whether
+    the name opens that sentence.
+
+    "Devine acknowledged that Sanders would need a strong streak. / "Yes," he said.": a pronoun after a quote
+    mostly points at the previous sentence's subject, not at the last name in it.
+    """
+    # Sentence starts: after a full stop or a paragraph break, from a bounded look-back (a paragraph of
+    # thousands of quotes stays linear).
+    base = max(0, at - _LOOKBACK)
+    chunk = run.text[base:at]
+    starts = sorted({base, *(base + b for b in _sentence_breaks(chunk)),
+                     *(base + m.end() for m in re.finditer(r"\n+", chunk))})
+    names = run.names
+    ends = [*starts[1:], at]
+    # The quote's own sentence (the last start) is skipped: its names are the cue's business.
+    for k in range(len(starts) - 2, max(-1, len(starts) - 5), -1):
+        s0, e0 = starts[k], ends[k]
+        i = bisect.bisect_left(names.positions, s0)
+        if i < len(names.positions) and names.positions[i] < e0:
+            lead = _LEAD_WORDS.match(run.text, s0, e0)
+            return names.at[i], lead is not None and lead.end() == names.positions[i]
+    return None, False
 
 
 def _narration_free(run: RuleRun, para: int, start: int, end: int) -> bool:
@@ -176,6 +210,12 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
         f["person_from_description"] = 1.0
     if cand.role:
         f["has_role"] = 1.0
+        role_words = {w.lower().strip(",.") for w in cand.role.split()}
+        for men in (rq.mention, rq.after, rq.before):
+            if men is not None and men.kind == "nominal" and _head_noun(men.text.split()) in role_words:
+                # "the minister said" and a candidate the article calls a minister.
+                f["role_matches_description"] = 1.0
+                break
         if cand.role.split()[0].rstrip(".").lower() in TITLE_WORDS:
             f["title_role"] = 1.0
     span = rq.span
@@ -188,6 +228,10 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
             f["given_name"] = 1.0
         if ctx.pron_gender is not None and p.gender is not None:
             f["gender_agree" if p.gender == ctx.pron_gender else "gender_clash"] = 1.0
+        if ctx.first_prev is p:
+            f["first_prev_sentence"] = 1.0
+            if ctx.first_prev_initial:
+                f["first_prev_sentence_opens"] = 1.0
         i = bisect.bisect_left(p.positions, span.open_at) - 1
         if i >= 0:
             pos = p.positions[i]

@@ -7,24 +7,44 @@ The weights are a conditional logit (softmax over one quote's candidates) traine
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from digests.models import Quote
 from digests.nlp.quotes.candidates import Candidate, candidates
 from digests.nlp.quotes.features import features, quote_context
-from digests.nlp.quotes.rules import RuleRun, _word_count, attribute
+from digests.nlp.quotes.rules import RuleQuote, RuleRun, _word_count, attribute
 from digests.nlp.speakers import speaker_key
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 
 
+Margin = float | Mapping[str, float]
+
+
 @lru_cache(maxsize=1)
-def load_model(path: Path = MODEL_PATH) -> tuple[dict[str, float], float]:
-    """Return the feature weights and the rule margin of the shipped model."""
+def load_model(path: Path = MODEL_PATH) -> tuple[dict[str, float], Margin]:
+    """Return the feature weights and the rule margin of the shipped model (one, or one per attribution kind)."""
     with path.open(encoding="utf-8") as fh:
         data = json.load(fh)
-    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("rule_margin", 0.0))
+    default = float(data.get("rule_margin", 0.0))
+    margin: Margin = default
+    if data.get("rule_margins"):
+        margin = {"*": default, **{str(k): float(v) for k, v in data["rule_margins"].items()}}
+    return {str(k): float(v) for k, v in data["weights"].items()}, margin
+
+
+def attribution_kind(rq: RuleQuote) -> str:
+    """Return how the rules attributed a quote: "no_attr", "attr_name", "attr_pron", "attr_nominal"."""
+    return "no_attr" if rq.mention is None else f"attr_{rq.mention.kind}"
+
+
+def margin_for(margin: Margin, rq: RuleQuote) -> float:
+    """Return the rule margin that applies to one quote."""
+    if isinstance(margin, Mapping):
+        return margin.get(attribution_kind(rq), margin.get("*", 0.0))
+    return margin
 
 
 def load_weights(path: Path = MODEL_PATH) -> dict[str, float]:
@@ -37,11 +57,11 @@ def score(feats: dict[str, float], weights: dict[str, float]) -> float:
     return sum(weights.get(k, 0.0) * v for k, v in feats.items())
 
 
-def rank(run: RuleRun, weights: dict[str, float], margin: float = 0.0) -> list[Candidate]:
+def rank(run: RuleRun, weights: dict[str, float], margin: Margin = 0.0) -> list[Candidate]:
     """Return the chosen candidate for each of the run's quotes.
 
-    The rules' own choice stands unless another candidate scores at least ``margin`` higher; ties go to the
-    earlier candidate.
+    The rules' own choice stands unless another candidate scores at least ``margin`` higher (one margin, or
+    one per attribution kind with "*" for the rest); ties go to the earlier candidate.
     """
     chosen: list[Candidate] = []
     quoted: dict[str, int] = {}
@@ -58,7 +78,7 @@ def rank(run: RuleRun, weights: dict[str, float], margin: float = 0.0) -> list[C
             if rule is None and "rule" in cand.sources:
                 rule, rule_score = cand, s
         assert best is not None  # "nobody" is always a candidate
-        if rule is not None and best_score - rule_score < margin:
+        if rule is not None and best_score - rule_score < margin_for(margin, rq):
             best = rule
         chosen.append(best)
         remember(quoted, best)
@@ -73,11 +93,11 @@ def remember(quoted: dict[str, int], cand: Candidate | None) -> None:
         quoted[key] = quoted.get(key, 0) + 1
 
 
-def extract_quotes(text: str) -> list[Quote]:
-    """Return every direct quote in ``text`` with its speaker, in text order."""
+def extract_quotes(text: str, model: tuple[dict[str, float], Margin] | None = None) -> list[Quote]:
+    """Return every direct quote in ``text`` with its speaker, in text order (``model``: weights and margin)."""
     run = attribute(text)
     out: list[Quote] = []
-    weights, margin = load_model()
+    weights, margin = model if model is not None else load_model()
     for rq, cand in zip(run.quotes, rank(run, weights, margin), strict=True):
         if cand.name is None and _word_count(rq.quote) <= 4:
             continue

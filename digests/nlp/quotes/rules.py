@@ -220,7 +220,7 @@ def _sentence_breaks(s: str) -> list[int]:
 @dataclass(slots=True)
 class _Mention:
     text: str
-    kind: str  # name, pron, nominal
+    kind: str  # name, pron, nominal; "org" for an organisation seen speaking (candidates only)
     start: int
     role: str | None = None
     cue: str | None = None
@@ -337,8 +337,11 @@ _LEAD_NOT_NAME = frozenset(
 def _person_like(words: list[str]) -> bool:
     if not 2 <= len(words) <= 4:
         return False
-    for w in words:
+    for i, w in enumerate(words):
         lw = w.lower().rstrip(".")
+        if lw in _MONTHS_DAYS and i == 0 and not w.endswith(".") and given_name_gender(w) is not None:
+            # "Jan Brewer" is a person; "Jan. 5" and "Monday Night Football" are not.
+            continue
         if lw in _ORG_WORDS or lw in _STOP_CAPS or lw in _MONTHS_DAYS:
             return False
         if len(w) > 1 and w.isupper() and "." not in w:

@@ -24,7 +24,15 @@ import numpy as np
 
 from digests.nlp.quotes.candidates import Candidate, candidates
 from digests.nlp.quotes.features import features, quote_context
-from digests.nlp.quotes.model import MODEL_PATH, rank, remember, score
+from digests.nlp.quotes.model import (
+    MODEL_PATH,
+    Margin,
+    attribution_kind,
+    extract_quotes,
+    rank,
+    remember,
+    score,
+)
 from digests.nlp.quotes.rules import RuleQuote, attribute
 from digests.nlp.speakers import speaker_key
 
@@ -37,8 +45,11 @@ DIGITS = 4
 ROUNDS = 2
 # The rules' choice stands unless another candidate scores this much higher; chosen by cross-validation
 # (the margins tried are printed by the training command).
-RULE_MARGIN = 0.5
+RULE_MARGIN = 2.0
+# Per attribution kind, where cross-validation (printed per kind by the training command) favours another.
+RULE_MARGINS: dict[str, float] = {"attr_pron": 1.0, "no_attr": 1.0}
 MARGINS = (0.0, 0.5, 1.0, 2.0, 4.0)
+KINDS = ("attr_name", "attr_pron", "attr_nominal", "no_attr")
 
 Group = tuple[list[dict[str, float]], list[int]]
 
@@ -110,7 +121,7 @@ def _label(rq: RuleQuote, cands: list[Candidate], feats: list[dict[str, float]],
         # ranking; training "nobody" on these would make it win wherever the cues are thin.
         return None, Candidate(g["speaker"], None, None)
     right = [c for lab, c in zip(labels, cands, strict=True) if lab]
-    if all(c.person is None for c in right) and any(
+    if all(c.person is None and "raw" not in c.sources for c in right) and any(
             c.person is not None and "raw" not in c.sources and any(k.endswith("_nominal") for k in c.kinds)
             for c in cands):
         # Gold keeps a description ("the senator") that the rules resolve to a named person: PolNeAR's
@@ -186,8 +197,11 @@ def accuracy(groups: list[Group], weights: dict[str, float]) -> float:
 
 
 def runtime_accuracy(records: list[dict[str, Any]], weights: dict[str, float],
-                     margin: float = 0.0) -> tuple[int, int]:
-    """Return (quotes matched to a gold direct quote, of which the ranker names the speaker) as at run time."""
+                     margin: Margin = 0.0, by_kind: dict[str, list[int]] | None = None) -> tuple[int, int]:
+    """Return (quotes matched to a gold direct quote, of which the ranker names the speaker) as at run time.
+
+    With ``by_kind``, also add [matched, right] per attribution kind to it.
+    """
     matched = right = 0
     for r in records:
         gold = [q for q in r.get("quotes", []) if q.get("kind", "direct") == "direct" and q.get("speaker")]
@@ -196,9 +210,19 @@ def runtime_accuracy(records: list[dict[str, Any]], weights: dict[str, float],
             g = _gold_for(rq.span.start, rq.span.end, gold)
             if g is None:
                 continue
+            ok = any(same_speaker(cand.name, n) for n in [g["speaker"]] + list(g.get("speaker_alternates") or []))
             matched += 1
-            right += any(same_speaker(cand.name, n) for n in [g["speaker"]] + list(g.get("speaker_alternates") or []))
+            right += ok
+            if by_kind is not None:
+                tally = by_kind.setdefault(attribution_kind(rq), [0, 0])
+                tally[0] += 1
+                tally[1] += ok
     return matched, right
+
+
+def shipped_margin() -> Margin:
+    """Return the rule margin the model file carries: one, or one per attribution kind."""
+    return {"*": RULE_MARGIN, **RULE_MARGINS} if RULE_MARGINS else RULE_MARGIN
 
 
 def fit_rounds(records: list[dict[str, Any]], rounds: int = ROUNDS, l2: float = L2) -> tuple[dict[str, float], int]:
@@ -213,24 +237,43 @@ def fit_rounds(records: list[dict[str, Any]], rounds: int = ROUNDS, l2: float = 
 
 
 def cross_validate(records: list[dict[str, Any]], folds: int, l2: float = L2,
-                   margins: tuple[float, ...] = MARGINS) -> dict[float, list[float]]:
-    """Return, for each rule margin, the run-time speaker accuracy of each held-out fold (fixed-seed folds)."""
+                   margins: tuple[float, ...] = MARGINS,
+                   oof: list[dict[str, Any]] | None = None,
+                   by_kind: dict[float, dict[str, list[int]]] | None = None) -> dict[float | str, list[float]]:
+    """Return, for each rule margin and for the shipped one ("shipped"), the run-time speaker accuracy of each
+    held-out fold (fixed-seed folds).
+
+    With ``oof`` (a list), also append each held-out article's predictions at the shipped margin, in the
+    scorer's format: out-of-fold predictions to study errors on without looking at a dev set. With ``by_kind``,
+    also tally [matched, right] per margin and attribution kind.
+    """
     order = np.random.default_rng(SEED).permutation(len(records))
-    out: dict[float, list[float]] = {m: [] for m in margins}
+    out: dict[float | str, list[float]] = {m: [] for m in margins}
+    out["shipped"] = []
     for k in range(folds):
         held = set(order[k::folds].tolist())
         weights, _n = fit_rounds([r for i, r in enumerate(records) if i not in held], l2=l2)
+        held_records = [records[i] for i in sorted(held)]
         for m in margins:
-            matched, right = runtime_accuracy([records[i] for i in sorted(held)], weights, m)
+            matched, right = runtime_accuracy(held_records, weights, m,
+                                              by_kind.setdefault(m, {}) if by_kind is not None else None)
             out[m].append(right / max(matched, 1))
+        matched, right = runtime_accuracy(held_records, weights, shipped_margin())
+        out["shipped"].append(right / max(matched, 1))
+        if oof is not None:
+            for i in sorted(held):
+                qs = extract_quotes(records[i].get("text") or "", (weights, shipped_margin()))
+                oof.append({"id": records[i].get("id"),
+                            "quotes": [{"quote": q.quote, "speaker": q.speaker} for q in qs]})
     return out
 
 
 def model_json(weights: dict[str, float], n_articles: int, n_quotes: int, l2: float = L2,
-               margin: float = RULE_MARGIN) -> str:
+               margin: float = RULE_MARGIN, margins: dict[str, float] | None = None) -> str:
     """Return the model file's text."""
     data = {"kind": "conditional-logit", "trained_on": "polnear_train.jsonl", "articles": n_articles,
             "quotes": n_quotes, "l2": l2, "iterations": ITERATIONS, "rounds": ROUNDS, "rule_margin": margin,
+            "rule_margins": dict(sorted((RULE_MARGINS if margins is None else margins).items())),
             "weights": dict(sorted(weights.items()))}
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
@@ -249,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=L2, help="L2 penalty (choose by cross-validation)")
+    ap.add_argument("--oof", type=Path, help="also write out-of-fold predictions (scorer format) here")
     args = ap.parse_args(argv)
     if not args.jsonl.exists():
         print(f"train: {args.jsonl} not found", file=sys.stderr)
@@ -256,10 +300,19 @@ def main(argv: list[str] | None = None) -> int:
     records = load_records(args.jsonl)
     started = time.perf_counter()
     if args.folds > 1:
-        for margin, accs in cross_validate(records, args.folds, args.l2).items():
+        oof: list[dict[str, Any]] | None = [] if args.oof else None
+        by_kind: dict[float, dict[str, list[int]]] = {}
+        for margin, accs in cross_validate(records, args.folds, args.l2, oof=oof, by_kind=by_kind).items():
+            name = f"{margin:g}" if isinstance(margin, float) else f"{RULE_MARGIN:g} ({margin}: {RULE_MARGINS})"
             print(f"cross-validated speaker accuracy on quotes matched to gold ({args.folds} folds by article, "
-                  f"as at run time), rule margin {margin:g}: {np.mean(accs):.3f} "
+                  f"as at run time), rule margin {name}: {np.mean(accs):.3f} "
                   f"({' '.join(f'{a:.3f}' for a in accs)})")
+        for kind in KINDS:
+            cells = [f"{m:g}: {by_kind[m][kind][1]}/{by_kind[m][kind][0]}" for m in by_kind if kind in by_kind[m]]
+            print(f"  by attribution kind {kind}, right/matched per margin: {', '.join(cells)}")
+        if args.oof and oof is not None:
+            args.oof.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in oof), encoding="utf-8")
+            print(f"wrote out-of-fold predictions to {args.oof}")
     weights, n = fit_rounds(records, l2=args.l2)
     args.out.write_text(model_json(weights, len(records), n, args.l2, RULE_MARGIN), encoding="utf-8")
     print(f"{len(records)} articles, {n} quotes to learn from, {len(weights)} weights, "

@@ -101,6 +101,15 @@ def test_place_before_a_given_name_is_not_the_name() -> None:
     assert q.speaker == "Joshua Levy"
 
 
+def test_month_abbreviation_that_is_a_given_name_starts_a_name() -> None:
+    q = _only("Former Arizona Gov. Jan Brewer endorsed him on Monday. “He is the only one who can win,” she said.")
+    assert (q.speaker, q.role) == ("Jan Brewer", "Former Arizona Gov.")
+
+
+def test_month_abbreviation_with_a_full_stop_is_still_a_date() -> None:
+    assert _speakers("The vote is on Jan. 5 in Ohio. “It will be close,” said Tomas Rydell.") == ["Tomas Rydell"]
+
+
 # --- cue forms: subject, not object; inverted ---------------------------------------------------------------
 
 
@@ -188,3 +197,9 @@ def test_name_colon_quote_list() -> None:
 def test_dash_name_after_quote() -> None:
     text = "“We are not going anywhere, this is our home and we will rebuild it.” — Ellen Marsh, resident"
     assert _speakers(text) == ["Ellen Marsh"]
+
+
+def test_pronoun_after_a_paragraph_break_is_the_previous_sentence_subject() -> None:
+    text = ("Tomas Weller acknowledged that it would be hard for Oren Pask to win the state without the unions.\n\n"
+            "“Yes, we know that,” he said. “But we have a path.”")
+    assert _speakers(text) == ["Tomas Weller", "Tomas Weller"]

@@ -211,12 +211,22 @@ def test_capitalized_role_noun_before_name_is_the_role() -> None:
 
 
 def test_description_with_organization_is_not_the_organization() -> None:
-    text = ("Mara Lune opened the shop above the bakery in 2017.\n\n"
+    text = ("Mara Lune, the founder of Brightpage Press, opened the shop above the bakery in 2017.\n\n"
             "“We only sell comics drawn by people who live within an hour of here,” says the founder of "
             "Brightpage Press.")
     qs = extract_quotes(text)
     _check_offsets(text, qs)
     assert [q.speaker for q in qs] == ["Mara Lune"]
+
+
+def test_description_the_article_never_ties_to_a_name_stays_the_description() -> None:
+    # Nothing says Mara Lune founded the press: naming her would be a guess, so the description stays.
+    text = ("Mara Lune opened the shop above the bakery in 2017.\n\n"
+            "“We only sell comics drawn by people who live within an hour of here,” says the founder of "
+            "Brightpage Press.")
+    qs = extract_quotes(text)
+    _check_offsets(text, qs)
+    assert [q.speaker for q in qs] == ["the founder of Brightpage Press"]
 
 
 def test_person_of_organization_after_verb() -> None:
