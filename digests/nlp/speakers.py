@@ -19,7 +19,7 @@ TITLE_WORDS: frozenset[str] = frozenset(
     corporal cpl private pte rev reverend father bishop archbishop cardinal rabbi imam pastor speaker
     leader spokesman spokeswoman spokesperson ceo cfo coo cto chargé chargée envoy deputy vice acting
     interim attorney counsel principal dean provost chancellor trustee magistrate marshal commander
-    commandant ayatollah sheikh emir crown hon honourable honorable
+    commandant ayatollah sheikh emir crown hon honourable honorable tanaiste taoiseach
     """.split()
 )
 

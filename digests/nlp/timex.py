@@ -63,7 +63,8 @@ _SPELLED_YEAR = (r"(?:nineteen|twenty)[- ](?:(?:twenty|thirty|forty|fifty|sixty|
                  r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[- ]\w+)"
                  r"|(?:the\s+year\s+)?two\s+thousand(?:\s+(?:and\s+)?(?:one|two|three|four|five|six|seven"
                  r"|eight|nine|ten))?")
-_NUMW = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
+_NUMW = (r"(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten)\s+thousand"
+         r"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
          r"|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
          r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:a\s+|one\s+)?hundred|(?:a\s+)?dozen)")
 _NUM = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?(?:\s+\d/\d)?|{_NUMW}(?:\s+and\s+a\s+half)?"
@@ -157,7 +158,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
               r"|(?:more\s+)?recently\b|lately\b|recent\b|the\s+(?:recent\s+)?past\b"
               r"|(?:the\s+)?(?:near\s+|distant\s+)?future\b"
               r"|the\s+(?:near|short|long)\s+term\b|(?:the\s+)?time\s+being\b|so\s+far\b"),
-    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?:years|months|weeks|decades)\b"),
+    ("bareplural", r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bwithin\s))(?:years|months|weeks|decades|centuries)\b"
+                   r"|(?:(?<=\bfor\s)|(?<=\bwithin\s))days\b"),
     ("midday", r"midday\b"),
     ("month", rf"(?:{_PFX})?{_MONTH}"),
 ]
@@ -300,6 +302,10 @@ def parse_number(token: str) -> int | None:
         return 12
     if "hundred" in t:
         return 100
+    if t.endswith(" thousand"):
+        head = t[:-len(" thousand")]
+        n = 1 if head in ("a", "one") else _SMALL.get(head)
+        return n * 1000 if n else None
     total = 0
     for part in re.split(r"[- ]", t):
         if part in _TENS:
@@ -371,6 +377,10 @@ _FUTURE_WEIGHT = 1.5
 _AGAINST_TENSE = 4.0
 _AGAINST_WIDE = 2.5
 _NEAR_AFTER = 0
+_WIN_OPENER = 12
+_RE_UNIT_AFTER = re.compile(r"\s+(?:years|months|weeks|days|hours|minutes|seconds|centuries|decades)\b", re.I)
+_RE_SHARE_OF = re.compile(r"\s+of\s+(?:the|a|an|its|their|his|her|our|all|those|these|this|that)\b", re.I)
+_PLAN_AFTER_PAST = frozenset("planning going scheduled slated due set".split())
 
 
 def _last_match(pattern: re.Pattern[str], s: str) -> re.Match[str] | None:
@@ -403,7 +413,12 @@ def _direction(text: str, start: int, end: int, near: bool = False) -> int:
         if cue:
             best = min(best, (dist, cue), key=lambda x: x[0])
             break
-    words_after = _RE_WORD.findall(after)[:(_NEAR_AFTER if near else _WIN_AFTER)]
+    win_after = _NEAR_AFTER if near else _WIN_AFTER
+    if not near and len(all_before) <= 1 and text[end:end + 1] == ",":
+        # A date that opens its sentence ("On Tuesday, the league plans to ...") takes the tense of the main
+        # clause that follows it, which can start several words later.
+        win_after = _WIN_OPENER
+    words_after = _RE_WORD.findall(after)[:win_after]
     for dist, w in enumerate(words_after, 1):
         if w.lower() in _CLAUSE_OPENERS:
             break  # a following "that"/"which" clause has its own tense ("told them Thursday that she would")
@@ -451,6 +466,8 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
         if prev and prev[-1].lower() == "been" and len(prev) > 1 and prev[-2].lower() in ("had", "'d"):
             return -1
         return 1
+    if w in ("was", "were") and nxt.lower() in _PLAN_AFTER_PAST:
+        return 1  # a plan reported in the past tense still looks ahead: "they were planning to march Monday"
     past = w in _PAST_IRREGULAR or (word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
     if past and before == "be" and prev and len(prev) > 1 and prev[-2].lower() in _MODAL_AHEAD:
         return 1  # a passive after a future modal or "to": "will be named in December", "is to be sold"
@@ -757,7 +774,9 @@ def _r_season(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     has_mod = len(words) > 1 or _RE_YEAR.search(s) is not None
     if not has_mod:
         prev = ctx.text[max(0, a - 12):a].lower()
-        if season == "FA" or not re.search(r"\b(?:in|this|last|next|the|during|by|until|since)\s+$", prev):
+        # Only "fall" is also a verb; "autumn" is a season wherever a determiner or possessive introduces it.
+        if "fall" in words or not re.search(
+                r"\b(?:in|this|last|next|the|during|by|until|since|its|their|his|her|our)\s+$", prev):
             return None
     year = _year_of(s)
     dct = ctx.dct
@@ -881,7 +900,7 @@ def _duration_value(n: int | None, unit: str, half: bool = False) -> str:
         if mult == 10:
             return "PXDE"
         if mult == 100:
-            return "PXCE"
+            return "PXC"
         return f"{prefix}X{letter}"
     if half and letter == "M" and clock:
         return f"PT{n}M30S"
@@ -1064,6 +1083,8 @@ def _r_duration(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     cu = _count_and_unit(s)
     if cu is None or re.match(r"\s+old\b", ctx.text[b:b + 5]):
         return None
+    if cu[1].lower().startswith("quarter") and _RE_SHARE_OF.match(ctx.text, b):
+        return None  # a share, not a period: "more than a quarter of the market"
     n, unit, half = cu
     low = s.lower()
     words = low.split()
@@ -1446,6 +1467,8 @@ def _r_year(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
         before = _NOT_YEAR_BEFORE.search(ctx.text, max(0, a - 12), a)
         if before and not (before.group().startswith("of") and _plausible_year(ctx, year)):
             return None  # "a total of 1500" is a count; "the biggest loss of 2007" is a year
+    elif _NOT_YEAR_AFTER.match(ctx.text, b) or _RE_UNIT_AFTER.match(ctx.text, b):
+        return None  # "two thousand dollars", "two thousand years" are amounts
     return "DATE", f"{year:04d}"
 
 

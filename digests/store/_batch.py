@@ -7,6 +7,7 @@ synchronous call, so a batch costs the loop a single hop and SQLite a single com
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from digests.models import Analysis
-from digests.nlp.speakers import speaker_key
+from digests.nlp.speakers import given_name_gender, speaker_key
 from digests.store._records import AddResult, NewArticle
 from digests.store._text import band_keys, canonical_url, content_hash, minhash
 
@@ -117,15 +118,19 @@ def find_duplicates(conn: sqlite3.Connection, arts: Sequence[NewArticle], *, nea
     return [find_duplicate(conn, art, minhash(art.text).tobytes() if near else None) for art in arts]
 
 
-def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str) -> int:
+def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str, text: str = "",
+                     role: str | None = None) -> int:
     key = speaker_key(name)
     toks = key.split()
     if len(toks) == 1:
-        # A bare surname joins the one full name the workspace already knows with that surname.
+        # A bare surname joins the one full name the workspace already knows with that surname, unless its own
+        # article or role says it is someone else: a wrong merge puts words in another person's mouth.
         rows = conn.execute(
-            "SELECT s.id FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
+            "SELECT s.id, s.key FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
             "WHERE w.workspace = ? AND s.last_key = ? AND s.key != s.last_key LIMIT 2", (workspace, key)).fetchall()
-        if len(rows) == 1:
+        known_roles = [r for (r,) in conn.execute("SELECT role FROM speaker_roles WHERE speaker_id = ?",
+                                                  (rows[0][0],))] if len(rows) == 1 else []
+        if len(rows) == 1 and not surname_contradicted(rows[0][1], known_roles, name, text, role):
             conn.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)", (rows[0][0], name))
             return int(rows[0][0])
     row = conn.execute("SELECT id FROM speakers WHERE key = ?", (key,)).fetchone()
@@ -136,6 +141,26 @@ def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str) -> int
                                (name, key, toks[-1] if toks else key)).lastrowid or 0)
     conn.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)", (sid, name))
     return sid
+
+
+def _role_words(role: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]+", role.lower()) if len(w) > 2 and w not in ("the", "and", "for")}
+
+
+def surname_contradicted(known_key: str, known_roles: Sequence[str], surname: str, text: str,
+                         role: str | None) -> bool:
+    """Return whether an article or a role says a bare surname is not the known speaker with that surname."""
+    given = known_key.split()[0]
+    for m in re.finditer(rf"\b([A-Z][\w’'\-]+)\s+{re.escape(surname.strip())}\b", text):
+        first = speaker_key(m.group(1))
+        if first != given and given_name_gender(first) is not None:
+            return True  # "Jo Etienne" in this article: another person with that surname
+    if role:
+        words = _role_words(role)
+        known = [_role_words(r) for r in known_roles]
+        if known and not any(words & k for k in known):
+            return True  # a mother quoted by surname is not the minister of the same name
+    return False
 
 
 def _store_analysis(conn: sqlite3.Connection, article_id: int, art: NewArticle, analysis: Analysis,
@@ -150,7 +175,7 @@ def _store_analysis(conn: sqlite3.Connection, article_id: int, art: NewArticle, 
         sid = None
         if q.speaker and speaker_key(q.speaker):
             if q.speaker not in ids:
-                ids[q.speaker] = _resolve_speaker(conn, q.speaker, workspace)
+                ids[q.speaker] = _resolve_speaker(conn, q.speaker, workspace, art.text, q.role)
             sid = ids[q.speaker]
             if sid not in names:
                 row = conn.execute("SELECT name FROM speakers WHERE id = ?", (sid,)).fetchone()

@@ -46,7 +46,7 @@ from digests.store._base import (
     to_date,
     to_dt,
 )
-from digests.store._batch import NEAR_DUPLICATE, BatchItem, Prepared, article_keys
+from digests.store._batch import NEAR_DUPLICATE, BatchItem, Prepared, article_keys, surname_contradicted
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -703,14 +703,18 @@ async def _find_duplicate(con: asyncpg.Connection, art: NewArticle, sig: bytes |
     return AddResult(int(rows[best][0]), "near-duplicate", rows[best][1])
 
 
-async def _resolve_speaker(con: asyncpg.Connection, name: str, workspace: str) -> int:
+async def _resolve_speaker(con: asyncpg.Connection, name: str, workspace: str, text: str = "",
+                           role: str | None = None) -> int:
     key = speaker_key(name)
     toks = key.split()
     if len(toks) == 1:
+        # The same rule as _batch._resolve_speaker: a bare surname joins the one known full name unless contradicted.
         rows = await con.fetch(
-            "SELECT s.id FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
+            "SELECT s.id, s.key FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
             "WHERE w.workspace = $1 AND s.last_key = $2 AND s.key != s.last_key LIMIT 2", workspace, key)
-        if len(rows) == 1:
+        known_roles = [r["role"] for r in await con.fetch(
+            "SELECT role FROM speaker_roles WHERE speaker_id = $1", rows[0][0])] if len(rows) == 1 else []
+        if len(rows) == 1 and not surname_contradicted(rows[0][1], known_roles, name, text, role):
             await con.execute("INSERT INTO speaker_aliases(speaker_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                               rows[0][0], name)
             return int(rows[0][0])
@@ -735,7 +739,7 @@ async def _store_analysis(con: asyncpg.Connection, article_id: int, art: NewArti
         sid = None
         if q.speaker and speaker_key(q.speaker):
             if q.speaker not in ids:
-                ids[q.speaker] = await _resolve_speaker(con, q.speaker, workspace)
+                ids[q.speaker] = await _resolve_speaker(con, q.speaker, workspace, art.text, q.role)
             sid = ids[q.speaker]
             if q.role:
                 roles.append((sid, q.role, article_id, art.published))

@@ -462,3 +462,48 @@ def test_year_end_after_a_preposition() -> None:
     assert values("It will close the deal by year-end.", pub) == {"year-end": "2024-12-31"}
     assert values("Shares are up 5% since year-end.", pub) == {"year-end": "2023-12-31"}
     assert values("Year-end bonuses fell.", pub) == {}
+
+
+def test_bare_plural_units_after_for_or_within_are_vague_durations() -> None:
+    """Rule "bare-plural": "for centuries", "within weeks", "for days" are durations of unknown length."""
+    assert values("The bridge stood for centuries.") == {"centuries": "PXC"}
+    assert values("Troops will arrive within weeks.") == {"weeks": "PXW"}
+    assert values("The talks dragged on for days.") == {"days": "PXD"}
+    assert values("In the days before the vote, he stayed home.") == {}
+
+
+def test_direction_sentence_opening_date_takes_the_main_clause_tense() -> None:
+    """Rule "direction", opener: "On Tuesday, <long subject> plans to ..." looks ahead."""
+    got = values("On Tuesday, the national league of small regional clubs plans to hold a meeting.")
+    assert got == {"Tuesday": "2023-03-14"}
+    got = values("On Tuesday, the national league of small regional clubs held a meeting.")
+    assert got == {"Tuesday": "2023-03-07"}
+
+
+def test_direction_plan_told_in_the_past_tense_looks_ahead() -> None:
+    """Rule "direction", plan in the past tense: "a rally on Saturday was scheduled" is the coming Saturday."""
+    assert values("A rally on Saturday was scheduled to draw thousands.") == {"Saturday": "2023-03-18"}
+    assert values("A rally on Saturday was attended by thousands.") == {"Saturday": "2023-03-11"}
+
+
+def test_season_after_a_possessive_and_autumn_alone() -> None:
+    """Rule "season": "their autumn meetings" is this autumn; the verb "fall" stays no date."""
+    pub = date(2008, 10, 13)
+    assert values("The lenders held their autumn meetings in the capital.", pub) == {"autumn": "2008-FA"}
+    assert values("The club held its summer party.", pub) == {"summer": "2008-SU"}
+    assert values("Shares could fall further.", pub) == {}
+
+
+def test_quarter_of_a_whole_is_a_share_not_a_period() -> None:
+    """Rule "share": "a quarter of the market" is a fraction; "in a quarter" is three months."""
+    assert values("Funds hold more than a quarter of the bonds.") == {}
+    assert values("It lost money in a quarter of weak sales.") == {"a quarter": "P3M"}
+    assert values("The first quarter of the year was weak.", date(2023, 5, 2))["The first quarter"] == "2023-Q1"
+
+
+def test_spelled_thousands_before_a_unit_are_an_amount_not_a_year() -> None:
+    """Rule "amount": "two thousand years" is a duration and "two thousand dollars" no date; "two thousand
+    and one" stays a year."""
+    got = values("The craft was passed down for two thousand years.")
+    assert got == {"two thousand years": "P2000Y"}
+    assert values("They paid two thousand dollars in two thousand and one.") == {"two thousand and one": "2001"}

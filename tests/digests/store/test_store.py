@@ -253,3 +253,24 @@ async def test_a_paged_command_is_remembered_for_any_process(store_url: str) -> 
     finally:
         await a.close()
         await b.close()
+
+
+async def test_same_surname_in_two_articles_stays_two_people(store: Store) -> None:
+    q1 = "The new clinic will open its doors to patients before the winter"
+    b1 = f'Health Minister Carla Denholm said: "{q1}." ' + BODY
+    await store.add_article(NewArticle("Clinic", b1),
+                            Analysis(quotes=(_quote(q1, b1, "Carla Denholm", "Health Minister"),)),
+                            workspace="local", via="upload")
+    # Another article quotes someone by surname alone and also names a Peter Denholm: not the minister.
+    q2 = "My son waited eleven hours in the hallway before anyone saw him"
+    b2 = f'Peter Denholm was hurt at work. "{q2}," Denholm said. ' + BODY.replace("ferry", "tram")
+    await store.add_article(NewArticle("Hallway", b2), Analysis(quotes=(_quote(q2, b2, "Denholm"),)),
+                            workspace="local", via="upload")
+    # A third article has a bare surname with a different role and nobody else of that name.
+    q3 = "We will keep the bakery open on Sundays through the whole season"
+    b3 = f'"{q3}," said Denholm, the baker. ' + BODY.replace("ferry", "bus")
+    await store.add_article(NewArticle("Bakery", b3), Analysis(quotes=(_quote(q3, b3, "Denholm", "baker"),)),
+                            workspace="local", via="upload")
+    speakers = {name: n for _, name, n in await store.match_speakers("local", "Denholm")}
+    assert speakers.get("Carla Denholm") == 1
+    assert speakers.get("Denholm") == 2

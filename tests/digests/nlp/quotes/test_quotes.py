@@ -10,7 +10,7 @@ import pytest
 from digests.models import Quote
 from digests.nlp.quotes import extract_quotes, is_key_quote
 
-EVAL = Path(__file__).resolve().parents[3].parent / "shared" / "eval"
+EVAL = Path(__file__).resolve().parents[4].parent / "shared" / "eval"
 
 
 def _check_offsets(text: str, quotes: list[Quote]) -> None:

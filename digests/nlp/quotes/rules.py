@@ -16,15 +16,9 @@ import re
 from dataclasses import dataclass, field
 
 from digests.models import Quote
+from digests.nlp.quotes.spans import Span as _Span
+from digests.nlp.quotes.spans import find_spans as _find_spans
 from digests.nlp.speakers import ROLE_NOUNS, TITLE_WORDS, first_name_gender, given_name_gender, speaker_key
-
-# --- quotation marks -------------------------------------------------------------------------------------
-
-# Doubled single marks stand in for double ones in some feeds (‘‘...’’).
-_MARK = re.compile(r"‘‘|’’|''|[“”\"«»„]")
-_OPENERS = frozenset({"“", "«", "„", "‘‘"})
-_CLOSERS = frozenset({"”", "»", "’’"})
-_TOGGLES = frozenset({'"', "''"})
 
 # --- speech verbs ------------------------------------------------------------------------------------------
 
@@ -47,6 +41,7 @@ _REGULAR = """
     exclaim remark conclude continue concede contend assert predict emphasize emphasise observe complain
     maintain muse lament boast recount reiterate caution shout yell scream whisper mutter chant plead
     tweet post note state claim comment report reveal counter vow promise joke agree describe call write
+    remember
     """.split()
 # Lemmas whose bare form is mostly a noun ("a report", "the call"): only inflected forms count as cues.
 _NOUNISH = frozenset({"tweet", "post", "note", "state", "claim", "comment", "report", "reveal", "counter",
@@ -182,9 +177,17 @@ _ROLE_STOP = frozenset(
 )
 
 
+_ABBREVIATIONS = frozenset(_ABBR_WORDS.lower().split("|")) | {"jr", "sr", "st", "gov", "sen", "rep", "pres"}
+
+
 def _is_abbrev(word: str) -> bool:
     core = word.rstrip(".")
-    return len(core) == 1 or "." in core or core.lower() in TITLE_WORDS or core.lower() in {"jr", "sr", "st"}
+    return len(core) == 1 or "." in core or core.lower() in _ABBREVIATIONS
+
+
+def _plural_noun(word: str) -> bool:
+    lw = word.lower()
+    return lw in _COLLECTIVE or (lw.endswith("s") and (lw[:-1] in _ORG_WORDS or lw[:-1] in ROLE_NOUNS))
 
 
 def _is_title_word(word: str) -> bool:
@@ -212,19 +215,6 @@ def _sentence_breaks(s: str) -> list[int]:
 
 
 # --- data --------------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Span:
-    start: int
-    end: int
-    open_at: int  # position of the opening mark
-    close_at: int  # position just past the closing mark (== end when unclosed)
-    para: int
-    para_start: int
-    para_end: int
-    closed: bool
-    continued: bool = False  # opens a paragraph that continues the previous paragraph's quote
 
 
 @dataclass(slots=True)
@@ -258,49 +248,15 @@ class _Speaker:
     name: str | None
     role: str | None
     person: _Person | None
+    via: str = ""  # how the rules reached it: a feature for the ranker
 
 
 _NOBODY = _Speaker(None, None, None)
 
-# --- quote spans -------------------------------------------------------------------------------------------
 
-
-def _find_spans(text: str) -> list[_Span]:
-    spans: list[_Span] = []
-    open_prev = False
-    for pi, para in enumerate(re.finditer(r"[^\n]+", text)):
-        p0, p1 = para.start(), para.end()
-        body = para.group()
-        open_at: int | None = None
-        open_mark = 0
-        continued = False
-        first = True
-        for m in _MARK.finditer(body):
-            mark = m.group()
-            if open_at is None:
-                if mark in _OPENERS or mark in _TOGGLES:
-                    open_at, open_mark = m.end(), m.start()
-                    continued = first and open_prev and not body[: m.start()].strip()
-            elif mark in _CLOSERS or mark in _TOGGLES:
-                _add_span(spans, text, _Span(p0 + open_at, p0 + m.start(), p0 + open_mark, p0 + m.end(), pi, p0,
-                                             p1, True, continued))
-                open_at = None
-            # An opener inside an open quote is a nested or stray mark: the quote goes on.
-            first = False
-        open_prev = open_at is not None
-        if open_at is not None:
-            _add_span(spans, text, _Span(p0 + open_at, p1, p0 + open_mark, p1, pi, p0, p1, False, continued))
-    return spans
-
-
-def _add_span(spans: list[_Span], text: str, sp: _Span) -> None:
-    while sp.start < sp.end and text[sp.start].isspace():
-        sp.start += 1
-    while sp.end > sp.start and text[sp.end - 1].isspace():
-        sp.end -= 1
-    if sp.end > sp.start:
-        spans.append(sp)
-
+def _as_last(last: _Speaker | None) -> _Speaker:
+    """Return the running speaker, marked as reached that way."""
+    return _Speaker(last.name, last.role, last.person, "last") if last is not None else _NOBODY
 
 def _word_count(s: str) -> int:
     return len(_WORDS.findall(s))
@@ -359,7 +315,23 @@ def _split_title(words: list[str]) -> tuple[list[str], list[str]]:
         i += 1
     if 0 <= last < len(words) - 1:
         return words[: last + 1], words[last + 1 :]
+    if len(words) >= 3 and words[0].lower() in _LEAD_NOT_NAME:
+        # "Finance Brian Manning", "Massachusetts Joshua Levy": a department or place before a name.
+        return words[:1], words[1:]
     return [], words
+
+
+# Departments and states or provinces that stand in front of a name in a role ("Finance Brian Manning").
+_LEAD_NOT_NAME = frozenset(
+    """
+    finance defence defense health justice education labour labor transport transportation energy environment
+    foreign interior treasury commerce agriculture immigration housing trade industry fisheries
+    alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
+    mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah
+    vermont wisconsin wyoming ontario quebec manitoba saskatchewan alberta yukon nunavut
+    """.split()
+)
 
 
 def _person_like(words: list[str]) -> bool:
@@ -448,6 +420,13 @@ def _appositive_before(text: str, start: int) -> str | None:
 # --- the article's names -----------------------------------------------------------------------------------
 
 
+# A line that credits an author or a picture: "By Jo Roe", "Photo: Jo Roe/Agency", "Jo Roe/The Agency".
+_CREDIT_LINE = re.compile(
+    r"(?m)^[ \t]*(?:(?:By|BY|Photo|PHOTO|Photos|Photograph|Video|Image|Credit|Credits|Illustration|Graphic|Written"
+    r"\s+by|Reporting\s+by)\b[^\n]{0,120}|[^\n“”\"]{0,40}\w/\w[^\n“”\"]{0,40})[ \t]*$"
+)
+
+
 class _Names:
     """Person names of one article with their roles, genders and subject mentions."""
 
@@ -456,7 +435,14 @@ class _Names:
         self.persons: dict[str, _Person] = {}
         self.by_token: dict[str, list[_Person]] = {}
         runs: list[tuple[str, int, int, bool]] = []
+        credits = [(m.start(), m.end()) for m in _CREDIT_LINE.finditer(text)]
+        ci = 0
         for m in _NAME_RUN.finditer(text):
+            while ci < len(credits) and credits[ci][1] <= m.start():
+                ci += 1
+            if ci < len(credits) and credits[ci][0] <= m.start():
+                # Bylines, photo and video credits name people who do not speak in the article.
+                continue
             for part, off, poss in _split_possessive(m.group(), m.start()):
                 name, s = _clean_run(part, off)
                 if name:
@@ -470,7 +456,7 @@ class _Names:
             words = name.split()
             title, rest = _split_title(words)
             tof = re.search(r"(?<![\w’'\-])([\w.’'\-]+)\s+(?:of|for)\s+$", text[max(0, s - 40) : s])
-            if tof and _is_title_word(tof.group(1)) and len(words) > 2 and not title:
+            if tof and _is_title_word(tof.group(1)) and len(words) > 2 and (not title or title == words[:1]):
                 # "Minister of Foreign Affairs Wen Li": the run after "of" ends the title, then the name.
                 title = [tof.group(1), "of"] + words[:-2]
                 rest = words[-2:]
@@ -516,8 +502,10 @@ class _Names:
                 # "Jo Roe turned out to the rally": a full name opening a sentence is most often a person.
                 ev += 1
             p.evidence += ev
-        # Only names with some sign of being a person ("said", a title, a role, a surname used alone).
-        self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0}
+        # Only names with some sign of being a person ("said", a title, a role, a surname used alone), and no
+        # names seen after a preposition of place ("in the Gaza Strip", "outside Carvala") without a role.
+        self.places = {speaker_key(m) for m in _PLACE_RUN.findall(text) if not _POSS.search(m)}
+        self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0 and (k not in self.places or p.role)}
         for p in self.persons.values():
             g = first_name_gender(p.name)
             if g is not None:
@@ -551,7 +539,10 @@ class _Names:
                         p2.votes[g] = p2.votes.get(g, 0) + 3
                 marks.append((s, p2, subj))
                 p2.positions.append(s)
-            elif not poss and _cue_after(text, e) and not _person_like(name.split()):
+            elif not poss and _cue_after(text, e) and not _person_like(name.split()) and not (
+                    " " not in name and _plural_noun(name)) and not all(_is_title_word(w) for w in name.split()) \
+                    and speaker_key(name) not in self.places and not (
+                        " " not in name and name.lower().endswith(("ing", "ly"))):
                 self.org_subjects.append((s, name))
             elif not poss and " " not in name and _lone_subject(text, name, e, places):
                 self.lone_subjects.append((s, name))
@@ -560,6 +551,8 @@ class _Names:
                 lg = lg or given_name_gender(name)
                 if lg is not None:
                     self.lone_gender[name] = lg
+        self.lone_starts = [s for s, _n in self.lone_subjects]
+        self.org_starts = [s for s, _n in self.org_subjects]
         marks.sort(key=lambda x: x[0])
         self.positions = [m[0] for m in marks]
         self.at = [m[1] for m in marks]
@@ -657,11 +650,9 @@ class _Names:
     def recent_lone(self, pos: int, gender: str, window: int = 250) -> str | None:
         """Return a lone name in subject position just before ``pos`` with no known person named since."""
         best = None
-        for s, name in self.lone_subjects:
-            if s >= pos:
-                break
-            if pos - s <= window:
-                best = (s, name)
+        k = bisect.bisect_left(self.lone_starts, pos) - 1
+        if k >= 0 and pos - self.lone_subjects[k][0] <= window:
+            best = self.lone_subjects[k]
         if best is None:
             return None
         i = bisect.bisect_left(self.positions, pos) - 1
@@ -683,7 +674,8 @@ class _Names:
         """Return the organization last seen speaking before ``pos`` (with ``head`` in its name if any has)."""
         best = None
         named = None
-        for s, name in self.org_subjects:
+        lo = bisect.bisect_left(self.org_starts, pos - window)
+        for s, name in self.org_subjects[lo:]:
             if s >= pos:
                 break
             if pos - s <= window:
@@ -724,6 +716,7 @@ def _lone_subject(text: str, name: str, end: int, places: set[str]) -> bool:
     return bool(_AUX_AFTER.match(text, end) or _cue_after(text, end))
 
 
+_PLACE_RUN = re.compile(rf"(?<![\w’'])(?:[Ii]n|into|across|near|outside|around|throughout)\s+(?:the\s+)?({_RUN_BODY})")
 _AFTER_PREP = re.compile(rf"(?<![\w’'])(?:[Ii]n|at|from|to|into|across|near|of|outside|around|for)\s+([{_UP}][\w’'\-]*)")
 
 
@@ -739,7 +732,7 @@ def _cue_after(text: str, end: int) -> bool:
 
 _INVERTING = frozenset({"say", "add", "write", "tell", "explain", "insist", "argue", "note", "point", "ask",
                         "according", "continue", "conclude", "reply", "respond", "warn", "recall", "admit",
-                        "agree", "quip", "exclaim", "remark", "observe", "suggest", "tweet", "post", "state"})
+                        "agree", "quip", "exclaim", "remark", "observe", "suggest", "tweet", "post", "state", "remember"})
 
 
 def _cue_before(text: str, start: int) -> bool:
@@ -819,6 +812,9 @@ def _np_before(s: str, base: int) -> _Mention | None:
         parts = _split_possessive(whole, off)
         name, noff, poss = parts[-1]
         name, noff = _clean_run(name, noff)
+        if name and " " not in name and _plural_noun(name):
+            # "Governments said": a capitalised plural common noun opening a sentence is nobody's name.
+            return None
         if name and not poss:
             prev = stripped[: noff].rstrip()
             pw = prev.split()
@@ -848,11 +844,21 @@ def _np_before(s: str, base: int) -> _Mention | None:
         if w in _DETERMINERS or (_POSS.search(tail[i]) and i < len(tail) - 1):
             if i == len(tail) - 1:
                 return None
-            phrase = " ".join(tail[i:])
+            k = i
+            while k >= 2 and tail[k - 1].lower() in ("of", "for", "at", "from"):
+                # "a spokesperson for the camp": the description runs back over its of/for phrase.
+                j = k - 2
+                while j >= 0 and tail[j].lower() not in _DETERMINERS and tail[j].lower() not in _ROLE_STOP and \
+                        tail[j][:1].islower() and not tail[j].lower().endswith(("ed", "ing")):
+                    j -= 1
+                if j < 0 or tail[j].lower() not in _DETERMINERS or j == k - 2:
+                    break
+                k = j
+            phrase = " ".join(tail[k:])
             if any(c in phrase for c in "“”\""):
                 return None
             return _Mention(phrase, "nominal", base + stripped.rfind(phrase))
-        if w in _ROLE_STOP or (w.endswith(("ed", "ing")) and w not in ROLE_NOUNS):
+        if w in _ROLE_STOP or (w.endswith(("ed", "ing")) and w not in ROLE_NOUNS and "-" not in w):
             break
     last = words[-1].lower()
     if last in _COLLECTIVE or last.rstrip("s") in ROLE_NOUNS:
@@ -907,6 +913,12 @@ def _np_after(s: str, base: int) -> _Mention | None:
                 lname, _lo = _clean_run(left.group(1), 0)
                 if lname and _person_like(_split_title(lname.split())[1]):
                     return _Mention(lname, "name", base + lead + first.find(lname))
+                t, rest = _split_title(name.split())
+                if lname and pw[-1] in ("of", "for") and all(_is_title_word(w) for w in lname.split()) and t and \
+                        _person_like(rest):
+                    # "said Minister of Finance Brian Manning": the title runs on to the given name.
+                    return _Mention(" ".join(rest), "name", base + lead + noff + name.find(rest[0]),
+                                    role=f"{pre} {' '.join(t)}".strip())
             name = ""
         if name and not poss and not (pw[-1:] and pw[-1].lower() in _ROLE_STOP):
             role = pre if pre else None
@@ -946,6 +958,13 @@ def _attribution_after(text: str, span: _Span, limit: int) -> _Mention | None:
         return None
     m = _CUE.search(body)
     if not m:
+        if lead is not None and re.search(r"[—–]", lead.group()):
+            # "..." — Jo Roe, resident: a signature line after the quote.
+            sig = _NAME_AT_START.match(body)
+            if sig:
+                name, ns = _clean_run(sig.group(1), sig.start(1))
+                if name and _person_like(_split_title(name.split())[1]):
+                    return _Mention(name, "name", base + ns, role=_appositive_after(text, base + ns + len(name)))
         return None
     before = body[: m.start()]
     if "“" in before or '"' in before or len(before) > 140 or re.search(r"\s[—–]\s|;|\s-\s", before):
@@ -975,7 +994,15 @@ def _attribution_after(text: str, span: _Span, limit: int) -> _Mention | None:
     return after
 
 
+# How far back a sentence that introduces a quote is read: bounds the work per quote, so a paragraph of
+# thousands of quotes costs linear time.
+_LOOKBACK = 600
+
+
 def _sentence_start(text: str, floor: int, at: int) -> int:
+    if at - floor > _LOOKBACK:
+        sp = text.find(" ", at - _LOOKBACK, at)
+        floor = sp + 1 if sp >= 0 else at - _LOOKBACK
     pre = text[floor:at]
     breaks = _sentence_breaks(pre)
     return floor + (breaks[-1] if breaks else 0)
@@ -1010,7 +1037,8 @@ def _attribution_before(text: str, span: _Span, floor: int, names: _Names, verb_
     if lemma in _WEAK and len(after.split()) > 12:
         return None
     tail = after.strip()
-    if (tail.endswith(":") or tail.endswith(",")) and 0 < len(tail.split()) <= 6:
+    if (tail.endswith(":") or tail.endswith(",")) and 0 < len(tail.split()) <= 6 and lemma not in ("tell", "ask") \
+            and (not before.strip() or _np_before(before, base) is None):
         # Inverted "said Jo Roe: "..."" directly before the quote.
         inv = _np_after(after, base + best.end())
         if inv is not None and inv.kind == "name":
@@ -1086,11 +1114,11 @@ def _resolve(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
     if men.kind == "name":
         p = names.resolve_name(men.text, men.start)
         if p is not None:
-            return _Speaker(p.name, p.role or men.role, p)
+            return _Speaker(p.name, p.role or men.role, p, "name")
         title, rest = _split_title(men.text.split())
         name = " ".join(rest) if rest else men.text
         role = men.role or (" ".join(title) if title else None)
-        return _Speaker(name, role, None)
+        return _Speaker(name, role, None, "name_unknown")
     if men.kind == "pron":
         w = men.text.lower()
         if w in ("he", "she"):
@@ -1098,8 +1126,8 @@ def _resolve(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
         if w == "it":
             org = names.recent_org(men.start)
             if org is not None and (last is None or last.person is not None or last.name != org):
-                return _Speaker(org, None, None)
-        return last if last is not None else _NOBODY
+                return _Speaker(org, None, None, "it_org")
+        return _as_last(last)
     words = men.text.split()
     first = words[0].lower()
     if first in ("his", "her"):
@@ -1110,24 +1138,24 @@ def _resolve(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
         # "the company said": the organization last seen speaking, one with the same head word first.
         org = names.recent_org(men.start, head)
         if org is not None:
-            return _Speaker(org, None, None)
+            return _Speaker(org, None, None, "desc_org")
     if head in ROLE_NOUNS or head.rstrip("s") in ROLE_NOUNS or head not in _ORG_WORDS and first in ("the", "a"):
         if head in _COLLECTIVE or head.endswith("s") and head not in ROLE_NOUNS:
-            return _Speaker(men.text, None, None)
+            return _Speaker(men.text, None, None, "collective")
         # "the longtime coach said": a description of a person the article is about; a person whose role
         # has the same words is the best guess, else the person in focus.
         p = names.by_role(words, men.start)
         if p is not None:
-            return _Speaker(p.name, p.role, p)
+            return _Speaker(p.name, p.role, p, "desc_role")
         p = names.recent_subject(men.start, None)
         if p is not None:
-            return _Speaker(p.name, p.role, p)
+            return _Speaker(p.name, p.role, p, "desc_subject")
         if last is not None and last.person is not None:
-            return last
+            return _as_last(last)
     if len(words) > 1 and first == "the" and words[1][:1].isupper():
         # "the Ruritanian Foreign Ministry": a proper name; the article is not part of it.
-        return _Speaker(" ".join(words[1:]), men.role, None)
-    return _Speaker(men.text, men.role, None)
+        return _Speaker(" ".join(words[1:]), men.role, None, "desc_proper")
+    return _Speaker(men.text, men.role, None, "desc")
 
 
 _NOMINAL_WINDOW = 1200
@@ -1143,28 +1171,48 @@ def _head_noun(words: list[str]) -> str:
 def _resolve_personal(names: _Names, pos: int, gender: str, last: _Speaker | None) -> _Speaker:
     lone = names.recent_lone(pos, gender)
     if lone is not None:
-        return _Speaker(lone, None, None)
+        return _Speaker(lone, None, None, "pron_lone")
     p = names.recent_subject(pos, gender)
     if p is not None:
-        return _Speaker(p.name, p.role, p)
+        return _Speaker(p.name, p.role, p, "pron_subject")
     if last is not None and (last.person is None or last.person.gender in (None, gender)):
-        return last
+        return _as_last(last)
     q = names.recent_person(pos, gender)
     if q is not None:
-        return _Speaker(q.name, q.role, q)
-    return last if last is not None else _NOBODY
+        return _Speaker(q.name, q.role, q, "pron_person")
+    return _as_last(last)
 
 
 # --- public API --------------------------------------------------------------------------------------------
 
 
-def extract_quotes(text: str) -> list[Quote]:
-    """Return every direct quote in ``text`` with its speaker, in text order."""
-    spans = _find_spans(text)
-    if not spans:
-        return []
-    # Attribution reads the narration only: quote interiors are blanked (offsets kept), so that verbs and
-    # names inside quotes are not taken for attributions and a quote never splits a sentence in two.
+@dataclass(slots=True)
+class RuleQuote:
+    """One quote as the rules see it: its span, the rules' speaker and the mentions around it."""
+
+    span: _Span
+    quote: str
+    speaker: _Speaker
+    running: _Speaker | None  # the running speaker before this quote
+    mention: _Mention | None  # the mention the rules attributed the quote to
+    after: _Mention | None  # "...," said X / X said
+    before: _Mention | None  # X said: "..."
+    cue: str | None
+
+
+@dataclass(slots=True)
+class RuleRun:
+    """The rules' reading of one article: narration with quotes blanked, its names, its quotes."""
+
+    original: str
+    text: str
+    names: _Names
+    quotes: list[RuleQuote]
+    cache: dict[int, bool] = field(default_factory=dict)  # per-paragraph facts the features look up
+
+
+def blank_quotes(text: str, spans: list[_Span]) -> str:
+    """Return ``text`` with quote interiors blanked (offsets kept), keeping a final stop inside the marks."""
     parts: list[str] = []
     pos = 0
     for sp in spans:
@@ -1174,9 +1222,17 @@ def extract_quotes(text: str) -> list[Quote]:
         parts.append("_" * (len(inner) - keep) + inner[len(inner) - keep :])
         pos = sp.end
     parts.append(text[pos:])
-    original, text = text, "".join(parts)
+    return "".join(parts)
+
+
+def attribute(text: str) -> RuleRun:
+    """Read every quote of ``text`` with the hand rules: spans, mentions, the rules' speaker, running speaker."""
+    spans = _find_spans(text)
+    # Attribution reads the narration only: quote interiors are blanked (offsets kept), so that verbs and
+    # names inside quotes are not taken for attributions and a quote never splits a sentence in two.
+    original, text = text, blank_quotes(text, spans) if spans else text
     names = _Names(text)
-    out: list[Quote] = []
+    out: list[RuleQuote] = []
     last: _Speaker | None = None
     last_end = 0
     label_run = False
@@ -1191,29 +1247,45 @@ def extract_quotes(text: str) -> list[Quote]:
         label_run = (label_run and prev is not None and re.fullmatch(r"[\s,;]*(?:and|or)?\s*", gap) is not None) or (
             _LABEL_BEFORE.search(gap) is not None
         )
-        men = _attribution_after(text, span, limit) if span.closed else None
-        if men is None and not span.continued:
-            men = _attribution_before(text, span, span.para_start, names, bool(_VERB_FIRST.match(quote)))
+        after = _attribution_after(text, span, limit) if span.closed else None
+        before = None if span.continued else _attribution_before(
+            text, span, span.para_start, names, bool(_VERB_FIRST.match(quote)))
+        men = after if after is not None else before
         if men is not None:
             spk = _resolve(men, names, last)
-            cue, mention = men.cue, men.text
+            cue = men.cue
         else:
             spk = _floating(names, span, last, last_end)
-            cue, mention = None, None
+            cue = None
         if label_run and (men is None or men.cue is None or _lemma(men.cue) in _WEAK):
             continue
         if men is None and quote[:1].islower() and gap.strip() and not span.continued and \
                 not text[_sentence_start(text, span.para_start, span.open_at) : span.open_at].strip() == "":
             # A lower-case fragment inside narration with no speech verb: a term, not a quote.
             continue
-        if _scare(quote):
+        if _scare(quote) or (men is None or men.cue is None) and _not_speech(quote, gap):
             continue
-        if spk.name is None and _word_count(quote) <= 4:
-            continue
-        out.append(Quote(quote, span.start, span.end, spk.name, spk.role, _norm_cue(cue), mention))
+        out.append(RuleQuote(span, quote, spk, last, men, after, before, _norm_cue(cue)))
         if spk.name is not None:
             last = spk
             last_end = span.close_at
+    return RuleRun(original, text, names, out)
+
+
+def resolve_mention(men: _Mention, names: _Names, last: _Speaker | None) -> _Speaker:
+    """Return the speaker a mention stands for (a full name, an organisation, a description)."""
+    return _resolve(men, names, last)
+
+
+def extract_quotes_by_rules(text: str) -> list[Quote]:
+    """Return every direct quote in ``text`` with the hand rules' speaker, in text order."""
+    out: list[Quote] = []
+    for rq in attribute(text).quotes:
+        spk = rq.speaker
+        if spk.name is None and _word_count(rq.quote) <= 4:
+            continue
+        out.append(Quote(rq.quote, rq.span.start, rq.span.end, spk.name, spk.role, rq.cue,
+                         rq.mention.text if rq.mention else None))
     return out
 
 
@@ -1225,23 +1297,45 @@ def _floating(names: _Names, span: _Span, last: _Speaker | None, last_end: int) 
     """Give a quote with no attribution of its own to the running speaker, or to a person newly in focus."""
     if last is None:
         p = names.recent_subject(span.start, None, window=1500)
-        return _Speaker(p.name, p.role, p) if p is not None else _NOBODY
+        return _Speaker(p.name, p.role, p, "float_subject") if p is not None else _NOBODY
     if span.continued or span.open_at - last_end > 3000:
-        return last
+        return _as_last(last)
     # Narration since the last quote that is about someone else of the other gender ("Her message is
     # simple:" after a man spoke) hands the floating quote to that person.
     hint = None
     nl = names.text.find("\n", last_end, span.open_at)
     if nl < 0:
-        return last
+        return _as_last(last)
+    fresh = names.recent_subject(span.start, None, window=span.start - nl)
+    if fresh is not None and fresh is not last.person and fresh.name != last.name:
+        # "Jo Roe had a more succinct statement." between two quotes: the new subject speaks next.
+        return _Speaker(fresh.name, fresh.role, fresh, "float_new_subject")
     for m in re.finditer(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|himself|herself)\b", names.text[nl : span.open_at]):
         hint = _PRONOUN_GENDER[m.group().lower()]
     if hint is None or last.person is None or last.person.gender in (None, hint):
-        return last
+        return _as_last(last)
     p = names.recent_subject(span.start, hint, window=span.start - nl)
     if p is not None and p.gender == hint:
-        return _Speaker(p.name, p.role, p)
-    return last
+        return _Speaker(p.name, p.role, p, "float_gender")
+    return _as_last(last)
+
+
+_CODE_TOKEN = re.compile(r"[/\\{}<>=;()\[\]]|\d\.\d|^\w+\.\w+\.")
+
+
+def _not_speech(quote: str, gap: str) -> bool:
+    """Return whether marks enclose a name or a string, not words said: a title, a product, code."""
+    tokens = quote.split()
+    odd = sum(1 for t in tokens if _CODE_TOKEN.search(t))
+    if odd >= 2 and odd >= len(tokens) / 4:
+        # "Mozilla/5.0 (X11; Linux x86_64)": a user-agent, a path, a line of code.
+        return True
+    words = [w for w in _WORDS.findall(quote) if len(w) > 3]
+    if not words or quote.rstrip("”\"’' ")[-1:] in ".!?,":
+        return False
+    caps = sum(1 for w in words if w[:1].isupper())
+    # "starred in "The Long Road Home"", "the "Global Growth Fund Class A"": Title Case inside narration.
+    return caps >= 0.7 * len(words) and len(words) >= 2 and bool(gap.strip())
 
 
 def _scare(quote: str) -> bool:

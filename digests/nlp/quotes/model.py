@@ -1,0 +1,87 @@
+"""The shipped speaker ranker: a linear score over candidate features, weights read from ``model.json``.
+
+The weights are a conditional logit (softmax over one quote's candidates) trained by
+``python -m digests.nlp.quotes.train``; scoring is a sum in pure Python, no download at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from digests.models import Quote
+from digests.nlp.quotes.candidates import Candidate, candidates
+from digests.nlp.quotes.features import features, quote_context
+from digests.nlp.quotes.rules import RuleRun, _word_count, attribute
+from digests.nlp.speakers import speaker_key
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_PATH) -> tuple[dict[str, float], float]:
+    """Return the feature weights and the rule margin of the shipped model."""
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("rule_margin", 0.0))
+
+
+def load_weights(path: Path = MODEL_PATH) -> dict[str, float]:
+    """Return the feature weights of the shipped model."""
+    return load_model(path)[0]
+
+
+def score(feats: dict[str, float], weights: dict[str, float]) -> float:
+    """Return the linear score of one candidate's features."""
+    return sum(weights.get(k, 0.0) * v for k, v in feats.items())
+
+
+def rank(run: RuleRun, weights: dict[str, float], margin: float = 0.0) -> list[Candidate]:
+    """Return the chosen candidate for each of the run's quotes.
+
+    The rules' own choice stands unless another candidate scores at least ``margin`` higher; ties go to the
+    earlier candidate.
+    """
+    chosen: list[Candidate] = []
+    quoted: dict[str, int] = {}
+    prev = None
+    for rq in run.quotes:
+        ctx = quote_context(run, rq, prev, dict(quoted))
+        best: Candidate | None = None
+        best_score = rule_score = float("-inf")
+        rule: Candidate | None = None
+        for cand in candidates(run, rq, chosen[-1] if chosen else None):
+            s = score(features(run, rq, ctx, cand), weights)
+            if s > best_score:
+                best, best_score = cand, s
+            if rule is None and "rule" in cand.sources:
+                rule, rule_score = cand, s
+        assert best is not None  # "nobody" is always a candidate
+        if rule is not None and best_score - rule_score < margin:
+            best = rule
+        chosen.append(best)
+        remember(quoted, best)
+        prev = rq
+    return chosen
+
+
+def remember(quoted: dict[str, int], cand: Candidate | None) -> None:
+    """Count one more quote for a candidate's speaker."""
+    if cand is not None and cand.name is not None:
+        key = speaker_key(cand.name)
+        quoted[key] = quoted.get(key, 0) + 1
+
+
+def extract_quotes(text: str) -> list[Quote]:
+    """Return every direct quote in ``text`` with its speaker, in text order."""
+    run = attribute(text)
+    out: list[Quote] = []
+    weights, margin = load_model()
+    for rq, cand in zip(run.quotes, rank(run, weights, margin), strict=True):
+        if cand.name is None and _word_count(rq.quote) <= 4:
+            continue
+        men = cand.mention if cand.mention is not None else (rq.mention if "rule" in cand.sources else None)
+        out.append(Quote(rq.quote, rq.span.start, rq.span.end, cand.name, cand.role if cand.name else None,
+                         (men.cue or rq.cue) if men is not None else None, men.text if men is not None else None))
+    return out
