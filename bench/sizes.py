@@ -63,8 +63,17 @@ def capitalised(size: int, rng: random.Random) -> str:
                  + f" on March {rng.randint(1, 28)}, {rng.randint(1990, 2030)} ")
 
 
+def mixed(size: int, rng: random.Random) -> str:
+    """Return the four shapes above as four sections of a quarter of ``size`` each, between blank lines."""
+    parts = [quote_paragraph, paragraphs, no_punctuation, capitalised]
+    room = size - 2 * (len(parts) - 1)
+    sizes = [room // len(parts)] * (len(parts) - 1) + [room - room // len(parts) * (len(parts) - 1)]
+    return "\n\n".join(make_part(n, rng) for make_part, n in zip(parts, sizes, strict=True))
+
+
 SHAPES: dict[str, Callable[[int, random.Random], str]] = {
-    "quotes": quote_paragraph, "paragraphs": paragraphs, "no_punct": no_punctuation, "capitalised": capitalised}
+    "quotes": quote_paragraph, "paragraphs": paragraphs, "no_punct": no_punctuation, "capitalised": capitalised,
+    "mixed": mixed}
 
 
 def make(shape: str, size: int, seed: int = 1) -> str:
