@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,9 @@ class Services:
     @classmethod
     async def create(cls, settings: Settings, *, executor: Executor | None = None) -> Services:
         """Open the store and build the fetcher and ingestor from settings (a process pool when workers > 0)."""
+        # The event loop shares the GIL with the store's reader and writer threads: a thread holding it runs
+        # until the switch interval, so 1 ms (not 5) bounds how long a ready command waits for it.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         owned: Executor | None = None
         if executor is None and settings.workers > 0:
             # Analysis is pure-Python CPU work: threads would hold the GIL against the event loop, processes
