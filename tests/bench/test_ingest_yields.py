@@ -44,7 +44,9 @@ async def test_a_command_waits_less_than_one_batch_write(store_url: str, tmp_pat
         inv = Invocation(workspace=art.workspaces[0], channel="news", user="u", now=datetime.now(UTC))
 
         running = asyncio.create_task(svc.store.add_articles(batch))  # twice as long as ``first``
-        while not svc.store._write.locked():  # type: ignore[attr-defined]
+        for _ in range(5000):  # until the batch holds the writer (its first chunk is being written)
+            if svc.store._write.locked():  # type: ignore[attr-defined]
+                break
             await asyncio.sleep(0.001)
         t0 = time.perf_counter()
         reply = await run_line(svc, inv, f"/who-said {phrase}")
