@@ -117,17 +117,19 @@ class Ingestor:
         when = published or doc.published
         new = NewArticle(title=doc.title, text=doc.text, url=doc.url, guid=doc.guid, published=when,
                          author=doc.author, source_id=source_id)
-        dup = await self.store.find_duplicate(new, workspace)
+        loop = asyncio.get_running_loop()
+        # The dedup keys (MinHash) are computed where the analysis runs, never on the event loop.
+        prepared = await loop.run_in_executor(self.executor, prepare, new)
+        dup = await self.store.find_duplicate(new, workspace, prepared=prepared)
         analysis = None
         if dup is None:
-            loop = asyncio.get_running_loop()
             analysis = await loop.run_in_executor(
                 self.executor, analyze, doc.text, doc.title, when.date() if when else None)
             if self.llm is not None:
                 # The LLM summarizer checks its quotes against the article and falls back to the extractive one.
                 sentences = await self.llm.summarize(doc.text, doc.title)
                 analysis = replace(analysis, summary=" ".join(sentences), summary_sentences=tuple(sentences))
-        result = await self.store.add_article(new, analysis, workspace=workspace, via=via)
+        result = await self.store.add_article(new, analysis, workspace=workspace, via=via, prepared=prepared)
         return IngestOutcome(source=source, status=result.status, article_id=result.article_id,
                              title=result.title, published=when)
 

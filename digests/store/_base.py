@@ -323,18 +323,22 @@ class Store(abc.ABC):
         """Return, for each article, the stored article it duplicates or None."""
 
     @abc.abstractmethod
-    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
-        """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
+                             prepared: Any = None) -> AddResult | None:
+        """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body).
+
+        ``prepared`` (a ``Prepared``) carries the keys computed off the event loop; without it they are computed here.
+        """
 
     async def add_article(
         self, art: NewArticle, analysis: Analysis | None, *, workspace: str, via: str,
-        now: datetime | None = None,
+        now: datetime | None = None, prepared: Any = None,
     ) -> AddResult:
         """Store an article once (or link it to the one it duplicates) and let ``workspace`` see it."""
         from digests.store._batch import BatchItem
 
         iso(art.published)  # refuse a naive date before anything is written
-        item = BatchItem(art, analysis, (workspace,), via, now or now_utc())
+        item = BatchItem(art, analysis, (workspace,), via, now or now_utc(), prepared)
         return (await self.add_articles([item]))[0]
 
     @abc.abstractmethod

@@ -46,7 +46,14 @@ from digests.store._base import (
     to_date,
     to_dt,
 )
-from digests.store._batch import NEAR_DUPLICATE, BatchItem, Prepared, article_keys, surname_contradicted
+from digests.store._batch import (
+    NEAR_DUPLICATE,
+    BatchItem,
+    Prepared,
+    article_keys,
+    prepare,
+    surname_contradicted,
+)
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -298,10 +305,12 @@ class PgStore(Store):
         async with self._acquire() as con:
             return [await _find_duplicate(con, a, minhash(a.text).tobytes() if near else None) for a in arts]
 
-    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
+                             prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
+        prep = prepared if prepared is not None else await asyncio.to_thread(prepare, art)  # MinHash off the loop
         async with self._acquire() as con:
-            return await _find_duplicate(con, art, minhash(art.text).tobytes(), workspace)
+            return await _find_duplicate(con, art, prep.sig, workspace, prep)
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""

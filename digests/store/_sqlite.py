@@ -38,7 +38,15 @@ from digests.store._base import (
     source_row,
     to_dt,
 )
-from digests.store._batch import BatchItem, add_batch, find_duplicate, find_duplicates, grant
+from digests.store._batch import (
+    BatchItem,
+    Prepared,
+    add_batch,
+    find_duplicate,
+    find_duplicates,
+    grant,
+    prepare,
+)
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -51,7 +59,6 @@ from digests.store._records import (
     SourceRow,
     SubscriptionRow,
 )
-from digests.store._text import minhash
 
 # Set inside ``Store.transaction``: reads there must see the transaction's own writes, so they use the writer.
 _IN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
@@ -283,11 +290,12 @@ class SqliteStore(Store):
         async with self._read_conn() as conn:
             return await conn._execute(find_duplicates, conn._conn, arts, near=near)  # type: ignore[no-any-return]
 
-    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
+                             prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
-        sig = minhash(art.text).tobytes()
+        # Without prepared keys the MinHash is computed on the reader's thread, not on the event loop.
         async with self._read_conn() as conn:
-            return await conn._execute(find_duplicate, conn._conn, art, sig, workspace)  # type: ignore[no-any-return]
+            return await conn._execute(_find_one, conn._conn, art, workspace, prepared)  # type: ignore[no-any-return]
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
@@ -666,6 +674,12 @@ class SqliteStore(Store):
         """Return the end of the latest window claimed for a schedule."""
         row = await self._one("SELECT MAX(window_end) FROM digest_runs WHERE schedule_id = ?", (schedule_id,))
         return _dt(row[0]) if row and row[0] else None
+
+
+def _find_one(conn: sqlite3.Connection, art: NewArticle, workspace: str | None,
+              prepared: Prepared | None) -> AddResult | None:
+    prep = prepared or prepare(art)
+    return find_duplicate(conn, art, prep.sig, workspace, prep)
 
 
 async def _open_reader(path: str) -> aiosqlite.Connection:
