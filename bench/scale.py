@@ -19,6 +19,8 @@ import gc
 import math
 import random
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from digests.store import NewArticle
 QUERY_KINDS = ("who_said", "quotes", "timeline", "search", "summary", "autocomplete")
 DIGEST_ARTICLES = 1000
 STREAMS = 20
+IDLE_STREAMS_S = 8.0
 LAG_TICK_S = 0.010
 
 
@@ -56,8 +59,12 @@ class Figures:
     loop_lag_p99_ms: float = 0.0
     loop_lag_max_ms: float = 0.0
     tail_ingest_articles_per_s: float = 0.0
+    idle_lag_p99_ms: float = 0.0
+    loaded: bool = False
+    think_ms: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
     under_ingest: dict[str, list[float]] = field(default_factory=dict)
+    idle_streams: dict[str, list[float]] = field(default_factory=dict)
     digest_articles: int = 0
     errors: int = 0
 
@@ -75,12 +82,19 @@ class Figures:
             "loop_lag_p99_ms": round(self.loop_lag_p99_ms, 2),
             "loop_lag_max_ms": round(self.loop_lag_max_ms, 2),
             "tail_ingest_articles_per_s": round(self.tail_ingest_articles_per_s, 1),
+            "idle_loop_lag_p99_ms": round(self.idle_lag_p99_ms, 2),
+            "loaded_other_core": self.loaded,
+            "stream_think_ms": self.think_ms,
             "digest_articles": self.digest_articles,
             "command_errors": self.errors,
         }
         for kind, values in self.latencies.items():
             out[kind] = percentiles(values)
         out["under_ingest"] = {kind: percentiles(v) for kind, v in self.under_ingest.items()}
+        out["idle_streams"] = {kind: percentiles(v) for kind, v in self.idle_streams.items()}
+        # What a user feels: each command's p95 beside ingest over its p95 beside the same streams, no ingest.
+        out["ingest_ratio"] = {kind: round(percentile(v, 0.95) / max(1e-9, percentile(self.idle_streams[kind], 0.95)), 2)
+                               for kind, v in self.under_ingest.items() if self.idle_streams.get(kind)}
         return out
 
 
@@ -273,14 +287,21 @@ async def lag_monitor(samples: list[float], stop: asyncio.Event) -> None:
 
 
 async def command_stream(svc: Services, queries: list[Query], out: dict[str, list[float]], stop: asyncio.Event,
-                         offset: int) -> None:
-    """Run queries round-robin from ``offset`` until ``stop`` is set, recording latencies by kind."""
+                         offset: int, think_s: float = 0.0) -> None:
+    """Run queries round-robin from ``offset`` until ``stop`` is set, recording latencies by kind.
+
+    Between two commands the stream's user "thinks" for an exponential time of mean ``think_s`` (none at 0):
+    with no think time the streams measure the bot's saturation, not what one user waits.
+    """
+    rng = random.Random(offset)
     i = offset
     while not stop.is_set():
         q = queries[i % len(queries)]
         ms, _ = await run_query(svc, q)
         out.setdefault(q.kind, []).append(ms)
         i += 1
+        if think_s > 0:
+            await asyncio.sleep(rng.expovariate(1 / think_s))
 
 
 async def timed(coro: Awaitable[Any]) -> tuple[Any, float]:
@@ -288,6 +309,33 @@ async def timed(coro: Awaitable[Any]) -> tuple[Any, float]:
     t0 = time.perf_counter()
     result = await coro
     return result, time.perf_counter() - t0
+
+
+async def streams_alone(svc: Services, queries: list[Query], out: dict[str, list[float]], seconds: float,
+                        think_s: float) -> float:
+    """Run the command streams for ``seconds`` with nothing else going on; return the loop lag p99 (ms)."""
+    stop = asyncio.Event()
+    lags: list[float] = []
+    tasks = [asyncio.create_task(lag_monitor(lags, stop))]
+    tasks += [asyncio.create_task(command_stream(svc, queries, out, stop, k * 7, think_s)) for k in range(STREAMS)]
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.gather(*tasks)
+    return percentile(lags, 0.99)
+
+
+@contextlib.contextmanager
+def busy_other_core(on: bool) -> Iterator[None]:
+    """Keep an unrelated process spinning on a core while the block runs (the shared-machine mode)."""
+    if not on:
+        yield
+        return
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our own interpreter
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def measure_analysis(corpus: Corpus, sample: int) -> float:
@@ -325,8 +373,18 @@ async def _pg_bytes(svc: Services) -> int:
 
 async def run(n_articles: int, db_path: Path, *, workers: int = 2, batch: int = 64, per_kind: int = 200,
               reuse: bool = False, seed: int = 9, log: Callable[[str], None] = print,
-              database_url: str | None = None) -> Figures:
+              database_url: str | None = None, load_other_core: bool = False, think_ms: float = 250.0) -> Figures:
     """Run every phase and return the figures (over the SQLite file, or PostgreSQL when given its URL)."""
+    with busy_other_core(load_other_core):
+        fig = await _run(n_articles, db_path, workers=workers, batch=batch, per_kind=per_kind, reuse=reuse,
+                         seed=seed, log=log, database_url=database_url, think_s=think_ms / 1000)
+    fig.loaded = load_other_core
+    fig.think_ms = think_ms
+    return fig
+
+
+async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_kind: int, reuse: bool, seed: int,
+               log: Callable[[str], None], database_url: str | None, think_s: float) -> Figures:
     corpus = Corpus(n_articles, seed=seed)
     fig = Figures(n_articles=n_articles)
     fig.analyze_articles_per_s = measure_analysis(corpus, min(300, n_articles))
@@ -362,12 +420,16 @@ async def run(n_articles: int, db_path: Path, *, workers: int = 2, batch: int = 
             fig.ingest_articles_per_s = tail / fig.build_s if fig.build_s else 0.0
             log(f"build: {tail} articles in {fig.build_s:.1f} s ({fig.ingest_articles_per_s:.0f}/s)")
 
-            # Tail at full speed beside 20 command streams, with the lag monitor running.
+            # The same 20 command streams first with no ingest (the baseline of the ratios), then beside the
+            # tail ingested at full speed, with the lag monitor running both times.
             queries = make_queries(corpus, tail, max(5, per_kind // 4), seed=seed + 1)
+            random.Random(seed).shuffle(queries)  # every kind in every stretch of time, idle and under ingest
+            fig.idle_lag_p99_ms = await streams_alone(svc, queries, fig.idle_streams, IDLE_STREAMS_S, think_s)
+            log(f"idle streams: {IDLE_STREAMS_S:.0f} s, loop lag p99 {fig.idle_lag_p99_ms:.1f} ms")
             stop = asyncio.Event()
             lags: list[float] = []
             monitor = asyncio.create_task(lag_monitor(lags, stop))
-            streams = [asyncio.create_task(command_stream(svc, queries, fig.under_ingest, stop, k * 7))
+            streams = [asyncio.create_task(command_stream(svc, queries, fig.under_ingest, stop, k * 7, think_s))
                        for k in range(STREAMS)]
             _, secs = await timed(ingest_range(svc, corpus, tail, n_articles, source_ids, batch=batch,
                                                in_flight=workers + 1))

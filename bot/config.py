@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     max_fetch_bytes: int = Field(5 * 1024 * 1024, validation_alias="NEWSBOT_MAX_FETCH_BYTES", gt=0)
     fetch_timeout_s: float = Field(20.0, validation_alias="NEWSBOT_FETCH_TIMEOUT_S", gt=0)
     workers: int = Field(0, validation_alias="NEWSBOT_WORKERS", ge=0)
+    # Read-only connections commands use (SQLite: one thread each; PostgreSQL: pool size beside the writer).
+    db_readers: int = Field(2, validation_alias="NEWSBOT_DB_READERS", ge=1, le=32)
+    # Articles per ingest transaction: the longest a command's write waits behind a batch of feed entries.
+    write_chunk: int = Field(16, validation_alias="NEWSBOT_WRITE_CHUNK", ge=1, le=1000)
+    # While commands are in flight, ingest holds the writer at most this many ms of each second.
+    write_budget_ms: int = Field(500, validation_alias="NEWSBOT_WRITE_BUDGET_MS", ge=1, le=1000)
     load_samples: bool = Field(True, validation_alias="NEWSBOT_LOAD_SAMPLES")
     console: str = Field("auto", validation_alias="NEWSBOT_CONSOLE")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import sys
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -30,6 +32,12 @@ class SchedulerHooks(Protocol):
         """Fetch a new subscription once (storing, posting nothing or the ``backfill`` newest) and say what it did."""
 
 
+def _nice_thread() -> None:
+    """Lower the calling thread's CPU priority where the platform allows it."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
 @dataclass
 class Services:
     """The engine objects shared by every front end in one process."""
@@ -43,14 +51,24 @@ class Services:
     @classmethod
     async def create(cls, settings: Settings, *, executor: Executor | None = None) -> Services:
         """Open the store and build the fetcher and ingestor from settings (a process pool when workers > 0)."""
-        owned = None
+        # The event loop shares the GIL with the store's reader and writer threads: a thread holding it runs
+        # until the switch interval, so 1 ms (not 5) bounds how long a ready command waits for it.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        owned: Executor | None = None
         if executor is None and settings.workers > 0:
             # Analysis is pure-Python CPU work: threads would hold the GIL against the event loop, processes
             # use every core. Spawned workers inherit none of this process's threads or open connections.
             # Workers run niced: when cores are short, the bot's own process (commands, the event loop) goes first.
             owned = executor = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
                                                    initializer=os.nice, initargs=(10,))
-        store = await Store.open(settings.store_url)
+        elif executor is None:
+            # No worker processes: one analysis thread, niced (Linux nices threads one by one), instead of
+            # asyncio's default pool, where several analyses at once would each take turns at the GIL against
+            # the event loop.
+            owned = executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-analysis",
+                                                  initializer=_nice_thread)
+        store = await Store.open(settings.store_url, readers=settings.db_readers)
+        store.configure_writes(chunk=settings.write_chunk, budget_ms=settings.write_budget_ms)
         fetcher = Fetcher(allow_loopback=settings.allow_loopback,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
         llm = None

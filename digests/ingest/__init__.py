@@ -25,7 +25,7 @@ from digests.models import Analysis
 from digests.nlp.llm import LLMSummarizer
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle, SourceRow, Store
-from digests.store._batch import BatchItem
+from digests.store._batch import BatchItem, Prepared, prepare
 
 __all__ = [
     "BatchDoc",
@@ -125,6 +125,15 @@ def feed_problems(docs: Sequence[Document], parse_problems: Sequence[str]) -> li
     return out
 
 
+def analyze_and_prepare(arts: list[NewArticle]) -> list[tuple[Analysis, Prepared]]:
+    """Analyze articles and compute their dedup keys (MinHash, hashes) in one call on a worker.
+
+    Everything CPU-heavy per article happens here, so the bot's process (the event loop and the writer's
+    thread) only binds the results into prepared statements.
+    """
+    return [(analyze(a.text, a.title, a.published.date() if a.published else None), prepare(a)) for a in arts]
+
+
 class Ingestor:
     """Fetch, extract, analyze off the event loop, de-duplicate and store articles for a workspace."""
 
@@ -142,17 +151,19 @@ class Ingestor:
         when = published or doc.published
         new = NewArticle(title=doc.title, text=doc.text, url=doc.url, guid=doc.guid, published=when,
                          author=doc.author, source_id=source_id)
-        dup = await self.store.find_duplicate(new, workspace)
+        loop = asyncio.get_running_loop()
+        # The dedup keys (MinHash) are computed where the analysis runs, never on the event loop.
+        prepared = await loop.run_in_executor(self.executor, prepare, new)
+        dup = await self.store.find_duplicate(new, workspace, prepared=prepared)
         analysis = None
         if dup is None:
-            loop = asyncio.get_running_loop()
             analysis = await loop.run_in_executor(
                 self.executor, analyze, doc.text, doc.title, when.date() if when else None)
             if self.llm is not None:
                 # The LLM summarizer checks its quotes against the article and falls back to the extractive one.
                 sentences = await self.llm.summarize(doc.text, doc.title)
                 analysis = replace(analysis, summary=" ".join(sentences), summary_sentences=tuple(sentences))
-        result = await self.store.add_article(new, analysis, workspace=workspace, via=via)
+        result = await self.store.add_article(new, analysis, workspace=workspace, via=via, prepared=prepared)
         return IngestOutcome(source=source, status=result.status, article_id=result.article_id,
                              title=result.title, published=when)
 
@@ -162,20 +173,23 @@ class Ingestor:
         # so this pass just spares the workers articles already stored, without a second MinHash per article.
         dups = await self.store.find_duplicates([d.article for d in docs], near=False)
         fresh = [d for d, dup in zip(docs, dups, strict=True) if dup is None]
-        jobs = [(d.article.text, d.article.title, d.article.published.date() if d.article.published else None)
-                for d in fresh]
+        arts = [d.article for d in fresh]
         loop = asyncio.get_running_loop()
-        parts = await asyncio.gather(*(loop.run_in_executor(self.executor, analyze_many, jobs[i:i + chunk])
-                                       for i in range(0, len(jobs), chunk)))
-        analyses: dict[int, Analysis] = {}
-        for d, analysis in zip(fresh, (a for part in parts for a in part), strict=True):
+        parts = await asyncio.gather(*(loop.run_in_executor(self.executor, analyze_and_prepare, arts[i:i + chunk])
+                                       for i in range(0, len(arts), chunk)))
+        analyses: dict[int, tuple[Analysis, Prepared]] = {}
+        for d, (analysis, prep) in zip(fresh, (a for part in parts for a in part), strict=True):
             if self.llm is not None:
                 sentences = await self.llm.summarize(d.article.text, d.article.title)
                 analysis = replace(analysis, summary=" ".join(sentences), summary_sentences=tuple(sentences))
-            analyses[id(d)] = analysis
+            analyses[id(d)] = (analysis, prep)
         now = datetime.now(UTC)
-        results = await self.store.add_articles(
-            [BatchItem(d.article, analyses.get(id(d)), d.workspaces, d.via, d.now or now) for d in docs])
+        items = []
+        for d in docs:
+            done = analyses.get(id(d))
+            items.append(BatchItem(d.article, done[0] if done else None, d.workspaces, d.via, d.now or now,
+                                   done[1] if done else None))
+        results = await self.store.add_articles(items)
         return [IngestOutcome(source=d.article.url or d.article.title, status=r.status, article_id=r.article_id,
                               title=r.title, published=d.article.published) for d, r in zip(docs, results, strict=True)]
 

@@ -15,6 +15,7 @@ treats a deictic date inside a quotation as the speaker's time.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Sequence
@@ -28,6 +29,11 @@ from digests.nlp.timex import MONTHS, WEEKDAYS, extract_timexes
 __all__ = ["MergedEvent", "event_range", "extract_events", "merge_events", "condense"]
 
 MAX_EVENT_CHARS = 200
+# Names are read from at most this many characters either side of an expression: a sentence can be a whole
+# 5 MB article without punctuation, and reading all of it for each of its dates would be quadratic.
+ENTITY_WINDOW = 600
+# A capitalised run longer than this is a headline or shouting, not a name (and would make containment costly).
+MAX_NAME_WORDS = 8
 
 _RE_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T.*)?$")
 _RE_WEEK = re.compile(r"^(\d{4})-W(\d{2})(-WE)?$")
@@ -227,24 +233,39 @@ def condense(sentence: str, start: int, end: int, limit: int = MAX_EVENT_CHARS) 
 def _entities(sentence: str) -> tuple[str, ...]:
     """Return capitalized names in a sentence (a heuristic for people and organizations)."""
     found: list[str] = []
+    seen: set[str] = set()
     for m in _RE_NAME.finditer(sentence):
         for piece in _split_of(m.group()):
-            _add_name(found, piece, m.start() == 0)
-    # Keep the fullest form: drop a name contained in a longer one ("Blinken" inside "Antony Blinken").
-    return tuple(n for n in found if not any(n != o and re.search(rf"\b{re.escape(n)}\b", o) for o in found))
+            _add_name(found, seen, piece, m.start() == 0)
+    # Keep the fullest form: drop a name contained in a longer one ("Blinken" inside "Antony Blinken"). Every
+    # run of words inside every name goes in one set, so the check is linear in the names' length, not pairwise.
+    inner: set[str] = set()
+    for name in found:
+        words = name.split()
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                if j - i < len(words):
+                    inner.add(" ".join(words[i:j]))
+    return tuple(n for n in found if n not in inner)
 
 
 def _split_of(run: str) -> list[str]:
     """Split "Mara Quist of Northwind Rail" in two, but keep "Secretary of State" or "Bank of Lorne" whole."""
-    left, sep, right = run.partition(" of ")
-    if not sep or len(left.split()) < 2 or left.split()[-1] in _OF_HEADS:
-        return [run]
-    return [left, *_split_of(right)]
+    out: list[str] = []
+    while True:
+        left, sep, right = run.partition(" of ")
+        if not sep or len(left.split()) < 2 or left.split()[-1] in _OF_HEADS:
+            out.append(run)
+            return out
+        out.append(left)
+        run = right
 
 
-def _add_name(found: list[str], run: str, initial: bool) -> None:
+def _add_name(found: list[str], seen: set[str], run: str, initial: bool) -> None:
     """Clean a capitalized run and append it to ``found`` when it still looks like a name."""
     words = run.split()
+    if len(words) > 2 * MAX_NAME_WORDS:
+        return
     while words and words[0].lower().strip(".") in _NOT_NAMES:
         words.pop(0)
     while words and (words[-1].lower().strip(".") in _NOT_NAMES or words[-1].lower() in ("of", "and", "the")):
@@ -255,7 +276,8 @@ def _add_name(found: list[str], run: str, initial: bool) -> None:
     name = re.sub(r"['’]s$", "", " ".join(words)).rstrip(",")
     if name.endswith(".") and not re.search(r"\b[A-Z]\.$", name):
         name = name[:-1]
-    if len(name) >= 2 and name not in found:
+    if len(name) >= 2 and len(name.split()) <= MAX_NAME_WORDS and name not in seen:
+        seen.add(name)
         found.append(name)
 
 
@@ -266,6 +288,7 @@ _GRAIN_ORDER = {"day": 0, "week": 1, "month-part": 2, "month": 3, "quarter": 4, 
 def _year_spans(text: str, taken: list[tuple[int, int]], published: date | None) -> list[Timex]:
     """Return "2017-18" style spans of years as DATE expressions valued by their first year."""
     found: list[Timex] = []
+    starts = [a for a, _ in taken]
     for m in _RE_YEAR_SPAN.finditer(text):
         first = int(m.group(1))
         tail = m.group(2)
@@ -273,7 +296,16 @@ def _year_spans(text: str, taken: list[tuple[int, int]], published: date | None)
         top = (published.year + 30) if published else 2100
         if not first < last <= first + 10 or last > top:
             continue
-        if any(a < m.end() and m.start() < b and not (m.start() <= a and b <= m.end()) for a, b in taken):
+        # ``taken`` is sorted and disjoint: only the expressions just before the span's end can overlap it.
+        i = bisect.bisect_left(starts, m.end()) - 1
+        clash = False
+        while i >= 0 and taken[i][1] > m.start():
+            a, b = taken[i]
+            if not (m.start() <= a and b <= m.end()):
+                clash = True
+                break
+            i -= 1
+        if clash:
             continue  # it overlaps a longer expression ("Jan. 2011-12 ..." is not a span of years)
         found.append(Timex(text=m.group(), start=m.start(), end=m.end(), type="DATE", value=f"{first:04d}/{last:04d}"))
     return found
@@ -319,9 +351,11 @@ def _statement_day(text: str, quote: tuple[int, int], days: list[tuple[int, int,
     """Return the day the article dates a quoted statement with ("…," she said on Tuesday), else None."""
     # Only a day-dated expression outside the quotation, in the sentence that holds it, dates the statement.
     q_start, q_end = quote
-    for start, _end, day in days:
-        if sentence[0] <= start < sentence[1] and not q_start <= start < q_end:
-            return day
+    i = bisect.bisect_left(days, sentence[0], key=lambda d: d[0])
+    while i < len(days) and days[i][0] < sentence[1]:
+        if not q_start <= days[i][0] < q_end:
+            return days[i][2]
+        i += 1
     return None
 
 
@@ -337,13 +371,16 @@ def extract_events(text: str, published: date | None) -> list[Event]:
     spans = _year_spans(text, [(t.start, t.end) for t in timexes], published)
     if spans:
         # The span replaces a year read inside it ("2013" of "2011-2013").
-        timexes = [t for t in timexes if not any(y.start <= t.start and t.end <= y.end for y in spans)]
+        span_starts = [y.start for y in spans]
+        timexes = [t for t in timexes if not _inside(t, spans, span_starts)]
         timexes = sorted(timexes + spans, key=lambda t: t.start)
     if not timexes:
         return []
     sentences = split_sentences(text) or [(0, len(text))]
     quotes = _quotations(text)
+    quote_starts = [q[0] for q in quotes]
     ranges = _ranges(text, timexes, published)
+    names: dict[tuple[int, int], tuple[str, ...]] = {}
     days = [(a, b, r[0]) for a, b, r in ranges if r[2] == "day"]
     events: list[Event] = []
     seen: set[tuple[int, date, date]] = set()
@@ -356,7 +393,9 @@ def extract_events(text: str, published: date | None) -> list[Event]:
         if not s_start <= a < s_end:
             s_start, s_end = a, b
         expression = text[a:b]
-        quote = next((q for q in quotes if q[0] < a and b <= q[1]), None)
+        # Quotations do not overlap: only the last one opening before the expression can hold it.
+        qi = bisect.bisect_left(quote_starts, a) - 1
+        quote = quotes[qi] if qi >= 0 and b <= quotes[qi][1] else None
         if quote is not None and _RE_DEICTIC.search(expression):
             said = _statement_day(text, quote, days, (s_start, s_end))
             if said is None:
@@ -371,13 +410,27 @@ def extract_events(text: str, published: date | None) -> list[Event]:
         if key in seen:
             continue
         seen.add(key)
-        sentence = text[s_start:s_end]
+        # A very long "sentence" (no punctuation for pages) is read only around the expression.
+        w_start = max(s_start, a - ENTITY_WINDOW)
+        w_end = min(s_end, b + ENTITY_WINDOW)
+        if w_start > s_start:
+            w_start = text.find(" ", w_start, a) + 1 or a
+        if w_end < s_end:
+            w_end = text.rfind(" ", b, w_end) if text.rfind(" ", b, w_end) > 0 else b
+        if (w_start, w_end) not in names:
+            names[(w_start, w_end)] = _entities(text[w_start:w_end])
         events.append(Event(
             date_start=rng[0], date_end=rng[1], granularity=rng[2], expression=expression,
-            text=condense(sentence, a - s_start, b - s_start), start=s_start, end=s_end,
-            entities=_entities(sentence),
+            text=condense(text[w_start:w_end], a - w_start, b - w_start), start=s_start, end=s_end,
+            entities=names[(w_start, w_end)],
         ))
     return [ev for ev in events if ev.granularity not in WIDE or ev.start not in narrow]
+
+
+def _inside(t: Timex, spans: list[Timex], starts: list[int]) -> bool:
+    """Return whether ``t`` lies inside one of the sorted, disjoint ``spans``."""
+    i = bisect.bisect_right(starts, t.start) - 1
+    return i >= 0 and t.end <= spans[i].end
 
 
 def _tokens(text: str) -> frozenset[str]:

@@ -73,6 +73,9 @@ _GLUED_EXCEPT = frozenset(
     between against during under over""".split()
 )
 _GLUED_MIN_WORDS = 5
+# Longest word the boundary test reads back, and how far back a caption's words are counted.
+_MAX_TOKEN = 64
+_LOOK_BACK = 400
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*")
 _TERMINAL_LINE_END = re.compile(r"""[.!?…:;'"’”)\]]\s*$""")
 
@@ -92,8 +95,11 @@ def dateline_end(paragraph: str) -> int:
 def _is_boundary(para: str, punct_start: int, punct: str, next_start: int) -> bool:
     if punct != ".":
         return True
-    # rfind keeps this linear in the paragraph length; a regex search from 0 made splitting quadratic.
-    cut = max(para.rfind(" ", 0, punct_start), para.rfind("\n", 0, punct_start), para.rfind("\t", 0, punct_start))
+    # Only the last word matters, so look back a bounded stretch: an unbounded rfind for a newline or tab
+    # the paragraph lacks scanned back to its start at every full stop, quadratic in a paragraph of 5 MB.
+    lo = max(0, punct_start - _MAX_TOKEN)
+    cut = max(para.rfind(" ", lo, punct_start), para.rfind("\n", lo, punct_start), para.rfind("\t", lo, punct_start),
+              lo - 1)
     token = para[cut + 1:punct_start].lstrip("\"'“‘([")
     if not token:
         return True
@@ -108,6 +114,14 @@ def _is_boundary(para: str, punct_start: int, punct: str, next_start: int) -> bo
     if len(token) == 1 and token.isupper():
         return next_word in _OPENERS
     return True
+
+
+def _enough_words(para: str, pos: int, cut: int) -> bool:
+    """Return whether at least _GLUED_MIN_WORDS spaces separate ``cut`` from the last terminal punctuation."""
+    # A bounded look-back: a few words fit in it, and scanning to the paragraph's start each time was quadratic.
+    lo = max(pos, cut - _LOOK_BACK)
+    seg_start = max(lo, *(para.rfind(c, lo, cut) for c in ".!?"))
+    return para.count(" ", seg_start, cut) >= _GLUED_MIN_WORDS
 
 
 def _glued_cuts(para: str, pos: int) -> list[tuple[int, int, int, str]]:
@@ -127,13 +141,11 @@ def _glued_cuts(para: str, pos: int) -> list[tuple[int, int, int, str]]:
             # title, not a new sentence.
             continue
         # A caption is a clause of its own: require a few words since the last terminal punctuation.
-        seg_start = max(pos, *(para.rfind(c, pos, cut) for c in ".!?"))
-        if para.count(" ", seg_start, cut) < _GLUED_MIN_WORDS:
+        if not _enough_words(para, pos, cut):
             continue
         cuts.append((cut, cut, m.end(1), "!"))
     for m in _CAPTION_PAREN.finditer(para, pos):
-        seg_start = max(pos, *(para.rfind(c, pos, m.start()) for c in ".!?"))
-        if para.count(" ", seg_start, m.start()) >= _GLUED_MIN_WORDS:
+        if _enough_words(para, pos, m.start()):
             cuts.append((m.start(1), m.start(1), m.end(1), "!"))
     return cuts
 

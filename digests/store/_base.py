@@ -8,6 +8,7 @@ here so both backends answer alike.
 from __future__ import annotations
 
 import abc
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -213,18 +214,46 @@ class Store(OptionsMixin, abc.ABC):
 
     #: "sqlite" or "postgresql".
     backend: str = ""
+    #: Articles per write transaction in bulk ingest: the longest a command's write can wait behind ingest.
+    write_chunk: int = 16
+    #: While commands are in flight, bulk ingest holds the writer at most this many ms per second.
+    write_budget_ms: int = 500
+    # Reads running now, and command transactions waiting for the writer: ingest yields while either is > 0.
+    _reads_in_flight: int = 0
+    _writes_waiting: int = 0
 
     @classmethod
-    async def open(cls, url: str | Path) -> Store:
-        """Open the store a path or URL names (sqlite:///…, postgresql://…) and apply pending migrations."""
+    async def open(cls, url: str | Path, *, readers: int = 2) -> Store:
+        """Open the store a path or URL names (sqlite:///…, postgresql://…) and apply pending migrations.
+
+        ``readers`` is the size of the read pool: SQLite read-only connections, each on its own thread, or the
+        PostgreSQL pool's connections beside the writer's.
+        """
         path = sqlite_path(url)
         if path is None:
             from digests.store._pg import PgStore
 
-            return await PgStore.connect(str(url))
+            return await PgStore.connect(str(url), max_size=max(2, readers + 1))
         from digests.store._sqlite import SqliteStore
 
-        return await SqliteStore.open_file(path)
+        return await SqliteStore.open_file(path, readers=readers)
+
+    def configure_writes(self, *, chunk: int, budget_ms: int) -> None:
+        """Set how many articles one ingest transaction holds and the writer's budget while commands wait."""
+        self.write_chunk = max(1, chunk)
+        self.write_budget_ms = min(1000, max(1, budget_ms))
+
+    def commands_waiting(self) -> bool:
+        """Return whether a command is reading or waiting to write right now."""
+        return self._reads_in_flight > 0 or self._writes_waiting > 0
+
+    async def _yield_to_commands(self, spent_s: float) -> None:
+        """After ``spent_s`` seconds of ingest writing, step aside so commands keep the budget's remainder."""
+        if self.write_budget_ms < 1000 and self.commands_waiting():
+            # Writing ``spent_s`` then resting this long holds the writer at write_budget_ms per second.
+            await asyncio.sleep(spent_s * (1000 - self.write_budget_ms) / self.write_budget_ms)
+        else:
+            await asyncio.sleep(0)
 
     @abc.abstractmethod
     async def close(self) -> None:
@@ -288,25 +317,29 @@ class Store(OptionsMixin, abc.ABC):
 
     @abc.abstractmethod
     async def add_articles(self, items: Sequence[Any]) -> list[AddResult]:
-        """Store many articles (BatchItem) in one transaction."""
+        """Store many articles (BatchItem), ``write_chunk`` per transaction, yielding to commands between."""
 
     @abc.abstractmethod
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None."""
 
     @abc.abstractmethod
-    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
-        """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
+                             prepared: Any = None) -> AddResult | None:
+        """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body).
+
+        ``prepared`` (a ``Prepared``) carries the keys computed off the event loop; without it they are computed here.
+        """
 
     async def add_article(
         self, art: NewArticle, analysis: Analysis | None, *, workspace: str, via: str,
-        now: datetime | None = None,
+        now: datetime | None = None, prepared: Any = None,
     ) -> AddResult:
         """Store an article once (or link it to the one it duplicates) and let ``workspace`` see it."""
         from digests.store._batch import BatchItem
 
         iso(art.published)  # refuse a naive date before anything is written
-        item = BatchItem(art, analysis, (workspace,), via, now or now_utc())
+        item = BatchItem(art, analysis, (workspace,), via, now or now_utc(), prepared)
         return (await self.add_articles([item]))[0]
 
     @abc.abstractmethod

@@ -24,6 +24,23 @@ NEAR_DUPLICATE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """An article's dedup keys, computed where the analysis runs so the writer only executes statements."""
+
+    sig: bytes
+    content_hash: str
+    bands: tuple[int, ...]
+    keys: tuple[str, ...]
+
+
+def prepare(art: NewArticle) -> Prepared:
+    """Return the MinHash signature, content hash, band keys and URL/GUID keys of an article (CPU work)."""
+    sig = minhash(art.text)
+    return Prepared(sig.tobytes(), content_hash(art.title, art.text), tuple(band_keys(sig)),
+                    tuple(article_keys(art)))
+
+
+@dataclass(frozen=True, slots=True)
 class BatchItem:
     """One article of a batch: what to store, its analysis and every workspace that should see it."""
 
@@ -32,6 +49,11 @@ class BatchItem:
     workspaces: tuple[str, ...]
     via: str
     now: datetime
+    prepared: Prepared | None = None
+
+    def ready(self) -> Prepared:
+        """Return the prepared keys, computing them here when no worker did."""
+        return self.prepared or prepare(self.article)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -54,24 +76,24 @@ def article_keys(art: NewArticle) -> list[str]:
 
 
 def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None,
-                   workspace: str | None = None) -> AddResult | None:
+                   workspace: str | None = None, prepared: Prepared | None = None) -> AddResult | None:
     """Return the stored article ``art`` duplicates (same URL, GUID, body, or near-same body unless ``sig`` is None).
 
     A near-duplicate is only linked to a stored article that came from the web (URL or feed) or that
     ``workspace`` can already see: linking to another workspace's private upload would show its text.
     """
-    for key in article_keys(art):
+    for key in prepared.keys if prepared else article_keys(art):
         row = conn.execute("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
                            "WHERE k.key = ?", (key,)).fetchone()
         if row:
             return AddResult(row[0], "duplicate", row[1])
     row = conn.execute("SELECT id, title FROM articles WHERE content_hash = ?",
-                       (content_hash(art.title, art.text),)).fetchone()
+                       (prepared.content_hash if prepared else content_hash(art.title, art.text),)).fetchone()
     if row:
         return AddResult(row[0], "duplicate", row[1])
     if sig is None:
         return None
-    bands = band_keys(np.frombuffer(sig, dtype=np.uint64))
+    bands = list(prepared.bands) if prepared else band_keys(np.frombuffer(sig, dtype=np.uint64))
     marks = ",".join("?" * len(bands))
     # Only "?" placeholders are composed into the SQL; the band keys are bound.
     sql = (
@@ -199,24 +221,25 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
     """Store one article inside the caller's transaction (or link it to its duplicate) and grant it."""
     art, analysis = item.article, item.analysis
     first = item.workspaces[0]
-    sig = minhash(art.text).tobytes()
-    dup = find_duplicate(conn, art, sig, first)
+    prep = item.ready()
+    sig = prep.sig
+    dup = find_duplicate(conn, art, sig, first, prep)
     if dup:
         conn.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
-                         [(k, dup.article_id) for k in article_keys(art)])
+                         [(k, dup.article_id) for k in prep.keys])
         for ws in item.workspaces:
             grant(conn, dup.article_id, ws, item.via, item.now)
         return dup
     article_id = int(conn.execute(
         "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
         " fetched, summary, analyzed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (art.url, art.guid, art.source_id, content_hash(art.title, art.text), sig, art.title, art.author,
+        (art.url, art.guid, art.source_id, prep.content_hash, sig, art.title, art.author,
          art.text, _iso(art.published), _iso(item.now), analysis.summary if analysis else "",
          1 if analysis else 0)).lastrowid or 0)
     conn.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
-                     [(k, article_id) for k in article_keys(art)])
+                     [(k, article_id) for k in prep.keys])
     conn.executemany("INSERT OR IGNORE INTO article_bands(key, article_id) VALUES (?, ?)",
-                     [(k, article_id) for k in band_keys(np.frombuffer(sig, dtype=np.uint64))])
+                     [(k, article_id) for k in prep.bands])
     conn.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)", (article_id, art.title, art.text))
     if analysis:
         _store_analysis(conn, article_id, art, analysis, first)

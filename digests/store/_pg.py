@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -45,7 +46,14 @@ from digests.store._base import (
     to_date,
     to_dt,
 )
-from digests.store._batch import NEAR_DUPLICATE, BatchItem, article_keys, surname_contradicted
+from digests.store._batch import (
+    NEAR_DUPLICATE,
+    BatchItem,
+    Prepared,
+    article_keys,
+    prepare,
+    surname_contradicted,
+)
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -154,13 +162,17 @@ class PgStore(Store):
 
     async def _read(self, fn: Any) -> Any:
         # Reads are idempotent: one retry on a fresh connection hides a connection the server dropped.
-        for attempt in (0, 1):
-            try:
-                async with self._acquire() as con:
-                    return await fn(con)
-            except StoreUnavailable:
-                if attempt:
-                    raise
+        self._reads_in_flight += 1
+        try:
+            for attempt in (0, 1):
+                try:
+                    async with self._acquire() as con:
+                        return await fn(con)
+                except StoreUnavailable:
+                    if attempt:
+                        raise
+        finally:
+            self._reads_in_flight -= 1
         raise AssertionError("unreachable")
 
     async def _all(self, sql: str, *params: Any) -> list[asyncpg.Record]:
@@ -273,23 +285,30 @@ class PgStore(Store):
     # ---- articles -------------------------------------------------------------------------------------------
 
     async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
-        """Store many articles in one transaction (rolled back whole on any error)."""
-        if not items:
-            return []
+        """Store many articles, ``write_chunk`` per transaction (each rolled back whole on any error)."""
         for item in items:
             if item.article.published is not None and item.article.published.tzinfo is None:
                 raise ValueError("naive datetime given to the store")
-        async with self._write:
-            for attempt in range(_WRITE_RETRIES):
-                try:
-                    async with self.transaction() as con:
-                        return [await _add_one(con, item) for item in items]
-                except _CONTENDED:
-                    # Another process stored the same article or speaker first, or locked rows in the other
-                    # order: the batch was rolled back whole; run it again (it now finds their rows).
-                    if attempt == _WRITE_RETRIES - 1:
-                        raise
-                    await asyncio.sleep(0.05 * (attempt + 1))
+        out: list[AddResult] = []
+        for i in range(0, len(items), self.write_chunk):
+            async with self._write:
+                t0 = time.perf_counter()
+                out += await self._add_chunk(items[i:i + self.write_chunk])
+                spent = time.perf_counter() - t0
+            await self._yield_to_commands(spent)
+        return out
+
+    async def _add_chunk(self, items: Sequence[BatchItem]) -> list[AddResult]:
+        for attempt in range(_WRITE_RETRIES):
+            try:
+                async with self.transaction() as con:
+                    return [await _add_one(con, item) for item in items]
+            except _CONTENDED:
+                # Another process stored the same article or speaker first, or locked rows in the other
+                # order: the chunk was rolled back whole; run it again (it now finds their rows).
+                if attempt == _WRITE_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
@@ -297,10 +316,12 @@ class PgStore(Store):
         async with self._acquire() as con:
             return [await _find_duplicate(con, a, minhash(a.text).tobytes() if near else None) for a in arts]
 
-    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
+                             prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
+        prep = prepared if prepared is not None else await asyncio.to_thread(prepare, art)  # MinHash off the loop
         async with self._acquire() as con:
-            return await _find_duplicate(con, art, minhash(art.text).tobytes(), workspace)
+            return await _find_duplicate(con, art, prep.sig, workspace, prep)
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
@@ -674,19 +695,19 @@ def _like(text: str) -> str:
 
 
 async def _find_duplicate(con: asyncpg.Connection, art: NewArticle, sig: bytes | None,
-                          workspace: str | None = None) -> AddResult | None:
-    for key in article_keys(art):
+                          workspace: str | None = None, prepared: Prepared | None = None) -> AddResult | None:
+    for key in prepared.keys if prepared else article_keys(art):
         row = await con.fetchrow("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
                                  "WHERE k.key = $1", key)
         if row:
             return AddResult(row[0], "duplicate", row[1])
     row = await con.fetchrow("SELECT id, title FROM articles WHERE content_hash = $1",
-                             content_hash(art.title, art.text))
+                             prepared.content_hash if prepared else content_hash(art.title, art.text))
     if row:
         return AddResult(row[0], "duplicate", row[1])
     if sig is None:
         return None
-    bands = band_keys(np.frombuffer(sig, dtype=np.uint64))
+    bands = list(prepared.bands) if prepared else band_keys(np.frombuffer(sig, dtype=np.uint64))
     rows = [r for r in await con.fetch(
         "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "
         "WHERE b.key = ANY($1::bigint[]) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
@@ -777,23 +798,24 @@ async def _grant(con: asyncpg.Connection, article_id: int, workspace: str, via: 
 async def _add_one(con: asyncpg.Connection, item: BatchItem) -> AddResult:
     art, analysis = item.article, item.analysis
     first = item.workspaces[0]
-    sig = minhash(art.text).tobytes()
-    dup = await _find_duplicate(con, art, sig, first)
+    prep = item.ready()
+    sig = prep.sig
+    dup = await _find_duplicate(con, art, sig, first, prep)
     if dup:
         await con.executemany("INSERT INTO article_keys(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              [(k, dup.article_id) for k in article_keys(art)])
+                              [(k, dup.article_id) for k in prep.keys])
         for ws in item.workspaces:
             await _grant(con, dup.article_id, ws, item.via, item.now)
         return dup
     article_id = int(await con.fetchval(
         "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
         " fetched, summary, analyzed) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
-        art.url, art.guid, art.source_id, content_hash(art.title, art.text), sig, art.title, art.author,
+        art.url, art.guid, art.source_id, prep.content_hash, sig, art.title, art.author,
         art.text, art.published, item.now, analysis.summary if analysis else "", 1 if analysis else 0))
     await con.executemany("INSERT INTO article_keys(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          [(k, article_id) for k in article_keys(art)])
+                          [(k, article_id) for k in prep.keys])
     await con.executemany("INSERT INTO article_bands(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          [(k, article_id) for k in band_keys(np.frombuffer(sig, dtype=np.uint64))])
+                          [(k, article_id) for k in prep.bands])
     if analysis:
         await _store_analysis(con, article_id, art, analysis, first)
     for ws in item.workspaces:

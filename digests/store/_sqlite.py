@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import contextvars
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -37,7 +38,15 @@ from digests.store._base import (
     source_row,
     to_dt,
 )
-from digests.store._batch import BatchItem, add_batch, find_duplicate, find_duplicates, grant
+from digests.store._batch import (
+    BatchItem,
+    Prepared,
+    add_batch,
+    find_duplicate,
+    find_duplicates,
+    grant,
+    prepare,
+)
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -50,7 +59,6 @@ from digests.store._records import (
     SourceRow,
     SubscriptionRow,
 )
-from digests.store._text import minhash
 
 # Set inside ``Store.transaction``: reads there must see the transaction's own writes, so they use the writer.
 _IN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
@@ -76,14 +84,23 @@ class SqliteStore(Store):
 
     def __init__(self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None) -> None:
         self._db = conn
-        # Queries go to a second connection (WAL lets it read while the writer commits), so commands
-        # never queue behind a batch of ingest writes on the writer's thread.
-        self._reader = reader or conn
+        # Queries go to a pool of read-only connections, each on its own thread (WAL lets them read while the
+        # writer commits), so commands never queue behind a batch of ingest writes nor behind each other.
+        self._readers: list[aiosqlite.Connection] = [reader or conn]
+        self._busy: list[int] = [0]
         self.path = path
         self._write = asyncio.Lock()
 
+    @property
+    def _reader(self) -> aiosqlite.Connection:
+        return self._readers[self._pick()]
+
+    def _pick(self) -> int:
+        # The reader with the fewest statements queued on its thread (first on ties).
+        return min(range(len(self._busy)), key=self._busy.__getitem__)
+
     @classmethod
-    async def open_file(cls, path: str | Path) -> SqliteStore:
+    async def open_file(cls, path: str | Path, *, readers: int = 2) -> SqliteStore:
         """Open (creating if needed) the database at ``path`` and apply pending migrations."""
         path = str(path)
         try:
@@ -103,7 +120,14 @@ class SqliteStore(Store):
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot use the SQLite database {path!r}: {exc}") from None
             if path != ":memory:":
-                store._reader = await _open_reader(path)
+                store._readers = []
+                try:
+                    for _ in range(max(1, readers)):
+                        store._readers.append(await _open_reader(path))
+                finally:
+                    store._busy = [0] * len(store._readers)
+                    if not store._readers:
+                        store._readers, store._busy = [conn], [0]
         except BaseException:
             await conn.close()
             raise
@@ -111,8 +135,9 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         """Close the connections."""
-        if self._reader is not self._db:
-            await self._reader.close()
+        for reader in self._readers:
+            if reader is not self._db:
+                await reader.close()
         await self._db.close()
 
     async def schema_version(self) -> int:
@@ -140,7 +165,13 @@ class SqliteStore(Store):
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in one IMMEDIATE transaction, rolled back on any error."""
-        async with self._write:
+        # Counted while waiting: bulk ingest sees a command queued for the writer and steps aside.
+        self._writes_waiting += 1
+        try:
+            await self._write.acquire()
+        finally:
+            self._writes_waiting -= 1
+        try:
             await self._db.execute("BEGIN IMMEDIATE")
             token = _IN_TRANSACTION.set(True)
             try:
@@ -152,16 +183,31 @@ class SqliteStore(Store):
                 await self._db.execute("COMMIT")
             finally:
                 _IN_TRANSACTION.reset(token)
+        finally:
+            self._write.release()
 
-    def _conn(self) -> aiosqlite.Connection:
-        return self._db if _IN_TRANSACTION.get() else self._reader
+    @contextlib.asynccontextmanager
+    async def _read_conn(self) -> AsyncIterator[aiosqlite.Connection]:
+        # Reads inside ``transaction`` must see its own writes, so they use the writer; others take the least
+        # busy reader of the pool.
+        if _IN_TRANSACTION.get():
+            yield self._db
+            return
+        i = self._pick()
+        self._busy[i] += 1
+        self._reads_in_flight += 1
+        try:
+            yield self._readers[i]
+        finally:
+            self._busy[i] -= 1
+            self._reads_in_flight -= 1
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn().execute(sql, params) as cur:
+        async with self._read_conn() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()  # type: ignore[no-any-return]
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn().execute(sql, params) as cur:
+        async with self._read_conn() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def _opt_exec(self, sql: str, *args: Any) -> int:
@@ -232,25 +278,34 @@ class SqliteStore(Store):
     # ---- articles -------------------------------------------------------------------------------------------
 
     async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
-        """Store many articles in one transaction, one call on the writer's thread (bulk ingest)."""
+        """Store many articles, ``write_chunk`` per transaction, one call on the writer's thread per chunk."""
         if not items:
             return []
-        async with self._write:
-            # aiosqlite's _execute runs a callable on the connection's own thread: one hop for the batch.
-            return await self._db._execute(add_batch, self._db._conn, items)  # type: ignore[no-any-return]
+        out: list[AddResult] = []
+        for i in range(0, len(items), self.write_chunk):
+            async with self._write:
+                t0 = time.perf_counter()
+                # aiosqlite's _execute runs a callable on the connection's own thread: one hop per chunk.
+                out += await self._db._execute(add_batch, self._db._conn, items[i:i + self.write_chunk])
+                spent = time.perf_counter() - t0
+            # Between chunks the lock is free: a command's write goes next (asyncio.Lock is first come, first
+            # served), and while commands are in flight ingest keeps to its budget of writer time.
+            await self._yield_to_commands(spent)
+        return out
 
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None (one call on the reader)."""
         if not arts:
             return []
-        return await self._reader._execute(  # type: ignore[no-any-return]
-            find_duplicates, self._reader._conn, arts, near=near)
+        async with self._read_conn() as conn:
+            return await conn._execute(find_duplicates, conn._conn, arts, near=near)  # type: ignore[no-any-return]
 
-    async def find_duplicate(self, art: NewArticle, workspace: str | None = None) -> AddResult | None:
+    async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
+                             prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
-        sig = minhash(art.text).tobytes()
-        return await self._reader._execute(  # type: ignore[no-any-return]
-            find_duplicate, self._reader._conn, art, sig, workspace)
+        # Without prepared keys the MinHash is computed on the reader's thread, not on the event loop.
+        async with self._read_conn() as conn:
+            return await conn._execute(_find_one, conn._conn, art, workspace, prepared)  # type: ignore[no-any-return]
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
@@ -629,6 +684,12 @@ class SqliteStore(Store):
         """Return the end of the latest window claimed for a schedule."""
         row = await self._one("SELECT MAX(window_end) FROM digest_runs WHERE schedule_id = ?", (schedule_id,))
         return _dt(row[0]) if row and row[0] else None
+
+
+def _find_one(conn: sqlite3.Connection, art: NewArticle, workspace: str | None,
+              prepared: Prepared | None) -> AddResult | None:
+    prep = prepared or prepare(art)
+    return find_duplicate(conn, art, prep.sig, workspace, prep)
 
 
 async def _open_reader(path: str) -> aiosqlite.Connection:
