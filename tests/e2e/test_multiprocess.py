@@ -30,12 +30,12 @@ from tests.e2e.discord_standin import DiscordStandIn
 
 pytestmark = pytest.mark.timeout(300)
 
-SCALE = 60.0  # one real second is one simulated minute
+SCALE = 120.0  # one real second is two simulated minutes
 SHARDS = 3
 INTERVAL_S = 600  # feed polling interval (simulated seconds)
 LEASE_S = 300  # feed lease (simulated seconds)
 TICK_S = 60  # the scheduler's feed sweep tick for that interval (simulated seconds)
-SLOW_FEED_S = 2.5  # every feed answers this slowly (real seconds), so polls are in flight when the kill lands
+SLOW_FEED_S = 1.25  # every feed answers this slowly (real seconds), so polls are in flight when the kill lands
 N_FEEDS = 20
 N_SCHEDULES = 10  # three firings each in the simulated hour: 30 digests
 
