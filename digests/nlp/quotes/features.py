@@ -172,7 +172,7 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
     ckey = speaker_key(cand.name)
     last = cand.name.split()[-1]
     if len(last) > 2 and last[:1].isupper() and re.search(rf"(?<!\w){re.escape(last)}(?!\w)", rq.quote):
-        # "Trump says the things people want to say," Rubio said: people seldom quote themselves by name.
+        # "Okafor always says what voters are thinking," Lindqvist said: people seldom quote themselves by name.
         f["named_in_quote"] = 1.0
     if ckey in run.names.places:
         f["place_like"] = 1.0
