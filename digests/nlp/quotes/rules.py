@@ -340,7 +340,7 @@ def _person_like(words: list[str]) -> bool:
     for i, w in enumerate(words):
         lw = w.lower().rstrip(".")
         if lw in _MONTHS_DAYS and i == 0 and not w.endswith(".") and given_name_gender(w) is not None:
-            # "Jan Brewer" is a person; "Jan. 5" and "Monday Night Football" are not.
+            # "Jan Holloway" is a person; "Jan. 5" and "Monday Night Football" are not.
             continue
         if lw in _ORG_WORDS or lw in _STOP_CAPS or lw in _MONTHS_DAYS:
             return False

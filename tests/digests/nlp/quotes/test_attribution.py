@@ -102,8 +102,8 @@ def test_place_before_a_given_name_is_not_the_name() -> None:
 
 
 def test_month_abbreviation_that_is_a_given_name_starts_a_name() -> None:
-    q = _only("Former Arizona Gov. Jan Brewer endorsed him on Monday. “He is the only one who can win,” she said.")
-    assert (q.speaker, q.role) == ("Jan Brewer", "Former Arizona Gov.")
+    q = _only("Former Vermont Gov. Jan Holloway endorsed him on Monday. “He is the candidate who can carry the state,” she said.")
+    assert (q.speaker, q.role) == ("Jan Holloway", "Former Vermont Gov.")
 
 
 def test_month_abbreviation_with_a_full_stop_is_still_a_date() -> None:
