@@ -237,6 +237,7 @@ class _Person:
 
     @property
     def gender(self) -> str | None:
+        """Return the gender most of this person's pronoun votes give, or None on a tie."""
         if not self.votes:
             return None
         m, f = self.votes.get("m", 0), self.votes.get("f", 0)
