@@ -121,8 +121,11 @@ class PgStore(Store):
     async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8) -> PgStore:
         """Connect a pool to ``url`` and apply pending migrations."""
         try:
+            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan, which
+            # cannot see the tsquery and guesses its selectivity. A search plan is cheap to make, a bad one is not.
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=10,
-                                             command_timeout=60)
+                                             command_timeout=60,
+                                             server_settings={"plan_cache_mode": "force_custom_plan"})
         except (asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError,
                 asyncpg.InvalidPasswordError) as exc:
             raise StoreError(f"cannot use the database {redact_url(url)}: {exc}") from None
