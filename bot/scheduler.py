@@ -463,8 +463,10 @@ class BotScheduler:
                 continue
         key = (workspace, channel)
         sent = self._live_sent.setdefault(key, deque(maxlen=50))
-        plan = plan_channel(workspace, now, cands, articles, quotes, recent, live_subs=live_subs,
-                            filters=filters, alerts=alerts, room=rate_room(list(sent), now))
+        # Grouping and composing stories is CPU work: keep it off the event loop like the digests.
+        plan = await asyncio.to_thread(plan_channel, workspace, now, cands, articles, quotes, recent,
+                                       live_subs=live_subs, filters=filters, alerts=alerts,
+                                       room=rate_room(list(sent), now))
         await self.store.live_claim(workspace, channel, plan.filtered, "filtered", now)
         await self.store.live_claim(workspace, channel, plan.merged, "merged", now)
         posted: list[str] = []
@@ -506,7 +508,8 @@ class BotScheduler:
             quotes.setdefault(q.article_id, []).append(q)
         now = self.clock()
         since = min((a.published or a.fetched or now for a in articles), default=now)
-        digest = compose(sub.workspace, min(since, now), now, articles, quotes, max_stories=len(articles))
+        digest = await asyncio.to_thread(compose, sub.workspace, min(since, now), now, articles, quotes,
+                                         max_stories=len(articles))
         reply = digest_reply(digest)
         reply = replace(reply, title=f"Latest from {report.title or sub.source.url}")
         return await self.delivery.post(sub.workspace, sub.channel, reply)

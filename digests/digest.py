@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -115,4 +116,5 @@ async def build_digest(store: Store, workspace: str, since: datetime, until: dat
     by_article: dict[int, list[QuoteRow]] = {}
     for q in rows:
         by_article.setdefault(q.article_id, []).append(q)
-    return compose(workspace, since, until, articles, by_article, max_stories=max_stories)
+    # Composing ~1,000 articles takes a few hundred ms of CPU: off the event loop, so commands keep answering.
+    return await asyncio.to_thread(compose, workspace, since, until, articles, by_article, max_stories=max_stories)
