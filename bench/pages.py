@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench._scorer import load_scorer
 from digests.ingest.pages import page_record
 from digests.nlp.sentences import split_sentences
 from digests.nlp.summarize import lead_problem, summarize
@@ -37,15 +37,6 @@ DEFAULT_GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / 
 def half_of(page_id: str) -> str:
     """Return "A" (tuned on in the first pass) or "B" (errors read in the second), by sha1 of the page id."""
     return "A" if int(hashlib.sha1(page_id.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "B"
-
-
-def _load_scorer(gold: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("eval_pages_score", gold.parent / "score.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"no score.py beside {gold}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def score_line(scorer: ModuleType, gold: list[dict[str, Any]], preds: list[dict[str, Any]], errors: int = 0) -> str:
@@ -84,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no evaluation file at {args.jsonl}; nothing to measure", file=sys.stderr)
         return 0
     gold = [json.loads(line) for line in args.jsonl.open(encoding="utf-8") if line.strip()]
-    scorer = _load_scorer(args.jsonl)
+    scorer = load_scorer(args.jsonl)
     now = datetime.now(UTC)
     # The first pass pays one-off costs (imports, dateparser's locale tables: seconds, once per process);
     # a running bot is past them, so the speed figure is the second pass over the same pages.

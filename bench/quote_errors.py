@@ -16,7 +16,6 @@ Only quote pairs the scorer matches are looked at. Each wrong speaker falls in t
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from collections import Counter
@@ -24,22 +23,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench._scorer import load_scorer
 from digests.nlp.speakers import given_name_gender
 
 CATEGORIES = ("wrong person nearby", "pronoun chain", "running speaker", "description vs name", "junk name",
               "missing speaker")
 _DESCRIPTIVE = ("the ", "a ", "an ", "his ", "her ", "its ", "their ")
 _PRONOUNS = frozenset({"he", "she", "they", "him", "her", "i", "we", "it"})
-
-
-def load_scorer(gold: Path) -> ModuleType:
-    """Import ``score.py`` from beside the gold file."""
-    spec = importlib.util.spec_from_file_location("quote_score", gold.parent / "score.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"no score.py beside {gold}")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _descriptive(name: str) -> bool:

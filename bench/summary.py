@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench._scorer import find_scorer
 from digests.nlp.sentences import split_sentences
 from digests.nlp.summarize import summarize
 
@@ -34,19 +34,6 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
 def lead3(text: str) -> list[str]:
     """Return the first three sentences of ``text`` by the project's splitter."""
     return [text[a:b] for a, b in split_sentences(text)[:3]]
-
-
-def _load_scorer(gold: Path) -> ModuleType | None:
-    """Import the evaluation's own score.py next to the gold file, so the figures match it exactly."""
-    path = gold.parent / "score.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("eval_summary_score", path)
-    if spec is None or spec.loader is None:
-        return None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def rouge(gold: list[dict[str, Any]], preds: dict[str, str], scorer: ModuleType | None) -> dict[str, float]:
@@ -110,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         with args.out.open("w", encoding="utf-8") as fh:
             for k, v in ours.items():
                 fh.write(json.dumps({"id": k, "summary": v}, ensure_ascii=False) + "\n")
-    scorer = _load_scorer(args.jsonl)
+    scorer = find_scorer(args.jsonl)
     print(f"set={args.jsonl} articles={len(gold)} scorer={'score.py' if scorer else 'rouge_score'}")
     for name, preds in (("LEAD-3", lead), ("ours", ours)):
         r = rouge(gold, preds, scorer)
