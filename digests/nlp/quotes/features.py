@@ -45,8 +45,7 @@ class QuoteContext:
     para_start: int
     prev_para_start: int
     quoted: dict[str, int]  # speakers of the article's earlier quotes, by key, with their counts
-    first_prev: _Person | None = None  # the first person named in the nearest earlier sentence naming anyone
-    first_prev_initial: bool = False  # ... and named at that sentence's start (its subject, most likely)
+    around: _Around  # who the sentences before the quote are about
 
 
 def quote_context(run: RuleRun, rq: RuleQuote, prev: RuleQuote | None,
@@ -98,39 +97,73 @@ def quote_context(run: RuleRun, rq: RuleQuote, prev: RuleQuote | None,
     prev_para = text.rfind("\n", 0, max(0, span.para_start - 1))
     while prev_para > 0 and text[prev_para - 1] == "\n":
         prev_para = text.rfind("\n", 0, prev_para - 1)
-    first_p, initial = _first_named_before(run, span.open_at)
+    around = _around(run, span.open_at)
     return QuoteContext(tuple(shape), gender, speaker_key(label.group(1)) if label else "",
                         speaker_key(dash.group(1)) if dash else "", span.para_start, prev_para + 1,
-                        quoted if quoted is not None else {}, first_p, initial)
+                        quoted if quoted is not None else {}, around)
 
 
 _LOOKBACK = 600
 _LEAD_WORDS = re.compile(r"\s*(?:(?:But|And|So|Yet|Then|Still|Now|Later|Meanwhile|Instead|Also)\b[,\s]*)?")
 
 
-def _first_named_before(run: RuleRun, at: int) -> tuple[_Person | None, bool]:
-    """Return the first person named in the nearest sentence before ``at`` that names anyone, and whether
-    the name opens that sentence.
+@dataclass(slots=True)
+class _Around:
+    """Who the sentences around a quote are about."""
 
-    "Devine acknowledged that Sanders would need a strong streak. / "Yes," he said.": a pronoun after a quote
-    mostly points at the previous sentence's subject, not at the last name in it.
+    first_prev: _Person | None = None
+    first_prev_initial: bool = False
+    first_own: _Person | None = None
+    first_own_initial: bool = False
+
+
+def _around(run: RuleRun, at: int) -> _Around:
+    """Return the people the sentences before ``at`` are about.
+
+    - ``first_prev``: the first person named in the nearest earlier sentence naming anyone, and whether the name
+      opens it ("Devine acknowledged that Sanders … / "Yes," he said.": a pronoun after a quote mostly points at
+      the previous sentence's subject, not at the last name in it).
+    - ``first_own``: the first person named in the quote's own lead-in ("McConnell delivered a message to Roe:
+      "…"", or the sentence ending in a colon before a quote that opens its paragraph).
     """
-    # Sentence starts: after a full stop or a paragraph break, from a bounded look-back (a paragraph of
-    # thousands of quotes stays linear).
+    # Sentence starts from a bounded look-back, so a paragraph of thousands of quotes stays linear.
     base = max(0, at - _LOOKBACK)
     chunk = run.text[base:at]
     starts = sorted({base, *(base + b for b in _sentence_breaks(chunk)),
                      *(base + m.end() for m in re.finditer(r"\n+", chunk))})
     names = run.names
     ends = [*starts[1:], at]
-    # The quote's own sentence (the last start) is skipped: its names are the cue's business.
-    for k in range(len(starts) - 2, max(-1, len(starts) - 5), -1):
-        s0, e0 = starts[k], ends[k]
+    out = _Around()
+
+    def first_in(s0: int, e0: int) -> _Person | None:
         i = bisect.bisect_left(names.positions, s0)
-        if i < len(names.positions) and names.positions[i] < e0:
-            lead = _LEAD_WORDS.match(run.text, s0, e0)
-            return names.at[i], lead is not None and lead.end() == names.positions[i]
-    return None, False
+        while i < len(names.positions) and names.positions[i] < e0:
+            if not names.mod[i]:
+                return names.at[i]
+            i += 1
+        return None
+
+    def opens(s0: int, e0: int, p: _Person) -> bool:
+        lead = _LEAD_WORDS.match(run.text, s0, e0)
+        return lead is not None and lead.end() in p.positions
+
+    own_start = starts[-1]
+    lead_in = run.text[own_start:at].strip(" \t\n“\"‘")
+    last = len(starts) - 1
+    if not lead_in and len(starts) > 1 and run.text[starts[-2]:own_start].rstrip().endswith(":"):
+        # "He said:" closing the paragraph before a quote that opens the next one.
+        last -= 1
+        own_start = starts[last]
+    own = first_in(own_start, at)
+    if own is not None:
+        out.first_own, out.first_own_initial = own, opens(own_start, at, own)
+    # The quote's own sentence is skipped below: its names are the cue's business.
+    for k in range(last - 1, max(-1, last - 4), -1):
+        p = first_in(starts[k], ends[k])
+        if p is not None:
+            out.first_prev, out.first_prev_initial = p, opens(starts[k], ends[k], p)
+            break
+    return out
 
 
 def _narration_free(run: RuleRun, para: int, start: int, end: int) -> bool:
@@ -140,6 +173,24 @@ def _narration_free(run: RuleRun, para: int, start: int, end: int) -> bool:
         hit = _WORD.search(run.text, start, end) is None
         run.cache[para] = hit
     return hit
+
+
+_ROLE_ABBREV = {"gov": "governor", "sen": "senator", "rep": "representative", "sec": "secretary", "pres": "president",
+                "gen": "general", "lt": "lieutenant", "col": "colonel", "capt": "captain", "atty": "attorney",
+                "supt": "superintendent", "adm": "admiral", "maj": "major", "sgt": "sergeant", "prof": "professor",
+                "spokeswoman": "spokesman", "spokesperson": "spokesman", "chairwoman": "chairman",
+                "chair": "chairman", "chairperson": "chairman", "congressman": "representative",
+                "congresswoman": "representative", "lawmaker": "representative"}
+
+
+def _description_head(rq: RuleQuote) -> str | None:
+    """Return the role noun heading the description the quote is attributed to ("the senator" -> "senator")."""
+    for men in (rq.mention, rq.after, rq.before):
+        if men is not None and men.kind == "nominal":
+            head = _head_noun(men.text.split()).rstrip("s")
+            head = _ROLE_ABBREV.get(head, head)
+            return head if head in ROLE_NOUNS or head in _ROLE_ABBREV.values() else None
+    return None
 
 
 def _key_in(key: str, ckey: str) -> bool:
@@ -208,14 +259,16 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
             f["raw_role_match"] = 1.0
     if cand.person is not None and any(k.endswith("_nominal") for k in cand.kinds):
         f["person_from_description"] = 1.0
+    desc_head = _description_head(rq)
+    if desc_head is not None and cand.person is not None:
+        # "the New Jersey governor said" and a candidate the article calls "N.J. Gov.": the same person;
+        # a candidate with another role, or none ("the RNC member" after a paragraph about a candidate), is not.
+        role_words = {_ROLE_ABBREV.get(w, w) for w in (w.lower().strip(",.").rstrip("s")
+                                                         for w in (cand.role or "").split())}
+        f["role_matches_description" if desc_head in role_words else
+          "role_differs_from_description" if cand.role else "no_role_for_description"] = 1.0
     if cand.role:
         f["has_role"] = 1.0
-        role_words = {w.lower().strip(",.") for w in cand.role.split()}
-        for men in (rq.mention, rq.after, rq.before):
-            if men is not None and men.kind == "nominal" and _head_noun(men.text.split()) in role_words:
-                # "the minister said" and a candidate the article calls a minister.
-                f["role_matches_description"] = 1.0
-                break
         if cand.role.split()[0].rstrip(".").lower() in TITLE_WORDS:
             f["title_role"] = 1.0
     span = rq.span
@@ -228,10 +281,15 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
             f["given_name"] = 1.0
         if ctx.pron_gender is not None and p.gender is not None:
             f["gender_agree" if p.gender == ctx.pron_gender else "gender_clash"] = 1.0
-        if ctx.first_prev is p:
+        a = ctx.around
+        if a.first_prev is p:
             f["first_prev_sentence"] = 1.0
-            if ctx.first_prev_initial:
+            if a.first_prev_initial:
                 f["first_prev_sentence_opens"] = 1.0
+        if a.first_own is p:
+            f["first_own_sentence"] = 1.0
+            if a.first_own_initial:
+                f["first_own_sentence_opens"] = 1.0
         i = bisect.bisect_left(p.positions, span.open_at) - 1
         if i >= 0:
             pos = p.positions[i]

@@ -21,6 +21,10 @@ MODEL_PATH = Path(__file__).with_name("model.json")
 
 
 Margin = float | Mapping[str, float]
+# The rules' choice is final when it rests on explicit evidence: "the Taliban commander" resolved to the one
+# person the article gives that role. Training data rarely shows it (PolNeAR keeps such descriptions as they
+# are), so the ranker's positional features would otherwise outvote it.
+_FINAL = frozenset({"desc_role"})
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +65,8 @@ def rank(run: RuleRun, weights: dict[str, float], margin: Margin = 0.0) -> list[
     """Return the chosen candidate for each of the run's quotes.
 
     The rules' own choice stands unless another candidate scores at least ``margin`` higher (one margin, or
-    one per attribution kind with "*" for the rest); ties go to the earlier candidate.
+    one per attribution kind with "*" for the rest), or when it rests on a role match; ties go to the earlier
+    candidate.
     """
     chosen: list[Candidate] = []
     quoted: dict[str, int] = {}
@@ -78,7 +83,7 @@ def rank(run: RuleRun, weights: dict[str, float], margin: Margin = 0.0) -> list[
             if rule is None and "rule" in cand.sources:
                 rule, rule_score = cand, s
         assert best is not None  # "nobody" is always a candidate
-        if rule is not None and best_score - rule_score < margin_for(margin, rq):
+        if rule is not None and (best_score - rule_score < margin_for(margin, rq) or rq.speaker.via in _FINAL):
             best = rule
         chosen.append(best)
         remember(quoted, best)

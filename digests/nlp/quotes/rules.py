@@ -42,13 +42,17 @@ _REGULAR = """
     maintain muse lament boast recount reiterate caution shout yell scream whisper mutter chant plead
     tweet post note state claim comment report reveal counter vow promise joke agree describe call write
     remember
+    answer assure bark fume interject elaborate surmise retort snap stress marvel scoff gush sigh proclaim opine
+    concur vent chide scold tease taunt grumble rejoin chuckle reason wonder inquire demand thunder protest
+    reassure underscore charge mock
     """.split()
 # Lemmas whose bare form is mostly a noun ("a report", "the call"): only inflected forms count as cues.
-_NOUNISH = frozenset({"tweet", "post", "note", "state", "claim", "comment", "report", "reveal", "counter",
+_NOUNISH = frozenset({"answer", "snap", "stress", "sigh", "vent", "reason", "wonder", "demand", "thunder", "protest",
+                      "charge", "mock", "tweet", "post", "note", "state", "claim", "comment", "report", "reveal", "counter",
                       "vow", "promise", "joke", "call", "chant", "shout", "yell", "scream", "whisper", "plead",
                       "caution", "remark", "boast", "lament", "muse", "describe", "continue"})
 # Verbs that usually take a thing, not a quote ("called the plan", "described it as"): cue only when close.
-_WEAK = frozenset({"call", "describe", "read", "post", "report", "continue", "counter", "promise", "note",
+_WEAK = frozenset({"charge", "press", "reason", "demand", "protest", "answer", "mock", "call", "describe", "read", "post", "report", "continue", "counter", "promise", "note",
                    "state", "agree", "speak", "recall", "ask", "claim", "comment"})
 
 
@@ -273,7 +277,14 @@ def _clean_run(run: str, start: int) -> tuple[str, int]:
         if not m:
             break
         w = m.group(1)
-        if w.lower().rstrip(".") in _STOP_CAPS and not _is_title_word(w):
+        lw = w.lower().rstrip(".")
+        if lw == "new":
+            # "New York Post", "New Jersey": the run is a name that starts with "New".
+            break
+        opener = lw in _RUN_OPENERS and not any(_is_title_word(x) for x in run.split()[1:])
+        if (lw in _STOP_CAPS or opener or (lw.endswith("ing") and len(lw) > 5 and given_name_gender(w) is None)) \
+                and not _is_title_word(w):
+            # Sentence openers, "Former Obama adviser …", a gerund heading ("Bashing Trump").
             run = run[m.end() :]
             start += m.end()
             continue
@@ -323,6 +334,11 @@ def _split_title(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 # Departments and states or provinces that stand in front of a name in a role ("Finance Brian Manning").
+# Capitalised only because they open a sentence or a heading; never the first word of a name.
+_RUN_OPENERS = frozenset(
+    "former late then ex acting interim outgoing incoming embattled veteran longtime retired disgraced fellow "
+    "rival top senior leading prominent".split()
+)
 _LEAD_NOT_NAME = frozenset(
     """
     finance defence defense health justice education labour labor transport transportation energy environment
@@ -425,6 +441,16 @@ def _appositive_before(text: str, start: int) -> str | None:
 
 
 # A line that credits an author or a picture: "By Jo Roe", "Photo: Jo Roe/Agency", "Jo Roe/The Agency".
+_MODIFIED_NOUNS = ROLE_NOUNS | frozenset(
+    """
+    campaign administration transition camp team staff staffer aide adviser advisor consultant pollster
+    surrogate operative strategist loyalist ally supporter backer donor voter fan official
+    """.split()
+)
+_MODIFIER_AFTER = re.compile(
+    r"[ \t\u00a0]+(?:" + "|".join(sorted((re.escape(w) for w in _MODIFIED_NOUNS), key=len, reverse=True))
+    + r")(?:s|es)?(?![\w’'\-])"
+)
 _CREDIT_LINE = re.compile(
     r"(?m)^[ \t]*(?:(?:By|BY|Photo|PHOTO|Photos|Photograph|Video|Image|Credit|Credits|Illustration|Graphic|Written"
     r"\s+by|Reporting\s+by)\b[^\n]{0,120}|[^\n“”\"]{0,40}\w/\w[^\n“”\"]{0,40})[ \t]*$"
@@ -525,7 +551,7 @@ class _Names:
             k = speaker_key(name)
             if " " not in k and k not in lasts:
                 self.first_named.update(" ".join(c.tokens) for c in self.by_token.get(k, []) if c.tokens[0] == k)
-        marks: list[tuple[int, _Person, bool]] = []
+        marks: list[tuple[int, _Person, bool, bool]] = []
         self.org_subjects: list[tuple[int, str]] = []
         # Single capitalized words in subject position that name no known person ("Mulder didn't wait").
         self.lone_subjects: list[tuple[int, str]] = []
@@ -533,7 +559,9 @@ class _Names:
         places = set(_AFTER_PREP.findall(text))
         for name, s, e, poss in runs:
             p2 = self.resolve_name(name, s)
-            subj = not poss and (cue_near[(s, e)] or _sentence_initial(text, s) or _subject_after(text, s, e))
+            mod = not poss and _MODIFIER_AFTER.match(text, e) is not None
+            subj = not poss and not mod and (cue_near[(s, e)] or _sentence_initial(text, s)
+                                             or _subject_after(text, s, e))
             if p2 is not None:
                 kin = _role_before(text, s)
                 for w in (kin or "").lower().split()[-1:]:
@@ -541,7 +569,7 @@ class _Names:
                     g = "f" if w in _FEMALE_ROLES else "m" if w in _MALE_ROLES else None
                     if g is not None:
                         p2.votes[g] = p2.votes.get(g, 0) + 3
-                marks.append((s, p2, subj))
+                marks.append((s, p2, subj, mod))
                 p2.positions.append(s)
             elif not poss and _cue_after(text, e) and not _person_like(name.split()) and not (
                     " " not in name and _plural_noun(name)) and not all(_is_title_word(w) for w in name.split()) \
@@ -561,6 +589,8 @@ class _Names:
         self.positions = [m[0] for m in marks]
         self.at = [m[1] for m in marks]
         self.subj = [m[2] for m in marks]
+        # "Obama consultant Cornell Belcher", "Trump supporters": a name modifying a noun is not the subject.
+        self.mod = [m[3] for m in marks]
         self._learn_genders()
 
     def _learn_genders(self) -> None:

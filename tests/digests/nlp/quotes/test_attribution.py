@@ -56,6 +56,25 @@ def test_sentence_opener_is_not_part_of_the_name() -> None:
     assert _speakers(text) == ["Al Mnajer"]
 
 
+def test_former_before_a_place_and_a_role_is_not_the_name() -> None:
+    text = ("Former Lakeland mayor Tomas Reyes backed the plan on Monday. "
+            "“The valley needs this road,” he said.")
+    assert _speakers(text) == ["Tomas Reyes"]
+
+
+def test_heading_gerund_is_not_part_of_the_name() -> None:
+    text = ("Backing Reyes\n\nVoters in the valley gave Tomas Reyes a warm welcome.\n\n"
+            "“The valley needs this road,” he said.")
+    assert _speakers(text) == ["Tomas Reyes"]
+
+
+def test_a_name_starting_with_new_keeps_it() -> None:
+    from digests.nlp.quotes.rules import _clean_run
+
+    assert _clean_run("New Harbor Ledger", 10) == ("New Harbor Ledger", 10)
+    assert _clean_run("Yesterday Ida Quist", 0) == ("Ida Quist", 10)
+
+
 def test_plural_common_noun_is_not_a_speaker() -> None:
     text = ("Governments said the deal was fair. “This agreement protects the fishing towns along the whole "
             "coast,” Governments said.")
@@ -111,6 +130,12 @@ def test_month_abbreviation_with_a_full_stop_is_still_a_date() -> None:
 
 
 # --- cue forms: subject, not object; inverted ---------------------------------------------------------------
+
+
+def test_less_common_speech_verbs_are_cues() -> None:
+    for verb in ("charged", "interjected", "fumed", "retorted"):
+        text = f"Oren Pask spoke first. Then Ida Quist took the floor.\n\n“That is simply not true,” Pask {verb}."
+        assert _speakers(text) == ["Oren Pask"], verb
 
 
 def test_told_object_is_not_the_speaker() -> None:
