@@ -536,6 +536,7 @@ class _Names:
         # names seen after a preposition of place ("in the Gaza Strip", "outside Carvala") without a role.
         self.places = {speaker_key(m) for m in _PLACE_RUN.findall(text) if not _POSS.search(m)}
         self.persons = {k: p for k, p in self.persons.items() if p.evidence > 0 and (k not in self.places or p.role)}
+        self._add_given_names(runs, cue_near)
         for p in self.persons.values():
             g = first_name_gender(p.name)
             if g is not None:
@@ -559,8 +560,8 @@ class _Names:
         places = set(_AFTER_PREP.findall(text))
         for name, s, e, poss in runs:
             p2 = self.resolve_name(name, s)
-            mod = not poss and _MODIFIER_AFTER.match(text, e) is not None
-            subj = not poss and not mod and (cue_near[(s, e)] or _sentence_initial(text, s)
+            mod = poss or _MODIFIER_AFTER.match(text, e) is not None
+            subj = not mod and (cue_near[(s, e)] or _sentence_initial(text, s)
                                              or _subject_after(text, s, e))
             if p2 is not None:
                 kin = _role_before(text, s)
@@ -589,9 +590,30 @@ class _Names:
         self.positions = [m[0] for m in marks]
         self.at = [m[1] for m in marks]
         self.subj = [m[2] for m in marks]
-        # "Obama consultant Cornell Belcher", "Trump supporters": a name modifying a noun is not the subject.
+        # "Obama consultant Cornell Belcher", "Trump's campaign": a name modifying a noun is not the subject.
         self.mod = [m[3] for m in marks]
         self._learn_genders()
+
+    def _add_given_names(self, runs: list[tuple[str, int, int, bool]], cue_near: dict[tuple[int, int], bool]) -> None:
+        """Add people the article names by a given name alone ("Her father, Brad, 39, worried", "Bob said")."""
+        taken = {t for p in self.persons.values() for t in p.tokens}
+        for name, s, e, poss in runs:
+            key = speaker_key(name)
+            if poss or " " in name or not key or key in taken or key in self.places:
+                continue
+            gender = given_name_gender(name)
+            if gender is None or name.lower() in _STOP_CAPS or name.lower() in _MONTHS_DAYS:
+                continue
+            kin = ((_role_before(self.text, s) or "").lower().split() or [""])[-1]
+            kin_appos = re.search(r"(?:[Hh]is|[Hh]er|[Tt]heir)\s+[a-z\-]+,\s*$", self.text[max(0, s - 40) : s]) is not None
+            if not (cue_near[(s, e)] or _subject_after(self.text, s, e) or kin or kin_appos):
+                continue
+            p = self.persons.get(key)
+            if p is None:
+                p = _Person(name, (key,))
+                self.persons[key] = p
+                p.votes[gender] = 3
+            p.evidence += 2 if cue_near[(s, e)] else 1
 
     def _learn_genders(self) -> None:
         # A he/she/his/her shortly after a person mention, with no other person between, votes for a gender.

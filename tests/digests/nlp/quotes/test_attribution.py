@@ -138,6 +138,19 @@ def test_less_common_speech_verbs_are_cues() -> None:
         assert _speakers(text) == ["Oren Pask"], verb
 
 
+def test_a_person_named_by_a_given_name_alone() -> None:
+    text = ("Maria Quist ran the stall for twenty years. Her brother, Omar, 41, drove the van every Saturday.\n\n"
+            "“The early hours are the best part,” he said.\n\n"
+            "Sarah said she would keep the stall open through the winter.\n\n“We will manage,” she said.")
+    assert _speakers(text) == ["Omar", "Sarah"]
+
+
+def test_possessive_name_is_not_the_previous_sentence_subject() -> None:
+    text = ("Oren Pask's budget may be “reckless,” said Tomas Weller, a professor of public finance.\n\n"
+            "“Every line of it assumes growth that has not come,” he said.")
+    assert _speakers(text)[-1] == "Tomas Weller"
+
+
 def test_told_object_is_not_the_speaker() -> None:
     text = "Myers told Variety: “I never thought the show would last more than a single season on the network.”"
     assert _speakers(text) == ["Myers"]
