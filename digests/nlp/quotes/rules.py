@@ -526,6 +526,9 @@ class _Names:
                     p.votes["m"] = p.votes.get("m", 0) + 3
             if p.tokens[-1] in singles or p.tokens[0] in singles:
                 ev += 1
+            elif first_name_gender(full) is not None and len(rest) <= 3 and not _org_like(rest):
+                # "In a post, Maria Quist called the count a farce": a common given name starts a person's name.
+                ev += 1
             if cue_near[(s, e)]:
                 ev += 2
             elif not title and len(rest) <= 3 and _sentence_initial(text, s) and not _org_like(rest):
@@ -887,6 +890,10 @@ def _np_before(s: str, base: int) -> _Mention | None:
                         return _Mention(lname, "name", lpos, role=None)
                     if lname and (_org_like(name.split()) or _org_like(lwords)):
                         lpos = base + prev.rfind(lname)
+                        person = _person_of(stripped[: prev.rfind(lname)], base)
+                        if person is not None:
+                            # "Bishop Jo Roe of the Valley Church of Lakeland told": the person, not the church.
+                            return person
                         return _Mention(f"{lname} {connector} {name}", "name", lpos)
             if pw and pw[-1] in ("the", "a", "an", "his", "her", "its", "their", "our"):
                 return _Mention(f"{pw[-1]} {name}", "nominal", base + noff)
@@ -921,6 +928,24 @@ def _np_before(s: str, base: int) -> _Mention | None:
         phrase = " ".join(words[-2:]) if len(words) >= 2 and words[-2][:1].islower() and words[-2].lower() not in (
             _ROLE_STOP) else words[-1]
         return _Mention(phrase, "nominal", base + stripped.rfind(phrase))
+    return None
+
+
+_OF_BEFORE = re.compile(r"\s(?:of|from|at|with)(?:\s+the)?\s*$")
+
+
+def _person_of(s: str, base: int) -> _Mention | None:
+    """Return the person at the end of "Jo Roe of the" (``s``), the head of a name-of-organisation chain."""
+    m = _OF_BEFORE.search(s)
+    if m is None:
+        return None
+    left = _NAME_AT_END.search(s[: m.start()])
+    if left is None:
+        return None
+    name, off = _clean_run(left.group(1), left.start(1))
+    _title, rest = _split_title(name.split())
+    if name and _person_like(rest):
+        return _Mention(name, "name", base + off, role=None)
     return None
 
 

@@ -151,6 +151,18 @@ def test_possessive_name_is_not_the_previous_sentence_subject() -> None:
     assert _speakers(text)[-1] == "Tomas Weller"
 
 
+def test_person_of_an_organisation_of_a_place_is_the_speaker() -> None:
+    text = ("Tomas Weller spoke first. However, as Bishop Oren Pask of the Valley Church of Lakeland told the "
+            "Daily Ledger, “We have waited long enough for this.”")
+    assert _speakers(text) == ["Oren Pask"]
+
+
+def test_a_full_name_with_a_common_given_name_is_a_person() -> None:
+    text = ("Tomas Weller spoke first. In a post on Facebook, Maria Quist called the count "
+            "“a farce from start to finish.”")
+    assert _speakers(text) == ["Maria Quist"]
+
+
 def test_told_object_is_not_the_speaker() -> None:
     text = "Myers told Variety: “I never thought the show would last more than a single season on the network.”"
     assert _speakers(text) == ["Myers"]
