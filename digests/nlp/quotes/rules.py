@@ -47,13 +47,13 @@ _REGULAR = """
     reassure underscore charge mock
     """.split()
 # Lemmas whose bare form is mostly a noun ("a report", "the call"): only inflected forms count as cues.
-_NOUNISH = frozenset({"answer", "snap", "stress", "sigh", "vent", "reason", "wonder", "demand", "thunder", "protest",
-                      "charge", "mock", "tweet", "post", "note", "state", "claim", "comment", "report", "reveal", "counter",
-                      "vow", "promise", "joke", "call", "chant", "shout", "yell", "scream", "whisper", "plead",
+_NOUNISH = frozenset({"answer", "snap", "stress", "sigh", "vent", "reason", "wonder", "demand", "thunder",
+                      "protest", "charge", "mock", "tweet", "post", "note", "state", "claim", "comment", "report",
+                      "reveal", "counter", "vow", "promise", "joke", "call", "chant", "shout", "yell", "scream", "whisper", "plead",
                       "caution", "remark", "boast", "lament", "muse", "describe", "continue"})
 # Verbs that usually take a thing, not a quote ("called the plan", "described it as"): cue only when close.
-_WEAK = frozenset({"charge", "press", "reason", "demand", "protest", "answer", "mock", "call", "describe", "read", "post", "report", "continue", "counter", "promise", "note",
-                   "state", "agree", "speak", "recall", "ask", "claim", "comment"})
+_WEAK = frozenset({"charge", "press", "reason", "demand", "protest", "answer", "mock", "call", "describe", "read",
+                   "post", "report", "continue", "counter", "promise", "note", "state", "agree", "speak", "recall", "ask", "claim", "comment"})
 
 
 def _inflect(lemma: str) -> tuple[str, ...]:
@@ -333,12 +333,12 @@ def _split_title(words: list[str]) -> tuple[list[str], list[str]]:
     return [], words
 
 
-# Departments and states or provinces that stand in front of a name in a role ("Finance Brian Manning").
 # Capitalised only because they open a sentence or a heading; never the first word of a name.
 _RUN_OPENERS = frozenset(
     "former late then ex acting interim outgoing incoming embattled veteran longtime retired disgraced fellow "
     "rival top senior leading prominent".split()
 )
+# Departments and states or provinces that stand in front of a name in a role ("Finance Brian Manning").
 _LEAD_NOT_NAME = frozenset(
     """
     finance defence defense health justice education labour labor transport transportation energy environment
@@ -440,7 +440,7 @@ def _appositive_before(text: str, start: int) -> str | None:
 # --- the article's names -----------------------------------------------------------------------------------
 
 
-# A line that credits an author or a picture: "By Jo Roe", "Photo: Jo Roe/Agency", "Jo Roe/The Agency".
+# Nouns a name can modify ("Obama consultant", "Trump supporters"): the name is then not a subject.
 _MODIFIED_NOUNS = ROLE_NOUNS | frozenset(
     """
     campaign administration transition camp team staff staffer aide adviser advisor consultant pollster
@@ -451,10 +451,14 @@ _MODIFIER_AFTER = re.compile(
     r"[ \t\u00a0]+(?:" + "|".join(sorted((re.escape(w) for w in _MODIFIED_NOUNS), key=len, reverse=True))
     + r")(?:s|es)?(?![\w’'\-])"
 )
+# A line that credits an author or a picture: "By Jo Roe", "Photo: Jo Roe/Agency", "Jo Roe/The Agency".
 _CREDIT_LINE = re.compile(
     r"(?m)^[ \t]*(?:(?:By|BY|Photo|PHOTO|Photos|Photograph|Video|Image|Credit|Credits|Illustration|Graphic|Written"
     r"\s+by|Reporting\s+by)\b[^\n]{0,120}|[^\n“”\"]{0,40}\w/\w[^\n“”\"]{0,40})[ \t]*$"
 )
+
+
+_KIN_APPOS = re.compile(r"(?:[Hh]is|[Hh]er|[Tt]heir)\s+[a-z\-]+,\s*$")  # "his wife, " before a given name
 
 
 class _Names:
@@ -564,8 +568,7 @@ class _Names:
         for name, s, e, poss in runs:
             p2 = self.resolve_name(name, s)
             mod = poss or _MODIFIER_AFTER.match(text, e) is not None
-            subj = not mod and (cue_near[(s, e)] or _sentence_initial(text, s)
-                                             or _subject_after(text, s, e))
+            subj = not mod and (cue_near[(s, e)] or _sentence_initial(text, s) or _subject_after(text, s, e))
             if p2 is not None:
                 kin = _role_before(text, s)
                 for w in (kin or "").lower().split()[-1:]:
@@ -608,7 +611,7 @@ class _Names:
             if gender is None or name.lower() in _STOP_CAPS or name.lower() in _MONTHS_DAYS:
                 continue
             kin = ((_role_before(self.text, s) or "").lower().split() or [""])[-1]
-            kin_appos = re.search(r"(?:[Hh]is|[Hh]er|[Tt]heir)\s+[a-z\-]+,\s*$", self.text[max(0, s - 40) : s]) is not None
+            kin_appos = _KIN_APPOS.search(self.text[max(0, s - 40) : s]) is not None
             if not (cue_near[(s, e)] or _subject_after(self.text, s, e) or kin or kin_appos):
                 continue
             p = self.persons.get(key)
