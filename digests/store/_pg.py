@@ -19,9 +19,8 @@ from importlib import resources
 from typing import Any
 
 import asyncpg
-import numpy as np
 
-from digests.models import Analysis, Article
+from digests.models import Article
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     SEARCH_SCAN,
@@ -46,14 +45,8 @@ from digests.store._base import (
     to_date,
     to_dt,
 )
-from digests.store._batch import (
-    NEAR_DUPLICATE,
-    BatchItem,
-    Prepared,
-    article_keys,
-    prepare,
-    surname_contradicted,
-)
+from digests.store._batch import BatchItem, Prepared, article_keys, nearest, prepare
+from digests.store._pg_batch import add_chunk, find_stored, grant_many, match_stored
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -66,7 +59,7 @@ from digests.store._records import (
     SourceRow,
     SubscriptionRow,
 )
-from digests.store._text import band_keys, content_hash, minhash
+from digests.store._text import content_hash
 
 # Errors that mean the connection (not the statement) failed: the pool replaces the connection next time.
 _LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.AdminShutdownError,
@@ -305,7 +298,7 @@ class PgStore(Store):
         for attempt in range(_WRITE_RETRIES):
             try:
                 async with self.transaction() as con:
-                    return [await _add_one(con, item) for item in items]
+                    return await add_chunk(con, items)
             except _CONTENDED:
                 # Another process stored the same article or speaker first, or locked rows in the other
                 # order: the chunk was rolled back whole; run it again (it now finds their rows).
@@ -316,20 +309,28 @@ class PgStore(Store):
 
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None."""
-        async with self._acquire() as con:
-            return [await _find_duplicate(con, a, minhash(a.text).tobytes() if near else None) for a in arts]
+        if not arts:
+            return []
+        preps = [prepare(a) if near else None for a in arts]
+        keys = [list(p.keys) if p else article_keys(a) for a, p in zip(arts, preps, strict=True)]
+        hashes = [p.content_hash if p else content_hash(a.title, a.text) for a, p in zip(arts, preps, strict=True)]
+        cands = [(i, None, p.bands) for i, p in enumerate(preps) if p]
+        found = await self._read(lambda con: find_stored(con, (k for ks in keys for k in ks), hashes, cands))
+        return [match_stored(found, ks, h) or (nearest(p.sig, found.near.get(i, [])) if p else None)
+                for i, (ks, h, p) in enumerate(zip(keys, hashes, preps, strict=True))]
 
     async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
                              prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
         prep = prepared if prepared is not None else await asyncio.to_thread(prepare, art)  # MinHash off the loop
-        async with self._acquire() as con:
-            return await _find_duplicate(con, art, prep.sig, workspace, prep)
+        found = await self._read(lambda con: find_stored(con, prep.keys, (prep.content_hash,),
+                                                         [(0, workspace, prep.bands)]))
+        return match_stored(found, prep.keys, prep.content_hash) or nearest(prep.sig, found.near.get(0, []))
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
         async with self._write, self.transaction() as con:
-            return await _grant(con, article_id, workspace, via, now or now_utc())
+            return bool(await grant_many(con, [(workspace, article_id, via, now or now_utc())]))
 
     async def article(self, workspace: str, article_id: int) -> Article | None:
         """Return one article with its text, if ``workspace`` may see it."""
@@ -692,135 +693,3 @@ class PgStore(Store):
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# ---- the write path: the same dedup, speaker and grant rules as digests.store._batch, over asyncpg ----------
-
-
-async def _find_duplicate(con: asyncpg.Connection, art: NewArticle, sig: bytes | None,
-                          workspace: str | None = None, prepared: Prepared | None = None) -> AddResult | None:
-    for key in prepared.keys if prepared else article_keys(art):
-        row = await con.fetchrow("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
-                                 "WHERE k.key = $1", key)
-        if row:
-            return AddResult(row[0], "duplicate", row[1])
-    row = await con.fetchrow("SELECT id, title FROM articles WHERE content_hash = $1",
-                             prepared.content_hash if prepared else content_hash(art.title, art.text))
-    if row:
-        return AddResult(row[0], "duplicate", row[1])
-    if sig is None:
-        return None
-    bands = list(prepared.bands) if prepared else band_keys(np.frombuffer(sig, dtype=np.uint64))
-    rows = [r for r in await con.fetch(
-        "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "
-        "WHERE b.key = ANY($1::bigint[]) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
-        "(SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = $2)) LIMIT 200",
-        bands, workspace) if len(r[2]) == len(sig)]
-    if not rows:
-        return None
-    cands = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint64).reshape(len(rows), -1)
-    sims = (cands == np.frombuffer(sig, dtype=np.uint64)).mean(axis=1)
-    best = int(np.argmax(sims))
-    if sims[best] < NEAR_DUPLICATE:
-        return None
-    return AddResult(int(rows[best][0]), "near-duplicate", rows[best][1])
-
-
-async def _resolve_speaker(con: asyncpg.Connection, name: str, workspace: str, text: str = "",
-                           role: str | None = None) -> int:
-    key = speaker_key(name)
-    toks = key.split()
-    if len(toks) == 1:
-        # The same rule as _batch._resolve_speaker: a bare surname joins the one known full name unless contradicted.
-        rows = await con.fetch(
-            "SELECT s.id, s.key FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
-            "WHERE w.workspace = $1 AND s.last_key = $2 AND s.key != s.last_key LIMIT 2", workspace, key)
-        known_roles = [r["role"] for r in await con.fetch(
-            "SELECT role FROM speaker_roles WHERE speaker_id = $1", rows[0][0])] if len(rows) == 1 else []
-        if len(rows) == 1 and not surname_contradicted(rows[0][1], known_roles, name, text, role):
-            await con.execute("INSERT INTO speaker_aliases(speaker_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              rows[0][0], name)
-            return int(rows[0][0])
-    # ON CONFLICT … DO UPDATE returns the row another process may have just inserted with the same key.
-    sid = int(await con.fetchval(
-        "INSERT INTO speakers(name, key, last_key) VALUES ($1, $2, $3) "
-        "ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING id", name, key, toks[-1] if toks else key))
-    await con.execute("INSERT INTO speaker_aliases(speaker_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                      sid, name)
-    return sid
-
-
-async def _store_analysis(con: asyncpg.Connection, article_id: int, art: NewArticle, analysis: Analysis,
-                          workspace: str) -> None:
-    from digests.nlp import quotes as quote_nlp
-
-    is_key_quote = getattr(quote_nlp, "is_key_quote", lambda q: bool(q.speaker))
-    ids: dict[str, int] = {}
-    roles = []
-    rows = []
-    for q in analysis.quotes:
-        sid = None
-        if q.speaker and speaker_key(q.speaker):
-            if q.speaker not in ids:
-                ids[q.speaker] = await _resolve_speaker(con, q.speaker, workspace, art.text, q.role)
-            sid = ids[q.speaker]
-            if q.role:
-                roles.append((sid, q.role, article_id, art.published))
-        rows.append((article_id, sid, q.quote, q.start, q.end, q.role, q.cue, q.mention,
-                     1 if is_key_quote(q) else 0))
-    if rows:
-        await con.executemany(
-            'INSERT INTO quotes(article_id, speaker_id, quote, start, "end", role, cue, mention, is_key)'
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", rows)
-    if roles:
-        await con.executemany("INSERT INTO speaker_roles(speaker_id, role, article_id, seen) VALUES ($1,$2,$3,$4) "
-                              "ON CONFLICT DO NOTHING", roles)
-    if analysis.events:
-        await con.executemany(
-            'INSERT INTO events(article_id, date_start, date_end, granularity, expression, text, start, "end",'
-            " entities) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-            [(article_id, ev.date_start, ev.date_end, ev.granularity, ev.expression, ev.text, ev.start, ev.end,
-              "; ".join(ev.entities)) for ev in analysis.events])
-
-
-async def _grant(con: asyncpg.Connection, article_id: int, workspace: str, via: str, now: datetime) -> bool:
-    status = await con.execute(
-        "INSERT INTO workspace_articles(workspace, article_id, via, added_at) VALUES ($1,$2,$3,$4) "
-        "ON CONFLICT DO NOTHING", workspace, article_id, via, now)
-    if status.endswith(" 0"):
-        return False
-    await con.execute(
-        "INSERT INTO workspace_speakers(workspace, speaker_id, name, quote_count) "
-        "SELECT $1, s.id, s.name, COUNT(*) FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
-        "WHERE q.article_id = $2 GROUP BY s.id "
-        "ON CONFLICT (workspace, speaker_id) DO UPDATE SET quote_count = workspace_speakers.quote_count "
-        "+ EXCLUDED.quote_count", workspace, article_id)
-    return True
-
-
-async def _add_one(con: asyncpg.Connection, item: BatchItem) -> AddResult:
-    art, analysis = item.article, item.analysis
-    first = item.workspaces[0]
-    prep = item.ready()
-    sig = prep.sig
-    dup = await _find_duplicate(con, art, sig, first, prep)
-    if dup:
-        await con.executemany("INSERT INTO article_keys(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              [(k, dup.article_id) for k in prep.keys])
-        for ws in item.workspaces:
-            await _grant(con, dup.article_id, ws, item.via, item.now)
-        return dup
-    article_id = int(await con.fetchval(
-        "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
-        " fetched, summary, analyzed) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
-        art.url, art.guid, art.source_id, prep.content_hash, sig, art.title, art.author,
-        art.text, art.published, item.now, analysis.summary if analysis else "", 1 if analysis else 0))
-    await con.executemany("INSERT INTO article_keys(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          [(k, article_id) for k in prep.keys])
-    await con.executemany("INSERT INTO article_bands(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          [(k, article_id) for k in prep.bands])
-    if analysis:
-        await _store_analysis(con, article_id, art, analysis, first)
-    for ws in item.workspaces:
-        await _grant(con, article_id, ws, item.via, item.now)
-    return AddResult(article_id, "added", art.title)
