@@ -26,14 +26,17 @@ from digests.store._records import AddResult
 # sequential check, at most 200 stored articles sharing a band that are public or visible to its workspace
 # (or, on a second look, made visible by an earlier article of the chunk).
 _DUPLICATES = """
-SELECT 0 AS kind, NULL::int AS i, k.key AS key, a.id, a.title, NULL::bytea AS minhash
+SELECT 0 AS kind, NULL::int AS i, k.key AS key, a.id, a.title, NULL::bytea AS minhash,
+       a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
   FROM article_keys k JOIN articles a ON a.id = k.article_id WHERE k.key = ANY($1::text[])
 UNION ALL
-SELECT 1, NULL, a.content_hash, a.id, a.title, NULL FROM articles a WHERE a.content_hash = ANY($2::text[])
+SELECT 1, NULL, a.content_hash, a.id, a.title, NULL, a.url IS NOT NULL OR a.source_id IS NOT NULL
+  FROM articles a WHERE a.content_hash = ANY($2::text[])
 UNION ALL
-SELECT 2, u.i, NULL, c.id, c.title, c.minhash FROM unnest($3::int[], $4::text[]) WITH ORDINALITY AS u(i, ws, n)
+SELECT 2, u.i, NULL, c.id, c.title, c.minhash, c.public FROM unnest($3::int[], $4::text[]) WITH ORDINALITY AS u(i, ws, n)
   CROSS JOIN LATERAL (
-    SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id
+    SELECT DISTINCT a.id, a.title, a.minhash, a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
+    FROM article_bands b JOIN articles a ON a.id = b.article_id
     WHERE b.key = ANY(($5::bigint[])[u.n::int:u.n::int]) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL
       OR a.id = ANY($6::bigint[]) OR EXISTS (SELECT 1 FROM workspace_articles w
                                              WHERE w.article_id = a.id AND w.workspace = u.ws))
@@ -125,6 +128,7 @@ class Found:
     keys: dict[str, tuple[int, str]] = field(default_factory=dict)
     hashes: dict[str, tuple[int, str]] = field(default_factory=dict)
     near: dict[int, list[tuple[int, str, bytes]]] = field(default_factory=dict)
+    public: set[int] = field(default_factory=set)  # those from the web (URL or feed): every workspace may link
 
 
 async def find_stored(con: asyncpg.Connection, keys: Iterable[str], hashes: Iterable[str],
@@ -140,7 +144,9 @@ async def find_stored(con: asyncpg.Connection, keys: Iterable[str], hashes: Iter
     rows = await con.fetch(_DUPLICATES, sorted(set(keys)), sorted(set(hashes)), [i for i, _, _ in near],
                            [ws for _, ws, _ in near], bands or None, list(also_visible))
     found = Found()
-    for kind, i, key, aid, title, sig in rows:
+    for kind, i, key, aid, title, sig, public in rows:
+        if public:
+            found.public.add(int(aid))
         if kind == 0:
             found.keys[key] = (int(aid), title)
         elif kind == 1:
@@ -198,9 +204,10 @@ async def _dedup(con: asyncpg.Connection, items: Sequence[BatchItem]) -> _Chunk:
         dup = _exact(found, chunk, hashes, prep)
         if dup is None:
             near = found.near.get(i, [])
-            shown = chunk.granted.get(first, set())
+            shown = chunk.granted.get(first, set()) - found.public
             if shown:
-                # An earlier article of the chunk showed stored articles to this workspace: look again with them.
+                # An earlier article of the chunk showed stored private uploads to this workspace, which the
+                # first look could not count as candidates: look again with them.
                 again = await find_stored(con, (), (), [(i, first, prep.bands)], sorted(shown))
                 near = again.near.get(i, [])
             dup = nearest(prep.sig, near + _near_in_chunk(chunk, prep, first))

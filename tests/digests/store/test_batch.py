@@ -74,6 +74,9 @@ def _scenario() -> tuple[list[BatchItem], list[BatchItem]]:
         # A near copy of w1's private upload reaching w2 must not be linked to it.
         _item("Basin works", harbour + " More later.", None, "w2", "https://news.example/basin"),
         _item("Canal notes", CANAL.replace("forty", "fifty"), None, "w1", None),
+        # w3 receives the upload's very text (a duplicate, shown to w3), then a near copy: now it may be linked.
+        _item("Basin (w3)", harbour, harbour_a, "w3", None),
+        _item("Basin notes", harbour + " Crews start at dawn.", None, "w3", "https://news.example/basin-notes"),
     ]
     return before, chunk
 
@@ -86,8 +89,9 @@ async def _run(url: str, chunk_size: int) -> dict[str, Any]:
             await store.add_articles([item])
         store.configure_writes(chunk=chunk_size, budget_ms=1000)
         results = await store.add_articles(chunk)
-        visible = {ws: {r.id: r.title for r in await store.find_articles(ws, "", limit=50)} for ws in ("w1", "w2")}
-        titles = visible["w1"] | visible["w2"]
+        visible = {ws: {r.id: r.title for r in await store.find_articles(ws, "", limit=50)}
+                   for ws in ("w1", "w2", "w3")}
+        titles = visible["w1"] | visible["w2"] | visible["w3"]
         speakers: dict[str, list[tuple[str, int]]] = {}
         who: dict[str, list[tuple[str | None, str]]] = {}
         for ws in ("w1", "w2"):
@@ -111,9 +115,11 @@ async def test_one_chunk_stores_what_one_at_a_time_stores(store_url: str) -> Non
         one_by_one = await _run(store_url.replace("store.db", "store-2.db"), 1)
     assert chunked == one_by_one
     assert [s for s, _ in chunked["results"]] == ["added", "duplicate", "duplicate", "added", "added", "added",
-                                                 "near-duplicate", "added", "added"]
+                                                 "near-duplicate", "added", "added", "duplicate",
+                                                 "near-duplicate"]
     assert chunked["results"][1][1] == "Pier opens" and chunked["results"][6][1] == "Frost"
     assert chunked["speakers"]["w1"] == [("Ida Varga", 1), ("Nell Ashdown", 2), ("Tomas Brenner", 2)]
     assert chunked["speakers"]["w2"] == [("Ashdown", 1), ("Nell Ashdown", 1), ("Tomas Brenner", 1)]
     assert ("Tomas Brenner", "The town needs more than one good harvest to recover") in chunked["who"]["w1"]
     assert "Basin" not in chunked["visible"]["w2"] and "Basin works" in chunked["visible"]["w2"]
+    assert chunked["results"][-1] == ("near-duplicate", "Basin")
