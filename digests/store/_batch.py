@@ -19,9 +19,11 @@ import numpy as np
 from digests.models import Analysis
 from digests.nlp.speakers import given_name_gender, speaker_key
 from digests.store._records import AddResult, NewArticle
-from digests.store._text import band_keys, canonical_url, content_hash, minhash
+from digests.store._text import band_keys, canonical_url, content_hash, min_shared_bands, minhash
 
 NEAR_DUPLICATE = 0.8
+# A stored article sharing fewer bands cannot be NEAR_DUPLICATE alike: it is not fetched, nor compared.
+NEAR_BANDS = min_shared_bands(NEAR_DUPLICATE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +100,11 @@ def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None,
     marks = ",".join("?" * len(bands))
     # Only "?" placeholders are composed into the SQL; the band keys are bound.
     sql = (
-        "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
-        f"WHERE b.key IN ({marks}) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
+        "SELECT a.id, a.title, a.minhash FROM (SELECT article_id FROM article_bands "  # noqa: S608
+        f"WHERE key IN ({marks}) GROUP BY article_id HAVING COUNT(*) >= ?) m JOIN articles a ON a.id = m.article_id "
+        "WHERE (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
         "(SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = ?)) LIMIT 200")
-    return nearest(sig, conn.execute(sql, (*bands, workspace)).fetchall())
+    return nearest(sig, conn.execute(sql, (*bands, NEAR_BANDS, workspace)).fetchall())
 
 
 def nearest(sig: bytes, rows: Sequence[Sequence[Any]]) -> AddResult | None:

@@ -19,12 +19,12 @@ import asyncpg
 
 from digests.models import Quote
 from digests.nlp.speakers import speaker_key
-from digests.store._batch import BatchItem, Prepared, nearest, surname_owner
+from digests.store._batch import NEAR_BANDS, BatchItem, Prepared, nearest, surname_owner
 from digests.store._records import AddResult
 
 # One read for a chunk's duplicates. Per article i (bands a 2-D array, row i): the same candidates as the
-# sequential check, at most 200 stored articles sharing a band that are public or visible to its workspace
-# (or, on a second look, made visible by an earlier article of the chunk).
+# sequential check, at most 200 stored articles sharing enough bands that are public or visible to its
+# workspace (or, on a second look, made visible by an earlier article of the chunk).
 _DUPLICATES = """
 SELECT 0 AS kind, NULL::int AS i, k.key AS key, a.id, a.title, NULL::bytea AS minhash,
        a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
@@ -33,13 +33,14 @@ UNION ALL
 SELECT 1, NULL, a.content_hash, a.id, a.title, NULL, a.url IS NOT NULL OR a.source_id IS NOT NULL
   FROM articles a WHERE a.content_hash = ANY($2::text[])
 UNION ALL
-SELECT 2, u.i, NULL, c.id, c.title, c.minhash, c.public FROM unnest($3::int[], $4::text[]) WITH ORDINALITY AS u(i, ws, n)
+SELECT 2, u.i, NULL, c.id, c.title, c.minhash, c.public
+  FROM unnest($3::int[], $4::text[]) WITH ORDINALITY AS u(i, ws, n)
   CROSS JOIN LATERAL (
-    SELECT DISTINCT a.id, a.title, a.minhash, a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
-    FROM article_bands b JOIN articles a ON a.id = b.article_id
-    WHERE b.key = ANY(($5::bigint[])[u.n::int:u.n::int]) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL
-      OR a.id = ANY($6::bigint[]) OR EXISTS (SELECT 1 FROM workspace_articles w
-                                             WHERE w.article_id = a.id AND w.workspace = u.ws))
+    SELECT a.id, a.title, a.minhash, a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
+    FROM (SELECT b.article_id FROM article_bands b WHERE b.key = ANY(($5::bigint[])[u.n::int:u.n::int])
+          GROUP BY b.article_id HAVING COUNT(*) >= $7) m JOIN articles a ON a.id = m.article_id
+    WHERE a.url IS NOT NULL OR a.source_id IS NOT NULL OR a.id = ANY($6::bigint[])
+      OR EXISTS (SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = u.ws)
     LIMIT 200) c
 """
 
@@ -142,7 +143,7 @@ async def find_stored(con: asyncpg.Connection, keys: Iterable[str], hashes: Iter
     # A 2-D array must be rectangular; repeating a band key changes nothing for ANY().
     bands = [b + [b[0]] * (width - len(b)) if b else [0] * width for b in bands]
     rows = await con.fetch(_DUPLICATES, sorted(set(keys)), sorted(set(hashes)), [i for i, _, _ in near],
-                           [ws for _, ws, _ in near], bands or None, list(also_visible))
+                           [ws for _, ws, _ in near], bands or None, list(also_visible), NEAR_BANDS)
     found = Found()
     for kind, i, key, aid, title, sig, public in rows:
         if public:
