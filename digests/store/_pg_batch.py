@@ -100,13 +100,19 @@ SELECT a, ds, de, g, ex, tx, st, en, ent FROM unnest($20::bigint[], $21::date[],
 """
 
 # Grants after the quotes are in (a later statement sees them): each new grant counts its article's speakers.
+# LATERAL and a lookup by id: the planner cannot size the CTE, and a plain join hashed it against a scan of
+# every quote (0.2 s per chunk at 50k articles) and of every speaker; per grant, quotes_article finds its quotes.
 _GRANT = """
 WITH g AS (INSERT INTO workspace_articles(workspace, article_id, via, added_at)
            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[])
            ON CONFLICT DO NOTHING RETURNING workspace, article_id),
 c AS (INSERT INTO workspace_speakers(workspace, speaker_id, name, quote_count)
-      SELECT g.workspace, s.id, s.name, COUNT(*) FROM g JOIN quotes q ON q.article_id = g.article_id
-      JOIN speakers s ON s.id = q.speaker_id GROUP BY g.workspace, s.id ORDER BY g.workspace, s.id
+      SELECT g.workspace, n.speaker_id, (SELECT s.name FROM speakers s WHERE s.id = n.speaker_id),
+             SUM(n.quotes)::int
+      FROM g CROSS JOIN LATERAL (SELECT q.speaker_id, COUNT(*) AS quotes FROM quotes q
+                                 WHERE q.article_id = g.article_id AND q.speaker_id IS NOT NULL
+                                 GROUP BY q.speaker_id) n
+      GROUP BY g.workspace, n.speaker_id ORDER BY g.workspace, n.speaker_id
       ON CONFLICT (workspace, speaker_id) DO UPDATE
       SET quote_count = workspace_speakers.quote_count + EXCLUDED.quote_count)
 SELECT workspace, article_id FROM g
@@ -211,6 +217,7 @@ async def _dedup(con: asyncpg.Connection, items: Sequence[BatchItem]) -> _Chunk:
                 # first look could not count as candidates: look again with them.
                 again = await find_stored(con, (), (), [(i, first, prep.bands)], sorted(shown))
                 near = again.near.get(i, [])
+                found.public |= again.public
             dup = nearest(prep.sig, near + _near_in_chunk(chunk, prep, first))
         if dup is not None:
             for key in prep.keys:
