@@ -106,8 +106,12 @@ class PgStore(Store):
 
     backend = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str, writer: asyncpg.Pool | None = None) -> None:
         self._pool = pool
+        # Writes take their connections from a pool of their own: with 20 commands reading, a write (an ingest
+        # chunk, a paged reply's state) waited for a read connection behind them (ingest beside the bench's
+        # command streams at 100k articles: 6.7 articles/s).
+        self._wpool = writer or pool
         # One writer per process, as with SQLite: concurrent batches from one process would only contend for
         # the same speaker and band rows (and deadlock); other processes' batches are retried below.
         self._write = asyncio.Lock()
@@ -115,16 +119,23 @@ class PgStore(Store):
         self.path = redact_url(url)
 
     @classmethod
-    async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8) -> PgStore:
-        """Connect a pool to ``url`` and apply pending migrations."""
+    async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8,
+                      writers: int = 2) -> PgStore:
+        """Connect a read pool (``max_size``) and a write pool (``writers``) to ``url``; apply pending migrations."""
         try:
             # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan, which
             # cannot see the tsquery and guesses its selectivity. A search plan is cheap to make, a bad one is not.
             # No JIT: a plan whose estimated cost passes jit_above_cost is compiled first, ~0.5 s of server CPU
             # for a chunk's duplicate lookup at 10k articles, against milliseconds to run it.
+            settings = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=10,
-                                             command_timeout=60,
-                                             server_settings={"plan_cache_mode": "force_custom_plan", "jit": "off"})
+                                             command_timeout=60, server_settings=settings)
+            try:
+                writer = await asyncpg.create_pool(url, min_size=1, max_size=max(1, writers), timeout=10,
+                                                   command_timeout=60, server_settings=settings)
+            except BaseException:
+                await pool.close()
+                raise
         except (asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError,
                 asyncpg.InvalidPasswordError) as exc:
             raise StoreError(f"cannot use the database {redact_url(url)}: {exc}") from None
@@ -133,33 +144,35 @@ class PgStore(Store):
         except _LOST as exc:
             raise StoreUnavailable(f"cannot reach the database {redact_url(url)}: "
                                    f"{exc.__class__.__name__}: {exc}") from None
-        store = cls(pool, url)
+        store = cls(pool, url, writer)
         try:
             if migrate:
                 await store._migrate()
         except BaseException:
-            await pool.close()
+            await store.close()
             raise
         return store
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Close both pools."""
         await self._pool.close()
+        if self._wpool is not self._pool:
+            await self._wpool.close()
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _acquire(self, *, write: bool = False) -> AsyncIterator[asyncpg.Connection]:
         try:
-            async with self._pool.acquire() as con:
+            async with (self._wpool if write else self._pool).acquire() as con:
                 yield con
         except _LOST as exc:
             raise StoreUnavailable(f"{LOST_MESSAGE} ({exc.__class__.__name__})") from exc
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """Run a block in one transaction on one pooled connection, rolled back on any error."""
-        async with self._acquire() as con, con.transaction():
+        """Run a block in one transaction on one connection of the write pool, rolled back on any error."""
+        async with self._acquire(write=True) as con, con.transaction():
             yield con
 
     async def _read(self, fn: Any) -> Any:
@@ -207,7 +220,7 @@ class PgStore(Store):
         folder = resources.files("digests.store") / "migrations_pg"
         scripts = sorted((p.name, p) for p in folder.iterdir() if p.name.endswith(".sql"))
         known = max((int(name.split("_", 1)[0]) for name, _ in scripts), default=0)
-        async with self._acquire() as con, con.transaction():
+        async with self._acquire(write=True) as con, con.transaction():
             await con.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_MIGRATE)
             await con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                               "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
