@@ -391,15 +391,16 @@ class PgStore(Store):
         # snippets only for the page shown (ranking every match cost 45 ms p50 at 10k articles).
         rows = await self._newest_matches(
             "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+            "lo AS (SELECT COALESCE(MAX(id), 0) - ? AS v FROM articles), "
             "h AS (SELECT f.id FROM articles f CROSS JOIN x JOIN workspace_articles w ON w.article_id = f.id "
-            "AND w.workspace = ? WHERE f.tsv @@ x.q AND f.id > (SELECT COALESCE(MAX(id), 0) FROM articles) - ? "
-            "ORDER BY f.id DESC LIMIT ?), "
+            "AND w.workspace = ? WHERE f.tsv @@ x.q AND f.id > (SELECT v FROM lo) ORDER BY f.id DESC LIMIT ?), "
             "page AS (SELECT a.id, a.title, a.url, a.published, a.summary, row_number() OVER (ORDER BY "
             f"{order}) AS n FROM h JOIN articles a ON a.id = h.id CROSS JOIN x ORDER BY n LIMIT ? OFFSET ?) "
             "SELECT p.*, ts_headline('simple', a.text, x.q, 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, "
-            "MaxFragments=1, FragmentDelimiter=…') AS snip, (SELECT COUNT(*) FROM h) AS hits "
+            "MaxFragments=1, FragmentDelimiter=…') AS snip, (SELECT COUNT(*) FROM h) AS hits, "
+            "(SELECT v <= 0 FROM lo) AS whole "
             "FROM page p JOIN articles a ON a.id = p.id CROSS JOIN x ORDER BY p.n",
-            lambda window: (_websearch(terms), workspace, window, SEARCH_SCAN, limit, offset),
+            lambda window: (_websearch(terms), window, workspace, SEARCH_SCAN, limit, offset),
             _ARTICLES_WINDOW, SEARCH_SCAN)
         return [article_row(r, r["snip"] or "") for r in rows]
 
@@ -441,13 +442,15 @@ class PgStore(Store):
             return []
         rows = await self._newest_matches(
             "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+            "lo AS (SELECT COALESCE(MAX(id), 0) - ? AS v FROM quotes), "
             "h AS (SELECT f.id AS qid FROM quotes f CROSS JOIN x JOIN workspace_articles w "
             "ON w.article_id = f.article_id AND w.workspace = ? WHERE f.tsv @@ x.q "
-            "AND f.id > (SELECT COALESCE(MAX(id), 0) FROM quotes) - ? ORDER BY f.id DESC LIMIT ?) "
-            f"SELECT {_QUOTE_COLS}, (SELECT COUNT(*) FROM h) AS hits FROM h JOIN quotes q ON q.id = h.qid "
+            "AND f.id > (SELECT v FROM lo) ORDER BY f.id DESC LIMIT ?) "
+            f"SELECT {_QUOTE_COLS}, (SELECT COUNT(*) FROM h) AS hits, (SELECT v <= 0 FROM lo) AS whole "
+            "FROM h JOIN quotes q ON q.id = h.qid "
             "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id CROSS JOIN x "
             "ORDER BY ts_rank(q.tsv, x.q) DESC, a.published DESC NULLS LAST, q.id LIMIT ? OFFSET ?",
-            lambda window: (_websearch(terms), workspace, window, WHO_SAID_SCAN, limit, offset),
+            lambda window: (_websearch(terms), window, workspace, WHO_SAID_SCAN, limit, offset),
             _QUOTES_WINDOW, WHO_SAID_SCAN)
         return [quote_row(r) for r in rows]
 
@@ -458,12 +461,16 @@ class PgStore(Store):
         A GIN index returns matches in no order, so keeping the newest N read every match from the table first
         (101,356 quotes for a phrase with "will" at 100k articles: 1.5 s). Among the newest rows the index
         bitmap is ANDed with an id range. When the window holds ``scan`` matches (the query's ``hits``), the
-        newest ``scan`` of all are those: the answer is the same. Otherwise the query runs again over everything.
+        newest ``scan`` of all are those: the answer is the same. Otherwise the query runs again, wider.
         """
-        rows = await self._all(sql, *params(window))
-        if rows and int(rows[0]["hits"]) >= scan:
-            return rows
-        return await self._all(sql, *params(_EVERYTHING))
+        while True:
+            rows = await self._all(sql, *params(window))
+            hits = int(rows[0]["hits"]) if rows else 0
+            if hits >= scan or window >= _EVERYTHING or (rows and rows[0]["whole"]):
+                return rows
+            # Widen by what the window's fill says is missing (twice over), at least 4x; no hit at all means a
+            # rare phrase, whose every match is cheap to read: look at everything.
+            window = _EVERYTHING if not hits else min(_EVERYTHING, window * max(4, 2 * scan // hits))
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""
@@ -539,15 +546,18 @@ class PgStore(Store):
             return [_websearch(terms), window, TIMELINE_SCAN, window // (_QUOTES_WINDOW // _ARTICLES_WINDOW),
                     SEARCH_SCAN, workspace, *dates, limit]
 
-        # hits: full only when both scans filled up inside the window, so that answer is everything's.
+        # hits: the less filled of the two scans, in events (TIMELINE_SCAN only when both filled up).
         rows = await self._newest_matches(
             "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+            "lo_e AS (SELECT COALESCE(MAX(id), 0) - ? AS v FROM events), "
             "m AS (SELECT v.id FROM events v CROSS JOIN x WHERE v.tsv @@ x.q "
-            "AND v.id > (SELECT COALESCE(MAX(id), 0) FROM events) - ? ORDER BY v.id DESC LIMIT ?), "
+            "AND v.id > (SELECT v FROM lo_e) ORDER BY v.id DESC LIMIT ?), "
+            "lo_a AS (SELECT COALESCE(MAX(id), 0) - ? AS v FROM articles), "
             "n AS (SELECT f.id, f.tsv FROM articles f CROSS JOIN x WHERE f.tsv @@ x.q "
-            "AND f.id > (SELECT COALESCE(MAX(id), 0) FROM articles) - ? ORDER BY f.id DESC LIMIT ?) "
-            f"SELECT e.*, a.title, a.url, a.published, CASE WHEN (SELECT COUNT(*) FROM m) >= {TIMELINE_SCAN} "
-            f"AND (SELECT COUNT(*) FROM n) >= {SEARCH_SCAN} THEN {TIMELINE_SCAN} ELSE 0 END AS hits FROM ("
+            "AND f.id > (SELECT v FROM lo_a) ORDER BY f.id DESC LIMIT ?) "
+            f"SELECT e.*, a.title, a.url, a.published, LEAST((SELECT COUNT(*) FROM m) * {SEARCH_SCAN}, "
+            f"(SELECT COUNT(*) FROM n) * {TIMELINE_SCAN}) / {SEARCH_SCAN} AS hits, "
+            "(SELECT v <= 0 FROM lo_e) AND (SELECT v <= 0 FROM lo_a) AS whole FROM ("
             "SELECT id FROM m UNION SELECT v.id FROM events v WHERE v.article_id IN (SELECT n.id FROM n CROSS JOIN x "
             "ORDER BY ts_rank(n.tsv, x.q) DESC LIMIT 200)) h "
             "JOIN events e ON e.id = h.id "
