@@ -388,9 +388,8 @@ class PgStore(Store):
         order = "a.published DESC NULLS LAST" if newest else "ts_rank(a.tsv, x.q) DESC, a.id DESC"
         # Rank only the workspace's newest SEARCH_SCAN matches, as SQLite does; rank after that cut, and make
         # snippets only for the page shown (ranking every match cost 45 ms p50 at 10k articles).
-        top = await self._top("articles")
-        rows = await self._newest_matches(
-            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+        rows = await self._newest_in(
+            "articles", "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
             "h AS (SELECT f.id FROM articles f CROSS JOIN x JOIN workspace_articles w ON w.article_id = f.id "
             "AND w.workspace = ? WHERE f.tsv @@ x.q AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?), "
             "page AS (SELECT a.id, a.title, a.url, a.published, a.summary, row_number() OVER (ORDER BY "
@@ -398,8 +397,7 @@ class PgStore(Store):
             "SELECT p.*, ts_headline('simple', a.text, x.q, 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, "
             "MaxFragments=1, FragmentDelimiter=…') AS snip, (SELECT COUNT(*) FROM h) AS hits "
             "FROM page p JOIN articles a ON a.id = p.id CROSS JOIN x ORDER BY p.n",
-            lambda window: (_websearch(terms), workspace, window is None, top - (window or 0), SEARCH_SCAN, limit,
-                            offset), top, _ARTICLES_WINDOW, SEARCH_SCAN)
+            (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset), _ARTICLES_WINDOW, SEARCH_SCAN)
         return [article_row(r, r["snip"] or "") for r in rows]
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
@@ -438,9 +436,8 @@ class PgStore(Store):
         terms = query_terms(phrase)
         if not terms:
             return []
-        top = await self._top("quotes")
-        rows = await self._newest_matches(
-            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+        rows = await self._newest_in(
+            "quotes", "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
             "h AS (SELECT f.id AS qid FROM quotes f CROSS JOIN x JOIN workspace_articles w "
             "ON w.article_id = f.article_id AND w.workspace = ? WHERE f.tsv @@ x.q "
             "AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?) "
@@ -448,9 +445,15 @@ class PgStore(Store):
             "FROM h JOIN quotes q ON q.id = h.qid "
             "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id CROSS JOIN x "
             "ORDER BY ts_rank(q.tsv, x.q) DESC, a.published DESC NULLS LAST, q.id LIMIT ? OFFSET ?",
-            lambda window: (_websearch(terms), workspace, window is None, top - (window or 0), WHO_SAID_SCAN, limit,
-                            offset), top, _QUOTES_WINDOW, WHO_SAID_SCAN)
+            (_websearch(terms), workspace), (WHO_SAID_SCAN, limit, offset), _QUOTES_WINDOW, WHO_SAID_SCAN)
         return [quote_row(r) for r in rows]
+
+    async def _newest_in(self, table: str, sql: str, head: Sequence[Any], tail: Sequence[Any], window: int,
+                         scan: int) -> list[asyncpg.Record]:
+        """Run a query with one newest-N scan of ``table``; its parameters are ``head``, the window, ``tail``."""
+        top = await self._top(table)
+        return await self._newest_matches(sql, lambda w: (*head, w is None, top - (w or 0), *tail), top, window,
+                                          scan)
 
     async def _top(self, table: str) -> int:
         """Return the highest id in ``table`` (0 when empty)."""
