@@ -233,7 +233,7 @@ class Store(OptionsMixin, abc.ABC):
         if path is None:
             from digests.store._pg import PgStore
 
-            return await PgStore.connect(str(url), max_size=max(2, readers + 1))
+            return await PgStore.connect(str(url), max_size=max(1, readers))
         from digests.store._sqlite import SqliteStore
 
         return await SqliteStore.open_file(path, readers=readers)

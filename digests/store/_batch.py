@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
 from digests.models import Analysis
 from digests.nlp.speakers import given_name_gender, speaker_key
 from digests.store._records import AddResult, NewArticle
-from digests.store._text import band_keys, canonical_url, content_hash, minhash
+from digests.store._text import band_keys, canonical_url, content_hash, min_shared_bands, minhash
 
 NEAR_DUPLICATE = 0.8
+# A stored article sharing fewer bands cannot be NEAR_DUPLICATE alike: it is not fetched, nor compared.
+NEAR_BANDS = min_shared_bands(NEAR_DUPLICATE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +100,16 @@ def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None,
     marks = ",".join("?" * len(bands))
     # Only "?" placeholders are composed into the SQL; the band keys are bound.
     sql = (
-        "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "  # noqa: S608
-        f"WHERE b.key IN ({marks}) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
+        "SELECT a.id, a.title, a.minhash FROM (SELECT article_id FROM article_bands "  # noqa: S608
+        f"WHERE key IN ({marks}) GROUP BY article_id HAVING COUNT(*) >= ?) m JOIN articles a ON a.id = m.article_id "
+        "WHERE (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
         "(SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = ?)) LIMIT 200")
-    rows = [r for r in conn.execute(sql, (*bands, workspace)) if len(r[2]) == len(sig)]
+    return nearest(sig, conn.execute(sql, (*bands, NEAR_BANDS, workspace)).fetchall())
+
+
+def nearest(sig: bytes, rows: Sequence[Sequence[Any]]) -> AddResult | None:
+    """Return the candidate (id, title, minhash) most like ``sig`` when it is a near-duplicate, else None."""
+    rows = [r for r in rows if len(r[2]) == len(sig)]
     if not rows:
         return None
     # One numpy comparison for every candidate: a per-candidate loop dominated ingest once buckets filled up.
@@ -123,16 +132,16 @@ def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str, text: 
     key = speaker_key(name)
     toks = key.split()
     if len(toks) == 1:
-        # A bare surname joins the one full name the workspace already knows with that surname, unless its own
-        # article or role says it is someone else: a wrong merge puts words in another person's mouth.
         rows = conn.execute(
             "SELECT s.id, s.key FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
             "WHERE w.workspace = ? AND s.last_key = ? AND s.key != s.last_key LIMIT 2", (workspace, key)).fetchall()
-        known_roles = [r for (r,) in conn.execute("SELECT role FROM speaker_roles WHERE speaker_id = ?",
-                                                  (rows[0][0],))] if len(rows) == 1 else []
-        if len(rows) == 1 and not surname_contradicted(rows[0][1], known_roles, name, text, role):
-            conn.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)", (rows[0][0], name))
-            return int(rows[0][0])
+        by_key = {r[1]: int(r[0]) for r in rows}
+        owner = surname_owner(list(by_key), lambda k: [r for (r,) in conn.execute(
+            "SELECT role FROM speaker_roles WHERE speaker_id = ?", (by_key[k],))], name, text, role)
+        if owner is not None:
+            conn.execute("INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias) VALUES (?, ?)",
+                         (by_key[owner], name))
+            return by_key[owner]
     row = conn.execute("SELECT id FROM speakers WHERE key = ?", (key,)).fetchone()
     if row:
         sid = int(row[0])
@@ -145,6 +154,19 @@ def _resolve_speaker(conn: sqlite3.Connection, name: str, workspace: str, text: 
 
 def _role_words(role: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]+", role.lower()) if len(w) > 2 and w not in ("the", "and", "for")}
+
+
+def surname_owner(known: Sequence[str], roles_of: Callable[[str], Iterable[str]], surname: str, text: str,
+                  role: str | None) -> str | None:
+    """Return the key of the full name a bare surname joins, or None when none, several or a contradiction.
+
+    ``known`` holds the keys (up to two are enough) of the full names with that surname the workspace already
+    knows; ``roles_of`` gives a known speaker's roles. A bare surname joins the one known full name unless its
+    own article or role says it is someone else: a wrong merge puts words in another person's mouth.
+    """
+    if len(known) != 1:
+        return None
+    return None if surname_contradicted(known[0], list(roles_of(known[0])), surname, text, role) else known[0]
 
 
 def surname_contradicted(known_key: str, known_roles: Sequence[str], surname: str, text: str,

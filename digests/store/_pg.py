@@ -13,15 +13,14 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
 import asyncpg
-import numpy as np
 
-from digests.models import Analysis, Article
+from digests.models import Article
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     SEARCH_SCAN,
@@ -46,14 +45,8 @@ from digests.store._base import (
     to_date,
     to_dt,
 )
-from digests.store._batch import (
-    NEAR_DUPLICATE,
-    BatchItem,
-    Prepared,
-    article_keys,
-    prepare,
-    surname_contradicted,
-)
+from digests.store._batch import BatchItem, Prepared, article_keys, nearest, prepare
+from digests.store._pg_batch import add_chunk, find_stored, grant_many, match_stored
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -66,7 +59,7 @@ from digests.store._records import (
     SourceRow,
     SubscriptionRow,
 )
-from digests.store._text import band_keys, content_hash, minhash
+from digests.store._text import content_hash
 
 # Errors that mean the connection (not the statement) failed: the pool replaces the connection next time.
 _LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.AdminShutdownError,
@@ -76,6 +69,9 @@ _CONTENDED = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.Seria
 _WRITE_RETRIES = 5
 _QMARK = re.compile(r"\?")
 _LOCK_MIGRATE = 7_402_214  # advisory lock: two processes starting together migrate one after the other
+# Newest-N searches look first among this many of the newest rows (see PgStore._newest_matches).
+_QUOTES_WINDOW = 50_000
+_ARTICLES_WINDOW = 10_000
 LOST_MESSAGE = "lost the connection to the database; nothing from this command was saved, try again"
 
 
@@ -109,8 +105,12 @@ class PgStore(Store):
 
     backend = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str, writer: asyncpg.Pool | None = None) -> None:
         self._pool = pool
+        # Writes take their connections from a pool of their own: with 20 commands reading, a write (an ingest
+        # chunk, a paged reply's state) waited for a read connection behind them (ingest beside the bench's
+        # command streams at 100k articles: 6.7 articles/s).
+        self._wpool = writer or pool
         # One writer per process, as with SQLite: concurrent batches from one process would only contend for
         # the same speaker and band rows (and deadlock); other processes' batches are retried below.
         self._write = asyncio.Lock()
@@ -118,14 +118,23 @@ class PgStore(Store):
         self.path = redact_url(url)
 
     @classmethod
-    async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8) -> PgStore:
-        """Connect a pool to ``url`` and apply pending migrations."""
+    async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8,
+                      writers: int = 2) -> PgStore:
+        """Connect a read pool (``max_size``) and a write pool (``writers``) to ``url``; apply pending migrations."""
         try:
             # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan, which
             # cannot see the tsquery and guesses its selectivity. A search plan is cheap to make, a bad one is not.
+            # No JIT: a plan whose estimated cost passes jit_above_cost is compiled first, ~0.5 s of server CPU
+            # for a chunk's duplicate lookup at 10k articles, against milliseconds to run it.
+            settings = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=10,
-                                             command_timeout=60,
-                                             server_settings={"plan_cache_mode": "force_custom_plan"})
+                                             command_timeout=60, server_settings=settings)
+            try:
+                writer = await asyncpg.create_pool(url, min_size=1, max_size=max(1, writers), timeout=10,
+                                                   command_timeout=60, server_settings=settings)
+            except BaseException:
+                await pool.close()
+                raise
         except (asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError,
                 asyncpg.InvalidPasswordError) as exc:
             raise StoreError(f"cannot use the database {redact_url(url)}: {exc}") from None
@@ -134,33 +143,35 @@ class PgStore(Store):
         except _LOST as exc:
             raise StoreUnavailable(f"cannot reach the database {redact_url(url)}: "
                                    f"{exc.__class__.__name__}: {exc}") from None
-        store = cls(pool, url)
+        store = cls(pool, url, writer)
         try:
             if migrate:
                 await store._migrate()
         except BaseException:
-            await pool.close()
+            await store.close()
             raise
         return store
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Close both pools."""
         await self._pool.close()
+        if self._wpool is not self._pool:
+            await self._wpool.close()
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _acquire(self, *, write: bool = False) -> AsyncIterator[asyncpg.Connection]:
         try:
-            async with self._pool.acquire() as con:
+            async with (self._wpool if write else self._pool).acquire() as con:
                 yield con
         except _LOST as exc:
             raise StoreUnavailable(f"{LOST_MESSAGE} ({exc.__class__.__name__})") from exc
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """Run a block in one transaction on one pooled connection, rolled back on any error."""
-        async with self._acquire() as con, con.transaction():
+        """Run a block in one transaction on one connection of the write pool, rolled back on any error."""
+        async with self._acquire(write=True) as con, con.transaction():
             yield con
 
     async def _read(self, fn: Any) -> Any:
@@ -208,7 +219,7 @@ class PgStore(Store):
         folder = resources.files("digests.store") / "migrations_pg"
         scripts = sorted((p.name, p) for p in folder.iterdir() if p.name.endswith(".sql"))
         known = max((int(name.split("_", 1)[0]) for name, _ in scripts), default=0)
-        async with self._acquire() as con, con.transaction():
+        async with self._acquire(write=True) as con, con.transaction():
             await con.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_MIGRATE)
             await con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                               "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
@@ -305,7 +316,7 @@ class PgStore(Store):
         for attempt in range(_WRITE_RETRIES):
             try:
                 async with self.transaction() as con:
-                    return [await _add_one(con, item) for item in items]
+                    return await add_chunk(con, items)
             except _CONTENDED:
                 # Another process stored the same article or speaker first, or locked rows in the other
                 # order: the chunk was rolled back whole; run it again (it now finds their rows).
@@ -316,20 +327,28 @@ class PgStore(Store):
 
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None."""
-        async with self._acquire() as con:
-            return [await _find_duplicate(con, a, minhash(a.text).tobytes() if near else None) for a in arts]
+        if not arts:
+            return []
+        preps = [prepare(a) if near else None for a in arts]
+        keys = [list(p.keys) if p else article_keys(a) for a, p in zip(arts, preps, strict=True)]
+        hashes = [p.content_hash if p else content_hash(a.title, a.text) for a, p in zip(arts, preps, strict=True)]
+        cands = [(i, None, p.bands) for i, p in enumerate(preps) if p]
+        found = await self._read(lambda con: find_stored(con, (k for ks in keys for k in ks), hashes, cands))
+        return [match_stored(found, ks, h) or (nearest(p.sig, found.near.get(i, [])) if p else None)
+                for i, (ks, h, p) in enumerate(zip(keys, hashes, preps, strict=True))]
 
     async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
                              prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
         prep = prepared if prepared is not None else await asyncio.to_thread(prepare, art)  # MinHash off the loop
-        async with self._acquire() as con:
-            return await _find_duplicate(con, art, prep.sig, workspace, prep)
+        found = await self._read(lambda con: find_stored(con, prep.keys, (prep.content_hash,),
+                                                         [(0, workspace, prep.bands)]))
+        return match_stored(found, prep.keys, prep.content_hash) or nearest(prep.sig, found.near.get(0, []))
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
         async with self._write, self.transaction() as con:
-            return await _grant(con, article_id, workspace, via, now or now_utc())
+            return bool(await grant_many(con, [(workspace, article_id, via, now or now_utc())]))
 
     async def article(self, workspace: str, article_id: int) -> Article | None:
         """Return one article with its text, if ``workspace`` may see it."""
@@ -369,15 +388,16 @@ class PgStore(Store):
         order = "a.published DESC NULLS LAST" if newest else "ts_rank(a.tsv, x.q) DESC, a.id DESC"
         # Rank only the workspace's newest SEARCH_SCAN matches, as SQLite does; rank after that cut, and make
         # snippets only for the page shown (ranking every match cost 45 ms p50 at 10k articles).
-        rows = await self._all(
-            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+        rows = await self._newest_in(
+            "articles", "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
             "h AS (SELECT f.id FROM articles f CROSS JOIN x JOIN workspace_articles w ON w.article_id = f.id "
-            "AND w.workspace = ? WHERE f.tsv @@ x.q ORDER BY f.id DESC LIMIT ?), "
+            "AND w.workspace = ? WHERE f.tsv @@ x.q AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?), "
             "page AS (SELECT a.id, a.title, a.url, a.published, a.summary, row_number() OVER (ORDER BY "
             f"{order}) AS n FROM h JOIN articles a ON a.id = h.id CROSS JOIN x ORDER BY n LIMIT ? OFFSET ?) "
             "SELECT p.*, ts_headline('simple', a.text, x.q, 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, "
-            "MaxFragments=1, FragmentDelimiter=…') AS snip FROM page p JOIN articles a ON a.id = p.id CROSS JOIN x "
-            "ORDER BY p.n", _websearch(terms), workspace, SEARCH_SCAN, limit, offset)
+            "MaxFragments=1, FragmentDelimiter=…') AS snip, (SELECT COUNT(*) FROM h) AS hits "
+            "FROM page p JOIN articles a ON a.id = p.id CROSS JOIN x ORDER BY p.n",
+            (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset), _ARTICLES_WINDOW, SEARCH_SCAN)
         return [article_row(r, r["snip"] or "") for r in rows]
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
@@ -416,15 +436,50 @@ class PgStore(Store):
         terms = query_terms(phrase)
         if not terms:
             return []
-        rows = await self._all(
-            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q) "
-            f"SELECT {_QUOTE_COLS} FROM (SELECT f.id AS qid FROM quotes f CROSS JOIN x "
-            "JOIN workspace_articles w ON w.article_id = f.article_id AND w.workspace = ? WHERE f.tsv @@ x.q "
-            "ORDER BY f.id DESC LIMIT ?) h JOIN quotes q ON q.id = h.qid JOIN articles a ON a.id = q.article_id "
-            "LEFT JOIN speakers s ON s.id = q.speaker_id CROSS JOIN x "
-            "ORDER BY ts_rank(q.tsv, x.q) DESC, a.published DESC NULLS LAST, q.id "
-            "LIMIT ? OFFSET ?", _websearch(terms), workspace, WHO_SAID_SCAN, limit, offset)
+        rows = await self._newest_in(
+            "quotes", "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+            "h AS (SELECT f.id AS qid FROM quotes f CROSS JOIN x JOIN workspace_articles w "
+            "ON w.article_id = f.article_id AND w.workspace = ? WHERE f.tsv @@ x.q "
+            "AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?) "
+            f"SELECT {_QUOTE_COLS}, (SELECT COUNT(*) FROM h) AS hits "
+            "FROM h JOIN quotes q ON q.id = h.qid "
+            "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id CROSS JOIN x "
+            "ORDER BY ts_rank(q.tsv, x.q) DESC, a.published DESC NULLS LAST, q.id LIMIT ? OFFSET ?",
+            (_websearch(terms), workspace), (WHO_SAID_SCAN, limit, offset), _QUOTES_WINDOW, WHO_SAID_SCAN)
         return [quote_row(r) for r in rows]
+
+    async def _newest_in(self, table: str, sql: str, head: Sequence[Any], tail: Sequence[Any], window: int,
+                         scan: int) -> list[asyncpg.Record]:
+        """Run a query with one newest-N scan of ``table``; its parameters are ``head``, the window, ``tail``."""
+        top = await self._top(table)
+        return await self._newest_matches(sql, lambda w: (*head, w is None, top - (w or 0), *tail), top, window,
+                                          scan)
+
+    async def _top(self, table: str) -> int:
+        """Return the highest id in ``table`` (0 when empty)."""
+        row = await self._one(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        return int(row[0]) if row else 0
+
+    async def _newest_matches(self, sql: str, params: Callable[[int | None], Sequence[Any]], top: int, window: int,
+                              scan: int) -> list[asyncpg.Record]:
+        """Run a query that keeps the newest ``scan`` matches, first among the newest ``window`` rows only.
+
+        A GIN index returns matches in no order, so keeping the newest N read every match from the table first
+        (101,356 quotes for a phrase with "will" at 100k articles: 1.5 s). Among the newest rows the index
+        bitmap is ANDed with an id range. When the window holds ``scan`` matches (the query's ``hits``), the
+        newest ``scan`` of all are those: the answer is the same. Otherwise the query runs again, wider.
+        """
+        # A small table is searched whole: with an id bound the planner may walk the id index and test every
+        # row's vector (search at 10k articles: 300 ms, against the GIN bitmap's few ms).
+        while window * 4 < top:
+            rows = await self._all(sql, *params(window))
+            hits = int(rows[0]["hits"]) if rows else 0
+            if hits >= scan:
+                return rows
+            # Widen by what the window's fill says is missing (twice over), at least 4x; no hit at all means a
+            # rare phrase, whose every match is cheap to read: look at everything.
+            window = window * max(4, 2 * scan // hits) if hits else top
+        return await self._all(sql, *params(None))
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""
@@ -487,26 +542,40 @@ class PgStore(Store):
             return []
         # The article side ranks only the newest SEARCH_SCAN matching articles (ranking every match of a common
         # word read every one of their search vectors).
-        params: list[Any] = [_websearch(terms), TIMELINE_SCAN, SEARCH_SCAN, workspace]
-        where = ""
+        where, dates = "", []
         if since:
             where += " AND e.date_end >= ?"
-            params.append(since)
+            dates.append(since)
         if until:
             where += " AND e.date_start <= ?"
-            params.append(until)
-        params.append(limit)
-        rows = await self._all(
-            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q) "
-            "SELECT e.*, a.title, a.url, a.published FROM ("
-            "SELECT id FROM (SELECT v.id FROM events v CROSS JOIN x WHERE v.tsv @@ x.q ORDER BY v.id DESC LIMIT ?) m "
-            "UNION SELECT v.id FROM events v WHERE v.article_id IN (SELECT n.id FROM (SELECT f.id, f.tsv FROM "
-            "articles f CROSS JOIN x WHERE f.tsv @@ x.q ORDER BY f.id DESC LIMIT ?) n CROSS JOIN x "
+            dates.append(until)
+
+        row = await self._one("SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
+                              "(SELECT COALESCE(MAX(id), 0) FROM articles)")
+        top_e, top_a = (int(row[0]), int(row[1])) if row else (0, 0)
+
+        def params(window: int | None) -> list[Any]:
+            # Both newest-N scans share the window factor: events and articles hold the same stretch of time.
+            w = window or 0
+            return [_websearch(terms), window is None, top_e - w, TIMELINE_SCAN, window is None,
+                    top_a - w // (_QUOTES_WINDOW // _ARTICLES_WINDOW), SEARCH_SCAN, workspace, *dates, limit]
+
+        # hits: the less filled of the two scans, in events (TIMELINE_SCAN only when both filled up).
+        rows = await self._newest_matches(
+            "WITH x AS (SELECT websearch_to_tsquery('simple', ?) AS q), "
+            "m AS (SELECT v.id FROM events v CROSS JOIN x WHERE v.tsv @@ x.q "
+            "AND (?::bool OR v.id > ?) ORDER BY v.id DESC LIMIT ?), "
+            "n AS (SELECT f.id, f.tsv FROM articles f CROSS JOIN x WHERE f.tsv @@ x.q "
+            "AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?) "
+            f"SELECT e.*, a.title, a.url, a.published, LEAST((SELECT COUNT(*) FROM m) * {SEARCH_SCAN}, "
+            f"(SELECT COUNT(*) FROM n) * {TIMELINE_SCAN}) / {SEARCH_SCAN} AS hits FROM ("
+            "SELECT id FROM m UNION SELECT v.id FROM events v WHERE v.article_id IN (SELECT n.id FROM n CROSS JOIN x "
             "ORDER BY ts_rank(n.tsv, x.q) DESC LIMIT 200)) h "
             "JOIN events e ON e.id = h.id "
             "JOIN workspace_articles w ON w.article_id = e.article_id AND w.workspace = ? "
             "JOIN articles a ON a.id = e.article_id WHERE 1=1"
-            f"{where} ORDER BY e.date_start, e.date_end - e.date_start, e.article_id, e.id LIMIT ?", *params)
+            f"{where} ORDER BY e.date_start, e.date_end - e.date_start, e.article_id, e.id LIMIT ?",
+            params, top_e, _QUOTES_WINDOW, TIMELINE_SCAN)
         return [event_row(r) for r in rows]
 
     async def events_for_article(self, workspace: str, article_id: int) -> list[EventRow]:
@@ -692,135 +761,3 @@ class PgStore(Store):
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# ---- the write path: the same dedup, speaker and grant rules as digests.store._batch, over asyncpg ----------
-
-
-async def _find_duplicate(con: asyncpg.Connection, art: NewArticle, sig: bytes | None,
-                          workspace: str | None = None, prepared: Prepared | None = None) -> AddResult | None:
-    for key in prepared.keys if prepared else article_keys(art):
-        row = await con.fetchrow("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
-                                 "WHERE k.key = $1", key)
-        if row:
-            return AddResult(row[0], "duplicate", row[1])
-    row = await con.fetchrow("SELECT id, title FROM articles WHERE content_hash = $1",
-                             prepared.content_hash if prepared else content_hash(art.title, art.text))
-    if row:
-        return AddResult(row[0], "duplicate", row[1])
-    if sig is None:
-        return None
-    bands = list(prepared.bands) if prepared else band_keys(np.frombuffer(sig, dtype=np.uint64))
-    rows = [r for r in await con.fetch(
-        "SELECT DISTINCT a.id, a.title, a.minhash FROM article_bands b JOIN articles a ON a.id = b.article_id "
-        "WHERE b.key = ANY($1::bigint[]) AND (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
-        "(SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = $2)) LIMIT 200",
-        bands, workspace) if len(r[2]) == len(sig)]
-    if not rows:
-        return None
-    cands = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint64).reshape(len(rows), -1)
-    sims = (cands == np.frombuffer(sig, dtype=np.uint64)).mean(axis=1)
-    best = int(np.argmax(sims))
-    if sims[best] < NEAR_DUPLICATE:
-        return None
-    return AddResult(int(rows[best][0]), "near-duplicate", rows[best][1])
-
-
-async def _resolve_speaker(con: asyncpg.Connection, name: str, workspace: str, text: str = "",
-                           role: str | None = None) -> int:
-    key = speaker_key(name)
-    toks = key.split()
-    if len(toks) == 1:
-        # The same rule as _batch._resolve_speaker: a bare surname joins the one known full name unless contradicted.
-        rows = await con.fetch(
-            "SELECT s.id, s.key FROM speakers s JOIN workspace_speakers w ON w.speaker_id = s.id "
-            "WHERE w.workspace = $1 AND s.last_key = $2 AND s.key != s.last_key LIMIT 2", workspace, key)
-        known_roles = [r["role"] for r in await con.fetch(
-            "SELECT role FROM speaker_roles WHERE speaker_id = $1", rows[0][0])] if len(rows) == 1 else []
-        if len(rows) == 1 and not surname_contradicted(rows[0][1], known_roles, name, text, role):
-            await con.execute("INSERT INTO speaker_aliases(speaker_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              rows[0][0], name)
-            return int(rows[0][0])
-    # ON CONFLICT … DO UPDATE returns the row another process may have just inserted with the same key.
-    sid = int(await con.fetchval(
-        "INSERT INTO speakers(name, key, last_key) VALUES ($1, $2, $3) "
-        "ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING id", name, key, toks[-1] if toks else key))
-    await con.execute("INSERT INTO speaker_aliases(speaker_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                      sid, name)
-    return sid
-
-
-async def _store_analysis(con: asyncpg.Connection, article_id: int, art: NewArticle, analysis: Analysis,
-                          workspace: str) -> None:
-    from digests.nlp import quotes as quote_nlp
-
-    is_key_quote = getattr(quote_nlp, "is_key_quote", lambda q: bool(q.speaker))
-    ids: dict[str, int] = {}
-    roles = []
-    rows = []
-    for q in analysis.quotes:
-        sid = None
-        if q.speaker and speaker_key(q.speaker):
-            if q.speaker not in ids:
-                ids[q.speaker] = await _resolve_speaker(con, q.speaker, workspace, art.text, q.role)
-            sid = ids[q.speaker]
-            if q.role:
-                roles.append((sid, q.role, article_id, art.published))
-        rows.append((article_id, sid, q.quote, q.start, q.end, q.role, q.cue, q.mention,
-                     1 if is_key_quote(q) else 0))
-    if rows:
-        await con.executemany(
-            'INSERT INTO quotes(article_id, speaker_id, quote, start, "end", role, cue, mention, is_key)'
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", rows)
-    if roles:
-        await con.executemany("INSERT INTO speaker_roles(speaker_id, role, article_id, seen) VALUES ($1,$2,$3,$4) "
-                              "ON CONFLICT DO NOTHING", roles)
-    if analysis.events:
-        await con.executemany(
-            'INSERT INTO events(article_id, date_start, date_end, granularity, expression, text, start, "end",'
-            " entities) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-            [(article_id, ev.date_start, ev.date_end, ev.granularity, ev.expression, ev.text, ev.start, ev.end,
-              "; ".join(ev.entities)) for ev in analysis.events])
-
-
-async def _grant(con: asyncpg.Connection, article_id: int, workspace: str, via: str, now: datetime) -> bool:
-    status = await con.execute(
-        "INSERT INTO workspace_articles(workspace, article_id, via, added_at) VALUES ($1,$2,$3,$4) "
-        "ON CONFLICT DO NOTHING", workspace, article_id, via, now)
-    if status.endswith(" 0"):
-        return False
-    await con.execute(
-        "INSERT INTO workspace_speakers(workspace, speaker_id, name, quote_count) "
-        "SELECT $1, s.id, s.name, COUNT(*) FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
-        "WHERE q.article_id = $2 GROUP BY s.id "
-        "ON CONFLICT (workspace, speaker_id) DO UPDATE SET quote_count = workspace_speakers.quote_count "
-        "+ EXCLUDED.quote_count", workspace, article_id)
-    return True
-
-
-async def _add_one(con: asyncpg.Connection, item: BatchItem) -> AddResult:
-    art, analysis = item.article, item.analysis
-    first = item.workspaces[0]
-    prep = item.ready()
-    sig = prep.sig
-    dup = await _find_duplicate(con, art, sig, first, prep)
-    if dup:
-        await con.executemany("INSERT INTO article_keys(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              [(k, dup.article_id) for k in prep.keys])
-        for ws in item.workspaces:
-            await _grant(con, dup.article_id, ws, item.via, item.now)
-        return dup
-    article_id = int(await con.fetchval(
-        "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
-        " fetched, summary, analyzed) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
-        art.url, art.guid, art.source_id, prep.content_hash, sig, art.title, art.author,
-        art.text, art.published, item.now, analysis.summary if analysis else "", 1 if analysis else 0))
-    await con.executemany("INSERT INTO article_keys(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          [(k, article_id) for k in prep.keys])
-    await con.executemany("INSERT INTO article_bands(key, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          [(k, article_id) for k in prep.bands])
-    if analysis:
-        await _store_analysis(con, article_id, art, analysis, first)
-    for ws in item.workspaces:
-        await _grant(con, article_id, ws, item.via, item.now)
-    return AddResult(article_id, "added", art.title)

@@ -72,6 +72,13 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return keys
 
 
+def min_shared_bands(threshold: float) -> int:
+    """Return how many LSH bands two signatures at least ``threshold`` alike always share."""
+    # At most ``unequal`` of the values differ, and each differing value breaks at most one band.
+    unequal = next(m for m in range(_N_HASHES, -1, -1) if (_N_HASHES - m) / _N_HASHES >= threshold)
+    return max(0, _N_HASHES // _ROWS - unequal)
+
+
 def similarity(a: bytes, b: bytes) -> float:
     """Estimate the Jaccard similarity of two stored MinHash signatures."""
     va = np.frombuffer(a, dtype=np.uint64)
