@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from digests.models import Analysis, Event
 from digests.queries import timeline
@@ -28,3 +28,25 @@ async def test_the_same_event_from_two_articles_is_merged_with_both_sources(stor
         await store.close()
     assert [(e.date_start, len(e.sources)) for e in entries] == [(date(2026, 3, 30), 1), (date(2026, 4, 7), 2)]
     assert {s["title"] for s in entries[1].sources} == {"Electric ferry launched", "Orla goes electric"}
+
+
+async def test_a_long_timeline_merged_off_the_loop_is_the_same_as_on_it(store_url: str) -> None:
+    from digests.queries import _MERGE_ON_LOOP, merge_timeline
+
+    store = await Store.open(store_url)
+    try:
+        # More events than are merged on the loop: each day's sailing reported twice, by two articles.
+        days = [date(2026, 1, 1) + timedelta(days=i) for i in range(_MERGE_ON_LOOP)]
+        for k in range(2):
+            events = tuple(Event(d, d, "day", f"on {d:%B} {d.day}",
+                                 f"The Orla ferry made its crossing of {d:%B} {d.day} in calm seas") for d in days)
+            await store.add_article(NewArticle(f"Ferry log {k}", f"Crossings of the Orla ferry, part {k}."),
+                                    Analysis(events=events), workspace="local", via="upload")
+        rows = await store.timeline("local", "ferry")
+        entries = await timeline(store, "local", "ferry")
+    finally:
+        await store.close()
+    assert len(rows) > _MERGE_ON_LOOP
+    assert [e.to_dict() for e in entries] == [e.to_dict() for e in merge_timeline(rows)]
+    assert [e.date_start for e in entries] == days
+    assert all(len(e.sources) == 2 for e in entries)
