@@ -46,6 +46,7 @@ class QuoteContext:
     prev_para_start: int
     quoted: dict[str, int]  # speakers of the article's earlier quotes, by key, with their counts
     around: _Around  # who the sentences before the quote are about
+    desc_head: str | None = None  # the role noun of the description the quote is attributed to, if any
 
 
 def quote_context(run: RuleRun, rq: RuleQuote, prev: RuleQuote | None,
@@ -100,7 +101,7 @@ def quote_context(run: RuleRun, rq: RuleQuote, prev: RuleQuote | None,
     around = _around(run, span.open_at)
     return QuoteContext(tuple(shape), gender, speaker_key(label.group(1)) if label else "",
                         speaker_key(dash.group(1)) if dash else "", span.para_start, prev_para + 1,
-                        quoted if quoted is not None else {}, around)
+                        quoted if quoted is not None else {}, around, _description_head(rq))
 
 
 _LOOKBACK = 600
@@ -259,7 +260,7 @@ def features(run: RuleRun, rq: RuleQuote, ctx: QuoteContext, cand: Candidate) ->
             f["raw_role_match"] = 1.0
     if cand.person is not None and any(k.endswith("_nominal") for k in cand.kinds):
         f["person_from_description"] = 1.0
-    desc_head = _description_head(rq)
+    desc_head = ctx.desc_head
     if desc_head is not None and cand.person is not None:
         # "the New Jersey governor said" and a candidate the article calls "N.J. Gov.": the same person;
         # a candidate with another role, or none ("the RNC member" after a paragraph about a candidate), is not.

@@ -397,6 +397,11 @@ def _role_before(text: str, start: int) -> str | None:
     return " ".join(keep) or None
 
 
+def _last_role_word(text: str, start: int) -> str:
+    """Return the last word of the lower-case role right before a name ("sister" in "his sister Ana"), or ""."""
+    return ((_role_before(text, start) or "").lower().split() or [""])[-1]
+
+
 def _role_words_ok(words: list[str]) -> bool:
     heads = [w.lower().strip("’',") for w in words[:7]]
     return any(h in ROLE_NOUNS or h.rstrip("s") in ROLE_NOUNS or _is_title_word(h) for h in heads)
@@ -585,7 +590,7 @@ class _Names:
                 self.org_subjects.append((s, name))
             elif not poss and " " not in name and _lone_subject(text, name, e, places):
                 self.lone_subjects.append((s, name))
-                kin_word = ((_role_before(text, s) or "").lower().split() or [""])[-1]
+                kin_word = _last_role_word(text, s)
                 lg = "f" if kin_word in _FEMALE_ROLES else "m" if kin_word in _MALE_ROLES else None
                 lg = lg or given_name_gender(name)
                 if lg is not None:
@@ -610,7 +615,7 @@ class _Names:
             gender = given_name_gender(name)
             if gender is None or name.lower() in _STOP_CAPS or name.lower() in _MONTHS_DAYS:
                 continue
-            kin = ((_role_before(self.text, s) or "").lower().split() or [""])[-1]
+            kin = _last_role_word(self.text, s)
             kin_appos = _KIN_APPOS.search(self.text[max(0, s - 40) : s]) is not None
             if not (cue_near[(s, e)] or _subject_after(self.text, s, e) or kin or kin_appos):
                 continue
