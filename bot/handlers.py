@@ -13,7 +13,7 @@ from digests.queries import timeline as timeline_query
 from digests.schedule_spec import ScheduleSpecError, parse_schedule
 from digests.store import QuoteRow
 
-PAGE_FETCH = 50
+PAGE_FETCH = 25
 
 
 def _day(dt: datetime | None) -> str:

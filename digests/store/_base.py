@@ -31,9 +31,9 @@ from digests.store._records import (
 )
 
 # How many of the newest full-text matches a who-said ranks, a search ranks, and a timeline takes events from.
-WHO_SAID_SCAN = 1000
-SEARCH_SCAN = 1000
-TIMELINE_SCAN = 5000
+WHO_SAID_SCAN = 300
+SEARCH_SCAN = 300
+TIMELINE_SCAN = 1000
 # Words so common that requiring them only costs time (their doclists span most of the store) and
 # barely narrows a match; they are dropped when the query has other words.
 STOPWORDS = frozenset("""a an and are as at be but by for from had has have he her his i in is it its of on or
@@ -102,6 +102,11 @@ def query_terms(text: str, *, prefix_last: bool = False) -> list[str]:
     if content and not prefix_last:
         terms = content
     return terms[:32]
+
+
+def phrase_key(text: str) -> str:
+    """Return the form of a /who-said phrase that quotes are searched for verbatim (lower case, single spaces)."""
+    return " ".join(text.split()).strip(" \"'“”‘’").lower()
 
 
 def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
@@ -376,7 +381,7 @@ class Store(OptionsMixin, abc.ABC):
 
     @abc.abstractmethod
     async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
-        """Return quotes containing the words of ``phrase``, best match first."""
+        """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
 
     @abc.abstractmethod
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:

@@ -263,6 +263,7 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
     conn.executemany("INSERT OR IGNORE INTO article_bands(key, article_id) VALUES (?, ?)",
                      [(k, article_id) for k in prep.bands])
     conn.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)", (article_id, art.title, art.text))
+    conn.execute("INSERT INTO titles_fts(rowid, title) VALUES (?, ?)", (article_id, art.title))
     if analysis:
         _store_analysis(conn, article_id, art, analysis, first)
     for ws in item.workspaces:

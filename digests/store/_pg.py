@@ -36,6 +36,7 @@ from digests.store._base import (
     full_article,
     now_utc,
     page_state_row,
+    phrase_key,
     query_terms,
     quote_row,
     redact_url,
@@ -371,12 +372,17 @@ class PgStore(Store):
                 "JOIN articles a ON a.id = w.article_id WHERE w.workspace = ? ORDER BY w.added_at DESC LIMIT ?",
                 workspace, limit)
         else:
-            rows = await self._all(
-                "SELECT a.id, a.title, a.url, a.published, a.summary FROM (SELECT websearch_to_tsquery('simple', ?) "
-                "&& to_tsquery('simple', ?) AS q) x JOIN articles a ON a.title_tsv @@ x.q "
-                "JOIN workspace_articles w ON w.article_id = a.id AND w.workspace = ? "
-                "ORDER BY ts_rank(a.title_tsv, x.q) DESC, a.id DESC LIMIT ?",
-                _websearch(terms[:-1]), _prefix_lexeme(terms[-1]), workspace, limit)
+            # Rank only the workspace's newest SEARCH_SCAN title matches, as /search does (a prefix matches
+            # tens of thousands of titles at 100k articles).
+            rows = await self._newest_in(
+                "articles", "WITH x AS (SELECT websearch_to_tsquery('simple', ?) && to_tsquery('simple', ?) AS q), "
+                "h AS (SELECT f.id FROM articles f CROSS JOIN x JOIN workspace_articles w ON w.article_id = f.id "
+                "AND w.workspace = ? WHERE f.title_tsv @@ x.q AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?) "
+                "SELECT a.id, a.title, a.url, a.published, a.summary, (SELECT COUNT(*) FROM h) AS hits FROM h "
+                "JOIN articles a ON a.id = h.id CROSS JOIN x ORDER BY ts_rank(a.title_tsv, x.q) DESC, a.id DESC "
+                "LIMIT ?",
+                (_websearch(terms[:-1]), _prefix_lexeme(terms[-1]), workspace), (SEARCH_SCAN, limit),
+                _ARTICLES_WINDOW, SEARCH_SCAN)
         return [article_row(r) for r in rows]
 
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
@@ -443,9 +449,10 @@ class PgStore(Store):
             "AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?) "
             f"SELECT {_QUOTE_COLS}, (SELECT COUNT(*) FROM h) AS hits "
             "FROM h JOIN quotes q ON q.id = h.qid "
-            "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id CROSS JOIN x "
-            "ORDER BY ts_rank(q.tsv, x.q) DESC, a.published DESC NULLS LAST, q.id LIMIT ? OFFSET ?",
-            (_websearch(terms), workspace), (WHO_SAID_SCAN, limit, offset), _QUOTES_WINDOW, WHO_SAID_SCAN)
+            "JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id "
+            "ORDER BY strpos(lower(q.quote), ?) = 0, a.published DESC NULLS LAST, q.id DESC LIMIT ? OFFSET ?",
+            (_websearch(terms), workspace), (WHO_SAID_SCAN, phrase_key(phrase), limit, offset), _QUOTES_WINDOW,
+            WHO_SAID_SCAN)
         return [quote_row(r) for r in rows]
 
     async def _newest_in(self, table: str, sql: str, head: Sequence[Any], tail: Sequence[Any], window: int,

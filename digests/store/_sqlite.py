@@ -32,6 +32,7 @@ from digests.store._base import (
     iso,
     now_utc,
     page_state_row,
+    phrase_key,
     quote_row,
     run_row,
     schedule_row,
@@ -73,6 +74,7 @@ _run_row = run_row
 _schedule_row = schedule_row
 
 
+_EVENT_ORDER = "e.date_start, julianday(e.date_end) - julianday(e.date_start), e.article_id"
 _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
     a.title, a.url, a.published"""
 
@@ -262,6 +264,7 @@ class SqliteStore(Store):
         """Rebuild the FTS5 indexes from the copied rows."""
         async with self.transaction() as db:
             await db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+            await db.execute("INSERT INTO titles_fts(titles_fts) VALUES ('rebuild')")
             await db.execute("INSERT INTO events_fts(events_fts) VALUES ('rebuild')")
             await db.execute("INSERT INTO quotes_fts(rowid, quote, speaker) SELECT q.id, q.quote, "
                              "COALESCE(s.name, '') FROM quotes q LEFT JOIN speakers s ON s.id = q.speaker_id")
@@ -334,11 +337,15 @@ class SqliteStore(Store):
                 "JOIN articles a ON a.id = w.article_id WHERE w.workspace = ? ORDER BY w.added_at DESC LIMIT ?",
                 (workspace, limit))
         else:
+            # Rank only the workspace's newest SEARCH_SCAN title matches, as /search does: a prefix such as
+            # "Cou*" matches tens of thousands of titles at 100k articles, and bm25 over all of them was the
+            # tail of /summary and of article autocomplete. Titles have an index of their own (migration 5).
             rows = await self._all(
-                "SELECT a.id, a.title, a.url, a.published, a.summary FROM articles_fts f "
-                "JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
-                "JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?",
-                (workspace, "title : (" + q + ")", limit))
+                "SELECT a.id, a.title, a.url, a.published, a.summary FROM (SELECT f.rowid AS id, f.rank AS r "
+                "FROM titles_fts f JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
+                "WHERE titles_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?) h JOIN articles a ON a.id = h.id "
+                "ORDER BY h.r, a.id DESC LIMIT ?",
+                (workspace, q, SEARCH_SCAN, limit))
         return [_article_row(r) for r in rows]
 
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
@@ -403,15 +410,17 @@ class SqliteStore(Store):
         q = fts_query(phrase)
         if not q:
             return []
-        # Rank only the workspace's newest WHO_SAID_SCAN matches: bm25 over every match of common words grew
-        # with the store (400 ms p95 at 100k articles); below the cap the answer is unchanged.
+        # The workspace's newest WHO_SAID_SCAN matches; those holding the phrase verbatim first, then newest.
+        # No bm25: its IDF counts every row holding each term, a scan of the whole doclist ("to the": 75 ms
+        # at 100k articles), and every candidate holds every term anyway.
         rows = await self._all(
-            f"SELECT {_QUOTE_COLS} FROM (SELECT f.rowid AS qid, f.rank AS r FROM quotes_fts f "
+            f"SELECT {_QUOTE_COLS} FROM (SELECT f.rowid AS qid FROM quotes_fts f "
             "JOIN quotes x ON x.id = f.rowid JOIN workspace_articles w ON w.article_id = x.article_id "
             "AND w.workspace = ? WHERE quotes_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?) h "
             "JOIN quotes q ON q.id = h.qid JOIN articles a ON a.id = q.article_id "
-            "LEFT JOIN speakers s ON s.id = q.speaker_id ORDER BY h.r, a.published DESC LIMIT ? OFFSET ?",
-            (workspace, "quote : (" + q + ")", WHO_SAID_SCAN, limit, offset))
+            "LEFT JOIN speakers s ON s.id = q.speaker_id "
+            "ORDER BY instr(lower(q.quote), ?) = 0, a.published DESC, q.id DESC LIMIT ? OFFSET ?",
+            (workspace, "quote : (" + q + ")", WHO_SAID_SCAN, phrase_key(phrase), limit, offset))
         return [_quote_row(r) for r in rows]
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
@@ -473,7 +482,7 @@ class SqliteStore(Store):
         q = fts_query(topic)
         if not q:
             return []
-        params: list[Any] = [q, TIMELINE_SCAN, q, workspace]
+        params: list[Any] = [q, TIMELINE_SCAN, q, SEARCH_SCAN, workspace]
         where = ""
         if since:
             where += " AND e.date_end >= ?"
@@ -483,17 +492,19 @@ class SqliteStore(Store):
             params.append(until.isoformat())
         params.append(limit)
         # Drive from the matching events, not from the workspace: the old plan walked every article the
-        # workspace can see and probed its events (100+ ms p95 at 10k articles).
+        # workspace can see and probed its events (100+ ms p95 at 10k articles). The article side ranks only
+        # the newest SEARCH_SCAN matching articles, as PostgreSQL does.
         rows = await self._all(
-            "SELECT e.*, a.title, a.url, a.published FROM ("
+            # Articles are joined after the date cut: only the rows shown read an article (a third less time).
+            f"SELECT e.*, a.title, a.url, a.published FROM (SELECT e.* FROM ("
             "SELECT id FROM (SELECT rowid AS id FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
             "UNION SELECT x.id FROM events x WHERE x.article_id IN "
-            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 200)) h "
+            "(SELECT id FROM (SELECT rowid AS id, rank AS r FROM articles_fts WHERE articles_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT ?) ORDER BY r LIMIT 200)) h "
             "JOIN events e ON e.id = h.id "
-            "JOIN workspace_articles w ON w.article_id = e.article_id AND w.workspace = ? "
-            "JOIN articles a ON a.id = e.article_id WHERE 1=1"
-            f"{where} ORDER BY e.date_start, julianday(e.date_end) - julianday(e.date_start), e.article_id "
-            "LIMIT ?", params)
+            "JOIN workspace_articles w ON w.article_id = e.article_id AND w.workspace = ? WHERE 1=1"
+            f"{where} ORDER BY {_EVENT_ORDER} LIMIT ?) e JOIN articles a ON a.id = e.article_id "
+            f"ORDER BY {_EVENT_ORDER}", params)
         return [_event_row(r) for r in rows]
 
     async def events_for_article(self, workspace: str, article_id: int) -> list[EventRow]:

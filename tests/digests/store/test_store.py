@@ -10,6 +10,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -274,3 +275,47 @@ async def test_same_surname_in_two_articles_stays_two_people(store: Store) -> No
     speakers = {name: n for _, name, n in await store.match_speakers("local", "Denholm")}
     assert speakers.get("Carla Denholm") == 1
     assert speakers.get("Denholm") == 2
+
+
+async def test_title_lookup_reads_titles_only(store: Store) -> None:
+    bodies = (BODY, "Divers inspected the eastern piers at dawn and reported the timber sound. The council will "
+              "vote on a repair budget next month, and inspectors expect the pontoon to arrive by barge.",
+              "A survey vessel mapped the silt along the quay. Its crew of inspectors found two sunken hulls "
+              "and a lost anchor, and the harbour master asked boat owners to keep clear of the buoys.")
+    for title, body in zip(("Ferry landing closed", "Ferry landing reopens", "Pier survey begins"), bodies, strict=True):
+        await store.add_article(NewArticle(title, body), None, workspace="local", via="upload")
+    # "inspectors" is in every body but in no title; "Fer" is a title prefix typed so far.
+    assert await store.find_articles("local", "inspectors") == []
+    assert {h.title for h in await store.find_articles("local", "Fer")} == {"Ferry landing closed",
+                                                                           "Ferry landing reopens"}
+    assert [h.title for h in await store.find_articles("local", "landing reo")] == ["Ferry landing reopens"]
+    assert await store.find_articles("elsewhere", "Fer") == []
+
+
+async def test_a_store_from_before_the_title_index_finds_its_old_titles(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    s = await Store.open(f"sqlite:///{path}")
+    await s.add_article(NewArticle("Harbour wall repaired", BODY), None, workspace="local", via="upload")
+    await s.close()
+    with sqlite3.connect(path) as db:  # back to schema 4, as a store written before migration 5 was
+        db.execute("DROP TABLE titles_fts")
+        db.execute("PRAGMA user_version = 4")
+    s = await Store.open(f"sqlite:///{path}")
+    try:
+        assert [h.title for h in await s.find_articles("local", "harb")] == ["Harbour wall repaired"]
+    finally:
+        await s.close()
+
+
+async def test_who_said_puts_the_verbatim_phrase_first_then_the_newest(store: Store) -> None:
+    said = (("The pontoon will float before the ferry returns", "2026-03-01"),
+            ("Before anything else the ferry crews need pay; the pontoon can wait", "2026-03-03"),
+            ("We know the ferry matters, and the pontoon is ordered", "2026-03-05"))
+    for n, (quote, day) in enumerate(said):
+        body = f'Story {n} about the harbour works and the landing stage. "{quote}," said a harbour engineer.'
+        await store.add_article(NewArticle(f"Harbour story {n}", body + " " + BODY[n * 90:],
+                                           published=datetime.fromisoformat(day).replace(tzinfo=UTC)),
+                                Analysis(quotes=(_quote(quote, body, "Mara Quist"),)), workspace="local",
+                                via="upload")
+    hits = await store.who_said("local", "  The Pontoon   will ")
+    assert [h.quote for h in hits] == [said[0][0], said[2][0], said[1][0]]
