@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--db", type=Path, help="SQLite file to build (default: a temporary directory)")
     ap.add_argument("--database-url", help="build in this empty PostgreSQL database (postgresql://…) instead")
-    ap.add_argument("--reuse", action="store_true", help="query an existing --db instead of rebuilding it")
+    ap.add_argument("--reuse", action="store_true",
+                    help="query an existing --db instead of rebuilding it (after --build-only: streams and tail too)")
+    ap.add_argument("--build-only", action="store_true", help="build the store up to the tail, then stop")
     ap.add_argument("--workers", type=int, default=2, help="analysis processes")
     ap.add_argument("--batch", type=int, default=64, help="articles per transaction")
     ap.add_argument("--per-kind", type=int, default=200, help="timed queries per command")
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         fig = asyncio.run(run(args.articles, db, workers=args.workers, batch=args.batch, per_kind=args.per_kind,
                               reuse=args.reuse, seed=args.seed, log=log,
                               database_url=args.database_url, load_other_core=args.load_other_core,
-                              think_ms=args.think_ms)).as_json()
+                              think_ms=args.think_ms, build_only=args.build_only)).as_json()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")

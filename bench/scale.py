@@ -373,18 +373,21 @@ async def _pg_bytes(svc: Services) -> int:
 
 async def run(n_articles: int, db_path: Path, *, workers: int = 2, batch: int = 64, per_kind: int = 200,
               reuse: bool = False, seed: int = 9, log: Callable[[str], None] = print,
-              database_url: str | None = None, load_other_core: bool = False, think_ms: float = 250.0) -> Figures:
+              database_url: str | None = None, load_other_core: bool = False, think_ms: float = 250.0,
+              build_only: bool = False) -> Figures:
     """Run every phase and return the figures (over the SQLite file, or PostgreSQL when given its URL)."""
     with busy_other_core(load_other_core):
         fig = await _run(n_articles, db_path, workers=workers, batch=batch, per_kind=per_kind, reuse=reuse,
-                         seed=seed, log=log, database_url=database_url, think_s=think_ms / 1000)
+                         seed=seed, log=log, database_url=database_url, think_s=think_ms / 1000,
+                         build_only=build_only)
     fig.loaded = load_other_core
     fig.think_ms = think_ms
     return fig
 
 
 async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_kind: int, reuse: bool, seed: int,
-               log: Callable[[str], None], database_url: str | None, think_s: float) -> Figures:
+               log: Callable[[str], None], database_url: str | None, think_s: float,
+               build_only: bool = False) -> Figures:
     corpus = Corpus(n_articles, seed=seed)
     fig = Figures(n_articles=n_articles)
     fig.analyze_articles_per_s = measure_analysis(corpus, min(300, n_articles))
@@ -401,8 +404,12 @@ async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_
         if fresh and pg and await svc.store.count_articles():
             raise SystemExit("bench: the PostgreSQL database is not empty; give an empty one (or --reuse)")
         tail = tail_start(corpus)
-        if fresh:
+        # A reused store that holds only the build (``--build-only``) goes on with the streams and the tail, so
+        # one slow build serves several runs of the part that is measured (copy the store first: it grows).
+        resume = not fresh and await svc.store.count_articles() == tail
+        if fresh or resume:
             source_ids = await setup_feeds(svc, corpus)
+        if fresh:
             step = max(1, tail // 10)
             marks = iter(range(step, tail + step, step))
             mark = next(marks)
@@ -419,7 +426,9 @@ async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_
             fig.build_s = time.perf_counter() - t_build
             fig.ingest_articles_per_s = tail / fig.build_s if fig.build_s else 0.0
             log(f"build: {tail} articles in {fig.build_s:.1f} s ({fig.ingest_articles_per_s:.0f}/s)")
-
+            if build_only:
+                return fig
+        if fresh or resume:
             # The same 20 command streams first with no ingest (the baseline of the ratios), then beside the
             # tail ingested at full speed, with the lag monitor running both times.
             queries = make_queries(corpus, tail, max(5, per_kind // 4), seed=seed + 1)

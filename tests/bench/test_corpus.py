@@ -71,3 +71,17 @@ def test_tiny_benchmark_run_writes_every_key(tmp_path: Path) -> None:
         assert fig[kind]["n"] > 0
     assert fig["command_errors"] == 0
     assert "who_said" in proc.stdout
+
+
+def test_a_store_built_once_serves_the_streams_and_tail_of_a_later_run(tmp_path: Path) -> None:
+    db, out = tmp_path / "bench.db", tmp_path / "bench.json"
+    common = [sys.executable, "-m", "bench", "--articles", "200", "--per-kind", "8", "--quiet", "--db", str(db)]
+    built = subprocess.run([*common, "--build-only"], cwd=ROOT, capture_output=True, text=True,  # noqa: S603
+                           timeout=120, check=False)
+    assert built.returncode == 0, built.stderr
+    resumed = subprocess.run([*common, "--reuse", "--json", str(out)], cwd=ROOT, capture_output=True,  # noqa: S603
+                             text=True, timeout=120, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    fig = json.loads(out.read_text(encoding="utf-8"))
+    assert fig["under_ingest"] and fig["idle_streams"] and fig["tail_ingest_articles_per_s"] > 0
+    assert fig["command_errors"] == 0
