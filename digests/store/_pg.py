@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -71,8 +72,16 @@ _WRITE_RETRIES = 5
 _QMARK = re.compile(r"\?")
 _LOCK_MIGRATE = 7_402_214  # advisory lock: two processes starting together migrate one after the other
 # Newest-N searches look first among this many of the newest rows (see PgStore._newest_matches).
+log = logging.getLogger(__name__)
+
 _QUOTES_WINDOW = 50_000
 _ARTICLES_WINDOW = 10_000
+# Partial GIN indexes over each table's newest rows (``PgStore.refresh_recent_indexes``).
+_RECENT_WINDOWS = {"quotes": _QUOTES_WINDOW, "events": _QUOTES_WINDOW, "articles": _ARTICLES_WINDOW}
+_RECENT_COVER = 4  # windows: a window widened once (4x) still reads the small index
+_RECENT_SPAN = 4  # windows of new rows it takes before a smaller index replaces it
+_RECENT_CHECK_EVERY = 2_000  # articles written between two checks
+_RECENT_LOCK = 0x6E657773  # the advisory lock that lets one process at a time rebuild them
 LOST_MESSAGE = "lost the connection to the database; nothing from this command was saved, try again"
 
 
@@ -117,6 +126,8 @@ class PgStore(Store):
         self._write = asyncio.Lock()
         self.url = url
         self.path = redact_url(url)
+        self._refresh: asyncio.Task[list[str]] | None = None
+        self._written_since_refresh = 0
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8,
@@ -151,13 +162,72 @@ class PgStore(Store):
         except BaseException:
             await store.close()
             raise
+        store._start_refresh()
         return store
 
     async def close(self) -> None:
-        """Close both pools."""
+        """Close both pools (after a recent-rows index being built is finished)."""
+        if self._refresh is not None:
+            with contextlib.suppress(Exception):
+                await self._refresh
         await self._pool.close()
         if self._wpool is not self._pool:
             await self._wpool.close()
+
+    # ---- indexes over the newest rows -------------------------------------------------------------------------
+
+    async def refresh_recent_indexes(self) -> list[str]:
+        """Rebuild each table's GIN index over its newest rows when new rows have outgrown it; return new names.
+
+        A GIN scan reads the whole posting list of every term, however few of its rows are new: 38 ms for a word
+        in 68,000 of a million quotes, before the newest-N window (``_newest_matches``) can cut anything. A
+        partial index over the rows past a boundary holds only the newest rows' postings, and the window's
+        ``id > top - window`` lets the planner use it (plans are custom, so the bound is a constant there):
+        3-5x faster window queries at 100k articles. It covers ``_RECENT_COVER`` windows, so a window widened
+        once still uses it. New rows join it as they are written; after ``_RECENT_SPAN`` windows more a smaller
+        one replaces it. Tables under two covers get none.
+        """
+        built: list[str] = []
+        async with self._acquire(write=True) as con:
+            if not await con.fetchval("SELECT pg_try_advisory_lock($1)", _RECENT_LOCK):
+                return built  # another process is at it
+            try:
+                for table, window in _RECENT_WINDOWS.items():
+                    top = int(await con.fetchval(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))  # noqa: S608
+                    rows = await con.fetch(
+                        "SELECT c.relname, x.indisvalid FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+                        "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = $1 AND c.relname LIKE $2",
+                        table, f"{table}_tsv_recent_%")
+                    valid = sorted(int(r["relname"].rsplit("_", 1)[1]) for r in rows if r["indisvalid"])
+                    stale = [r["relname"] for r in rows if not r["indisvalid"]]  # a build that was cut short
+                    cover = _RECENT_COVER * window
+                    if top >= 2 * cover and not (valid and top - valid[-1] <= cover + _RECENT_SPAN * window):
+                        bound = top - cover
+                        name = f"{table}_tsv_recent_{bound}"
+                        await con.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
+                                          f"USING gin (tsv) WHERE id > {bound}")
+                        built.append(name)
+                        stale += [f"{table}_tsv_recent_{b}" for b in valid]
+                    for old in stale:
+                        await con.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {old}")
+            finally:
+                await con.execute("SELECT pg_advisory_unlock($1)", _RECENT_LOCK)
+        return built
+
+    def _start_refresh(self) -> None:
+        # In the background: a build takes seconds of server time, and ingest or start-up need not wait for it.
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.get_running_loop().create_task(self._refresh_quietly())
+
+    async def _refresh_quietly(self) -> list[str]:
+        try:
+            built = await self.refresh_recent_indexes()
+        except (asyncpg.PostgresError, StoreUnavailable, OSError) as exc:
+            log.warning("could not rebuild the recent-rows search indexes: %s", exc)
+            return []
+        if built:
+            log.info("built recent-rows search indexes: %s", ", ".join(built))
+        return built
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 
@@ -311,6 +381,10 @@ class PgStore(Store):
                 out += await self._add_chunk(items[i:i + self.write_chunk])
                 spent = time.perf_counter() - t0
             await self._yield_to_commands(spent)
+        self._written_since_refresh += len(items)
+        if self._written_since_refresh >= _RECENT_CHECK_EVERY:
+            self._written_since_refresh = 0
+            self._start_refresh()
         return out
 
     async def _add_chunk(self, items: Sequence[BatchItem]) -> list[AddResult]:

@@ -20,20 +20,25 @@ async def _answers(store: Store) -> tuple[Any, ...]:
             await store.timeline("local", "lantern"))
 
 
+async def _add_piers(store: Store, piers: range) -> None:
+    for i in piers:
+        quote = f"The lantern on pier {i} stays lit until the last boat is home"
+        keeper = KEEPERS[i % len(KEEPERS)]
+        body = f'"{quote}," said harbour keeper Ansel {keeper}. The lantern was cleaned on May {i % 28 + 1}.'
+        start = body.index(quote)
+        day = date(2026, 5, i % 28 + 1)
+        analysis = Analysis(
+            quotes=(Quote(quote, start, start + len(quote), f"Ansel {keeper}", "harbour keeper", "said"),),
+            events=(Event(day, day, "day", f"May {i % 28 + 1}", f"The lantern was cleaned on May {i % 28 + 1}"),))
+        await store.add_article(NewArticle(f"Pier {i}", body, url=f"https://news.example/pier-{i}",
+                                           published=NOW), analysis, workspace="local", via="feed")
+
+
 async def test_a_window_that_holds_enough_matches_gives_the_answer_over_everything(
         pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store = await Store.open(pg_url)
     try:
-        for i in range(12):
-            quote = f"The lantern on pier {i} stays lit until the last boat is home"
-            body = f'"{quote}," said harbour keeper Ansel {KEEPERS[i]}. The lantern was cleaned on May {i + 1}.'
-            start = body.index(quote)
-            analysis = Analysis(
-                quotes=(Quote(quote, start, start + len(quote), f"Ansel {KEEPERS[i]}", "harbour keeper", "said"),),
-                events=(Event(date(2026, 5, i + 1), date(2026, 5, i + 1), "day", f"May {i + 1}",
-                              f"The lantern was cleaned on May {i + 1}"),))
-            await store.add_article(NewArticle(f"Pier {i}", body, url=f"https://news.example/pier-{i}",
-                                               published=NOW), analysis, workspace="local", via="feed")
+        await _add_piers(store, range(12))
         # Scans of 3 newest matches, windows of the newest 2 rows (of 12): the window holds enough.
         for name, value in (("WHO_SAID_SCAN", 2), ("SEARCH_SCAN", 2), ("TIMELINE_SCAN", 2),
                             ("_QUOTES_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
@@ -57,5 +62,62 @@ async def test_a_window_that_holds_enough_matches_gives_the_answer_over_everythi
         monkeypatch.setattr(_pg, "_QUOTES_WINDOW", 2)
         monkeypatch.setattr(_pg, "WHO_SAID_SCAN", 100)
         assert "Ansel Arden" in {q.speaker for q in await store.who_said("local", "lantern", limit=20)}
+    finally:
+        await store.close()
+
+
+async def _recent_indexes(store: Store) -> list[str]:
+    rows = await store._all("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%tsv_recent%' "  # type: ignore[attr-defined]
+                            "ORDER BY indexname")
+    return [r[0] for r in rows]
+
+
+async def test_the_newest_rows_get_an_index_of_their_own_that_follows_them(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await Store.open(pg_url)
+    try:
+        await _add_piers(store, range(12))
+        everything = await _answers(store)
+        monkeypatch.setattr(_pg, "_RECENT_WINDOWS", {"quotes": 2, "events": 2, "articles": 2})
+        monkeypatch.setattr(_pg, "_RECENT_SPAN", 1)
+        monkeypatch.setattr(_pg, "_RECENT_COVER", 1)
+        for name, value in (("WHO_SAID_SCAN", 2), ("SEARCH_SCAN", 2), ("TIMELINE_SCAN", 2),
+                            ("_QUOTES_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
+            monkeypatch.setattr(_pg, name, value)
+        built = await store.refresh_recent_indexes()  # type: ignore[attr-defined]
+        assert built == ["quotes_tsv_recent_10", "events_tsv_recent_10", "articles_tsv_recent_10"]
+        assert await store.refresh_recent_indexes() == []  # type: ignore[attr-defined]  # still covers the newest
+        windowed = await _answers(store)
+        assert [q.speaker for q in windowed[0]] and {q.speaker for q in windowed[0]} <= {
+            "Ansel Kimber", "Ansel Loxley"}
+        await _add_piers(store, range(100, 112))  # past 1 + span windows: a smaller index replaces the old one
+        tops = [(await store._one(f"SELECT MAX(id) FROM {t}"))[0] for t in ("quotes", "events", "articles")]  # type: ignore[attr-defined]
+        assert min(tops) >= 16  # near-copies of earlier piers are linked, not stored
+        names = [f"{t}_tsv_recent_{top - 2}" for t, top in zip(("quotes", "events", "articles"), tops, strict=True)]
+        assert await store.refresh_recent_indexes() == names  # type: ignore[attr-defined]
+        assert await _recent_indexes(store) == sorted(names)
+        windowed = await _answers(store)  # through the new index: the same as over everything
+        monkeypatch.setattr(_pg, "_QUOTES_WINDOW", 10**9)
+        monkeypatch.setattr(_pg, "_ARTICLES_WINDOW", 10**9)
+        assert windowed == await _answers(store)
+        for name in ("WHO_SAID_SCAN", "SEARCH_SCAN", "TIMELINE_SCAN"):
+            monkeypatch.setattr(_pg, name, 1000)
+        assert [len(a) for a in everything] == [10, 10, 12]  # the default page of 10; every event
+        assert [len(a) for a in await _answers(store)] == [10, 10, tops[1]]
+    finally:
+        await store.close()
+
+
+async def test_a_cut_short_recent_index_build_is_dropped(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await Store.open(pg_url)
+    try:
+        await _add_piers(store, range(6))
+        # What an interrupted CREATE INDEX CONCURRENTLY leaves: an index marked invalid.
+        await store._exec("CREATE INDEX quotes_tsv_recent_1 ON quotes USING gin (tsv) WHERE id > 1")  # type: ignore[attr-defined]
+        await store._exec("UPDATE pg_index SET indisvalid = false WHERE indexrelid = "  # type: ignore[attr-defined]
+                          "'quotes_tsv_recent_1'::regclass")
+        monkeypatch.setattr(_pg, "_RECENT_WINDOWS", {"quotes": 100})  # too small a table for one
+        assert await store.refresh_recent_indexes() == []  # type: ignore[attr-defined]
+        assert await _recent_indexes(store) == []
     finally:
         await store.close()
