@@ -71,9 +71,8 @@ _CONTENDED = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.Seria
 _WRITE_RETRIES = 5
 _QMARK = re.compile(r"\?")
 _LOCK_MIGRATE = 7_402_214  # advisory lock: two processes starting together migrate one after the other
-# Newest-N searches look first among this many of the newest rows (see PgStore._newest_matches).
 log = logging.getLogger(__name__)
-
+# Newest-N searches look first among this many of the newest rows (see PgStore._newest_matches).
 _QUOTES_WINDOW = 50_000
 _ARTICLES_WINDOW = 10_000
 # Partial GIN indexes over each table's newest rows (``PgStore.refresh_recent_indexes``).
