@@ -334,6 +334,13 @@ class BotScheduler:
 
     async def _sweep_job(self) -> None:
         tasks = await self.sweep()
+        # The job returns at once, so the next tick leases more feeds while slow polls are still in flight (a
+        # feed that answers slowly must not delay taking over a dead process's feeds by a whole round).
+        task = asyncio.create_task(self._finish_round(tasks), name="feeds:round")
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
+    async def _finish_round(self, tasks: list[asyncio.Task[PollReport | None]]) -> None:
         # Live posts go out once the round's polls are in, so a story two feeds carry becomes one post.
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
