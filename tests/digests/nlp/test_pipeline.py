@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from bench._timing import machine_slowness
 from bench.sizes import make
 from digests.nlp.pipeline import analyze
 
@@ -14,10 +15,13 @@ def test_a_hostile_5_mb_article_is_fully_analysed_in_under_10_s() -> None:
     # short paragraphs, words with no punctuation at all, and long runs of capitalised words.
     text = make("mixed", 5_000_000)
     assert len(text) == 5_000_000
-    t0 = time.process_time()  # CPU time: other work on a shared machine does not count against the bound
+    # 10 s on the reference machine; a machine that runs Python k times slower (CI has seen 4x) gets 10k s.
+    budget = 10.0 * machine_slowness()
+    # This thread's CPU time: neither other work on a shared machine nor other tests' leftover threads count.
+    t0 = time.thread_time()
     result = analyze(text, "A very long page", date(2024, 5, 1))
-    spent = time.process_time() - t0
-    assert spent < 10.0, f"analysis took {spent:.1f} s of CPU"
+    spent = time.thread_time() - t0
+    assert spent < budget, f"analysis took {spent:.1f} s of CPU, budget {budget:.1f} s"
     # Fully analysed: quotes from the first section, events from every section, a summary.
     assert len(result.quotes) > 1000
     assert {q.speaker for q in result.quotes} >= {"Jane Okafor", "Mara Ellison"}
