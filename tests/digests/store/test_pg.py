@@ -41,7 +41,7 @@ async def test_a_window_that_holds_enough_matches_gives_the_answer_over_everythi
         await _add_piers(store, range(12))
         # Scans of 3 newest matches, windows of the newest 2 rows (of 12): the window holds enough.
         for name, value in (("WHO_SAID_SCAN", 2), ("SEARCH_SCAN", 2), ("TIMELINE_SCAN", 2),
-                            ("_QUOTES_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
+                            ("_QUOTES_WINDOW", 2), ("_EVENTS_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
             monkeypatch.setattr(_pg, name, value)
         queries: list[int] = []
         real_all = store._all  # type: ignore[attr-defined]
@@ -54,6 +54,7 @@ async def test_a_window_that_holds_enough_matches_gives_the_answer_over_everythi
         windowed = await _answers(store)
         assert len(queries) == 3  # each answered by its first, windowed query (the highest ids are _one)
         monkeypatch.setattr(_pg, "_QUOTES_WINDOW", 10**9)
+        monkeypatch.setattr(_pg, "_EVENTS_WINDOW", 10**9)
         monkeypatch.setattr(_pg, "_ARTICLES_WINDOW", 10**9)
         assert windowed == await _answers(store)
         assert [q.speaker for q in windowed[0]] and {q.speaker for q in windowed[0]} <= {
@@ -62,6 +63,36 @@ async def test_a_window_that_holds_enough_matches_gives_the_answer_over_everythi
         monkeypatch.setattr(_pg, "_QUOTES_WINDOW", 2)
         monkeypatch.setattr(_pg, "WHO_SAID_SCAN", 100)
         assert "Ansel Arden" in {q.speaker for q in await store.who_said("local", "lantern", limit=20)}
+    finally:
+        await store.close()
+
+
+async def test_a_timeline_widens_only_the_side_whose_window_did_not_fill(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await Store.open(pg_url)
+    try:
+        await _add_piers(store, range(12))
+        # "boat" is in every article's quote, never in an event sentence: the event side finds nothing anywhere,
+        # while the article side fills its window of the newest 2 articles.
+        for name, value in (("SEARCH_SCAN", 2), ("TIMELINE_SCAN", 2), ("_EVENTS_WINDOW", 2),
+                            ("_ARTICLES_WINDOW", 2)):
+            monkeypatch.setattr(_pg, name, value)
+        whole_table: list[tuple[bool, bool]] = []
+        real_all = store._all  # type: ignore[attr-defined]
+
+        async def recorded(sql: str, *params: Any) -> Any:
+            whole_table.append((params[1], params[4]))  # (events side unbounded, articles side unbounded)
+            return await real_all(sql, *params)
+
+        monkeypatch.setattr(store, "_all", recorded)
+        windowed = await store.timeline("local", "boat")
+        # The events side went to the whole table; the articles side kept its window.
+        assert whole_table == [(False, False), (True, False)]
+        monkeypatch.setattr(_pg, "_EVENTS_WINDOW", 10**9)
+        monkeypatch.setattr(_pg, "_ARTICLES_WINDOW", 10**9)
+        assert windowed == await store.timeline("local", "boat")
+        newest = [r[0] for r in await real_all("SELECT id FROM articles ORDER BY id DESC LIMIT 2")]
+        assert {e.article_id for e in windowed} == set(newest)  # the events of the newest 2 matching articles
     finally:
         await store.close()
 
@@ -82,7 +113,7 @@ async def test_the_newest_rows_get_an_index_of_their_own_that_follows_them(
         monkeypatch.setattr(_pg, "_RECENT_SPAN", 1)
         monkeypatch.setattr(_pg, "_RECENT_COVER", 1)
         for name, value in (("WHO_SAID_SCAN", 2), ("SEARCH_SCAN", 2), ("TIMELINE_SCAN", 2),
-                            ("_QUOTES_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
+                            ("_QUOTES_WINDOW", 2), ("_EVENTS_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
             monkeypatch.setattr(_pg, name, value)
         built = await store.refresh_recent_indexes()  # type: ignore[attr-defined]
         assert built == ["quotes_tsv_recent_10", "events_tsv_recent_10", "articles_tsv_recent_10"]
@@ -98,6 +129,7 @@ async def test_the_newest_rows_get_an_index_of_their_own_that_follows_them(
         assert await _recent_indexes(store) == sorted(names)
         windowed = await _answers(store)  # through the new index: the same as over everything
         monkeypatch.setattr(_pg, "_QUOTES_WINDOW", 10**9)
+        monkeypatch.setattr(_pg, "_EVENTS_WINDOW", 10**9)
         monkeypatch.setattr(_pg, "_ARTICLES_WINDOW", 10**9)
         assert windowed == await _answers(store)
         for name in ("WHO_SAID_SCAN", "SEARCH_SCAN", "TIMELINE_SCAN"):
