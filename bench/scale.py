@@ -32,7 +32,7 @@ from bench.corpus import WORKSPACES, Corpus, SynthArticle
 from bot.commands import Invocation, run_line
 from bot.config import Settings
 from bot.handlers import autocomplete, load
-from bot.services import Services
+from bot.services import Services, settle_heap
 from digests.ingest import BatchDoc
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle
@@ -295,6 +295,10 @@ async def command_stream(svc: Services, queries: list[Query], out: dict[str, lis
     """
     rng = random.Random(offset)
     i = offset
+    if think_s > 0:
+        # Users arrive at random moments: twenty streams firing their first command together would queue behind
+        # one another and put that burst, not ingest, into the p95 of a short phase.
+        await asyncio.sleep(rng.expovariate(1 / think_s))
     while not stop.is_set():
         q = queries[i % len(queries)]
         ms, _ = await run_query(svc, q)
@@ -385,6 +389,18 @@ async def run(n_articles: int, db_path: Path, *, workers: int = 2, batch: int = 
     return fig
 
 
+async def _vacuum(database_url: str | None) -> None:
+    """Run what autovacuum does on a production server (it is off on the test server)."""
+    # The visibility map lets the workspace probes be index-only, and the planner gets statistics.
+    import asyncpg
+
+    con = await asyncpg.connect(database_url)
+    try:
+        await con.execute("VACUUM (ANALYZE)")
+    finally:
+        await con.close()
+
+
 async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_kind: int, reuse: bool, seed: int,
                log: Callable[[str], None], database_url: str | None, think_s: float,
                build_only: bool = False) -> Figures:
@@ -400,6 +416,7 @@ async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_
     if fresh and not pg:
         _remove_db(db_path)
     svc = await Services.create(settings)
+    settle_heap()  # as the bot does after start-up
     try:
         if fresh and pg and await svc.store.count_articles():
             raise SystemExit("bench: the PostgreSQL database is not empty; give an empty one (or --reuse)")
@@ -428,6 +445,8 @@ async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_
             log(f"build: {tail} articles in {fig.build_s:.1f} s ({fig.ingest_articles_per_s:.0f}/s)")
             if build_only:
                 return fig
+        if pg and (fresh or resume):
+            await _vacuum(database_url)  # the streams meet a store whose growth autovacuum has seen
         if fresh or resume:
             # The same 20 command streams first with no ingest (the baseline of the ratios), then beside the
             # tail ingested at full speed, with the lag monitor running both times.
@@ -450,15 +469,7 @@ async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_
             log(f"tail: {n_articles - tail} articles in {secs:.1f} s beside {STREAMS} command streams; "
                 f"loop lag p99 {fig.loop_lag_p99_ms:.1f} ms over {len(lags)} ticks")
         if pg:
-            # What autovacuum does on a production server (it is off on the test server): the visibility map lets
-            # the workspace probes be index-only, and the planner gets statistics.
-            import asyncpg
-
-            con = await asyncpg.connect(database_url)
-            try:
-                await con.execute("VACUUM (ANALYZE)")
-            finally:
-                await con.close()
+            await _vacuum(database_url)
             fig.db_bytes_per_article = await _pg_bytes(svc) / max(1, n_articles)
         else:
             # Fold the WAL into the main file so the size is the store's, not the log's.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.services import Services
+from bot.services import Services, settle_heap
 
 log = logging.getLogger("newsbot")
 
@@ -77,6 +77,7 @@ async def serve(settings: Settings) -> int:
 
     load()
     svc = await Services.create(settings)
+    settle_heap()
     delivery = Delivery()
     tasks: list[asyncio.Task[None]] = []
     scheduler = None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.config import Settings
-from bot.services import Services
+from bot.services import ANALYSIS_NICE, Services, settle_heap
 from tests.helpers.http import LocalServer
 
 ARTICLE = """Ferry service resumes
@@ -43,3 +46,26 @@ async def test_llm_summary_is_stored_and_keeps_only_verbatim_quotes(tmp_path: Pa
     assert calls and json.dumps(calls[0]).count("test-model") == 1
     assert art is not None and "winter timetable after storms" in art.summary
     assert "brand new" not in art.summary
+
+
+async def test_worker_processes_are_started_and_warm_before_the_first_ingest(settings: Settings) -> None:
+    settings.workers = 2
+    svc = await Services.create(settings)
+    try:
+        pool = svc.owned_executor
+        assert isinstance(pool, ProcessPoolExecutor)
+        # Both workers exist already, each niced, and have run an analysis (its code and models are loaded).
+        pids = set(pool._processes)  # noqa: SLF001 - the pool's own record of its worker processes
+        assert len(pids) == 2
+        assert all(os.getpriority(os.PRIO_PROCESS, pid) >= ANALYSIS_NICE for pid in pids)
+    finally:
+        await svc.close()
+
+
+def test_settle_heap_keeps_start_up_objects_out_of_later_collections() -> None:
+    loaded = [{"model": i} for i in range(1000)]
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= len(loaded)
+    finally:
+        gc.unfreeze()
