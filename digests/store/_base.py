@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import bisect
+import itertools
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -102,6 +104,49 @@ def query_terms(text: str, *, prefix_last: bool = False) -> list[str]:
     if content and not prefix_last:
         terms = content
     return terms[:32]
+
+
+SNIPPET_SCAN = 200_000  # characters of an article looked through for a snippet
+_SNIPPET_CANDIDATES = 500  # hits tried as the start of the snippet
+_SNIPPET_WORD = re.compile(r"\w[\w'’\-]*", re.UNICODE)
+
+
+def snippet(text: str, terms: Sequence[str], words: int = 16) -> str:
+    """Return the ``words``-word stretch of ``text`` that holds the most query terms, each one **marked**."""
+    # Made here, not by the database (FTS5's snippet(), PostgreSQL's ts_headline), so both backends show the
+    # same words for the same article.
+    names = sorted({w.lower() for t in terms for w in re.findall(r"\w+", t)}, key=len, reverse=True)
+    if not names:
+        return ""
+    body = text[:SNIPPET_SCAN]
+    hits = [(m.start(), m.end(), m.group().lower())
+            for m in re.finditer(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", body, re.I)]
+    if not hits:
+        return ""
+    # The 16 words starting 3 before a hit: the first such stretch holding the most distinct terms is shown.
+    starts = [h[0] for h in hits]
+    best: tuple[int, int, list[re.Match[str]]] | None = None
+    for anchor in starts[:_SNIPPET_CANDIDATES]:
+        before = list(_SNIPPET_WORD.finditer(body, max(0, anchor - 60), anchor))[-3:]
+        first = before[0].start() if before else anchor
+        chosen = list(itertools.islice(_SNIPPET_WORD.finditer(body, first), words))
+        inside = hits[bisect.bisect_left(starts, first):bisect.bisect_left(starts, chosen[-1].end())]
+        score = len({h[2] for h in inside})
+        if best is None or score > best[0]:
+            best = (score, first, chosen)
+    assert best is not None
+    _, first, chosen = best
+    end = chosen[-1].end()
+    marked = {h[0]: h[1] for h in hits if first <= h[0] < end}
+    out, at = [], first
+    for m in chosen:
+        out.append(body[at:m.start()])
+        cut = marked.get(m.start())  # the term may be the head of a longer word ("harbour's")
+        out.append(f"**{body[m.start():cut]}**{body[cut:m.end()]}" if cut else m.group())
+        at = m.end()
+    lead = "…" if _SNIPPET_WORD.search(body, 0, first) else ""
+    tail = "…" if _SNIPPET_WORD.search(text, end) else ""
+    return lead + " ".join("".join(out).split()) + tail
 
 
 def phrase_key(text: str) -> str:

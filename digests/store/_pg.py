@@ -25,6 +25,7 @@ from digests.models import Article
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     SEARCH_SCAN,
+    SNIPPET_SCAN,
     TABLES,
     TIMELINE_SCAN,
     WHO_SAID_SCAN,
@@ -43,6 +44,7 @@ from digests.store._base import (
     redact_url,
     run_row,
     schedule_row,
+    snippet,
     source_row,
     to_date,
     to_dt,
@@ -476,11 +478,11 @@ class PgStore(Store):
             "AND w.workspace = ? WHERE f.tsv @@ x.q AND (?::bool OR f.id > ?) ORDER BY f.id DESC LIMIT ?), "
             "page AS (SELECT a.id, a.title, a.url, a.published, a.summary, row_number() OVER (ORDER BY "
             f"{order}) AS n FROM h JOIN articles a ON a.id = h.id CROSS JOIN x ORDER BY n LIMIT ? OFFSET ?) "
-            "SELECT p.*, ts_headline('simple', a.text, x.q, 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, "
-            "MaxFragments=1, FragmentDelimiter=…') AS snip, (SELECT COUNT(*) FROM h) AS hits "
-            "FROM page p JOIN articles a ON a.id = p.id CROSS JOIN x ORDER BY p.n",
-            (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset), _ARTICLES_WINDOW, SEARCH_SCAN)
-        return [article_row(r, r["snip"] or "") for r in rows]
+            "SELECT p.*, left(a.text, ?) AS text, (SELECT COUNT(*) FROM h) AS hits "
+            "FROM page p JOIN articles a ON a.id = p.id ORDER BY p.n",
+            (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset, SNIPPET_SCAN), _ARTICLES_WINDOW,
+            SEARCH_SCAN)
+        return [article_row(r, snippet(r["text"], terms)) for r in rows]
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
                              limit: int = 2000) -> list[Article]:

@@ -19,6 +19,7 @@ from digests.models import Article
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     SEARCH_SCAN,
+    SNIPPET_SCAN,
     TABLES,
     TIMELINE_SCAN,
     WHO_SAID_SCAN,
@@ -33,9 +34,11 @@ from digests.store._base import (
     now_utc,
     page_state_row,
     phrase_key,
+    query_terms,
     quote_row,
     run_row,
     schedule_row,
+    snippet,
     source_row,
     to_dt,
 )
@@ -358,19 +361,14 @@ class SqliteStore(Store):
         # 140 ms at 100k articles; news readers want recent stories anyway.
         order = "a.published DESC" if newest else "h.r"
         rows = await self._all(
-            "SELECT a.id, a.title, a.url, a.published, a.summary FROM (SELECT f.rowid AS id, f.rank AS r "
+            "SELECT a.id, a.title, a.url, a.published, a.summary, substr(a.text, 1, ?) AS text FROM "
+            "(SELECT f.rowid AS id, f.rank AS r "
             "FROM articles_fts f JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
             "WHERE articles_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?) h JOIN articles a ON a.id = h.id "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
-            (workspace, q, SEARCH_SCAN, limit, offset))
-        if not rows:
-            return []
-        ids = [r["id"] for r in rows]
-        marks = ",".join("?" * len(ids))
-        snips = {r[0]: r[1] for r in await self._all(
-            "SELECT rowid, snippet(articles_fts, 1, '**', '**', '…', 16) FROM articles_fts "
-            f"WHERE articles_fts MATCH ? AND rowid IN ({marks})", (q, *ids))}
-        return [_article_row(r, snips.get(r["id"], "")) for r in rows]
+            (SNIPPET_SCAN, workspace, q, SEARCH_SCAN, limit, offset))
+        terms = query_terms(text)
+        return [_article_row(r, snippet(r["text"], terms)) for r in rows]
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
                              limit: int = 2000) -> list[Article]:
