@@ -212,7 +212,8 @@ async def test_three_shard_processes_post_each_digest_once_and_take_over_a_kille
             taken = sim(later[0].start, zero)
             assert taken <= r["lease_until"] + timedelta(seconds=TICK_S * 2), (kill_sim, r["lease_until"], taken)
             print(f"feed {r['id']}: held by the killed process until {r['lease_until']:%H:%M:%S}, "
-                  f"taken over {(taken - kill_sim).total_seconds():.0f} simulated s after the kill")
+                  f"taken over {(taken - kill_sim).total_seconds():.0f} simulated s after the kill, "
+                  f"{(taken - r['lease_until']).total_seconds():.0f} s after its lease ran out (lease {LEASE_S} s)")
 
         # A replacement for shard 1 starts (as a supervisor would); then every guild answers again.
         procs[1] = start_bot(1, env, log)
