@@ -154,6 +154,15 @@ def phrase_key(text: str) -> str:
     return " ".join(text.split()).strip(" \"'“”‘’").lower()
 
 
+def content_topic(topic: str | None) -> str | None:
+    """Return ``topic`` if it has a word other than a stopword, else None (no topic filter)."""
+    # "topic:the" keeps nearly every quote anyway, and testing it read every match of "the" in the store
+    # (100-115 ms at 100k articles, against 2-3 ms for /quotes without a topic).
+    if not topic:
+        return None
+    return topic if any(t.lower() not in STOPWORDS for t in query_terms(topic)) else None
+
+
 def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
     """Turn free user text into a safe FTS5 query (AND of quoted terms); None when nothing is searchable."""
     terms = query_terms(text, prefix_last=prefix_last)

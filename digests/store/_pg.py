@@ -34,6 +34,7 @@ from digests.store._base import (
     StoreError,
     StoreUnavailable,
     article_row,
+    content_topic,
     event_row,
     full_article,
     now_utc,
@@ -601,6 +602,7 @@ class PgStore(Store):
         if since:
             where += " AND COALESCE(a.published, w.added_at) >= ?"
             params.append(since)
+        topic = content_topic(topic)
         terms = query_terms(topic) if topic else []
         if terms:
             where += (" AND (q.tsv @@ websearch_to_tsquery('simple', ?) OR "

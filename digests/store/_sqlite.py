@@ -27,6 +27,7 @@ from digests.store._base import (
     Store,
     StoreError,
     article_row,
+    content_topic,
     event_row,
     fts_query,
     full_article,
@@ -459,6 +460,7 @@ class SqliteStore(Store):
         if since:
             where += " AND COALESCE(a.published, w.added_at) >= ?"
             params.append(_iso(since))
+        topic = content_topic(topic)
         tq = fts_query(topic) if topic else None
         if tq:
             where += (" AND (q.id IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?) OR "

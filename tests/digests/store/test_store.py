@@ -323,3 +323,21 @@ async def test_who_said_puts_the_verbatim_phrase_first_then_the_newest(store: St
                                 via="upload")
     hits = await store.who_said("local", "  The Pontoon   will ")
     assert [h.quote for h in hits] == [said[0][0], said[2][0], said[1][0]]
+
+
+async def test_a_quotes_topic_of_stopwords_only_filters_nothing(store: Store) -> None:
+    said = ["The pontoon will be ready before the spring market opens", "Our crews are checking every piling"]
+    scenes = ["Work on the temporary landing in Marlow Vale moved ahead this week as barges brought in steel.",
+              "Divers spent Thursday under an old ferry landing, logging each crack before winter storms."]
+    for i, (q, scene) in enumerate(zip(said, scenes, strict=True)):
+        body = f'{scene} "{q}," said harbour master Odile Fenwick.'
+        await store.add_article(NewArticle(f"Landing update {i}", body, url=f"https://e.example/landing-{i}"),
+                                Analysis(quotes=(_quote(q, body, "Odile Fenwick", "harbour master"),)),
+                                workspace="local", via="upload")
+    [(speaker_id, _, _)] = await store.match_speakers("local", "Fenwick")
+    everything = await store.quotes_by("local", speaker_id)
+    assert {q.quote for q in everything} == set(said)
+    # The second article has no "the" anywhere: a filter on it would drop that quote.
+    assert await store.quotes_by("local", speaker_id, topic="the") == everything
+    assert await store.quotes_by("local", speaker_id, topic="of the") == everything
+    assert [q.quote for q in await store.quotes_by("local", speaker_id, topic="the pontoon")] == [said[0]]
