@@ -330,6 +330,16 @@ class Store(OptionsMixin, abc.ABC):
     async def table_counts(self) -> dict[str, int]:
         """Return the number of rows in every table, by name."""
 
+    # ---- reads shared by both backends -----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def _rows(self, sql: str, *params: Any) -> list[Any]:
+        """Run a read-only query with ``?`` placeholders on a read connection; return every row."""
+
+    @abc.abstractmethod
+    async def _row(self, sql: str, *params: Any) -> Any | None:
+        """Run a read-only query with ``?`` placeholders on a read connection; return its first row."""
+
     # ---- copying between stores (newsbot db copy) -----------------------------------------------------------
 
     @abc.abstractmethod
@@ -405,9 +415,12 @@ class Store(OptionsMixin, abc.ABC):
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""
 
-    @abc.abstractmethod
     async def article(self, workspace: str, article_id: int) -> Article | None:
         """Return one article with its text, if ``workspace`` may see it."""
+        row = await self._row(
+            "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
+            "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", workspace, article_id)
+        return full_article(row) if row else None
 
     @abc.abstractmethod
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
@@ -418,14 +431,22 @@ class Store(OptionsMixin, abc.ABC):
                      newest: bool = False) -> list[ArticleRow]:
         """Return articles matching ``text`` by full text, best (or newest) first."""
 
-    @abc.abstractmethod
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
                              limit: int = 2000) -> list[Article]:
         """Return the articles that reached ``workspace`` in a window, newest first (for digests)."""
+        rows = await self._rows(
+            "SELECT a.*, w.added_at FROM workspace_articles w JOIN articles a ON a.id = w.article_id "
+            "WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? AND w.via != 'initial' "
+            "ORDER BY w.added_at DESC LIMIT ?", workspace, since, until or now_utc(), limit)
+        return [full_article(r) for r in rows]
 
-    @abc.abstractmethod
     async def count_articles(self, workspace: str | None = None) -> int:
         """Return how many articles are stored (or visible to ``workspace``)."""
+        if workspace is None:
+            row = await self._row("SELECT COUNT(*) FROM articles")
+        else:
+            row = await self._row("SELECT COUNT(*) FROM workspace_articles WHERE workspace = ?", workspace)
+        return int(row[0]) if row else 0
 
     # ---- quotes and speakers --------------------------------------------------------------------------------
 
@@ -467,9 +488,10 @@ class Store(OptionsMixin, abc.ABC):
     async def source(self, kind: str, url: str, title: str | None = None) -> SourceRow:
         """Return the source for ``url``, creating it if new."""
 
-    @abc.abstractmethod
     async def get_source(self, source_id: int) -> SourceRow | None:
         """Return one source by id."""
+        row = await self._row("SELECT * FROM sources WHERE id = ?", source_id)
+        return source_row(row) if row else None
 
     @abc.abstractmethod
     async def update_source(self, source_id: int, **fields: Any) -> None:
@@ -487,10 +509,24 @@ class Store(OptionsMixin, abc.ABC):
     async def set_paused(self, workspace: str, channel: str, url: str, paused: bool) -> bool:
         """Pause or resume a channel's subscription; False when there was none."""
 
-    @abc.abstractmethod
     async def subscriptions(self, workspace: str | None = None, channel: str | None = None, *,
                             source_id: int | None = None) -> list[SubscriptionRow]:
         """Return subscriptions filtered by workspace, channel or source."""
+        where, params = ["1=1"], []
+        for col, val in (("b.workspace", workspace), ("b.channel", channel), ("b.source_id", source_id)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        rows = await self._rows(
+            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, s.id AS s_id, s.kind AS s_kind, "
+            "s.url AS s_url, s.title AS s_title, s.etag AS s_etag, s.last_modified AS s_last_modified, "
+            "s.health AS s_health, s.last_error AS s_last_error, s.failures AS s_failures, "
+            "s.last_fetch AS s_last_fetch, s.last_success AS s_last_success, s.next_fetch AS s_next_fetch, "
+            "s.interval_s AS s_interval_s, s.announced_health AS s_announced_health "
+            f"FROM subscriptions b JOIN sources s ON s.id = b.source_id WHERE {' AND '.join(where)} "
+            "ORDER BY b.workspace, b.channel, s.url", *params)
+        return [SubscriptionRow(id=r["sub_id"], workspace=r["workspace"], channel=r["channel"],
+                                paused=bool(r["paused"]), source=source_row(r, "s_")) for r in rows]
 
     @abc.abstractmethod
     async def active_sources(self) -> list[SourceRow]:
@@ -515,13 +551,20 @@ class Store(OptionsMixin, abc.ABC):
                            notify_empty: bool = False) -> ScheduleRow:
         """Create (or return the identical existing) schedule for a channel."""
 
-    @abc.abstractmethod
     async def schedules(self, workspace: str | None = None, channel: str | None = None) -> list[ScheduleRow]:
         """Return schedules, optionally of one workspace or channel."""
+        where, params = ["1=1"], []
+        for col, val in (("workspace", workspace), ("channel", channel)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        rows = await self._rows(f"SELECT * FROM schedules WHERE {' AND '.join(where)} ORDER BY id", *params)
+        return [schedule_row(r) for r in rows]
 
-    @abc.abstractmethod
     async def get_schedule(self, schedule_id: int) -> ScheduleRow | None:
         """Return one schedule by id."""
+        row = await self._row("SELECT * FROM schedules WHERE id = ?", schedule_id)
+        return schedule_row(row) if row else None
 
     @abc.abstractmethod
     async def remove_schedule(self, workspace: str, schedule_id: int) -> bool:
@@ -537,9 +580,11 @@ class Store(OptionsMixin, abc.ABC):
                          error: str | None = None) -> None:
         """Record how a claimed run ended (posted, empty or failed)."""
 
-    @abc.abstractmethod
     async def runs(self, schedule_id: int, limit: int = 5) -> list[RunRow]:
         """Return a schedule's latest runs, newest first."""
+        rows = await self._rows("SELECT * FROM digest_runs WHERE schedule_id = ? ORDER BY window_end DESC LIMIT ?",
+                                schedule_id, limit)
+        return [run_row(r) for r in rows]
 
     # ---- chat page state ------------------------------------------------------------------------------------
 
@@ -548,10 +593,12 @@ class Store(OptionsMixin, abc.ABC):
                               is_admin: bool, created_at: datetime) -> int:
         """Remember the command behind a paged reply; return the id its page buttons carry."""
 
-    @abc.abstractmethod
     async def page_state(self, state_id: int) -> PageStateRow | None:
         """Return a remembered paged command by id."""
+        row = await self._row("SELECT * FROM page_states WHERE id = ?", state_id)
+        return page_state_row(row) if row else None
 
-    @abc.abstractmethod
     async def last_window_end(self, schedule_id: int) -> datetime | None:
         """Return the end of the latest window claimed for a schedule."""
+        row = await self._row("SELECT MAX(window_end) FROM digest_runs WHERE schedule_id = ?", schedule_id)
+        return to_dt(row[0]) if row and row[0] else None

@@ -21,7 +21,6 @@ from typing import Any
 
 import asyncpg
 
-from digests.models import Article
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     SEARCH_SCAN,
@@ -36,14 +35,11 @@ from digests.store._base import (
     article_row,
     content_topic,
     event_row,
-    full_article,
     now_utc,
-    page_state_row,
     phrase_key,
     query_terms,
     quote_row,
     redact_url,
-    run_row,
     schedule_row,
     snippet,
     source_row,
@@ -57,9 +53,7 @@ from digests.store._records import (
     ArticleRow,
     EventRow,
     NewArticle,
-    PageStateRow,
     QuoteRow,
-    RunRow,
     ScheduleRow,
     SourceRow,
     SubscriptionRow,
@@ -271,6 +265,9 @@ class PgStore(Store):
     async def _one(self, sql: str, *params: Any) -> asyncpg.Record | None:
         return await self._read(lambda con: con.fetchrow(_sql(sql), *params))  # type: ignore[no-any-return]
 
+    _rows = _all
+    _row = _one
+
     async def _exec(self, sql: str, *params: Any) -> str:
         async with self.transaction() as con:
             return await con.execute(_sql(sql), *params)  # type: ignore[no-any-return]
@@ -430,13 +427,6 @@ class PgStore(Store):
         async with self._write, self.transaction() as con:
             return bool(await grant_many(con, [(workspace, article_id, via, now or now_utc())]))
 
-    async def article(self, workspace: str, article_id: int) -> Article | None:
-        """Return one article with its text, if ``workspace`` may see it."""
-        row = await self._one(
-            "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
-            "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", workspace, article_id)
-        return full_article(row) if row else None
-
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
         """Return articles whose title matches ``title`` (id, exact, prefix or words), best first."""
         digits = title.strip().lstrip("#")
@@ -484,23 +474,6 @@ class PgStore(Store):
             (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset, SNIPPET_SCAN), _ARTICLES_WINDOW,
             SEARCH_SCAN)
         return [article_row(r, snippet(r["text"], terms)) for r in rows]
-
-    async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
-                             limit: int = 2000) -> list[Article]:
-        """Return the articles that reached ``workspace`` in a window, newest first (for digests)."""
-        rows = await self._all(
-            "SELECT a.*, w.added_at FROM workspace_articles w JOIN articles a ON a.id = w.article_id "
-            "WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? AND w.via != 'initial' "
-            "ORDER BY w.added_at DESC LIMIT ?", workspace, since, until or now_utc(), limit)
-        return [full_article(r) for r in rows]
-
-    async def count_articles(self, workspace: str | None = None) -> int:
-        """Return how many articles are stored (or visible to ``workspace``)."""
-        if workspace is None:
-            row = await self._one("SELECT COUNT(*) FROM articles")
-        else:
-            row = await self._one("SELECT COUNT(*) FROM workspace_articles WHERE workspace = ?", workspace)
-        return int(row[0]) if row else 0
 
     # ---- quotes and speakers --------------------------------------------------------------------------------
 
@@ -686,11 +659,6 @@ class PgStore(Store):
         assert row is not None
         return source_row(row)
 
-    async def get_source(self, source_id: int) -> SourceRow | None:
-        """Return one source by id."""
-        row = await self._one("SELECT * FROM sources WHERE id = ?", source_id)
-        return source_row(row) if row else None
-
     async def update_source(self, source_id: int, **fields: Any) -> None:
         """Update a source's fetch state (etag, last_modified, health, last_error, failures, times, title)."""
         allowed = {"title", "etag", "last_modified", "health", "last_error", "failures", "last_fetch",
@@ -727,25 +695,6 @@ class PgStore(Store):
             "UPDATE subscriptions SET paused = ? WHERE workspace = ? AND channel = ? AND source_id IN "
             "(SELECT id FROM sources WHERE url = ?)", 1 if paused else 0, workspace, channel, url)
         return not status.endswith(" 0")
-
-    async def subscriptions(self, workspace: str | None = None, channel: str | None = None, *,
-                            source_id: int | None = None) -> list[SubscriptionRow]:
-        """Return subscriptions filtered by workspace, channel or source."""
-        where, params = ["1=1"], []
-        for col, val in (("b.workspace", workspace), ("b.channel", channel), ("b.source_id", source_id)):
-            if val is not None:
-                where.append(f"{col} = ?")
-                params.append(val)
-        rows = await self._all(
-            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, s.id AS s_id, s.kind AS s_kind, "
-            "s.url AS s_url, s.title AS s_title, s.etag AS s_etag, s.last_modified AS s_last_modified, "
-            "s.health AS s_health, s.last_error AS s_last_error, s.failures AS s_failures, "
-            "s.last_fetch AS s_last_fetch, s.last_success AS s_last_success, s.next_fetch AS s_next_fetch, "
-            "s.interval_s AS s_interval_s, s.announced_health AS s_announced_health "
-            f"FROM subscriptions b JOIN sources s ON s.id = b.source_id WHERE {' AND '.join(where)} "
-            "ORDER BY b.workspace, b.channel, s.url", *params)
-        return [SubscriptionRow(id=r["sub_id"], workspace=r["workspace"], channel=r["channel"],
-                                paused=bool(r["paused"]), source=source_row(r, "s_")) for r in rows]
 
     async def active_sources(self) -> list[SourceRow]:
         """Return feeds that at least one unpaused subscription follows."""
@@ -787,21 +736,6 @@ class PgStore(Store):
         assert row is not None
         return schedule_row(row)
 
-    async def schedules(self, workspace: str | None = None, channel: str | None = None) -> list[ScheduleRow]:
-        """Return schedules, optionally of one workspace or channel."""
-        where, params = ["1=1"], []
-        for col, val in (("workspace", workspace), ("channel", channel)):
-            if val is not None:
-                where.append(f"{col} = ?")
-                params.append(val)
-        rows = await self._all(f"SELECT * FROM schedules WHERE {' AND '.join(where)} ORDER BY id", *params)
-        return [schedule_row(r) for r in rows]
-
-    async def get_schedule(self, schedule_id: int) -> ScheduleRow | None:
-        """Return one schedule by id."""
-        row = await self._one("SELECT * FROM schedules WHERE id = ?", schedule_id)
-        return schedule_row(row) if row else None
-
     async def remove_schedule(self, workspace: str, schedule_id: int) -> bool:
         """Delete a workspace's schedule; False when it has no such schedule."""
         status = await self._exec("DELETE FROM schedules WHERE workspace = ? AND id = ?", workspace, schedule_id)
@@ -823,12 +757,6 @@ class PgStore(Store):
         await self._exec("UPDATE digest_runs SET status = ?, message_ids = ?, error = ?, finished_at = ? "
                          "WHERE id = ?", status, message_ids, error, now_utc(), run_id)
 
-    async def runs(self, schedule_id: int, limit: int = 5) -> list[RunRow]:
-        """Return a schedule's latest runs, newest first."""
-        rows = await self._all("SELECT * FROM digest_runs WHERE schedule_id = ? ORDER BY window_end DESC LIMIT ?",
-                               schedule_id, limit)
-        return [run_row(r) for r in rows]
-
     async def save_page_state(self, command: str, args: str, *, workspace: str, channel: str, user: str,
                               is_admin: bool, created_at: datetime) -> int:
         """Remember the command behind a paged reply; return the id its page buttons carry."""
@@ -837,16 +765,6 @@ class PgStore(Store):
                 "INSERT INTO page_states(command, args, workspace, channel, user_id, is_admin, created_at) "
                 "VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id", command, args, workspace, channel, user,
                 int(is_admin), created_at))
-
-    async def page_state(self, state_id: int) -> PageStateRow | None:
-        """Return a remembered paged command by id."""
-        row = await self._one("SELECT * FROM page_states WHERE id = ?", state_id)
-        return page_state_row(row) if row else None
-
-    async def last_window_end(self, schedule_id: int) -> datetime | None:
-        """Return the end of the latest window claimed for a schedule."""
-        row = await self._one("SELECT MAX(window_end) FROM digest_runs WHERE schedule_id = ?", schedule_id)
-        return row[0] if row and row[0] else None
 
 
 def _window(window: int, top: int) -> int | None:
