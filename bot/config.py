@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(20.0, validation_alias="NEWSBOT_FETCH_TIMEOUT_S", gt=0)
     workers: int = Field(0, validation_alias="NEWSBOT_WORKERS", ge=0)
     # Read-only connections commands use (SQLite: one thread each; PostgreSQL: pool size beside the writer).
-    db_readers: int = Field(2, validation_alias="NEWSBOT_DB_READERS", ge=1, le=32)
+    db_readers: int | None = Field(None, validation_alias="NEWSBOT_DB_READERS", ge=1, le=32)
     # Articles per ingest transaction: the longest a command's write waits behind a batch of feed entries.
     write_chunk: int = Field(16, validation_alias="NEWSBOT_WRITE_CHUNK", ge=1, le=1000)
     # While commands are in flight, ingest holds the writer at most this many ms of each second.

@@ -137,7 +137,7 @@ class PgStore(Store):
             # cannot see the tsquery and guesses its selectivity. A search plan is cheap to make, a bad one is not.
             # No JIT: a plan whose estimated cost passes jit_above_cost is compiled first, ~0.5 s of server CPU
             # for a chunk's duplicate lookup at 10k articles, against milliseconds to run it.
-            settings = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
+            settings = {"plan_cache_mode": "force_custom_plan", "jit": "off", "max_parallel_workers_per_gather": "0"}
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=10,
                                              command_timeout=60, server_settings=settings)
             try:

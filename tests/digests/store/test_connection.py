@@ -58,3 +58,21 @@ async def test_a_lost_connection_fails_one_command_clearly_then_the_store_reconn
     finally:
         await store.close()
         await proxy.stop()
+
+
+async def test_the_read_pool_is_sized_for_each_backend_unless_set(store_url: str) -> None:
+    def size(store: Store) -> int:
+        pool = getattr(store, "_pool", None)  # PostgreSQL: asyncpg's pool; SQLite: a list of reader connections
+        return int(pool.get_max_size()) if pool is not None else len(store._readers)  # type: ignore[attr-defined]
+
+    store = await Store.open(store_url)
+    try:
+        # PostgreSQL reads run in the server, so more of them may wait on it at once than SQLite's reader threads.
+        assert size(store) == (4 if store.backend == "postgresql" else 2)
+    finally:
+        await store.close()
+    store = await Store.open(store_url, readers=3)
+    try:
+        assert size(store) == 3
+    finally:
+        await store.close()
