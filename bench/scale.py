@@ -415,7 +415,7 @@ async def _run(n_articles: int, db_path: Path, *, workers: int, batch: int, per_
     fresh = not reuse if pg else not (reuse and db_path.exists())  # noqa: ASYNC240 - before the loop has other work
     if fresh and not pg:
         _remove_db(db_path)
-    svc = await Services.create(settings)
+    svc = await Services.create(settings, warm=True)
     settle_heap()  # as the bot does after start-up
     try:
         if fresh and pg and await svc.store.count_articles():

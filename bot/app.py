@@ -76,7 +76,7 @@ async def serve(settings: Settings) -> int:
     from bot.handlers import load
 
     load()
-    svc = await Services.create(settings)
+    svc = await Services.create(settings, warm=True)
     settle_heap()
     delivery = Delivery()
     tasks: list[asyncio.Task[None]] = []

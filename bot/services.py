@@ -75,7 +75,7 @@ class Services:
     owned_executor: Executor | None = field(default=None, repr=False)
 
     @classmethod
-    async def create(cls, settings: Settings, *, executor: Executor | None = None) -> Services:
+    async def create(cls, settings: Settings, *, executor: Executor | None = None, warm: bool = False) -> Services:
         """Open the store and build the fetcher and ingestor from settings (a process pool when workers > 0)."""
         # The event loop shares the GIL with the store's reader and writer threads: a thread holding it runs
         # until the switch interval, so 1 ms (not 5) bounds how long a ready command waits for it.
@@ -87,11 +87,13 @@ class Services:
             # Workers run niced: when cores are short, the bot's own process (commands, the event loop) goes first.
             owned = executor = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
                                                    initializer=os.nice, initargs=(ANALYSIS_NICE,))
-            # Started now, not at the first ingest: a spawned worker imports the whole app before its initializer
-            # nices it, about a second of full-priority CPU per worker that stalled the commands of the moment
-            # (p95 2-5 ms -> ~50 ms in the first seconds of ingest at 10k articles).
-            loop = asyncio.get_running_loop()
-            await asyncio.gather(*(loop.run_in_executor(executor, _warm_worker) for _ in range(settings.workers)))
+            # Started at start-up, not at the first ingest: a spawned worker imports the whole app before its
+            # initializer nices it, about a second of full-priority CPU per worker, which would land on the
+            # commands of that moment. Only a long-running bot asks for it (``warm``): a one-shot command would
+            # pay that start-up for nothing.
+            if warm:
+                loop = asyncio.get_running_loop()
+                await asyncio.gather(*(loop.run_in_executor(executor, _warm_worker) for _ in range(settings.workers)))
         elif executor is None:
             # No worker processes: one analysis thread, niced (Linux nices threads one by one), instead of
             # asyncio's default pool, where several analyses at once would each take turns at the GIL against

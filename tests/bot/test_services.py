@@ -50,7 +50,13 @@ async def test_llm_summary_is_stored_and_keeps_only_verbatim_quotes(tmp_path: Pa
 
 async def test_worker_processes_are_started_and_warm_before_the_first_ingest(settings: Settings) -> None:
     settings.workers = 2
-    svc = await Services.create(settings)
+    svc = await Services.create(settings)  # a one-shot command: no worker until there is work
+    try:
+        assert isinstance(svc.owned_executor, ProcessPoolExecutor)
+        assert not svc.owned_executor._processes  # noqa: SLF001
+    finally:
+        await svc.close()
+    svc = await Services.create(settings, warm=True)  # the bot
     try:
         pool = svc.owned_executor
         assert isinstance(pool, ProcessPoolExecutor)
