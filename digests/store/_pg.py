@@ -80,6 +80,7 @@ _RECENT_WINDOWS = {"quotes": _QUOTES_WINDOW, "events": _EVENTS_WINDOW, "articles
 _RECENT_COVER = 4  # windows: a window widened once (4x) still reads the small index
 _RECENT_SPAN = 4  # windows of new rows it takes before a smaller index replaces it
 _RECENT_CHECK_EVERY = 2_000  # articles written between two checks
+_BOUNDS_TTL_S = 60.0  # how long the recent-rows index bounds are trusted before being read again
 _RECENT_LOCK = 0x6E657773  # the advisory lock that lets one process at a time rebuild them
 LOST_MESSAGE = "lost the connection to the database; nothing from this command was saved, try again"
 
@@ -127,6 +128,8 @@ class PgStore(Store):
         self.path = redact_url(url)
         self._refresh: asyncio.Task[list[str]] | None = None
         self._written_since_refresh = 0
+        self._bounds: dict[str, int] = {}  # table -> the id its recent-rows index starts after
+        self._bounds_read = -_BOUNDS_TTL_S
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 8,
@@ -226,7 +229,25 @@ class PgStore(Store):
             return []
         if built:
             log.info("built recent-rows search indexes: %s", ", ".join(built))
+            self._bounds_read = -_BOUNDS_TTL_S
         return built
+
+    async def _cover(self, table: str, top: int) -> int | None:
+        """Return how many of ``table``'s newest rows its recent-rows index covers (None: it has none)."""
+        # Read again after a minute, so another process's rebuild is seen; a stale bound only makes a query
+        # slower (its window then falls outside the index), never its answer different.
+        if time.monotonic() - self._bounds_read > _BOUNDS_TTL_S:
+            rows = await self._read(lambda con: con.fetch(
+                "SELECT c.relname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+                "WHERE x.indisvalid AND c.relname LIKE '%\\_tsv\\_recent\\_%'"))
+            bounds: dict[str, int] = {}
+            for r in rows:
+                name, digits = str(r[0]).rsplit("_tsv_recent_", 1)
+                if digits.isdigit():
+                    bounds[name] = max(bounds.get(name, 0), int(digits))
+            self._bounds, self._bounds_read = bounds, time.monotonic()
+        bound = self._bounds.get(table)
+        return top - bound if bound is not None and bound < top else None
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 
@@ -512,7 +533,7 @@ class PgStore(Store):
         """Run a query with one newest-N scan of ``table``; its parameters are ``head``, the window, ``tail``."""
         top = await self._top(table)
         return await self._newest_matches(sql, lambda w: (*head, w is None, top - (w or 0), *tail), top, window,
-                                          scan)
+                                          scan, await self._cover(table, top))
 
     async def _top(self, table: str) -> int:
         """Return the highest id in ``table`` (0 when empty)."""
@@ -520,7 +541,7 @@ class PgStore(Store):
         return int(row[0]) if row else 0
 
     async def _newest_matches(self, sql: str, params: Callable[[int | None], Sequence[Any]], top: int, window: int,
-                              scan: int) -> list[asyncpg.Record]:
+                              scan: int, cover: int | None = None) -> list[asyncpg.Record]:
         """Run a query that keeps the newest ``scan`` matches, first among the newest ``window`` rows only.
 
         A GIN index returns matches in no order, so keeping the newest N read every match from the table first
@@ -534,7 +555,7 @@ class PgStore(Store):
             hits = int(rows[0]["hits"]) if rows else 0
             if hits >= scan:
                 return rows
-            bounded = _widen(bounded, hits, scan, top)
+            bounded = _widen(bounded, hits, scan, top, cover)
         return await self._all(sql, *params(None))
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
@@ -628,6 +649,7 @@ class PgStore(Store):
         # too (17k articles read for a two-word topic at 100k, against 300 in its window).
         we = _window(_EVENTS_WINDOW, top_e)
         wa = _window(_ARTICLES_WINDOW, top_a)
+        cover_e, cover_a = await self._cover("events", top_e), await self._cover("articles", top_a)
         while True:
             rows = await self._all(sql, _websearch(terms), we is None, top_e - (we or 0), TIMELINE_SCAN, wa is None,
                                    top_a - (wa or 0), SEARCH_SCAN, workspace, *dates, limit)
@@ -636,9 +658,9 @@ class PgStore(Store):
             if (we is None or m_hits >= TIMELINE_SCAN) and (wa is None or n_hits >= SEARCH_SCAN):
                 break
             if we is not None and m_hits < TIMELINE_SCAN:
-                we = _widen(we, m_hits, TIMELINE_SCAN, top_e)
+                we = _widen(we, m_hits, TIMELINE_SCAN, top_e, cover_e)
             if wa is not None and n_hits < SEARCH_SCAN:
-                wa = _widen(wa, n_hits, SEARCH_SCAN, top_a)
+                wa = _widen(wa, n_hits, SEARCH_SCAN, top_a, cover_a)
         return [event_row(r) for r in rows]
 
     async def events_for_article(self, workspace: str, article_id: int) -> list[EventRow]:
@@ -774,11 +796,19 @@ def _window(window: int, top: int) -> int | None:
     return window if window * 4 < top else None
 
 
-def _widen(window: int, hits: int, scan: int, top: int) -> int | None:
+def _widen(window: int, hits: int, scan: int, top: int, cover: int | None = None) -> int | None:
     """Return the next window after one that held ``hits`` of the ``scan`` matches wanted (None: everything)."""
     # Widen by what the fill says is missing (twice over), at least 4x; no hit at all means a rare phrase, whose
     # every match is cheap to read: look at everything.
-    return _window(window * max(4, 2 * scan // hits), top) if hits else None
+    if not hits:
+        return None
+    wider = _window(window * max(4, 2 * scan // hits), top)
+    # Before the whole table, the rows the recent-rows index covers, where the fill says they hold enough:
+    # a two-word phrase with 74 of 300 hits in the first window took 40 ms over every quote at 100k articles,
+    # and the covered 385,000 rows are read from the small index.
+    if wider is None and cover is not None and window < cover and hits * cover >= scan * window:
+        return cover
+    return wider
 
 
 def _like(text: str) -> str:

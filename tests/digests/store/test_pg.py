@@ -153,3 +153,16 @@ async def test_a_cut_short_recent_index_build_is_dropped(pg_url: str, monkeypatc
         assert await _recent_indexes(store) == []
     finally:
         await store.close()
+
+
+def test_widening_reads_the_recent_index_s_rows_before_the_whole_table() -> None:
+    top, cover = 1_000_000, 380_000
+    # 74 of 300 matches among the newest 50,000: the covered 380,000 should hold about 560, so they come next.
+    assert _pg._widen(50_000, 74, 300, top, cover) == cover
+    # Too few for the covered rows to hold enough, or no index, or the cover already read: the whole table.
+    assert _pg._widen(50_000, 30, 300, top, cover) is None
+    assert _pg._widen(50_000, 74, 300, top, None) is None
+    assert _pg._widen(cover, 200, 300, top, cover) is None
+    # A window that can still grow 4x inside the table grows as before; no hit at all reads everything.
+    assert _pg._widen(50_000, 200, 300, 10_000_000, cover) == 200_000
+    assert _pg._widen(50_000, 0, 300, top, cover) is None
