@@ -25,6 +25,7 @@ from digests.store._records import (
     EventRow,
     NewArticle,
     PageStateRow,
+    QuoteGroupRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
@@ -32,6 +33,8 @@ from digests.store._records import (
     SubscriptionRow,
 )
 
+# At most this many quote groups are read in one call (a page of results names far fewer).
+QUOTE_GROUPS_MAX = 200
 # How many of the newest full-text matches a who-said ranks, a search ranks, and a timeline takes events from.
 WHO_SAID_SCAN = 300
 SEARCH_SCAN = 300
@@ -43,7 +46,8 @@ our she that the their them they this to was we were will with you""".split())
 _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 # Tables in dependency order (parents first): copies and counts walk them in this order.
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
-          "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
+          "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quote_groups", "quotes", "quote_keys",
+          "events", "schedules",
           "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts")
 
 
@@ -195,12 +199,18 @@ def source_row(r: Row, prefix: str = "") -> SourceRow:
     )
 
 
+# The columns every quote query selects (aliases q: quotes, s: speakers, a: articles).
+QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, q.group_id, q.confidence,
+    s.name AS speaker, a.title, a.url, a.published"""
+
+
 def quote_row(r: Row) -> QuoteRow:
     """Return a QuoteRow from a database row."""
     return QuoteRow(
         id=r["id"], quote=r["quote"], speaker=r["speaker"], role=r["role"], article_id=r["article_id"],
         article_title=r["title"], url=r["url"], published=to_dt(r["published"]), start=r["start"], end=r["end"],
-        is_key=bool(r["is_key"]),
+        is_key=bool(r["is_key"]), group_id=r["group_id"],
+        confidence=None if r["confidence"] is None else float(r["confidence"]),
     )
 
 
@@ -460,6 +470,29 @@ class Store(OptionsMixin, abc.ABC):
     @abc.abstractmethod
     async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
         """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
+
+    async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
+        """Return quote groups by id, each with the instances ``workspace`` can see (oldest first)."""
+        ids = sorted({int(g) for g in group_ids})[:QUOTE_GROUPS_MAX]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        # Only "?" placeholders are composed into the SQL; the ids are bound.
+        groups = await self._rows(
+            "SELECT g.id, g.role, g.status, g.statement, g.evidence, g.lead_quote_id, g.outlets, "  # noqa: S608
+            f"g.story_id, s.name AS speaker FROM quote_groups g LEFT JOIN speakers s ON s.id = g.speaker_id "
+            f"WHERE g.id IN ({marks})", *ids)
+        rows = await self._rows(
+            f"SELECT {QUOTE_COLS} FROM quotes q JOIN workspace_articles w ON w.article_id = q.article_id "  # noqa: S608
+            f"AND w.workspace = ? JOIN articles a ON a.id = q.article_id LEFT JOIN speakers s ON s.id = q.speaker_id "
+            f"WHERE q.group_id IN ({marks}) ORDER BY q.group_id, a.published, q.id", workspace, *ids)
+        members: dict[int, list[QuoteRow]] = {}
+        for r in rows:
+            members.setdefault(int(r["group_id"]), []).append(quote_row(r))
+        return {int(g["id"]): QuoteGroupRow(
+            id=int(g["id"]), speaker=g["speaker"], role=g["role"], status=g["status"], statement=bool(g["statement"]),
+            evidence=g["evidence"], lead_quote_id=g["lead_quote_id"], outlets=int(g["outlets"]),
+            story_id=g["story_id"], instances=tuple(members.get(int(g["id"]), ()))) for g in groups}
 
     @abc.abstractmethod
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:

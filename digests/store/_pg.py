@@ -23,6 +23,7 @@ import asyncpg
 
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
+    QUOTE_COLS,
     SEARCH_SCAN,
     SNIPPET_SCAN,
     TABLES,
@@ -106,8 +107,7 @@ def _prefix_lexeme(term: str) -> str:
     return "'" + term.replace("'", "''") + "':*"
 
 
-_QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
-    a.title, a.url, a.published"""
+_QUOTE_COLS = QUOTE_COLS
 
 
 class PgStore(Store):

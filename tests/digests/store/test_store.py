@@ -303,6 +303,10 @@ async def test_a_store_from_before_the_title_index_finds_its_old_titles(tmp_path
     await s.close()
     with sqlite3.connect(path) as db:  # back to schema 4, as a store written before migration 5 was
         db.execute("DROP TABLE titles_fts")
+        # ... and before migration 7 (quote groups)
+        db.executescript("DROP TABLE quote_keys; DROP INDEX quotes_group; ALTER TABLE quotes DROP COLUMN group_id; "
+                         "ALTER TABLE quotes DROP COLUMN own_speaker_id; ALTER TABLE quotes DROP COLUMN confidence; "
+                         "DROP TABLE quote_groups;")
         db.execute("PRAGMA user_version = 4")
     s = await Store.open(f"sqlite:///{path}")
     try:

@@ -1,0 +1,301 @@
+"""Quotes across outlets: one merged quote per statement, the outlets that carried it, one speaker.
+
+Copies merge inside one story, or, across stories, between articles of the merge window whose leads name the
+same people and places (a short, generic sentence said in two unrelated places stays two quotes).
+
+Every instance keeps its own article and offsets (``text[start:end] == quote`` in its own article); the merged
+quote shows one wording (the one that contains the most other copies, then the one most outlets printed),
+lists the wordings that differ by a word changed, added or dropped (a copy cut short is the same wording), and
+carries one speaker decided from every outlet's attribution (``_quote_speaker``). A span that no outlet
+attributes to anyone with a speech verb and that at least one outlet introduces as a label (a sign, a chant,
+a title, a slogan) or that reads like a title everywhere is not a statement and is not shown.
+
+``merge_quotes`` groups instances in memory (tests, the export); the store assigns groups the same way,
+one article at a time, as articles arrive (``digests.store``); ``key_quotes`` chooses a story's key quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from digests.stories._quote_speaker import Attribution, Verdict, decide_speaker
+from digests.stories._quote_text import (
+    index_keys,
+    normal_form,
+    probe_keys,
+    quote_tokens,
+    same_quote,
+    word_count,
+    worded_differently,
+)
+
+# Quotes of articles further apart than this are not merged (the window of /who-said's cross-story merge).
+MERGE_WINDOW = timedelta(days=14)
+# Two articles are taken for one event (when no story says so) when their leads share this many capitalised
+# names: a generic sentence ("We are monitoring the situation.") said in two unrelated places is two quotes.
+SHARED_NAMES = 2
+NAMES_SCAN = 4000  # characters of an article read for its names
+
+# Words that introduce a label rather than speech: signs, chants, titles, slogans.
+_LABEL = re.compile(
+    r"\b(?:signs?|banners?|placards?|posters?|t-shirts?|shirts?|billboards?|stickers?|graffiti|captions?|"
+    r"slogans?|mottos?|chants?|chanted|chanting|sang|sing|singing|songs?|lyrics?|titled|entitled|title|"
+    r"headlines?|headlined|dubbed|nicknamed|so-called|called|known\s+as|hashtag|inscription|inscribed|"
+    r"emblazoned|read|reads|reading|labell?ed|branded|the\s+words?|phrase|term)\b[^.!?\n]{0,60}$",
+    re.I)
+_LABEL_AFTER = re.compile(r"^[\s,”\"’']{0,4}(?:read|reads|reading|said\s+(?:a|the|one)\s+sign|chanted|sang)\b",
+                          re.I)
+_SPEECH_CUE_NOT = frozenset({"chant", "chanted", "chanting", "chants", "sang", "sing", "sings", "read", "reads",
+                             "reading", "write", "wrote", "writes", "post", "posted", "call", "called"})
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
+_NAME = re.compile(r"(?<=[\w,;:)’'\"”] )[A-Z][\w’'\-]{2,}")
+_NOT_NAMES = frozenset("""
+    The This That These Those There Then They Their Its His Her She And But For With From When While What Who
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
+    September October November December Mr Mrs Ms Dr
+    """.split())
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteInstance:
+    """One article's copy of a quote, with that article's own attribution and the narration around it."""
+
+    quote_id: int
+    article_id: int
+    quote: str
+    start: int
+    end: int
+    speaker: str | None = None
+    role: str | None = None
+    cue: str | None = None
+    mention: str | None = None
+    confidence: float | None = None
+    url: str | None = None
+    title: str = ""
+    published: datetime | None = None
+    before: str = ""  # the paragraph's narration before the opening mark (up to 200 characters)
+    after: str = ""  # the narration after the closing mark (up to 80 characters)
+    story_id: int | None = None
+
+    @property
+    def outlet(self) -> str:
+        """Return who published this copy: the host of its URL, else the article itself."""
+        if self.url:
+            host = (urlsplit(self.url).hostname or "").removeprefix("www.")
+            if host:
+                return host
+        return f"article:{self.article_id}"
+
+    def attribution(self) -> Attribution:
+        """Return this article's attribution of the words."""
+        return Attribution(self.speaker, self.confidence, self.mention, self.cue, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class MergedQuote:
+    """A quote as every outlet carried it: instances, the wording shown, wordings that differ, one speaker."""
+
+    instances: tuple[QuoteInstance, ...]
+    lead: QuoteInstance
+    verdict: Verdict
+    variants: tuple[QuoteInstance, ...] = ()
+    statement: bool = True
+    group_id: int | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def quote(self) -> str:
+        """Return the wording shown (verbatim from ``lead``'s article)."""
+        return self.lead.quote
+
+    @property
+    def speaker(self) -> str | None:
+        """Return the chosen speaker (None when unknown or split)."""
+        return self.verdict.speaker
+
+    @property
+    def outlets(self) -> int:
+        """Return how many outlets carried the quote."""
+        return len({i.outlet for i in self.instances})
+
+    @property
+    def article_ids(self) -> tuple[int, ...]:
+        """Return the articles that carry the quote, in instance order, each once."""
+        return tuple(dict.fromkeys(i.article_id for i in self.instances))
+
+
+def lead_instance(instances: Sequence[QuoteInstance]) -> QuoteInstance:
+    """Return the instance whose wording is shown: it contains the most copies, most outlets printed it."""
+    forms = [quote_tokens(i.quote) for i in instances]
+    counts: dict[tuple[str, ...], int] = {}
+    for f in forms:
+        counts[f] = counts.get(f, 0) + 1
+
+    def covers(k: int) -> int:
+        return sum(1 for f in forms if not worded_differently(instances[k].quote, " ".join(f))
+                   and len(f) <= len(forms[k]))
+
+    best = max(range(len(instances)), key=lambda k: (covers(k), counts[forms[k]], len(forms[k]),
+                                                     -instances[k].article_id, -k))
+    return instances[best]
+
+
+def wording_variants(lead: QuoteInstance, instances: Sequence[QuoteInstance]) -> tuple[QuoteInstance, ...]:
+    """Return one instance per wording that differs from the lead's by words (not by case, marks or a cut)."""
+    out: dict[str, QuoteInstance] = {}
+    for inst in instances:
+        if worded_differently(lead.quote, inst.quote):
+            out.setdefault(" ".join(quote_tokens(inst.quote)), inst)
+    return tuple(out.values())
+
+
+def _labelled(inst: QuoteInstance) -> bool:
+    return bool(_LABEL.search(inst.before[-120:]) or _LABEL_AFTER.search(inst.after))
+
+
+def _spoken(inst: QuoteInstance) -> bool:
+    """Return whether an article gives the words to someone with a speech verb next to them."""
+    return bool(inst.mention and inst.cue and inst.cue.lower().split()[0] not in _SPEECH_CUE_NOT)
+
+
+def _title_shaped(inst: QuoteInstance) -> bool:
+    """Return whether a copy reads like a title: a few capitalised words, not a sentence said to someone."""
+    text = inst.quote
+    words = [w for w in _TITLE_WORD.findall(text) if len(w) > 3]
+    if not words or word_count(text) > 8:
+        return False
+    # A closing stop belongs to the narration when the marks sit inside a sentence ('starred in "The Long
+    # Road."'); a quote that opens its sentence and ends in a stop is a sentence someone said.
+    inside = bool(inst.before.strip()) and inst.before.rstrip()[-1:] not in ":,—–-"
+    if text.rstrip("”\"’' ")[-1:] in ".!?," and not inside:
+        return False
+    return sum(1 for w in words if w[:1].isupper()) >= 0.7 * len(words)
+
+
+def is_statement(instances: Sequence[QuoteInstance]) -> bool:
+    """Return False for a span several outlets print as a label (a sign, a chant, a title), not as speech.
+
+    Cross-outlet evidence: no outlet gives the words to anyone with a speech verb, and one outlet introduces
+    them as a label or every outlet prints them like a title.
+    """
+    if len({i.outlet for i in instances}) < 2 or any(_spoken(i) for i in instances):
+        return True
+    if any(_labelled(i) for i in instances):
+        return False
+    return not all(_title_shaped(i) for i in instances)
+
+
+def build_merged(instances: Sequence[QuoteInstance], group_id: int | None = None) -> MergedQuote:
+    """Return the merged quote of some instances of one quote: wording shown, variants, speaker, statement."""
+    insts = tuple(sorted(instances, key=lambda i: (i.published is None, i.published or datetime.min, i.article_id,
+                                                   i.start)))
+    lead = lead_instance(insts)
+    verdict = decide_speaker([i.attribution() for i in insts])
+    return MergedQuote(insts, lead, verdict, wording_variants(lead, insts), is_statement(insts), group_id)
+
+
+def article_names(text: str) -> frozenset[str]:
+    """Return the capitalised words inside the sentences of an article's lead: the people, places, bodies."""
+    return frozenset(m.group().rstrip("’'") for m in _NAME.finditer(text[:NAMES_SCAN])) - _NOT_NAMES
+
+
+def same_event(a: QuoteInstance, b: QuoteInstance, names: dict[int, frozenset[str]]) -> bool:
+    """Return whether two articles tell one event: one story, else enough names in common."""
+    if a.story_id is not None and b.story_id is not None:
+        return a.story_id == b.story_id
+    return len(names.get(a.article_id, frozenset()) & names.get(b.article_id, frozenset())) >= SHARED_NAMES
+
+
+def _close_in_time(a: QuoteInstance, b: QuoteInstance, window: timedelta) -> bool:
+    if a.story_id is not None and a.story_id == b.story_id:
+        return True
+    if a.published is None or b.published is None:
+        return True
+    return abs(a.published - b.published) <= window
+
+
+def merge_quotes(instances: Iterable[QuoteInstance], *, window: timedelta = MERGE_WINDOW,
+                 names: dict[int, frozenset[str]] | None = None) -> list[MergedQuote]:
+    """Group instances of one quote across articles (same words, a truncated copy, a few words apart).
+
+    Instances of one article never merge with each other; articles further apart than ``window`` merge only
+    inside one story; outside a story, only articles that name the same people and places (``names``: each
+    article's ``article_names``). Groups come back in the order of their first instance.
+    """
+    names = names or {}
+    items = list(instances)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    index: dict[int, list[int]] = {}
+    for k, inst in enumerate(items):
+        seen: set[int] = set()
+        for key in probe_keys(inst.quote):
+            for j in index.get(key, ()):
+                if j in seen:
+                    continue
+                seen.add(j)
+                other = items[j]
+                if other.article_id == inst.article_id or find(j) == find(k):
+                    continue
+                if _close_in_time(inst, other, window) and same_quote(inst.quote, other.quote) and \
+                        same_event(inst, other, names):
+                    parent[find(k)] = find(j)
+        for key in index_keys(inst.quote):
+            index.setdefault(key, []).append(k)
+    groups: dict[int, list[QuoteInstance]] = {}
+    for k, inst in enumerate(items):
+        groups.setdefault(find(k), []).append(inst)
+    return [build_merged(g) for g in groups.values()]
+
+
+def key_quotes(merged: Iterable[MergedQuote], n: int = 3) -> list[MergedQuote]:
+    """Return a story's ``n`` key quotes: statements with a speaker, the most outlets first.
+
+    More outlets carrying the words is a sign of importance; then a full clause of 8-60 words, then the
+    ranker's confidence in the speaker. One quote per speaker while others are left, so a story's key
+    quotes are not all one person's.
+    """
+    def rank(m: MergedQuote) -> tuple[float, ...]:
+        words = word_count(m.quote)
+        clause = 1.0 if 8 <= words <= 60 and (m.quote.lstrip("‘'(…. ")[:1].isupper()) else 0.0
+        conf = max((i.confidence or 0.0) for i in m.instances)
+        return (-m.outlets, -clause, -conf, -words)
+
+    pool = sorted((m for m in merged if m.statement and m.speaker), key=rank)
+    out: list[MergedQuote] = []
+    for m in pool:
+        if len(out) >= n:
+            break
+        if all(o.speaker != m.speaker for o in out):
+            out.append(m)
+    for m in pool:
+        if len(out) >= n:
+            break
+        if m not in out:
+            out.append(m)
+    return out
+
+
+def export_line(m: MergedQuote, doc_ids: dict[int, str]) -> dict[str, object]:
+    """Return the ``--quotes-out`` line of a merged quote: quote, speaker, document ids, other wordings."""
+    line: dict[str, object] = {
+        "quote": m.quote, "speaker": m.speaker or "",
+        "ids": list(dict.fromkeys(doc_ids.get(i.article_id, str(i.article_id)) for i in m.instances)),
+        "variants": [v.quote for v in m.variants]}
+    if m.verdict.status == "split":
+        line["split"] = list(m.verdict.split)
+    return line
+
+
+__all__ = ["MergedQuote", "QuoteInstance", "build_merged", "index_keys", "is_statement", "key_quotes",
+           "merge_quotes", "normal_form", "probe_keys", "same_quote"]
