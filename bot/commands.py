@@ -57,6 +57,8 @@ class Item:
     url: str | None = None
     footer: str = ""
     fields: tuple[tuple[str, str], ...] = ()
+    # Texts to set side by side (label, text): the wordings outlets printed for one quote.
+    compare: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

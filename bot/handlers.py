@@ -12,6 +12,9 @@ from digests.models import Digest
 from digests.queries import timeline as timeline_query
 from digests.schedule_spec import ScheduleSpecError, parse_schedule
 from digests.store import QuoteRow
+from digests.stories import MergedQuote, QuoteInstance
+from digests.stories import quotes_by as merged_quotes_by
+from digests.stories import who_said as merged_who_said
 
 PAGE_FETCH = 25
 
@@ -50,18 +53,72 @@ def _since(inv: Invocation, value: Any) -> datetime | None:
     return None
 
 
+MAX_LINKS = 5  # outlets linked under one merged quote
+MAX_WORDINGS = 3  # wordings set side by side
+
+
+def speaker_label(m: MergedQuote) -> str:
+    """Return who said a merged quote, as shown: the speaker and role, an even split, or unattributed."""
+    v = m.verdict
+    if v.status == "split" and v.split:
+        counts = {vote.speaker: vote.articles for vote in v.votes}
+        return "disputed: outlets split between " + " and ".join(
+            f"{name} ({counts.get(name, 0)})" for name in v.split)
+    who = v.speaker or "unattributed"
+    return f"{who}, {v.role}" if v.role and v.speaker else who
+
+
+def _outlet_label(i: QuoteInstance) -> str:
+    return i.outlet if i.url else f"article #{i.article_id}"
+
+
+def merged_item(m: MergedQuote) -> Item:
+    """Return a merged quote as one result item: the words once, the speaker, the outlets and their wordings."""
+    lead = m.lead
+    body = f"— {speaker_label(m)}"
+    if m.outlets > 1:
+        body += f"\nreported by {m.outlets} outlets"
+        if m.differing_outlets:
+            body += f" · worded differently in {m.differing_outlets} outlet{'s' if m.differing_outlets > 1 else ''}"
+    fields: list[tuple[str, str]] = []
+    if m.outlets > 1:
+        seen: set[int] = set()
+        for i in m.instances:
+            if i.article_id in seen or len(fields) >= MAX_LINKS:
+                continue
+            seen.add(i.article_id)
+            fields.append((f"{_outlet_label(i)}: {i.title}"[:100], i.url or f"article #{i.article_id}"))
+    compare: tuple[tuple[str, str], ...] = ()
+    if m.variants:
+        shown = [lead, *m.variants][:MAX_WORDINGS]
+        compare = tuple((_outlet_label(i), f"“{display_quote(i.quote)}”") for i in shown)
+    return Item(title=f"“{display_quote(m.quote)}”", body=body, url=lead.url, fields=tuple(fields), compare=compare,
+                footer=f"{lead.title} · {_day(lead.published)} · article #{lead.article_id}")
+
+
+def merged_data(m: MergedQuote) -> dict[str, Any]:
+    """Return the JSON form of a merged quote (``newsbot ask --json``)."""
+    lead = m.lead
+    return {"quote": lead.quote, "speaker": m.speaker, "role": m.verdict.role, "speaker_status": m.verdict.status,
+            "split": list(m.verdict.split), "article_id": lead.article_id, "title": lead.title, "url": lead.url,
+            "published": _day(lead.published) if lead.published else None, "outlets": m.outlets,
+            "group_id": m.group_id,
+            "articles": [{"article_id": i.article_id, "title": i.title, "url": i.url, "quote": i.quote}
+                         for i in m.instances],
+            "variants": [{"quote": i.quote, "article_id": i.article_id, "outlet": i.outlet} for i in m.variants]}
+
+
 @command("who-said", "Who said a phrase: matching quotes with speaker, article, date and link",
          Param("phrase", "words from the quote", required=True))
 async def who_said(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
-    """Answer /who-said."""
-    rows = await svc.store.who_said(inv.workspace, args["phrase"], limit=PAGE_FETCH)
-    if not rows:
+    """Answer /who-said: each quote once, with the outlets that carried it."""
+    found = await merged_who_said(svc.store, inv.workspace, args["phrase"], limit=PAGE_FETCH)
+    if not found:
         return Reply(title=f"Who said “{args['phrase']}”", text="No stored quote matches those words.",
                      data={"quotes": []})
-    top = rows[0]
-    lead = f"{top.speaker or 'An unattributed source'}" + (f" ({top.role})" if top.role else "")
-    return Reply(title=f"Who said “{args['phrase']}”", text=f"{lead} — {len(rows)} matching quote(s).",
-                 items=tuple(_quote_item(q) for q in rows), data={"quotes": [_quote_data(q) for q in rows]})
+    lead = speaker_label(found[0]).replace("unattributed", "An unattributed source", 1)
+    return Reply(title=f"Who said “{args['phrase']}”", text=f"{lead} — {len(found)} matching quote(s).",
+                 items=tuple(merged_item(m) for m in found), data={"quotes": [merged_data(m) for m in found]})
 
 
 @command("quotes", "A speaker's quotes, newest first",
@@ -69,21 +126,21 @@ async def who_said(svc: Services, inv: Invocation, args: dict[str, Any]) -> Repl
          Param("topic", "only quotes about this topic"),
          Param("since", "how far back, e.g. 30d", type="duration"))
 async def quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
-    """Answer /quotes."""
+    """Answer /quotes: each quote once, with the outlets that carried it."""
     matches = await svc.store.match_speakers(inv.workspace, args["speaker"], limit=5)
     if not matches:
         return Reply(title=f"Quotes by {args['speaker']}", text="No speaker by that name in your articles.",
                      data={"speaker": None, "quotes": []})
     sid, name, _count = matches[0]
-    rows = await svc.store.quotes_by(inv.workspace, sid, topic=args.get("topic"), since=_since(inv, args["since"]),
-                                     limit=PAGE_FETCH)
+    found = await merged_quotes_by(svc.store, inv.workspace, sid, topic=args.get("topic"),
+                                   since=_since(inv, args["since"]), limit=PAGE_FETCH)
     roles = await svc.store.speaker_roles(sid, inv.workspace)
     heading = name + (f" ({roles[0]})" if roles else "")
-    text = f"{len(rows)} quote(s)" + (f" about {args['topic']}" if args.get("topic") else "")
+    text = f"{len(found)} quote(s)" + (f" about {args['topic']}" if args.get("topic") else "")
     if len(matches) > 1:
         text += " · also: " + ", ".join(m[1] for m in matches[1:4])
-    return Reply(title=f"Quotes by {heading}", text=text, items=tuple(_quote_item(q) for q in rows),
-                 data={"speaker": name, "roles": roles, "quotes": [_quote_data(q) for q in rows]})
+    return Reply(title=f"Quotes by {heading}", text=text, items=tuple(merged_item(m) for m in found),
+                 data={"speaker": name, "roles": roles, "quotes": [merged_data(m) for m in found]})
 
 
 @command("timeline", "Dated events about a topic, in date order",

@@ -25,6 +25,10 @@ def render_text(reply: Reply, *, max_items: int = 50) -> str:
         lines.append(f"{i}. {item.title}")
         if item.body:
             lines.extend("   " + ln for ln in item.body.splitlines())
+        if item.compare:
+            # Side by side: each wording in one column, its outlet in the other.
+            width = max(len(label) for label, _ in item.compare)
+            lines.extend(f"     {label:<{width}} │ {text}" for label, text in item.compare)
         for name, value in item.fields:
             lines.append(f"   {name}: {value}")
         if item.url and item.url not in {v for _, v in item.fields}:

@@ -123,6 +123,11 @@ class MergedQuote:
         return len({i.outlet for i in self.instances})
 
     @property
+    def differing_outlets(self) -> int:
+        """Return how many outlets printed the quote with other words than the ones shown."""
+        return len({i.outlet for i in self.instances if worded_differently(self.lead.quote, i.quote)})
+
+    @property
     def article_ids(self) -> tuple[int, ...]:
         """Return the articles that carry the quote, in instance order, each once."""
         return tuple(dict.fromkeys(i.article_id for i in self.instances))
