@@ -28,9 +28,9 @@ from types import ModuleType
 from typing import Any
 
 from digests.ingest import DocumentError, Fetcher, Ingestor, document_from_text
+from digests.store import Store
 from digests.stories import export_line, quotes_of_articles
 from digests.stories._quote_queries import single
-from digests.store import Store
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "stories"
 WORKSPACE = "local"

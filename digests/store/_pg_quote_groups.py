@@ -1,8 +1,7 @@
 """Quote groups on PostgreSQL: the SQLite writer's rules (``_quote_groups``) for a whole chunk in a few statements.
 
-The chunk's new quotes are filed under their keys first, then one read returns, for every new quote, the stored
-quotes (the chunk's own included) that share the most keys with it in the merge window. Links are checked in
-Python, linked quotes are united (the lowest existing group id wins, groups a quote bridges are merged), and the
+One read returns the newest postings of every key the chunk's new quotes look up; the chunk's own quotes are
+candidates too, from memory. Links are checked in Python, linked quotes are united (the lowest existing group id wins, groups a quote bridges are merged), and the
 touched groups are decided again from one read of their members. The chunk's transaction holds an advisory lock
 taken before its first write (``add_chunk``), so two processes never group the same words apart.
 """
@@ -17,22 +16,27 @@ import asyncpg
 
 from digests.store._quote_groups import (
     CANDIDATES,
+    POSTINGS,
+    REFILE_DAYS,
+    SHARED_KEYS,
     SHARED_NAMES,
     WINDOW_DAYS,
     Candidate,
     Member,
     full_refresh,
     group_state,
+    may_share_one,
 )
-from digests.stories._quote_text import index_keys, probe_keys, same_quote
+from digests.stories._quote_text import quote_keys, same_quote, word_count
 from digests.stories._quotes import NAMES_SCAN, article_names
 
-_CANDIDATES = """
-WITH p AS (SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[]) AS p(i, key, day)),
-c AS (SELECT p.i, k.quote_id, ROW_NUMBER() OVER (PARTITION BY p.i ORDER BY COUNT(*) DESC, k.quote_id DESC) AS r
-      FROM p JOIN quote_keys k ON k.key = p.key AND k.day BETWEEN p.day - $4 AND p.day + $4
-      GROUP BY p.i, k.quote_id)
-SELECT c.i, q.id, q.article_id, q.quote, q.group_id FROM c JOIN quotes q ON q.id = c.quote_id WHERE c.r <= $5
+# The newest postings of every key the chunk's quotes look up (POSTINGS + 1 at most each), with how many a
+# key had, before the chunk files its own.
+_POSTED = """
+SELECT p.i, p.n, k.quote_id, k.words, k.day FROM unnest($1::int[], $2::int[], $3::bigint[], $4::int[])
+       AS p(i, n, key, day)
+CROSS JOIN LATERAL (SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key
+                    AND x.day BETWEEN p.day - $5 AND p.day + $5 ORDER BY x.day DESC LIMIT $6) k
 """
 
 _MEMBERS = """
@@ -83,26 +87,67 @@ async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: d
     """File the chunk's new quotes under their keys and unite each with the stored quotes of the same words."""
     if not new:
         return
-    keyed = [(q.quote_id, k, q.day) for q in new for k in index_keys(q.quote, q.scope)]
-    await con.execute("INSERT INTO quote_keys(key, day, quote_id) SELECT k, d, q FROM unnest($1::bigint[], "
-                      "$2::bigint[], $3::int[]) AS t(q, k, d) ON CONFLICT DO NOTHING",
-                      [r[0] for r in keyed], [r[1] for r in keyed], [r[2] for r in keyed])
-    probes = [(i, k, q.day) for i, q in enumerate(new) for k in probe_keys(q.quote, q.scope)]
-    rows = await con.fetch(_CANDIDATES, [p[0] for p in probes], [p[1] for p in probes], [p[2] for p in probes],
-                           WINDOW_DAYS, CANDIDATES)
-    cands: dict[int, list[Candidate]] = {}
-    for i, qid, aid, text, gid in rows:
-        cands.setdefault(int(i), []).append(Candidate(int(qid), int(aid), str(text), gid))
-    texts = {q.article_id: q.text for q in new}
-    matched = [[c for c in cands.get(i, ()) if c.article_id != q.article_id and same_quote(q.quote, c.quote)]
-               for i, q in enumerate(new)]
+    keys = [quote_keys(q.quote, q.scope) for q in new]
+    words = [word_count(q.quote) for q in new]
+    probes = [(i, n, k, q.day) for i, (q, ks) in enumerate(zip(new, keys, strict=True)) for n, k in enumerate(ks)]
+    posted: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    recent: dict[tuple[int, int], set[int]] = {}  # postings recent enough to stand for a copy (REFILE_DAYS)
+    for i, n, qid, w, d in await con.fetch(_POSTED, *[[p[c] for p in probes] for c in range(4)], WINDOW_DAYS,
+                                           POSTINGS + 1):
+        posted.setdefault((int(i), int(n)), []).append((int(qid), int(w)))
+        if abs(int(d) - new[int(i)].day) <= REFILE_DAYS:
+            recent.setdefault((int(i), int(n)), set()).add(int(qid))
+    # The chunk's own quotes are candidates too (as the sequential writer would have filed them).
+    mine: dict[int, list[int]] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            mine.setdefault(k, []).append(i)
+    by_id = {q.quote_id: q for q in new}
+    cands: list[list[int]] = []
+    for i, (q, ks) in enumerate(zip(new, keys, strict=True)):
+        shared: dict[int, int] = {}
+        short: set[int] = set()
+        for n, k in enumerate(ks):
+            hits = posted.get((i, n), []) + [(new[j].quote_id, words[j]) for j in mine[k]
+                                              if new[j].article_id != q.article_id]
+            if not n:
+                shared.update((qid, SHARED_KEYS) for qid, _ in hits)
+            elif len(hits) <= POSTINGS:
+                for qid, w in hits:
+                    shared[qid] = shared.get(qid, 0) + 1
+                    if may_share_one(words[i], w):
+                        short.add(qid)
+        fit = [c for c, m in shared.items() if m >= SHARED_KEYS or c in short]
+        cands.append(sorted(fit, key=lambda c: (-shared[c], -c))[:CANDIDATES])
+    stored = sorted({c for cs in cands for c in cs} - set(by_id))
+    rows: dict[int, Candidate] = {}
+    if stored:
+        for qid, aid, text, gid in await con.fetch(
+                "SELECT id, article_id, quote, group_id FROM quotes WHERE id = ANY($1::bigint[])", stored):
+            rows[int(qid)] = Candidate(int(qid), int(aid), str(text), gid)
+    rows.update({q.quote_id: Candidate(q.quote_id, q.article_id, q.quote, None) for q in new})
+    matched = [[rows[c] for c in cs if c in rows and rows[c].article_id != q.article_id
+                and same_quote(q.quote, rows[c].quote)] for q, cs in zip(new, cands, strict=True)]
     # Outside one story, copies merge only between articles that name the same people and places.
-    known = {aid: article_names(text) for aid, text in texts.items()}
+    known = {q.article_id: article_names(q.text) for q in new}
     need = sorted({c.article_id for found in matched for c in found} - set(known))
     if need:
         for aid, text in await con.fetch("SELECT id, left(text, $2) FROM articles WHERE id = ANY($1::bigint[])",
                                          need, NAMES_SCAN):
             known[int(aid)] = article_names(str(text))
+    matched = [[c for c in found if len(known[q.article_id] & known.get(c.article_id, frozenset())) >= SHARED_NAMES]
+               for q, found in zip(new, matched, strict=True)]
+    # A key a copy of the quote is already filed under is not filed again (see ``_quote_groups``).
+    filed: list[tuple[int, int, int, int]] = []
+    for i, (q, ks, found) in enumerate(zip(new, keys, matched, strict=True)):
+        copies = {c.quote_id for c in found}
+        for n, k in enumerate(ks):
+            near = recent.get((i, n), set()) | {new[j].quote_id for j in mine[k] if j < i}
+            if copies.isdisjoint(near):
+                filed.append((q.quote_id, k, q.day, words[i]))
+    await con.execute("INSERT INTO quote_keys(key, day, quote_id, words) SELECT k, d, q, w FROM unnest($1::bigint[], "
+                      "$2::bigint[], $3::int[], $4::int[]) AS t(q, k, d, w) ON CONFLICT DO NOTHING",
+                      *[[f[c] for f in filed] for c in range(4)])
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -114,10 +159,7 @@ async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: d
 
     group_of: dict[int, int | None] = {q.quote_id: None for q in new}
     for q, found in zip(new, matched, strict=True):
-        mine = known[q.article_id]
         for c in found:
-            if len(mine & known.get(c.article_id, frozenset())) < SHARED_NAMES:
-                continue
             group_of.setdefault(c.quote_id, c.group_id)
             parent[find(q.quote_id)] = find(c.quote_id)
     components: dict[int, list[int]] = {}

@@ -22,7 +22,7 @@ from typing import Any
 
 from digests.models import Quote
 from digests.store._records import NewArticle
-from digests.stories._quote_text import index_keys, probe_keys, same_quote
+from digests.stories._quote_text import quote_keys, same_quote, word_count
 from digests.stories._quotes import (
     MERGE_WINDOW,
     NAMES_SCAN,
@@ -35,7 +35,16 @@ from digests.stories._quotes import (
 
 WINDOW_DAYS = MERGE_WINDOW.days
 # Stored quotes sharing the most keys with a new quote that are checked word by word.
-CANDIDATES = 64
+CANDIDATES = 8
+# A copy whose key a copy filed fewer than this many days before files it again (so it stays findable).
+REFILE_DAYS = WINDOW_DAYS // 2
+# Two quotes sharing a run of 12 words or more share two fingerprints; a shorter copy may share one.
+SHORT_COPY = 12
+SHARED_KEYS = 2
+LENGTH_SLACK = 2
+# A shingle posted by more quotes than this in the merge window is passed over (too common to tell copies
+# apart); the whole quote's key is read up to this many newest copies. Copies of one quote post a key once.
+POSTINGS = 16
 # Groups up to this size are decided again from all their instances whenever one joins.
 FULL_REFRESH = 16
 _OPENING = "“\"«„‘'‚ \t"
@@ -154,6 +163,75 @@ def _member(r: Sequence[Any]) -> Member:
                   str(r[15] or ""), str(r[16] or ""))
 
 
+def _read_candidates(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Candidate]:
+    out: dict[int, Candidate] = {}
+    for at in range(0, len(ids), 500):
+        part = ids[at:at + 500]
+        marks = ",".join("?" * len(part))
+        for r in conn.execute(f"SELECT id, article_id, quote, group_id FROM quotes WHERE id IN ({marks})",  # noqa: S608
+                              part):
+            out[int(r[0])] = Candidate(int(r[0]), int(r[1]), str(r[2]), r[3])
+    return out
+
+
+# Per database, the shingle keys last seen posted by more than POSTINGS quotes, with the day: reading them
+# again only to pass them over cost as much as the rest of the lookup. Knowledge older than half the window
+# is read again (a phrase common last month may be rare now).
+_COMMON: dict[str, dict[int, int]] = {}
+_COMMON_MAX = 200_000
+_KEYS_PER_READ = 400
+
+
+def _database(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else f"memory:{id(conn)}"
+
+
+def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int,
+              ) -> dict[int, list[tuple[int, int, int]]]:
+    """Return the postings (quote, words, day) in the merge window of each key of an article's quotes.
+
+    A whole quote's key (each quote's first) is read up to its newest POSTINGS + 1; the shingle keys in one
+    statement, those known to be common passed over, and any found common remembered.
+    """
+    common = _COMMON.setdefault(_database(conn), {})
+    lo, hi = day - WINDOW_DAYS, day + WINDOW_DAYS
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    shingles: set[int] = set()
+    for keys in keyed:
+        if keys[0] not in out:
+            out[keys[0]] = conn.execute(
+                "SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND day BETWEEN ? AND ? "
+                "ORDER BY day DESC LIMIT ?", (keys[0], lo, hi, POSTINGS + 1)).fetchall()
+        shingles.update(k for k in keys[1:] if abs(common.get(k, -WINDOW_DAYS) - day) > REFILE_DAYS)
+    wanted = sorted(shingles - set(out))
+    for at in range(0, len(wanted), _KEYS_PER_READ):
+        part = wanted[at:at + _KEYS_PER_READ]
+        marks = ",".join("?" * len(part))
+        # Only "?" placeholders are composed into the SQL; the keys are bound.
+        for key, qid, words, d in conn.execute(
+                f"SELECT key, quote_id, words, day FROM quote_keys WHERE key IN ({marks}) "  # noqa: S608
+                "AND day BETWEEN ? AND ?", (*part, lo, hi)):
+            out.setdefault(key, []).append((qid, words, d))
+    for key in wanted:
+        if len(out.get(key, ())) > POSTINGS:
+            if len(common) >= _COMMON_MAX:
+                common.clear()
+            common[key] = day
+            out[key] = out[key][:POSTINGS + 1]
+    return out
+
+
+def may_share_one(words: int, other: int) -> bool:
+    """Return whether two quotes of these lengths may be one quote while sharing a single fingerprint.
+
+    Copies sharing a run of ``SHORT_COPY`` words or more share two fingerprints; one is all a short copy of a
+    longer quote may share, or a copy with a word changed, added or dropped (about the same length), whose
+    runs on either side of the change may be short.
+    """
+    return min(words, other) < SHORT_COPY or abs(words - other) <= LENGTH_SLACK
+
+
 def full_refresh(before: int, after: int) -> bool:
     """Return whether a group growing from ``before`` to ``after`` instances is decided again from all of them.
 
@@ -178,19 +256,39 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
             names[other] = article_names(row[0] if row else "")
         return len(names[article_id] & names[other]) >= SHARED_NAMES
 
-    for qid, q in quotes:
-        probes = probe_keys(q.quote, scope)
-        marks = ",".join("?" * len(probes))
-        # Only "?" placeholders are composed into the SQL; the keys are bound.
-        rows = conn.execute(
-            "SELECT q.id, q.article_id, q.quote, q.group_id FROM (SELECT quote_id, COUNT(*) AS n "  # noqa: S608
-            f"FROM quote_keys WHERE key IN ({marks}) AND day BETWEEN ? AND ? GROUP BY quote_id "
-            "ORDER BY n DESC, quote_id DESC LIMIT ?) k JOIN quotes q ON q.id = k.quote_id",
-            (*probes, day - WINDOW_DAYS, day + WINDOW_DAYS, CANDIDATES)).fetchall()
-        conn.executemany("INSERT OR IGNORE INTO quote_keys(key, day, quote_id) VALUES (?, ?, ?)",
-                         [(k, day, qid) for k in index_keys(q.quote, scope)])
-        found = links(q.quote, article_id, (Candidate(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in rows),
-                      same_event)
+    keyed = [(qid, q, quote_keys(q.quote, scope), word_count(q.quote)) for qid, q in quotes]
+    postings = _postings(conn, [keys for _, _, keys, _ in keyed], day)
+    probed: list[dict[int, list[int]]] = []  # per quote: key -> the stored quotes posted under it
+    best: list[list[int]] = []
+    for _, _, keys, words in keyed:
+        shared: dict[int, int] = {}
+        short: set[int] = set()
+        by_key: dict[int, list[int]] = {}
+        for n, key in enumerate(keys):
+            posted = postings.get(key, [])
+            # Postings recent enough to stand for this copy too (older ones age out of later windows).
+            by_key[key] = [p[0] for p in posted if abs(p[2] - day) <= REFILE_DAYS]
+            if not n:
+                # The whole quote's key, first, is always read (its newest copies) and is enough alone.
+                shared.update((p[0], SHARED_KEYS) for p in posted)
+            elif len(posted) <= POSTINGS:
+                # A shingle more quotes of the window hold says nothing about which one this is; rarer ones do.
+                for other, other_words, _ in posted:
+                    shared[other] = shared.get(other, 0) + 1
+                    if may_share_one(words, other_words):
+                        short.add(other)
+        probed.append(by_key)
+        fit = [k for k, c in shared.items() if c >= SHARED_KEYS or k in short]
+        best.append(sorted(fit, key=lambda k: (-shared[k], -k))[:CANDIDATES])
+    found_rows = _read_candidates(conn, sorted({k for b in best for k in b}))
+    filed: list[tuple[int, int, int, int]] = []
+    for (qid, q, keys, words), wanted, by_key in zip(keyed, best, probed, strict=True):
+        rows = [found_rows[k] for k in wanted if k in found_rows]
+        found = links(q.quote, article_id, rows, same_event)
+        # A key a copy of this quote is already filed under is not filed again: a quote a hundred outlets
+        # carried stays one posting per key, so its keys never look common.
+        copies = {c.quote_id for c in found}
+        filed += [(k, day, qid, words) for k in keys if copies.isdisjoint(by_key.get(k, ()))]
         if not found:
             continue
         groups = sorted({c.group_id for c in found if c.group_id is not None})
@@ -210,6 +308,7 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
         loose = [qid] + [c.quote_id for c in found if c.group_id is None]
         conn.executemany("UPDATE quotes SET group_id = ? WHERE id = ?", [(gid, i) for i in loose])
         added.setdefault(gid, []).extend(loose)
+    conn.executemany("INSERT OR IGNORE INTO quote_keys(key, day, quote_id, words) VALUES (?, ?, ?, ?)", filed)
     for gid in sorted(added):
         row = conn.execute("SELECT instances, speaker_id, status FROM quote_groups WHERE id = ?", (gid,)).fetchone()
         before = int(row[0]) if row else 0

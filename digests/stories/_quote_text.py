@@ -5,11 +5,12 @@ when the shorter one (at least ``CONTAINED_WORDS`` words) is contained in the lo
 or when they are a few words apart (``fuzzy``: most of the shorter one's words in the same order in the
 other, or nearly the same word sets).
 
-The store finds candidates by hashed keys: each stored quote is indexed by the 4-word shingles starting at
-every fourth word (and its last one), and a new quote probes with every 4-word shingle of its own, plus one
-key for its whole normal form. A quote of 7 or more words that sits anywhere inside a stored one (or the
-reverse) always shares a key with it, so a truncated copy is never missed; a changed word breaks at most
-the shingles around it.
+The store finds candidates by hashed keys (``quote_keys``): one for the whole normal form, and the
+fingerprints of its 5-word shingles chosen by winnowing (Schleimer et al., SIGMOD 2003: the smallest shingle
+hash of every 4 consecutive shingles). Two quotes that share a run of 8 or more words share a fingerprint
+(the window inside the run picks the same minimum in both), so a truncated copy of 8 words or more is never
+missed (unless the run is stopwords only, which are not fingerprinted), while each quote needs only about two
+fingerprints in five shingles; a changed word breaks only the fingerprints around it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -29,10 +31,14 @@ FUZZY_WORDS = 6
 FUZZY_SHARE = 0.85
 # Word-set Jaccard at or above which two quotes of similar length are one (a few words apart).
 FUZZY_JACCARD = 0.8
-SHINGLE = 4
-STRIDE = 4
+SHINGLE = 5
+WINDOW = 4  # shingles per winnowing window: any shared run of SHINGLE + WINDOW - 1 = 8 words shares a key
 # Longer spans (a quotation mark left open for pages) are found only by their whole normal form.
 MAX_WORDS = 400
+# Shingles of these words alone ("we are going to", "at the end of") are in too many quotes to find any.
+_STOP = frozenset("""a an and are as at be been but by can could did do does for from had has have he her him his
+    how i if in into is it its me my no not of on or our she so than that the their them then there they this to
+    up us was we were what when which who will with would you your dont im its thats weve were""".split())
 
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -51,33 +57,86 @@ def normal_form(text: str) -> str:
     return _NON_WORD.sub("", unicodedata.normalize("NFKC", text or "").lower())
 
 
-def _hash(scope: str, kind: str, words: tuple[str, ...]) -> int:
-    digest = hashlib.blake2b(f"{scope}\x1f{kind}\x1f{' '.join(words)}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)  # a signed 64-bit integer fits both backends
+_MASK = (1 << 64) - 1
+_MUL = 0x9E3779B97F4A7C15  # odd 64-bit constants (golden ratio, splitmix64) to spread the bits
+_MIX = 0xBF58476D1CE4E5B9
 
 
-def index_keys(text: str, scope: str = "") -> tuple[int, ...]:
-    """Return the keys a stored quote is found by: its normal form and its shingles at every fourth word.
+@lru_cache(maxsize=65536)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
 
-    ``scope`` separates key spaces: quotes of public articles ("") never meet a workspace's private uploads.
+
+@lru_cache(maxsize=1024)
+def _scope_salt(scope: str) -> int:
+    return _word_hash("\x1fscope\x1f" + scope) if scope else 0
+
+
+def _signed(h: int) -> int:
+    return h - (1 << 64) if h >> 63 else h  # a signed 64-bit integer fits both backends
+
+
+_POW = pow(_MUL, SHINGLE - 1, 1 << 64)
+
+
+def _shingle_hashes(toks: Sequence[str]) -> list[int | None]:
+    """Return the hash of every 5-word shingle (None for one of stopwords only), stable across processes."""
+    n = len(toks) - SHINGLE + 1
+    if n <= 0:
+        return []
+    words = [_word_hash(t) for t in toks]
+    stop = [t in _STOP for t in toks]
+    out: list[int | None] = []
+    # A polynomial hash rolled along the words (one step per shingle), then mixed so minima are well spread.
+    h = 0
+    for w in words[:SHINGLE]:
+        h = (h * _MUL + w) & _MASK
+    stops = sum(stop[:SHINGLE])
+    for i in range(n):
+        if i:
+            h = ((h - words[i - 1] * _POW) * _MUL + words[i + SHINGLE - 1]) & _MASK
+            stops += stop[i + SHINGLE - 1] - stop[i - 1]
+        if stops == SHINGLE:
+            out.append(None)
+            continue
+        x = h ^ (h >> 31)
+        out.append((x * _MIX) & _MASK)
+    return out
+
+
+def fingerprints(toks: Sequence[str]) -> set[int]:
+    """Return the winnowed shingle hashes of a quote: the minimum of every window of ``WINDOW`` shingles."""
+    hashes = _shingle_hashes(toks)
+    picked: set[int] = set()
+    for i in range(max(1, len(hashes) - WINDOW + 1)):
+        window = [h for h in hashes[i:i + WINDOW] if h is not None]
+        if window:
+            picked.add(min(window))
+    return picked
+
+
+def _whole(toks: Sequence[str]) -> int:
+    return _word_hash("\x1fquote\x1f" + " ".join(toks))
+
+
+def quote_keys(text: str, scope: str = "") -> tuple[int, ...]:
+    """Return the keys of a quote, its whole normal form's first, then its shingle fingerprints.
+
+    A stored quote is filed under them and a new one looks them up. ``scope`` separates key spaces: quotes of
+    public articles ("") never meet those of a workspace's private uploads.
     """
     toks = quote_tokens(text)
-    keys = {_hash(scope, "q", toks)}
+    salt = _scope_salt(scope)
+    whole = _signed(_whole(toks) ^ salt)
+    shingles: set[int] = set()
     if FUZZY_WORDS <= len(toks) <= MAX_WORDS:
-        last = len(toks) - SHINGLE
-        for i in (*range(0, last + 1, STRIDE), last):
-            keys.add(_hash(scope, "s", toks[i:i + SHINGLE]))
-    return tuple(sorted(keys))
+        shingles = {_signed(h ^ salt) for h in fingerprints(toks)}
+    return (whole, *sorted(shingles - {whole}))
 
 
-def probe_keys(text: str, scope: str = "") -> tuple[int, ...]:
-    """Return the keys a new quote looks up: its normal form and every one of its shingles."""
-    toks = quote_tokens(text)
-    keys = {_hash(scope, "q", toks)}
-    if FUZZY_WORDS <= len(toks) <= MAX_WORDS:
-        for i in range(len(toks) - SHINGLE + 1):
-            keys.add(_hash(scope, "s", toks[i:i + SHINGLE]))
-    return tuple(sorted(keys))
+@lru_cache(maxsize=8192)
+def _token_set(text: str) -> frozenset[str]:
+    return frozenset(quote_tokens(text))
 
 
 def same_quote(a: str, b: str) -> str | None:
@@ -87,15 +146,20 @@ def same_quote(a: str, b: str) -> str | None:
         return None
     if ta == tb:
         return "equal"
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    (short, sa), (long_, sb) = sorted(((ta, _token_set(a)), (tb, _token_set(b))), key=lambda p: len(p[0]))
     if len(short) < FUZZY_WORDS:
         return None
-    if len(short) >= CONTAINED_WORDS and _contains(long_, short):
+    # Every way of being one quote needs most of the shorter one's words in the other: most candidates a key
+    # lookup brings stop here, before any alignment.
+    present = sum(1 for t in short if t in sb)
+    if present < min(FUZZY_SHARE, FUZZY_JACCARD) * len(short):
+        return None
+    if len(short) >= CONTAINED_WORDS and present == len(short) and _contains(long_, short):
         return "contained"
-    sa, sb = set(ta), set(tb)
     if len(sa & sb) / len(sa | sb) >= FUZZY_JACCARD:
         return "fuzzy"
-    if len(short) >= CONTAINED_WORDS and in_order_share(short, long_) >= FUZZY_SHARE:
+    if len(short) >= CONTAINED_WORDS and present >= FUZZY_SHARE * len(short) and \
+            in_order_share(short, long_) >= FUZZY_SHARE:
         # A truncated copy with a word changed, added or dropped on the way.
         return "fuzzy"
     return None

@@ -24,9 +24,8 @@ from urllib.parse import urlsplit
 
 from digests.stories._quote_speaker import Attribution, Verdict, decide_speaker
 from digests.stories._quote_text import (
-    index_keys,
     normal_form,
-    probe_keys,
+    quote_keys,
     quote_tokens,
     same_quote,
     word_count,
@@ -244,7 +243,8 @@ def merge_quotes(instances: Iterable[QuoteInstance], *, window: timedelta = MERG
     index: dict[int, list[int]] = {}
     for k, inst in enumerate(items):
         seen: set[int] = set()
-        for key in probe_keys(inst.quote):
+        keys = quote_keys(inst.quote)
+        for key in keys:
             for j in index.get(key, ()):
                 if j in seen:
                     continue
@@ -255,7 +255,7 @@ def merge_quotes(instances: Iterable[QuoteInstance], *, window: timedelta = MERG
                 if _close_in_time(inst, other, window) and same_quote(inst.quote, other.quote) and \
                         same_event(inst, other, names):
                     parent[find(k)] = find(j)
-        for key in index_keys(inst.quote):
+        for key in keys:
             index.setdefault(key, []).append(k)
     groups: dict[int, list[QuoteInstance]] = {}
     for k, inst in enumerate(items):
@@ -302,5 +302,5 @@ def export_line(m: MergedQuote, doc_ids: dict[int, str]) -> dict[str, object]:
     return line
 
 
-__all__ = ["MergedQuote", "QuoteInstance", "build_merged", "index_keys", "is_statement", "key_quotes",
-           "merge_quotes", "normal_form", "probe_keys", "same_quote"]
+__all__ = ["MergedQuote", "QuoteInstance", "build_merged", "is_statement", "key_quotes", "merge_quotes",
+           "normal_form", "quote_keys", "same_quote"]

@@ -29,11 +29,13 @@ ALTER TABLE quotes ADD COLUMN group_id INTEGER REFERENCES quote_groups(id) ON DE
 UPDATE quotes SET own_speaker_id = speaker_id;
 CREATE INDEX quotes_group ON quotes(group_id) WHERE group_id IS NOT NULL;
 
--- Where later copies of a quote find it: hashed word shingles (``digests.stories._quote_text``) by the day of
--- the article, so a lookup reads only the merge window's postings.
+-- Where later copies of a quote find it: its whole normal form and winnowed word-shingle fingerprints
+-- (``digests.stories._quote_text``), by the day of the article, so a lookup reads only the merge window's
+-- postings; words: the quote's length (a short copy may share a single fingerprint with a longer quote).
 CREATE TABLE quote_keys (
     key INTEGER NOT NULL,
     day INTEGER NOT NULL,
     quote_id INTEGER NOT NULL,
+    words INTEGER NOT NULL,
     PRIMARY KEY (key, day, quote_id)
 ) WITHOUT ROWID;

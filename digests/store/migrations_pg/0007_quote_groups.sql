@@ -25,5 +25,6 @@ CREATE TABLE quote_keys (
     key BIGINT NOT NULL,
     day INTEGER NOT NULL,
     quote_id BIGINT NOT NULL,
+    words INTEGER NOT NULL,
     PRIMARY KEY (key, day, quote_id)
 );

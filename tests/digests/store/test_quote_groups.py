@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from digests.models import Analysis, Quote
-from digests.stories import quotes_of_articles, who_said
 from digests.store import NewArticle, Store
 from digests.store._batch import BatchItem
+from digests.stories import quotes_of_articles, who_said
 
 DAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
 SAID = "We will reopen the bridge before the summer ferries start running, whatever the weather throws at us"
