@@ -29,18 +29,17 @@ from typing import Any
 
 from digests.ingest import DocumentError, Fetcher, Ingestor, document_from_text
 from digests.store import Store
-from digests.stories import export_line, quotes_of_articles
-from digests.stories._quote_queries import single
+from digests.stories import quote_lines
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "stories"
 WORKSPACE = "local"
 
 
-async def ingest(records: Sequence[dict[str, Any]], url: str) -> tuple[Store, dict[int, str]]:
-    """Store every record as one uploaded file would be; return the store and article id -> document id."""
+async def ingest(records: Sequence[dict[str, Any]], url: str) -> tuple[Store, dict[int, list[str]]]:
+    """Store every record as one uploaded file would be; return the store and article id -> document ids."""
     store = await Store.open(url)
     ingestor = Ingestor(store, Fetcher())
-    ids: dict[int, str] = {}
+    ids: dict[int, list[str]] = {}
     try:
         for r in records:
             try:
@@ -48,19 +47,11 @@ async def ingest(records: Sequence[dict[str, Any]], url: str) -> tuple[Store, di
             except DocumentError:
                 continue
             out = await ingestor.store_document(doc, workspace=WORKSPACE, via="upload", source=str(r.get("id")))
-            if out.status == "added" and out.article_id is not None:
-                ids[out.article_id] = str(r.get("id"))
+            if out.article_id is not None:
+                ids.setdefault(out.article_id, []).append(str(r.get("id")))
     finally:
         await ingestor.fetcher.close()
     return store, ids
-
-
-async def merged_lines(store: Store, ids: dict[int, str], *, per_article: bool = False) -> list[dict[str, Any]]:
-    """Return the ``--quotes-out`` lines of every stored article's quotes (each merged quote once)."""
-    if per_article:
-        rows = await store.quotes_for_articles(WORKSPACE, list(ids))
-        return [export_line(single(r), ids) for r in rows]
-    return [export_line(m, ids) for m in await quotes_of_articles(store, WORKSPACE, list(ids))]
 
 
 def _scorer(gold: Path) -> ModuleType:
@@ -102,7 +93,7 @@ async def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store, ids = await ingest(records, args.db or str(Path(tmp) / "quotes.db"))
         try:
-            lines = await merged_lines(store, ids, per_article=args.per_article)
+            lines = await quote_lines(store, WORKSPACE, ids, per_article=args.per_article)
         finally:
             await store.close()
     if args.out:

@@ -5,7 +5,13 @@
 (the store assigns groups as articles arrive); ``key_quotes`` picks a story's key quotes, the most outlets first.
 """
 
-from digests.stories._quote_queries import quotes_by, quotes_of_articles, story_key_quotes, who_said
+from digests.stories._quote_queries import (
+    quote_lines,
+    quotes_by,
+    quotes_of_articles,
+    story_key_quotes,
+    who_said,
+)
 from digests.stories._quote_speaker import Attribution, Verdict, Vote, decide_speaker
 from digests.stories._quote_text import same_quote, worded_differently
 from digests.stories._quotes import (
@@ -28,6 +34,7 @@ __all__ = [
     "export_line",
     "key_quotes",
     "merge_quotes",
+    "quote_lines",
     "quotes_by",
     "quotes_of_articles",
     "same_quote",

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from digests.store import QuoteGroupRow, QuoteRow, Store
 from digests.stories._quote_speaker import Verdict, Vote
-from digests.stories._quotes import MergedQuote, QuoteInstance, key_quotes, wording_variants
+from digests.stories._quotes import MergedQuote, QuoteInstance, export_line, key_quotes, wording_variants
 
 
 def instance_of(r: QuoteRow) -> QuoteInstance:
@@ -84,6 +84,17 @@ async def quotes_by(store: Store, workspace: str, speaker_id: int, *, topic: str
 async def quotes_of_articles(store: Store, workspace: str, article_ids: Iterable[int]) -> list[MergedQuote]:
     """Return the merged quotes of some articles (a story's), each once, in article and text order."""
     return await merge_rows(store, workspace, await store.quotes_for_articles(workspace, article_ids))
+
+
+async def quote_lines(store: Store, workspace: str, doc_ids: dict[int, list[str]], *,
+                      per_article: bool = False) -> list[dict[str, object]]:
+    """Return the ``--quotes-out`` lines of stored articles: one per merged quote (``per_article``: per quote).
+
+    ``doc_ids`` maps each article to the input ids stored as it (a duplicate input shares its article).
+    """
+    rows = await store.quotes_for_articles(workspace, list(doc_ids))
+    merged = [single(r) for r in rows] if per_article else await merge_rows(store, workspace, rows)
+    return [export_line(m, doc_ids) for m in merged]
 
 
 async def story_key_quotes(store: Store, workspace: str, article_ids: Iterable[int], n: int = 3) -> list[MergedQuote]:

@@ -291,12 +291,14 @@ def key_quotes(merged: Iterable[MergedQuote], n: int = 3) -> list[MergedQuote]:
     return out
 
 
-def export_line(m: MergedQuote, doc_ids: dict[int, str]) -> dict[str, object]:
-    """Return the ``--quotes-out`` line of a merged quote: quote, speaker, document ids, other wordings."""
-    line: dict[str, object] = {
-        "quote": m.quote, "speaker": m.speaker or "",
-        "ids": list(dict.fromkeys(doc_ids.get(i.article_id, str(i.article_id)) for i in m.instances)),
-        "variants": [v.quote for v in m.variants]}
+def export_line(m: MergedQuote, doc_ids: dict[int, list[str]]) -> dict[str, object]:
+    """Return the ``--quotes-out`` line of a merged quote: quote, speaker, document ids, other wordings.
+
+    ``doc_ids`` maps an article to the input documents stored as it; an even split adds ``"split"``.
+    """
+    ids = [d for i in m.instances for d in doc_ids.get(i.article_id, [str(i.article_id)])]
+    line: dict[str, object] = {"quote": m.quote, "speaker": m.speaker or "", "ids": list(dict.fromkeys(ids)),
+                               "variants": [v.quote for v in m.variants]}
     if m.verdict.status == "split":
         line["split"] = list(m.verdict.split)
     return line
