@@ -48,6 +48,14 @@ _LABEL = re.compile(
     re.I)
 _LABEL_AFTER = re.compile(r"^[\s,”\"’']{0,4}(?:read|reads|reading|said\s+(?:a|the|one)\s+sign|chanted|sang)\b",
                           re.I)
+# Things that carry printed words, and crowds whose shouted words are a chant.
+_LABEL_CARRIERS = frozenset("""sign signs banner banners placard placards poster posters shirt shirts t-shirt t-shirts
+    billboard billboards sticker stickers caption captions headline headlines slogan slogans label labels plaque
+    inscription graffiti hashtag""".split())
+_CROWDS = frozenset("""crowd crowds protesters protestors demonstrators marchers supporters fans mourners students
+    workers activists chanters audience spectators rally mob""".split())
+_CHANTING = frozenset(f"{verb}{end}" for verb in ("chant", "shout", "yell", "scream", "roar") for end in ("", "s", "ed", "ing")) \
+    | {"sing", "sang", "sings", "singing", "cry", "cried", "cries", "crying"}
 _SPEECH_CUE_NOT = frozenset({"chant", "chanted", "chanting", "chants", "sang", "sing", "sings", "read", "reads",
                              "reading", "write", "wrote", "writes", "post", "posted", "call", "called"})
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
@@ -158,12 +166,37 @@ def wording_variants(lead: QuoteInstance, instances: Sequence[QuoteInstance]) ->
 
 
 def _labelled(inst: QuoteInstance) -> bool:
-    return bool(_LABEL.search(inst.before[-120:]) or _LABEL_AFTER.search(inst.after))
+    """Return whether an article presents the words as a label: a sign, a title, a chant."""
+    if _LABEL.search(inst.before[-120:]) or _LABEL_AFTER.search(inst.after):
+        return True
+    return _carried(inst) or _chanted(inst)
+
+
+def _head(mention: str | None) -> str:
+    words = (mention or "").lower().rstrip(".,").split()
+    return words[-1] if words else ""
+
+
+def _carried(inst: QuoteInstance) -> bool:
+    """Return whether the one "saying" the words is a thing that carries them (a sign, a banner, a headline)."""
+    return _head(inst.mention) in _LABEL_CARRIERS
+
+
+def _chanted(inst: QuoteInstance) -> bool:
+    """Return whether a crowd chants or shouts the words."""
+    cue = (inst.cue or "").lower().split()
+    return _head(inst.mention) in _CROWDS and bool(cue) and cue[0] in _CHANTING
 
 
 def _spoken(inst: QuoteInstance) -> bool:
-    """Return whether an article gives the words to someone with a speech verb next to them."""
-    return bool(inst.mention and inst.cue and inst.cue.lower().split()[0] not in _SPEECH_CUE_NOT)
+    """Return whether an article gives the words to someone with a speech verb next to them.
+
+    Not when the one "saying" them is a thing that carries words (a sign, a banner, a headline), nor a crowd
+    that chants or shouts them.
+    """
+    if not inst.mention or not inst.cue:
+        return False
+    return inst.cue.lower().split()[0] not in _SPEECH_CUE_NOT and not _carried(inst) and not _chanted(inst)
 
 
 def _title_shaped(inst: QuoteInstance) -> bool:
@@ -180,17 +213,25 @@ def _title_shaped(inst: QuoteInstance) -> bool:
     return sum(1 for w in words if w[:1].isupper()) >= 0.7 * len(words)
 
 
+def _scare_quoted(inst: QuoteInstance) -> bool:
+    """Return whether a copy is a word or two in lower case set off inside a sentence (a scare-quoted term)."""
+    words = word_count(inst.quote)
+    inside = bool(inst.before.strip()) and inst.before.rstrip()[-1:] not in ":,—–-"
+    return words <= 3 and inside and inst.quote.lstrip("‘'\"“ ")[:1].islower() and not inst.mention
+
+
 def is_statement(instances: Sequence[QuoteInstance]) -> bool:
     """Return False for a span several outlets print as a label (a sign, a chant, a title), not as speech.
 
-    Cross-outlet evidence: no outlet gives the words to anyone with a speech verb, and one outlet introduces
-    them as a label or every outlet prints them like a title.
+    Cross-outlet evidence: no outlet gives the words to anyone with a speech verb (a sign "saying" them or a
+    crowd chanting them does not count), and one outlet introduces them as a label, or every outlet prints them
+    like a title or a scare-quoted term.
     """
     if len({i.outlet for i in instances}) < 2 or any(_spoken(i) for i in instances):
         return True
     if any(_labelled(i) for i in instances):
         return False
-    return not all(_title_shaped(i) for i in instances)
+    return not all(_title_shaped(i) or _scare_quoted(i) for i in instances)
 
 
 def build_merged(instances: Sequence[QuoteInstance], group_id: int | None = None) -> MergedQuote:

@@ -117,3 +117,25 @@ def test_key_quotes_prefer_the_quote_most_outlets_carried() -> None:
     picked = key_quotes([*merged, build_merged([solo])], n=2)
     assert picked[0].outlets == 3 and picked[0].speaker == "Ottilie Brandvik"
     assert len(picked) == 2
+
+
+def test_a_crowds_chant_and_a_signs_words_are_not_statements() -> None:
+    def inst(n: int, mention: str, cue: str, before: str) -> QuoteInstance:
+        return QuoteInstance(n, n, "Keep the ferry running!", 40, 63, "Halvard Renn", None, cue, mention, 0.7,
+                             f"https://outlet{n}.example/x", "", DAY, before, "")
+
+    chant = [inst(1, "protesters", "chanted", "Outside the hall, "), inst(2, "the crowd", "shouted", "As he left, ")]
+    assert not build_merged(chant).statement
+    sign = [inst(1, "One sign", "said", ""), inst(2, "a banner", "read", "")]
+    assert not build_merged(sign).statement
+    # One man shouting the words to a reporter is speech.
+    said = [inst(1, "Renn", "shouted", ""), inst(2, "the crowd", "chanted", "Outside, ")]
+    assert build_merged(said).statement
+
+
+def test_a_scare_quoted_term_is_not_a_statement() -> None:
+    def inst(n: int, before: str) -> QuoteInstance:
+        return QuoteInstance(n, n, "temporary", 30, 39, "Ottilie Brandvik", None, None, None, 0.4,
+                             f"https://outlet{n}.example/x", "", DAY, before, " closure")
+
+    assert not build_merged([inst(1, "The authority calls it a "), inst(2, "What officials describe as a ")]).statement
