@@ -44,7 +44,9 @@ _LABEL = re.compile(
     r"\b(?:signs?|banners?|placards?|posters?|t-shirts?|shirts?|billboards?|stickers?|graffiti|captions?|"
     r"slogans?|mottos?|chants?|chanted|chanting|sang|sing|singing|songs?|lyrics?|titled|entitled|title|"
     r"headlines?|headlined|dubbed|nicknamed|so-called|called|known\s+as|hashtag|inscription|inscribed|"
-    r"emblazoned|read|reads|reading|labell?ed|branded|the\s+words?|phrase|term)\b[^.!?\n]{0,60}$",
+    r"emblazoned|read|reads|reading|labell?ed|branded|the\s+words?|phrase|term|written|scrawled|painted|"
+    r"printed|etched|engraved|carved|stamped|bearing|bore|film|movie|album|book|novel|poem|"
+    r"documentary)\b[^.!?\n]{0,60}$",
     re.I)
 _LABEL_AFTER = re.compile(r"^[\s,”\"’']{0,4}(?:read|reads|reading|said\s+(?:a|the|one)\s+sign|chanted|sang)\b",
                           re.I)
@@ -53,7 +55,7 @@ _LABEL_CARRIERS = frozenset("""sign signs banner banners placard placards poster
     billboard billboards sticker stickers caption captions headline headlines slogan slogans label labels plaque
     inscription graffiti hashtag""".split())
 _CROWDS = frozenset("""crowd crowds protesters protestors demonstrators marchers supporters fans mourners students
-    workers activists chanters audience spectators rally mob""".split())
+    workers activists chanters audience spectators rally mob people crowd-goers villagers onlookers""".split())
 _CHANTING = frozenset(f"{verb}{end}" for verb in ("chant", "shout", "yell", "scream", "roar") for end in ("", "s", "ed", "ing")) \
     | {"sing", "sang", "sings", "singing", "cry", "cried", "cries", "crying"}
 _SPEECH_CUE_NOT = frozenset({"chant", "chanted", "chanting", "chants", "sang", "sing", "sings", "read", "reads",
@@ -183,9 +185,13 @@ def _carried(inst: QuoteInstance) -> bool:
 
 
 def _chanted(inst: QuoteInstance) -> bool:
-    """Return whether a crowd chants or shouts the words."""
+    """Return whether a crowd (a collective or a plural of common nouns) chants or shouts the words."""
     cue = (inst.cue or "").lower().split()
-    return _head(inst.mention) in _CROWDS and bool(cue) and cue[0] in _CHANTING
+    if not cue or cue[0] not in _CHANTING or not inst.mention:
+        return False
+    head = _head(inst.mention)
+    last = inst.mention.rstrip(".,").split()[-1]
+    return head in _CROWDS or (head.endswith("s") and last[:1].islower())
 
 
 def _spoken(inst: QuoteInstance) -> bool:
