@@ -81,3 +81,24 @@ async def test_quotes_of_the_speaker_lists_the_merged_quote_once(services: Any, 
     # The article that said only "her spokesman" shows the engineer as well.
     summary = await run_line(services, INV, "/summary Kelmsford bridge shuts for cable work")
     assert [q["speaker"] for q in summary.data["quotes"]] == ["Ottilie Brandvik"]
+
+
+async def test_an_even_split_is_shown_as_disputed(services: Any, tmp_path: Path) -> None:
+    bodies = {
+        "one.md": ("Vellmoor depot flooded", "https://vellmoor-post.example/depot",
+                   "The Vellmoor tram depot flooded overnight after the Orle burst its banks near Kettle Lane.\n\n"
+                   "\u201cEvery tram will be back on the rails by the end of the month,\u201d said Jonas Elder.\n\n"
+                   "Crews pumped water from the Kettle Lane sheds until dawn."),
+        "two.md": ("Trams stranded in Vellmoor", "https://orle-valley-news.example/trams",
+                   "Floodwater from the Orle reached the Vellmoor tram depot on Kettle Lane late on Sunday.\n\n"
+                   "\u201cEvery tram will be back on the rails by the end of the month,\u201d said Petra Lind.\n\n"
+                   "Commuters were offered buses along the old Kettle Lane route."),
+    }
+    for name, (title, url, text) in bodies.items():
+        path = tmp_path / name
+        path.write_text(f"---\ntitle: {title}\nurl: {url}\n---\n{text}\n", encoding="utf-8")
+        assert (await services.ingestor.ingest_path(path, workspace="local")).status == "added"
+    reply = await run_line(services, INV, "/who-said back on the rails")
+    [item] = reply.items
+    assert "disputed" in item.body and "Jonas Elder (1)" in item.body and "Petra Lind (1)" in item.body
+    assert reply.data["quotes"][0]["speaker"] is None and reply.data["quotes"][0]["speaker_status"] == "split"
