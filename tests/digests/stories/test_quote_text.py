@@ -48,13 +48,11 @@ def test_different_statements_are_apart() -> None:
     assert same_quote("No.", "Yes.") is None
 
 
-@pytest.mark.parametrize("start", range(0, 13))
-@pytest.mark.parametrize("length", [8, 9, 11, 15])
+@pytest.mark.parametrize(("start", "length"), [(s, n) for n in (8, 9, 11, 15) for s in range(0, 21 - n)])
 def test_every_copy_of_eight_words_or_more_shares_a_key_with_the_longer(start: int, length: int) -> None:
     words = FULL.split()
     part = " ".join(words[start:start + length])
-    if len(part.split()) < length:
-        pytest.skip("past the end of the quote")
+    assert len(part.split()) == length
     assert set(quote_keys(part)) & set(quote_keys(FULL))
 
 
