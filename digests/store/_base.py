@@ -33,9 +33,8 @@ from digests.store._records import (
     SubscriptionRow,
 )
 
-# At most this many quote groups are read in one call (a page of results names far fewer), and this many of
-# each group's instances.
-QUOTE_GROUPS_MAX = 100
+# Quote groups read per statement (a page of results names far fewer), and instances read of each group.
+QUOTE_GROUPS_PER_READ = 100
 QUOTE_GROUP_INSTANCES = 50
 # How many of the newest full-text matches a who-said ranks, a search ranks, and a timeline takes events from.
 WHO_SAID_SCAN = 300
@@ -474,18 +473,23 @@ class Store(OptionsMixin, abc.ABC):
         """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
 
     async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
-        """Return quote groups by id, each with the instances ``workspace`` can see (oldest first)."""
-        ids = sorted({int(g) for g in group_ids})[:QUOTE_GROUPS_MAX]
-        if not ids:
-            return {}
+        """Return quote groups by id, each with the instances ``workspace`` can see (oldest first, at most
+        QUOTE_GROUP_INSTANCES: the newest)."""
+        ids = sorted({int(g) for g in group_ids})
+        out: dict[int, QuoteGroupRow] = {}
+        for at in range(0, len(ids), QUOTE_GROUPS_PER_READ):
+            out.update(await self._quote_groups(workspace, ids[at:at + QUOTE_GROUPS_PER_READ]))
+        return out
+
+    async def _quote_groups(self, workspace: str, ids: Sequence[int]) -> dict[int, QuoteGroupRow]:
         marks = ",".join("?" * len(ids))
         # Only "?" placeholders and fixed text are composed into the SQL; the ids are bound.
         groups = await self._rows(
             "SELECT g.id, g.role, g.status, g.statement, g.evidence, g.lead_quote_id, g.outlets, "  # noqa: S608
             f"g.story_id, s.name AS speaker FROM quote_groups g LEFT JOIN speakers s ON s.id = g.speaker_id "
             f"WHERE g.id IN ({marks})", *ids)
-        # Each group's newest visible instances, at most QUOTE_GROUP_INSTANCES: a quote a thousand outlets
-        # carried costs a page no more than one that fifty did.
+        # Each group's newest visible instances: a quote a thousand outlets carried costs a page no more than one
+        # that fifty did.
         one = (f"SELECT * FROM (SELECT {QUOTE_COLS} FROM quotes q JOIN workspace_articles w ON "
                "w.article_id = q.article_id AND w.workspace = ? JOIN articles a ON a.id = q.article_id "
                "LEFT JOIN speakers s ON s.id = q.speaker_id WHERE q.group_id = ? ORDER BY q.id DESC LIMIT ?) AS g")

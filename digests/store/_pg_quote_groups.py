@@ -16,10 +16,10 @@ import asyncpg
 
 from digests.store._quote_groups import (
     CANDIDATES,
+    EVENT_MEMBERS,
     POSTINGS,
     REFILE_DAYS,
     SHARED_KEYS,
-    SHARED_NAMES,
     WINDOW_DAYS,
     Candidate,
     Member,
@@ -28,7 +28,7 @@ from digests.store._quote_groups import (
     may_share_one,
 )
 from digests.stories._quote_text import quote_keys, same_quote, word_count
-from digests.stories._quotes import NAMES_SCAN, article_names
+from digests.stories._quotes import NAMES_SCAN, article_names, shares_names
 
 # The newest postings of every key the chunk's quotes look up (POSTINGS + 1 at most each), with how many a
 # key had, before the chunk files its own.
@@ -135,8 +135,29 @@ async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: d
         for aid, text in await con.fetch("SELECT id, left(text, $2) FROM articles WHERE id = ANY($1::bigint[])",
                                          need, NAMES_SCAN):
             known[int(aid)] = article_names(str(text))
-    matched = [[c for c in found if len(known[q.article_id] & known.get(c.article_id, frozenset())) >= SHARED_NAMES]
-               for q, found in zip(new, matched, strict=True)]
+    # A copy in a group may be its first, from an article naming others: ask the group's other articles too.
+    doubtful = sorted({c.group_id for q, found in zip(new, matched, strict=True) for c in found
+                       if c.group_id is not None and not shares_names(known[q.article_id],
+                                                                       known.get(c.article_id, frozenset()))})
+    group_articles: dict[int, list[int]] = {}
+    if doubtful:
+        for gid, aid in await con.fetch(
+                "SELECT g, a FROM unnest($1::bigint[]) AS u(g) CROSS JOIN LATERAL (SELECT DISTINCT article_id AS a "
+                "FROM quotes WHERE group_id = u.g LIMIT $2) x", doubtful, EVENT_MEMBERS):
+            group_articles.setdefault(int(gid), []).append(int(aid))
+        more = sorted({a for ids in group_articles.values() for a in ids} - set(known))
+        if more:
+            for aid, text in await con.fetch("SELECT id, left(text, $2) FROM articles WHERE id = ANY($1::bigint[])",
+                                             more, NAMES_SCAN):
+                known[int(aid)] = article_names(str(text))
+
+    def same_event(q: NewQuote, c: Candidate) -> bool:
+        mine = known[q.article_id]
+        if shares_names(mine, known.get(c.article_id, frozenset())):
+            return True
+        return any(shares_names(mine, known.get(a, frozenset())) for a in group_articles.get(c.group_id or 0, ()))
+
+    matched = [[c for c in found if same_event(q, c)] for q, found in zip(new, matched, strict=True)]
     # A key a copy of the quote is already filed under is not filed again (see ``_quote_groups``).
     filed: list[tuple[int, int, int, int]] = []
     for i, (q, ks, found) in enumerate(zip(new, keys, matched, strict=True)):

@@ -26,11 +26,11 @@ from digests.stories._quote_text import quote_keys, same_quote, word_count
 from digests.stories._quotes import (
     MERGE_WINDOW,
     NAMES_SCAN,
-    SHARED_NAMES,
     MergedQuote,
     QuoteInstance,
     article_names,
     build_merged,
+    shares_names,
 )
 
 WINDOW_DAYS = MERGE_WINDOW.days
@@ -72,10 +72,14 @@ class Candidate:
 
 
 def links(text: str, article_id: int, cands: Iterable[Candidate],
-          same_event: Callable[[int], bool]) -> list[Candidate]:
+          same_event: Callable[[Candidate], bool]) -> list[Candidate]:
     """Return the candidates that are the same quote as ``text``: other articles of the same event only."""
-    return [c for c in cands if c.article_id != article_id and same_quote(text, c.quote)
-            and same_event(c.article_id)]
+    return [c for c in cands if c.article_id != article_id and same_quote(text, c.quote) and same_event(c)]
+
+
+# Of a candidate's group, how many other articles are asked whether they tell this event (copies of a quote file
+# a key once, so the candidate found may be the group's first copy, from an article that names others).
+EVENT_MEMBERS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,13 +252,21 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
     fresh: set[int] = set()  # groups made or merged now: decided in full
     names: dict[int, frozenset[str]] = {}
 
-    def same_event(other: int) -> bool:
-        if article_id not in names:
-            names[article_id] = article_names(text)
+    def told(other: int) -> frozenset[str]:
         if other not in names:
             row = conn.execute("SELECT substr(text, 1, ?) FROM articles WHERE id = ?", (NAMES_SCAN, other)).fetchone()
             names[other] = article_names(row[0] if row else "")
-        return len(names[article_id] & names[other]) >= SHARED_NAMES
+        return names[other]
+
+    def same_event(c: Candidate) -> bool:
+        mine = told(article_id) if article_id in names else names.setdefault(article_id, article_names(text))
+        if shares_names(mine, told(c.article_id)):
+            return True
+        if c.group_id is None:
+            return False
+        others = conn.execute("SELECT DISTINCT article_id FROM quotes WHERE group_id = ? AND article_id != ? "
+                              "LIMIT ?", (c.group_id, c.article_id, EVENT_MEMBERS)).fetchall()
+        return any(shares_names(mine, told(int(o[0]))) for o in others)
 
     keyed = [(qid, q, quote_keys(q.quote, scope), word_count(q.quote)) for qid, q in quotes]
     postings = _postings(conn, [keys for _, _, keys, _ in keyed], day)
@@ -369,6 +381,6 @@ def group_members(conn: sqlite3.Connection, gid: int) -> list[Member]:
     return [_member(r) for r in conn.execute(_MEMBERS, (gid,)).fetchall()]
 
 
-__all__ = ["CANDIDATES", "SHARED_NAMES", "Candidate", "GroupState", "Member", "assign_groups", "day_of",
+__all__ = ["CANDIDATES", "Candidate", "GroupState", "Member", "assign_groups", "day_of",
            "full_refresh", "group_members", "group_state", "join_group", "links", "merged_from", "move_speaker",
            "quote_scope", "refresh_group"]

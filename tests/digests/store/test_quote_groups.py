@@ -174,3 +174,35 @@ async def test_a_title_several_outlets_print_is_not_shown_as_a_statement(store: 
     assert len({r.group_id for r in rows}) == 1
     assert await who_said(store, "local", "Long Night Harrow Bay") == []
     assert await quotes_of_articles(store, "local", [1, 2]) == []
+
+
+async def test_a_copy_joins_through_any_article_of_the_group_that_tells_its_event(store: Store) -> None:
+    # A and C name nobody in common; B names the people of both. Copies file a key once, so C finds A's copy:
+    # the group's other article (B) says C tells the same event.
+    texts = {
+        1: "Talks between Varnholt and Kelmira stalled in Orlaby on Monday. ",
+        2: "In Orlaby, Varnholt's envoy Petra Lind met Kelmira's Jonas Elder at the Harbour Exchange. ",
+        3: "At the Harbour Exchange, Petra Lind and Jonas Elder met for a second day. ",
+    }
+    for n, lead in texts.items():
+        text = f'{lead}"{SAID}," the envoy said. {ANGLES[n]} {ANGLES[n + 2]}'
+        start = text.index(SAID)
+        q = Quote(SAID, start, start + len(SAID), "Petra Lind", None, "said", "the envoy", 0.9)
+        await store.add_article(NewArticle(f"Talks {n}", text, url=f"https://outlet{n}.example/talks",
+                                           published=DAY), Analysis(quotes=(q,)), workspace="local", via="feed")
+    rows = await store.quotes_for_articles("local", [1, 2, 3])
+    assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None
+
+
+async def test_many_groups_are_read_in_parts(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digests.store import _base
+
+    await _add(store, 1, SAID, "Ottilie Brandvik", "Brandvik", 0.9)
+    await _add(store, 2, SAID, "Ottilie Brandvik", "Brandvik", 0.9)
+    other = "The footbridge will cost less than the trade we would lose over a single festival weekend"
+    await _add(store, 3, other, "Ottilie Brandvik", "Brandvik", 0.9)
+    await _add(store, 4, other, "Ottilie Brandvik", "Brandvik", 0.9)
+    ids = {r.group_id for r in await store.quotes_for_articles("local", [1, 2, 3, 4])}
+    monkeypatch.setattr(_base, "QUOTE_GROUPS_PER_READ", 1)
+    groups = await store.quote_groups("local", [g for g in ids if g is not None])
+    assert len(ids) == 2 and set(groups) == ids and all(len(g.instances) == 2 for g in groups.values())
