@@ -44,7 +44,7 @@ SHARED_KEYS = 2
 LENGTH_SLACK = 2
 # A shingle posted by more quotes than this in the merge window is passed over (too common to tell copies
 # apart); the whole quote's key is read up to this many newest copies. Copies of one quote post a key once.
-POSTINGS = 16
+POSTINGS = 8
 # Groups up to this size are decided again from all their instances whenever one joins.
 FULL_REFRESH = 16
 _OPENING = "“\"«„‘'‚ \t"
@@ -183,46 +183,60 @@ def _read_candidates(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, 
 # is read again (a phrase common last month may be rare now).
 _COMMON: dict[str, dict[int, int]] = {}
 _COMMON_MAX = 200_000
+# Per database, the names of articles whose quotes were candidates lately (an article's text never changes).
+_NAMES: dict[str, dict[int, frozenset[str]]] = {}
+_NAMES_MAX = 4096
 _KEYS_PER_READ = 400
 
 
-def _database(conn: sqlite3.Connection) -> str:
+def _database(conn: sqlite3.Connection) -> str | None:
+    """Return the file a connection writes (None for an in-memory database: nothing is remembered for it)."""
     row = conn.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row and row[2] else f"memory:{id(conn)}"
+    return str(row[2]) if row and row[2] else None
+
+
+def _memory(cache: dict[str, dict[int, Any]], conn: sqlite3.Connection) -> dict[int, Any]:
+    db = _database(conn)
+    return cache.setdefault(db, {}) if db is not None else {}
 
 
 def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int,
               ) -> dict[int, list[tuple[int, int, int]]]:
-    """Return the postings (quote, words, day) in the merge window of each key of an article's quotes.
+    """Return the postings (quote, words, day) in the merge window of each key of an article's quotes, newest first.
 
-    A whole quote's key (each quote's first) is read up to its newest POSTINGS + 1; the shingle keys in one
-    statement, those known to be common passed over, and any found common remembered.
+    One statement reads every key, but those known to be common: a shingle key is then passed over, and a
+    whole quote's key (each quote's first: "Yes.", said everywhere) read alone up to its newest POSTINGS + 1.
+    Keys found common are remembered.
     """
-    common = _COMMON.setdefault(_database(conn), {})
+    common = _memory(_COMMON, conn)
     lo, hi = day - WINDOW_DAYS, day + WINDOW_DAYS
     out: dict[int, list[tuple[int, int, int]]] = {}
-    shingles: set[int] = set()
+    wanted: set[int] = set()
     for keys in keyed:
-        if keys[0] not in out:
+        if abs(common.get(keys[0], -WINDOW_DAYS) - day) <= REFILE_DAYS:
             out[keys[0]] = conn.execute(
                 "SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND day BETWEEN ? AND ? "
                 "ORDER BY day DESC LIMIT ?", (keys[0], lo, hi, POSTINGS + 1)).fetchall()
-        shingles.update(k for k in keys[1:] if abs(common.get(k, -WINDOW_DAYS) - day) > REFILE_DAYS)
-    wanted = sorted(shingles - set(out))
-    for at in range(0, len(wanted), _KEYS_PER_READ):
-        part = wanted[at:at + _KEYS_PER_READ]
+        else:
+            wanted.add(keys[0])
+        wanted.update(k for k in keys[1:] if abs(common.get(k, -WINDOW_DAYS) - day) > REFILE_DAYS)
+    keys = sorted(wanted - set(out))
+    for at in range(0, len(keys), _KEYS_PER_READ):
+        part = keys[at:at + _KEYS_PER_READ]
         marks = ",".join("?" * len(part))
         # Only "?" placeholders are composed into the SQL; the keys are bound.
         for key, qid, words, d in conn.execute(
                 f"SELECT key, quote_id, words, day FROM quote_keys WHERE key IN ({marks}) "  # noqa: S608
                 "AND day BETWEEN ? AND ?", (*part, lo, hi)):
             out.setdefault(key, []).append((qid, words, d))
-    for key in wanted:
-        if len(out.get(key, ())) > POSTINGS:
+    for key in keys:
+        found = out.get(key)
+        if found and len(found) > POSTINGS:
             if len(common) >= _COMMON_MAX:
                 common.clear()
             common[key] = day
-            out[key] = out[key][:POSTINGS + 1]
+            found.sort(key=lambda p: -p[2])
+            del found[POSTINGS + 1:]
     return out
 
 
@@ -252,10 +266,19 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
     fresh: set[int] = set()  # groups made or merged now: decided in full
     names: dict[int, frozenset[str]] = {}
 
+    told_before = _memory(_NAMES, conn)
+
     def told(other: int) -> frozenset[str]:
         if other not in names:
-            row = conn.execute("SELECT substr(text, 1, ?) FROM articles WHERE id = ?", (NAMES_SCAN, other)).fetchone()
-            names[other] = article_names(row[0] if row else "")
+            if other in told_before:
+                names[other] = told_before[other]
+            else:
+                row = conn.execute("SELECT substr(text, 1, ?) FROM articles WHERE id = ?",
+                                   (NAMES_SCAN, other)).fetchone()
+                names[other] = article_names(row[0] if row else "")
+                if len(told_before) >= _NAMES_MAX:
+                    told_before.clear()
+                told_before[other] = names[other]
         return names[other]
 
     def same_event(c: Candidate) -> bool:
