@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages"])
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "stories"])
     p.add_argument("--jsonl", required=True)
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
@@ -191,6 +191,10 @@ def _extract(args: argparse.Namespace) -> int:
     try:
         if args.task == "pages":
             run_pages_path(args.jsonl, args.out)
+        elif args.task == "stories":
+            from digests.stories import run_stories_path
+
+            run_stories_path(args.jsonl, args.out)
         else:
             run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:
