@@ -1,4 +1,4 @@
-"""`newsbot` subcommands: run, ingest, ask, digest, extract, db."""
+"""`newsbot` subcommands: run, ingest, ask, digest, extract, stories, db."""
 
 from __future__ import annotations
 
@@ -50,10 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", required=True)
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
+    p = sub.add_parser("stories", help="stories: rebuild (assign every stored article to its story again)")
+    _common(p, True)
+    ssub = p.add_subparsers(dest="stories_cmd", required=True)
+    ssub.add_parser("rebuild", help="forget every story and assign every stored article again, in arrival order")
     p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), copy (move a store)")
     _common(p, True)
     dbsub = p.add_subparsers(dest="db_cmd", required=True)
-    dbsub.add_parser("upgrade", help="apply pending migrations to the database and print its schema version")
+    dbsub.add_parser("upgrade", help="apply pending migrations, give every stored article its story, print the "
+                                     "schema version")
     p = dbsub.add_parser("copy", help="copy every row of one store into an empty other one, then verify it")
     p.add_argument("--from", dest="src", required=True, metavar="URL", help="source store (sqlite:///… or postgresql://…)")
     p.add_argument("--to", dest="dst", required=True, metavar="URL", help="empty target store")
@@ -202,6 +207,50 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _assign_archive(store: Any, *, rebuild: bool = False) -> int:
+    """Give every stored article without a story its story (all of them again with ``rebuild``), with progress."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rich.progress import Progress
+
+    total = await store.count_articles() if rebuild else await store.unassigned_articles()
+    if not total:
+        return 0
+    # The signatures are CPU work: a process pool computes them when there are enough to be worth its start-up.
+    pool = (ProcessPoolExecutor(max(1, (os.cpu_count() or 1)), mp_context=multiprocessing.get_context("spawn"))
+            if total >= 2000 else None)
+    try:
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task("assigning stories", total=total)
+
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+
+            if rebuild:
+                done = await store.rebuild_stories(executor=pool, progress=advance)
+            else:
+                done = await store.sweep_stories(executor=pool, progress=advance)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return int(done)
+
+
+async def _stories(args: argparse.Namespace) -> int:
+    from digests.store import Store
+
+    store = await Store.open(_settings(args).store_url)
+    try:
+        done = await _assign_archive(store, rebuild=True)
+        row = await store.count_stories()
+        print(f"{done} articles assigned to {row} stories")
+    finally:
+        await store.close()
+    return 0
+
+
 async def _db(args: argparse.Namespace) -> int:
     from digests.store import Store, redact_url
 
@@ -209,6 +258,9 @@ async def _db(args: argparse.Namespace) -> int:
         url = _settings(args).store_url
         store = await Store.open(url)
         try:
+            done = await _assign_archive(store)
+            if done:
+                print(f"{done} stored articles assigned to their stories")
             print(f"{redact_url(url)}: schema version {await store.schema_version()} ({store.backend})")
         finally:
             await store.close()
@@ -236,6 +288,8 @@ def _main(args: argparse.Namespace) -> int:
         return _extract(args)
     if args.cmd == "db":
         return asyncio.run(_db(args))
+    if args.cmd == "stories":
+        return asyncio.run(_stories(args))
     if args.cmd == "run":
         from bot.app import run_bot
 

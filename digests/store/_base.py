@@ -496,6 +496,11 @@ class Store(OptionsMixin, abc.ABC):
         """Forget every story and assign every stored article again in arrival order; return how many."""
         return int(await self.stories_keeper.rebuild(executor=executor, progress=progress))
 
+    async def count_stories(self) -> int:
+        """Return how many stories there are (merged ones not counted)."""
+        row = await self._row("SELECT COUNT(*) FROM stories WHERE merged_into IS NULL")
+        return int(row[0]) if row else 0
+
     async def unassigned_articles(self) -> int:
         """Return how many stored articles have no story yet."""
         return int(await self.stories_keeper.unassigned())

@@ -199,7 +199,10 @@ class StoryKeeper:
         if todo:
             jobs = [(p.title, p.text or "", p.published) for p in todo]
             loop = asyncio.get_running_loop()
-            made = await loop.run_in_executor(executor, features_of, jobs)
+            # Spread over the executor's workers (a process pool when an archive is assigned).
+            parts = await asyncio.gather(*(loop.run_in_executor(executor, features_of, jobs[i:i + 32])
+                                           for i in range(0, len(jobs), 32)))
+            made = [f for part in parts for f in part]
             features = {**features, **{p.id: f for p, f in zip(todo, made, strict=True)}}
         assigner = self.assigner
         assert assigner is not None

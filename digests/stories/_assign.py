@@ -38,10 +38,13 @@ class Params:
     merge: float = 1.4  # two stories whose average similarity reaches this are merged
     eject: float = 1.0  # a member scoring below this against the rest of its story leaves it
     key_penalty: float = 1.0  # key names of title and lead share nothing with the story's
+    main_penalty: float = 0.0  # the article's heaviest names and the story's share nothing
+    main_names: int = 3  # an article's heaviest names (by IDF weight) ...
+    story_main_names: int = 6  # ... against a story's heaviest
     year_penalty: float = 0.5  # times the share of the story's dated members more than a year off
     year_tolerance: int = 1
     dormant_after: timedelta = timedelta(days=3)  # a story without articles this long is dormant...
-    dormant_extra: float = 0.7  # ...and is joined again only on this much stronger evidence
+    dormant_extra: float = 1.0  # ...and is joined again only on this much stronger evidence
     horizon: timedelta = timedelta(days=14)  # stories idle longer leave memory (and the candidates)
     max_stories: int = 20_000  # held in memory at most (the least recently active leave first)
     reseat_max: int = 12  # stories up to this size have their members compared again after growing
@@ -158,9 +161,20 @@ class Assigner:
         keys = vecs.get("keys")
         if keys and st.sums["keys"] and not any(k in st.sums["keys"] for k in keys):
             s -= self.params.key_penalty
+        if self._main_apart(vecs.get("names") or {}, st.sums["names"]):
+            s -= self.params.main_penalty
         if at is not None and self._dormant(st, at, published):
             s -= self.params.dormant_extra
         return s
+
+    def _main_apart(self, names: dict[str, float], story_names: dict[str, float]) -> bool:
+        """Tell whether the article's heaviest names and the story's have nothing in common (both having some)."""
+        if not names or not story_names or not self.params.main_penalty:
+            return False
+        mine = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.main_names]
+        theirs = sorted(story_names.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.story_main_names]
+        top = {w for w, _ in theirs}
+        return not any(w in top for w, _ in mine)
 
     def _year_penalty(self, year: int | None, years: Counter[int]) -> float:
         if year is None or not years:
@@ -179,15 +193,29 @@ class Assigner:
                 return True
         return at - st.last > gap or st.first - at > gap
 
+    def _beyond(self, st: ActiveStory, at: datetime, published: datetime | None) -> bool:
+        far = self.params.horizon
+        if published is not None and st.pub_first is not None and st.pub_last is not None:
+            if published - st.pub_last > far or st.pub_first - published > far:
+                return True
+        return at - st.last > far or st.first - at > far
+
     def story_similarity(self, a: ActiveStory, b: ActiveStory) -> float:
         """Return the average member-to-member similarity of two stories, less the same penalties."""
         if a.n <= 0 or b.n <= 0:
             return -1e9
+        far = self.params.horizon
+        if a.last + far < b.first or b.last + far < a.first or (
+                a.pub_first and a.pub_last and b.pub_first and b.pub_last
+                and (a.pub_last + far < b.pub_first or b.pub_last + far < a.pub_first)):
+            return -1e9  # stories a horizon apart are never merged
         s = sum(w * _dot(a.sums[k], b.sums[k]) for k, w in self.weights.items()) / (a.n * b.n)
         if a.years:
             s -= self._year_penalty(a.years.most_common(1)[0][0], b.years)
         if a.sums["keys"] and b.sums["keys"] and not any(k in b.sums["keys"] for k in a.sums["keys"]):
             s -= self.params.key_penalty
+        if self._main_apart(a.sums["names"], b.sums["names"]):
+            s -= self.params.main_penalty
         gap = self.params.dormant_after
         apart = a.last + gap < b.first or b.last + gap < a.first
         if a.pub_first and a.pub_last and b.pub_first and b.pub_last:
@@ -209,6 +237,8 @@ class Assigner:
         best, best_score = None, -1e9
         if not feats.is_empty():
             for st in near:
+                if self._beyond(st, at, published):
+                    continue  # idle past the horizon: a new story, whatever it shares with the old one
                 sc = self.score(vecs, feats.year, st, at, published)
                 if sc > best_score:
                     best, best_score = st, sc
@@ -318,7 +348,7 @@ class Assigner:
             own = self.score(m.vectors, m.year, st)
             alt, alt_score = None, -1e9
             for o in others:
-                if o.alive and o.n > 0:
+                if o.alive and o.n > 0 and not self._beyond(o, m.at, m.published):
                     sc = self.score(m.vectors, m.year, o, m.at, m.published)
                     if sc > alt_score:
                         alt, alt_score = o, sc

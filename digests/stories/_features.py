@@ -87,6 +87,27 @@ def terms_of(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in STOPWORDS]
 
 
+_SENTENCE_DOT = re.compile(r"(?<=[^\W\d_]{2})\.\s+")
+_MID_CAPITAL = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][\w'’\-]*")
+
+
+def _names(text: str) -> list[str]:
+    """Return the names the engine finds in ``text``, without lone capitalised words that only open sentences.
+
+    "Drivers should…", "Access will…": a one-word name seen only at the start of sentences (or of a title) is
+    usually an ordinary word, and template text is full of them; one also seen mid-sentence is kept.
+    """
+    mid = set(_MID_CAPITAL.findall(text))
+    out = []
+    for name in find_names(text):
+        # "Arnholt. Road" is two runs the name pattern joined across a full stop (a dot after an initial stays).
+        for piece in _SENTENCE_DOT.split(name):
+            piece = piece.strip(" .")
+            if piece and (" " in piece or piece in mid):
+                out.append(piece)
+    return out
+
+
 def _name_words(names: Iterable[str]) -> Counter[str]:
     out: Counter[str] = Counter()
     for name in names:
@@ -116,8 +137,8 @@ def story_features(title: str, text: str, published: datetime | date | None = No
         terms[w] = terms.get(w, 0.0) + LEAD_WEIGHT
     for w in terms_of(body[LEAD_CHARS:]):
         terms[w] = terms.get(w, 0.0) + 1.0
-    names = _name_words(find_names(f"{title}. {body}" if title else body))
-    keys = _name_words(find_names(f"{title}. {body[:KEY_CHARS]}" if title else body[:KEY_CHARS]))
+    names = _name_words(_names(f"{title}. {body}" if title else body))
+    keys = _name_words(_names(f"{title}. {body[:KEY_CHARS]}" if title else body[:KEY_CHARS]))
     for w, c in names.items():
         if c >= KEY_REPEATS:
             keys[w] += 1
