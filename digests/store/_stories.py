@@ -235,29 +235,30 @@ class StoryKeeper:
     # ---- what other processes did -----------------------------------------------------------------------------
 
     async def _sync(self, ses: StorySession) -> None:
-        epoch = await ses.fetch("SELECT value FROM story_state WHERE name = 'epoch'")
-        if self.assigner is not None and (int(epoch[0][0]) if epoch else 0) != self._epoch:
+        state = dict(await ses.fetch("SELECT name, value FROM story_state WHERE name IN ('seq', 'epoch')"))
+        seq, epoch = int(state.get("seq", 0)), int(state.get("epoch", 0))
+        if self.assigner is not None and epoch != self._epoch:
             self.assigner = None  # the stories were rebuilt
         if self.assigner is None:
-            self._epoch = int(epoch[0][0]) if epoch else 0
+            self._epoch = epoch
             await self._load(ses)
             return
+        if seq == self.seq:
+            return  # nobody else assigned anything since this process last did
         rows = await ses.fetch("SELECT id, merged_into FROM stories WHERE seq > ? AND merged_into IS NOT NULL "
                                "ORDER BY seq, id", self.seq)
         for story_id, into in rows:
             self.assigner.merged_elsewhere(int(story_id), int(into))
-        rows = await ses.fetch("SELECT article_id, story_id, first_seq, sig, arrived, published, seq "
+        rows = await ses.fetch("SELECT article_id, story_id, first_seq, sig, arrived, published "
                                "FROM article_stories WHERE seq > ? ORDER BY seq, article_id", self.seq)
-        for aid, sid, first_seq, sig, arrived, published, _ in rows:
+        for aid, sid, first_seq, sig, arrived, published in rows:
             known = int(aid) in self.assigner.members
             fresh = int(first_seq) > self.seq
             if known or fresh:
                 self.assigner.load_member(int(sid), int(aid), StoryFeatures.from_json(sig), _dt(arrived) or _now(),
                                           _dt(published), counted=not fresh)
-        if rows:
-            self._new_since_snapshot += sum(1 for r in rows if int(r[2]) > self.seq)
-        top = await ses.fetch("SELECT value FROM story_state WHERE name = 'seq'")
-        self.seq = int(top[0][0]) if top else self.seq
+        self._new_since_snapshot += sum(1 for r in rows if int(r[2]) > self.seq)
+        self.seq = seq
 
     async def _load(self, ses: StorySession) -> None:
         await ses.execute("INSERT INTO story_state(name, value) VALUES ('seq', 0), ('swept', 0) "
