@@ -41,14 +41,15 @@ class Params:
     main_penalty: float = 0.0  # the article's heaviest names and the story's share nothing
     main_names: int = 3  # an article's heaviest names (by IDF weight) ...
     story_main_names: int = 6  # ... against a story's heaviest
-    year_penalty: float = 0.5  # times the share of the story's dated members more than a year off
+    merge_main_names: int = 0  # two stories whose this many heaviest names share none are never merged (0: off)
+    year_penalty: float = 0.25  # times the share of the story's dated members more than a year off
     year_tolerance: int = 1
     dormant_after: timedelta = timedelta(days=3)  # a story without articles this long is dormant...
     dormant_extra: float = 1.0  # ...and is joined again only on this much stronger evidence
     horizon: timedelta = timedelta(days=14)  # stories idle longer leave memory (and the candidates)
     max_stories: int = 20_000  # held in memory at most (the least recently active leave first)
-    reseat_max: int = 12  # stories up to this size have their members compared again after growing
-    keep_members: int = 12  # newest members per story whose vectors are kept (to move them)
+    reseat_max: int = 25  # stories up to this size have their members compared again after growing
+    keep_members: int = 25  # newest members per story whose vectors are kept (to move them)
     candidates: int = 40  # stories scored per article at most
     postings: int = 200  # stories remembered per index entry (the most recently active)
     index_terms: int = 10  # an article's heaviest terms and names that enter the index
@@ -161,18 +162,19 @@ class Assigner:
         keys = vecs.get("keys")
         if keys and st.sums["keys"] and not any(k in st.sums["keys"] for k in keys):
             s -= self.params.key_penalty
-        if self._main_apart(vecs.get("names") or {}, st.sums["names"]):
+        if self.params.main_penalty and self._main_apart(vecs.get("names") or {}, st.sums["names"]):
             s -= self.params.main_penalty
         if at is not None and self._dormant(st, at, published):
             s -= self.params.dormant_extra
         return s
 
-    def _main_apart(self, names: dict[str, float], story_names: dict[str, float]) -> bool:
+    def _main_apart(self, names: dict[str, float], story_names: dict[str, float], mine_n: int = 0,
+                    theirs_n: int = 0) -> bool:
         """Tell whether the article's heaviest names and the story's have nothing in common (both having some)."""
-        if not names or not story_names or not self.params.main_penalty:
+        if not names or not story_names:
             return False
-        mine = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.main_names]
-        theirs = sorted(story_names.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.story_main_names]
+        mine = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:mine_n or self.params.main_names]
+        theirs = sorted(story_names.items(), key=lambda kv: (-kv[1], kv[0]))[:theirs_n or self.params.story_main_names]
         top = {w for w, _ in theirs}
         return not any(w in top for w, _ in mine)
 
@@ -214,8 +216,11 @@ class Assigner:
             s -= self._year_penalty(a.years.most_common(1)[0][0], b.years)
         if a.sums["keys"] and b.sums["keys"] and not any(k in b.sums["keys"] for k in a.sums["keys"]):
             s -= self.params.key_penalty
-        if self._main_apart(a.sums["names"], b.sums["names"]):
+        if self.params.main_penalty and self._main_apart(a.sums["names"], b.sums["names"]):
             s -= self.params.main_penalty
+        k = self.params.merge_main_names
+        if k and self._main_apart(a.sums["names"], b.sums["names"], k, k):
+            return -1e9
         gap = self.params.dormant_after
         apart = a.last + gap < b.first or b.last + gap < a.first
         if a.pub_first and a.pub_last and b.pub_first and b.pub_last:

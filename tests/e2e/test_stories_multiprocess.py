@@ -5,7 +5,6 @@ storing an article and giving it its story."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime
@@ -101,8 +100,10 @@ async def test_an_article_whose_process_was_killed_before_its_story_gets_one_at_
                  for a in event_articles(FLOOD, 2)]
     finally:
         await s.close()
-    proc = subprocess.run([sys.executable, "-c", _KILLED, store_url], cwd=ROOT, capture_output=True, timeout=120)
-    assert proc.returncode == 9, proc.stderr.decode()[-2000:]
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", _KILLED, store_url, cwd=ROOT,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 9, err.decode()[-2000:]
     s = await Store.open(store_url)
     try:
         assert await s.count_articles() == 3 and await s.unassigned_articles() == 1
