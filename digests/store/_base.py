@@ -282,11 +282,13 @@ class Store(OptionsMixin, abc.ABC):
     _writes_waiting: int = 0
 
     @classmethod
-    async def open(cls, url: str | Path, *, readers: int | None = None) -> Store:
+    async def open(cls, url: str | Path, *, readers: int | None = None, create: bool = True,
+                   make_dirs: bool = True) -> Store:
         """Open the store a path or URL names (sqlite:///…, postgresql://…) and apply pending migrations.
 
         ``readers`` is the size of the read pool: SQLite read-only connections, each on its own thread (default 2),
-        or the PostgreSQL pool's connections beside the writer's (default 4).
+        or the PostgreSQL pool's connections beside the writer's (default 4). A SQLite file that does not exist
+        is created only with ``create``, and its missing folders only with ``make_dirs``.
         """
         path = sqlite_path(url)
         if path is None:
@@ -298,7 +300,7 @@ class Store(OptionsMixin, abc.ABC):
             return await PgStore.connect(str(url), max_size=max(1, readers or 4))
         from digests.store._sqlite import SqliteStore
 
-        return await SqliteStore.open_file(path, readers=readers or 2)
+        return await SqliteStore.open_file(path, readers=readers or 2, create=create, make_dirs=make_dirs)
 
     def configure_writes(self, *, chunk: int, budget_ms: int) -> None:
         """Set how many articles one ingest transaction holds and the writer's budget while commands wait."""
@@ -320,6 +322,10 @@ class Store(OptionsMixin, abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Close the connections."""
+
+    async def ping(self) -> None:
+        """Run a trivial query; raise when the database cannot be reached."""
+        await self._rows("SELECT 1")
 
     @abc.abstractmethod
     async def schema_version(self) -> int:
@@ -546,6 +552,16 @@ class Store(OptionsMixin, abc.ABC):
     @abc.abstractmethod
     async def release_feed(self, source_id: int, owner: str) -> None:
         """End ``owner``'s lease on a feed."""
+
+    async def release_feeds(self, owner: str) -> int:
+        """End every lease ``owner`` holds (a process stopping hands its feeds back); return how many."""
+        return await self._opt_exec(
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", owner)
+
+    async def refetch_soon(self, source_ids: Iterable[int], now: datetime) -> None:
+        """Make feeds due at ``now`` and fetched in full, so items still owed to channels are seen again."""
+        for source_id in sorted(set(source_ids)):
+            await self.update_source(source_id, etag=None, last_modified=None, next_fetch=now)
 
     # ---- schedules and the delivery ledger ----------------------------------------------------------------------
 

@@ -78,6 +78,18 @@ _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key
     a.title, a.url, a.published"""
 
 
+def _prepare_location(path: str, *, create: bool, make_dirs: bool) -> None:
+    """Check that a database file may be opened at ``path`` (making its folders if asked); raise StoreError."""
+    file = Path(path)
+    if not create and not file.exists():
+        raise StoreError(f"there is no SQLite database at {path!r}")
+    if file.is_dir():
+        raise StoreError(f"{path!r} is a folder, not a SQLite database file")
+    if not make_dirs and not file.parent.is_dir():
+        raise StoreError(f"the folder {str(file.parent)!r} of the SQLite database {path!r} does not exist")
+    file.parent.mkdir(parents=True, exist_ok=True)
+
+
 class SqliteStore(Store):
     """The article store over one SQLite file; create with ``await Store.open(path)``."""
 
@@ -101,12 +113,13 @@ class SqliteStore(Store):
         return min(range(len(self._busy)), key=self._busy.__getitem__)
 
     @classmethod
-    async def open_file(cls, path: str | Path, *, readers: int = 2) -> SqliteStore:
-        """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+    async def open_file(cls, path: str | Path, *, readers: int = 2, create: bool = True,
+                        make_dirs: bool = True) -> SqliteStore:
+        """Open (creating if needed and ``create``) the database at ``path`` and apply pending migrations."""
         path = str(path)
         try:
             if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _prepare_location(path, create=create, make_dirs=make_dirs)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the SQLite database {path!r}: {exc}") from None

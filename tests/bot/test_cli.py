@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from digests.store import Store
 from tests.conftest import ROOT, shared_eval
 
 ARTICLE = """Council votes to keep the night market
@@ -65,6 +67,7 @@ def test_seed_article_is_stored_once_and_found(db: Path, capsys: pytest.CaptureF
 ])
 def test_bad_input_gives_one_clear_line_and_fails(db: Path, args: list[str], needle: str,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _create(db)  # commands that only read refuse a database that does not exist (tested below)
     try:
         code = main(["--db", str(db), *args])
     except SystemExit as exc:  # argparse-style failures exit with their message
@@ -73,6 +76,13 @@ def test_bad_input_gives_one_clear_line_and_fails(db: Path, args: list[str], nee
     captured = capsys.readouterr()
     assert code != 0
     assert needle in captured.err + captured.out
+
+
+def _create(db: Path) -> None:
+    async def make() -> None:
+        await (await Store.open(db)).close()
+
+    asyncio.run(make())
 
 
 def test_bad_files_fail_and_store_nothing(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
