@@ -10,7 +10,7 @@ from typing import Any
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.health import Health, HealthServer, store_check
-from bot.lifecycle import EXIT_CONFIG, EXIT_FAILED, RunLock, StartupError, Stopper, brief
+from bot.lifecycle import EXIT_CONFIG, EXIT_FAILED, RunLock, StartupError, Stopper, brief, retry_start
 from bot.logs import RedactingFilter, setup_logging
 from bot.scheduler import BotScheduler
 from bot.services import Services, settle_heap
@@ -18,6 +18,9 @@ from bot.services import Services, settle_heap
 __all__ = ["RedactingFilter", "load_samples", "run_bot", "samples_dir", "serve", "setup_logging"]
 
 log = logging.getLogger("newsbot")
+
+# How long start-up waits for the chat front ends to be able to post before the scheduler starts anyway.
+FRONT_END_WAIT_S = 30.0
 
 
 def samples_dir() -> Path:
@@ -50,7 +53,10 @@ async def serve(settings: Settings, stopper: Stopper | None = None) -> int:
     stopper = stopper or Stopper()
     stopper.install()
     health = Health()
-    svc = await Services.create(settings, warm=True)
+    svc = await _open_services(settings, stopper)
+    if svc is None:
+        log.info("newsbot stopped (%s) before it could open the database", stopper.signal_name)
+        return 0
     settle_heap()
     health.add("store", store_check(svc.store))
     delivery = Delivery()
@@ -91,10 +97,19 @@ async def serve(settings: Settings, stopper: Stopper | None = None) -> int:
         scheduler = BotScheduler(svc, delivery)
         svc.scheduler = scheduler
         health.add("scheduler", _scheduler_check(scheduler))
-        await scheduler.start()
+        stop_wait = asyncio.create_task(stopper.event.wait(), name="stop")
+        platforms = [p for p, on in (("discord", settings.discord_enabled), ("slack", settings.slack_enabled)) if on]
+        if platforms:
+            # Digests caught up at start and the first live posts go out through the front ends: give them a
+            # moment to log in (a post with no front end would fail), but never wait on one that is failing.
+            registered = asyncio.create_task(delivery.wait_registered(platforms))
+            await asyncio.wait([registered, stop_wait, *fronts], timeout=FRONT_END_WAIT_S,
+                               return_when=asyncio.FIRST_COMPLETED)
+            registered.cancel()
+        if not stopper.event.is_set() and not any(t.done() for t in fronts):
+            await scheduler.start()
         if console is not None:
             console_task = asyncio.create_task(console.run(), name="console")
-        stop_wait = asyncio.create_task(stopper.event.wait(), name="stop")
         waiting: list[asyncio.Task[Any]] = [stop_wait, *fronts, *([console_task] if console_task else [])]
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stop_wait.cancel()
@@ -121,6 +136,23 @@ async def serve(settings: Settings, stopper: Stopper | None = None) -> int:
     finally:
         await _stop(settings, stopper, health, svc, scheduler, server, fronts, console_task, reason)
     return code
+
+
+async def _open_services(settings: Settings, stopper: Stopper) -> Services | None:
+    """Open the store and services, retrying with backoff while the database cannot be reached (None: stopped)."""
+    from digests.store import StoreUnavailable
+
+    opening = asyncio.create_task(retry_start(
+        "opening the database", lambda: Services.create(settings, warm=True), transient=(StoreUnavailable,),
+        describe=lambda exc: str(exc)))
+    stop_wait = asyncio.create_task(stopper.event.wait())
+    await asyncio.wait([opening, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+    stop_wait.cancel()
+    if not opening.done():
+        opening.cancel()
+        await asyncio.gather(opening, return_exceptions=True)
+        return None
+    return opening.result()
 
 
 def _scheduler_check(scheduler: BotScheduler) -> Any:

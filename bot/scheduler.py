@@ -248,7 +248,8 @@ class BotScheduler:
         running = self.aps.running and not self.stopping
         last = self.last_poll_ok
         when = f"last successful poll {last.isoformat(timespec='seconds')}" if last else "no successful poll yet"
-        return {"ok": running, "detail": ("running; " if running else "not running; ") + when,
+        state = "running" if running else "stopping" if self.stopping else "not started (waiting for the front ends)"
+        return {"ok": running, "detail": f"{state}; {when}",
                 "last_successful_poll": last.isoformat() if last else None}
 
     # ---- SchedulerHooks -------------------------------------------------------------------------------------
@@ -446,16 +447,21 @@ class BotScheduler:
 
     async def _poll_leased(self, source_id: int) -> PollReport | None:
         try:
-            return await self.poll_source(source_id)
+            report = await self.poll_source(source_id)
         except asyncio.CancelledError:
-            # Items this poll stored may not have been queued for live posting yet: the next poll must see them.
+            # The bot is stopping: stop() hands this feed back (lease released, fetched again in full), since
+            # items this poll stored may not have been queued for live posting yet.
             self._cancelled_polls.add(source_id)
             raise
-        finally:
-            # Released only after the poll recorded the next fetch time, so no other process polls it again now.
-            # A release that fails (store closing) is harmless: the lease runs out by itself.
+        except BaseException:
             with contextlib.suppress(Exception):
                 await self.store.release_feed(source_id, self.owner)
+            raise
+        # Released only after the poll recorded the next fetch time, so no other process polls it again now.
+        # A release that fails (store closing) is harmless: the lease runs out by itself.
+        with contextlib.suppress(Exception):
+            await self.store.release_feed(source_id, self.owner)
+        return report
 
     async def poll_source(self, source_id: int, *, initial_for: set[str] | None = None,
                           wait: bool = False) -> PollReport | None:

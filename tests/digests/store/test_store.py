@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from digests.models import Analysis, Event, Quote
-from digests.store import NewArticle, SchemaTooNew, Store, canonical_url, fts_query
+from digests.store import NewArticle, SchemaTooNew, Store, StoreError, canonical_url, fts_query
 from digests.store._base import snippet
 
 BODY = (
@@ -190,6 +190,52 @@ async def test_a_due_feed_is_leased_to_one_process_and_taken_over_when_the_lease
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_stopping_process_hands_its_leases_back_at_once(store_url: str) -> None:
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        feeds = [await a.source("feed", f"http://127.0.0.1:9/h{i}.xml") for i in range(3)]
+        for f in feeds:
+            await a.subscribe("discord:1", "c1", f.id)
+        now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+        held_a = {s.id for s in await a.claim_due_feeds("proc-a", now, 300, limit=2)}
+        held_b = {s.id for s in await b.claim_due_feeds("proc-b", now, 300)}
+        assert len(held_a) == 2 and len(held_b) == 1
+        # proc-a stops: every lease it holds ends now, not in 300 s, and nobody else's.
+        assert await a.release_feeds("proc-a") == 2
+        assert await a.release_feeds("proc-a") == 0
+        # A feed it polled part way is fetched again in full (no validators) and is due at once.
+        cut = min(held_a)
+        await a.update_source(cut, etag='"v1"', last_modified="Sun, 01 Mar 2026 07:00:00 GMT")
+        await a.refetch_soon([cut, cut], now)
+        row = await b.get_source(cut)
+        assert row is not None and (row.etag, row.last_modified, row.next_fetch) == (None, None, now)
+        taken = await b.claim_due_feeds("proc-c", now + timedelta(seconds=1), 300)
+        assert {s.id for s in taken} == held_a
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_ping_answers_while_the_store_is_open(store: Store) -> None:
+    await store.ping()
+
+
+async def test_a_sqlite_file_is_created_only_where_asked(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "x.db"
+    with pytest.raises(StoreError, match="no SQLite database"):
+        await Store.open(tmp_path / "typo.db", create=False)
+    assert not (tmp_path / "typo.db").exists()
+    with pytest.raises(StoreError, match="does not exist"):
+        await Store.open(missing, make_dirs=False)
+    assert not missing.parent.exists()
+    with pytest.raises(StoreError, match="is a folder"):
+        await Store.open(tmp_path)
+    s = await Store.open(f"sqlite:///{missing}")  # folders are made by default
+    await s.close()
+    s = await Store.open(missing, create=False, make_dirs=False)
+    await s.close()
 
 
 async def test_two_processes_claiming_one_digest_window_post_it_once(store_url: str) -> None:
