@@ -195,7 +195,8 @@ class Settings(BaseSettings):
                     "from the app's OAuth & Permissions page")
         if self.console == "off" and not self.discord_enabled and not self.slack_enabled:
             return ("NEWSBOT_CONSOLE=off and no chat front end is configured: set DISCORD_TOKEN, or "
-                    "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN, or NEWSBOT_CONSOLE=on for the terminal")
+                    "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN, or NEWSBOT_CONSOLE=on "
+                    "for the terminal")
         return None
 
     def secrets(self) -> list[str]:
