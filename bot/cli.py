@@ -52,10 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sentences", type=int, default=3)
     p = sub.add_parser("health", help="ask a running bot's health endpoint (NEWSBOT_HEALTH_PORT); exit 0 if ready")
     p.add_argument("--live", action="store_true", help="ask only whether the process answers (liveness)")
-    p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), copy (move a store)")
+    p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), backup (SQLite), copy (move a store)")
     _common(p, True)
     dbsub = p.add_subparsers(dest="db_cmd", required=True)
     dbsub.add_parser("upgrade", help="apply pending migrations to the database and print its schema version")
+    p = dbsub.add_parser("backup", help="copy the SQLite database to a new file while the bot runs (online backup)")
+    p.add_argument("target", metavar="FILE", help="the backup file to create (must not exist)")
     p = dbsub.add_parser("copy", help="copy every row of one store into an empty other one, then verify it")
     p.add_argument("--from", dest="src", required=True, metavar="URL", help="source store (sqlite:///… or postgresql://…)")
     p.add_argument("--to", dest="dst", required=True, metavar="URL", help="empty target store")
@@ -243,6 +245,8 @@ def _extract(args: argparse.Namespace) -> int:
 async def _db(args: argparse.Namespace) -> int:
     from digests.store import Store, redact_url
 
+    if args.db_cmd == "backup":
+        return await _backup(args)
     if args.db_cmd == "upgrade":
         settings = _settings(args)
         _check_store(settings, args, create=False)
@@ -258,6 +262,22 @@ async def _db(args: argparse.Namespace) -> int:
     report = await copy_store(args.src, args.dst, log=print)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+async def _backup(args: argparse.Namespace) -> int:
+    from digests.store._base import sqlite_path
+    from digests.store._sqlite import backup_file
+
+    settings = _settings(args)
+    path = sqlite_path(settings.store_url)
+    if path is None:
+        return _fail("the database is PostgreSQL: back it up with pg_dump (docs/operations.md)")
+    _check_store(settings, args, create=False)
+    verdict = await asyncio.to_thread(backup_file, path, args.target)
+    if verdict != "ok":
+        return _fail(f"the backup {args.target} failed its integrity check: {verdict}")
+    print(f"backed up {path} to {args.target} (integrity check: ok)")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -78,6 +78,34 @@ _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key
     a.title, a.url, a.published"""
 
 
+def backup_file(source: str | Path, target: str | Path) -> str:
+    """Copy a live SQLite database to ``target`` with SQLite's online backup; return the copy's integrity verdict.
+
+    Safe while a bot writes to ``source`` (the backup restarts on pages changed under it) and never creates
+    ``source``. ``target`` must not exist yet, so a backup never overwrites another file.
+    """
+    src_path, dst_path = Path(source), Path(target)
+    if not src_path.is_file():
+        raise StoreError(f"there is no SQLite database at {str(src_path)!r}")
+    if dst_path.exists():
+        raise StoreError(f"{str(dst_path)!r} exists already: give a new file name for the backup")
+    if not dst_path.parent.is_dir():
+        raise StoreError(f"the folder {str(dst_path.parent)!r} for the backup does not exist")
+    src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(dst_path)
+        try:
+            src.backup(dst, pages=1024)
+            verdict = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"the backup of {str(src_path)!r} failed: {exc}") from None
+    finally:
+        src.close()
+    return verdict
+
+
 def _prepare_location(path: str, *, create: bool, make_dirs: bool) -> None:
     """Check that a database file may be opened at ``path`` (making its folders if asked); raise StoreError."""
     file = Path(path)

@@ -151,3 +151,42 @@ def test_extract_pages_rejects_a_line_that_is_not_json(tmp_path: Path, capsys: p
     src.write_text('{"id": "a", "html": "<p>x</p>"}\n{not json\n')
     assert main(["extract", "pages", "--jsonl", str(src), "--out", str(tmp_path / "o.jsonl")]) != 0
     assert "line 2: not valid JSON" in capsys.readouterr().err
+
+
+def test_read_commands_never_create_a_database_and_ingest_says_when_it_does(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "nwesbot.db"
+    for args in (["ask", "/search market"], ["digest"], ["db", "upgrade"], ["db", "backup", str(tmp_path / "b.db")]):
+        with pytest.raises(SystemExit) as info:
+            main(["--db", str(typo), *args])
+        assert info.value.code == 2
+        assert f"there is no database at {typo} (--db)" in capsys.readouterr().err
+    assert not typo.exists()
+    path = tmp_path / "market.txt"
+    path.write_text(ARTICLE)
+    assert main(["--db", str(db), "ingest", str(path)]) == 0
+    assert f"created a new database at {db}" in capsys.readouterr().err
+    assert main(["--db", str(db), "ingest", str(path)]) == 0
+    assert "created" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--db", str(tmp_path / "no-such-folder" / "x.db"), "ingest", str(path)])
+    assert "the folder" in capsys.readouterr().err and not (tmp_path / "no-such-folder").exists()
+
+
+async def test_an_online_backup_is_a_whole_store_taken_while_it_is_open(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "market.txt"
+    path.write_text(ARTICLE)
+    assert await asyncio.to_thread(main, ["--db", str(db), "ingest", str(path)]) == 0
+    store = await Store.open(db)  # a bot holding the file open
+    try:
+        backup = tmp_path / "backup.db"
+        assert await asyncio.to_thread(main, ["--db", str(db), "db", "backup", str(backup)]) == 0
+        assert f"to {backup} (integrity check: ok)" in capsys.readouterr().out
+        assert await asyncio.to_thread(main, ["--db", str(db), "db", "backup", str(backup)]) == 1
+        assert "exists already" in capsys.readouterr().err
+    finally:
+        await store.close()
+    assert await asyncio.to_thread(main, ["--db", str(backup), "ask", "--json", "/search night market"]) == 0
+    assert [a["title"] for a in json.loads(capsys.readouterr().out)["articles"]] == [
+        "Council votes to keep the night market"]

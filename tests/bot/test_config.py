@@ -72,3 +72,20 @@ def test_the_internal_allow_list_is_parsed_once_and_refuses_what_it_cannot_read(
     assert hosts is not None and hosts.names == {"rsshub"} and hosts.suffixes == (".lan",)
     with pytest.raises(ValidationError, match="'https://rsshub/' is neither a host name"):
         _settings(allow_internal="rsshub https://rsshub/")
+
+
+def test_every_setting_is_in_env_example_and_the_operations_ones_in_the_readme() -> None:
+    from pydantic import AliasChoices
+
+    from tests.conftest import ROOT
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = []
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names.append(alias.choices[0] if isinstance(alias, AliasChoices) else alias)
+    assert [n for n in names if f"#{n}=" not in example] == []
+    ops = ["NEWSBOT_ALLOW_INTERNAL", "NEWSBOT_LOG_LEVEL", "NEWSBOT_LOG_FORMAT", "NEWSBOT_HEALTH_PORT",
+           "NEWSBOT_HEALTH_HOST", "NEWSBOT_STOP_TIMEOUT_S", "NEWSBOT_CONSOLE", "NEWSBOT_DB_PATH"]
+    assert [n for n in ops if f"`{n}`" not in readme] == []
