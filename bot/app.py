@@ -21,6 +21,9 @@ log = logging.getLogger("newsbot")
 
 # How long start-up waits for the chat front ends to be able to post before the scheduler starts anyway.
 FRONT_END_WAIT_S = 30.0
+# Stopping: how long the front ends get to close after the posts, and the hard bound on the rest of the stop.
+FRONT_END_CLOSE_S = 2.0
+STOP_CLOSE_S = 3.0
 
 
 def samples_dir() -> Path:
@@ -169,8 +172,9 @@ async def _stop(settings: Settings, stopper: Stopper, health: Health, svc: Servi
     loop = asyncio.get_running_loop()
     started = loop.time()
     grace = settings.stop_timeout_s
-    # Everything below is bounded; this only guards against a close that hangs (a dead database socket).
-    stopper.arm(grace + 10.0)
+    # Posts get the grace; closing the rest takes a moment. A close that hangs anyway (a dead database socket)
+    # must not outlast a supervisor's patience (Docker's is 10 s): the process then ends regardless.
+    stopper.arm(grace + STOP_CLOSE_S)
     health.stopping = True
     summary = ""
     try:
@@ -181,7 +185,7 @@ async def _stop(settings: Settings, stopper: Stopper, health: Health, svc: Servi
         for t in tasks:
             t.cancel()
         if tasks:
-            await asyncio.wait(tasks, timeout=5.0)
+            await asyncio.wait(tasks, timeout=FRONT_END_CLOSE_S)
         if server is not None:
             await server.stop()
         await svc.close()

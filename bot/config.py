@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, validation_alias="NEWSBOT_HEALTH_PORT", ge=1, le=65535)
     health_host: str = Field("127.0.0.1", validation_alias="NEWSBOT_HEALTH_HOST")
     # How long a stopping bot waits for posts in flight before it hands the rest back and exits.
-    stop_timeout_s: float = Field(8.0, validation_alias="NEWSBOT_STOP_TIMEOUT_S", gt=0, le=300)
+    stop_timeout_s: float = Field(6.0, validation_alias="NEWSBOT_STOP_TIMEOUT_S", gt=0, le=300)
 
     # Scheduling and feeds
     feed_interval_s: int = Field(900, validation_alias="NEWSBOT_FEED_INTERVAL_S", ge=10)

@@ -57,7 +57,7 @@ def test_complete_settings_have_no_front_end_problem(values: dict[str, str]) -> 
 def test_operations_settings_are_checked_and_normalized() -> None:
     s = _settings(console=" ON ", log_level="debug", log_format="JSON")
     assert (s.console, s.log_level, s.log_format, s.log_level_number) == ("on", "DEBUG", "json", 10)
-    assert (s.health_port, s.health_host, s.stop_timeout_s) == (None, "127.0.0.1", 8.0)
+    assert (s.health_port, s.health_host, s.stop_timeout_s) == (None, "127.0.0.1", 6.0)
     with pytest.raises(ValidationError, match="'auto', 'on' or 'off'"):
         _settings(console="maybe")
     with pytest.raises(ValidationError, match="is not a log level"):
