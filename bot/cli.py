@@ -121,6 +121,7 @@ def _fail(msg: str) -> int:
 
 
 # One-shot commands that only read never create a database: a mistyped --db must not answer from an empty one.
+# Those that write (ingest, db upgrade) may, and say so.
 _CREATES = {"ingest"}
 
 
@@ -249,9 +250,11 @@ async def _db(args: argparse.Namespace) -> int:
         return await _backup(args)
     if args.db_cmd == "upgrade":
         settings = _settings(args)
-        _check_store(settings, args, create=False)
+        new_file = _check_store(settings, args, create=True)
         url = settings.store_url
-        store = await Store.open(url, create=False)
+        store = await Store.open(url)
+        if new_file:
+            print(f"newsbot: created a new database at {new_file}", file=sys.stderr)
         try:
             print(f"{redact_url(url)}: schema version {await store.schema_version()} ({store.backend})")
         finally:

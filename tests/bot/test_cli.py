@@ -156,7 +156,7 @@ def test_extract_pages_rejects_a_line_that_is_not_json(tmp_path: Path, capsys: p
 def test_read_commands_never_create_a_database_and_ingest_says_when_it_does(
         db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     typo = tmp_path / "nwesbot.db"
-    for args in (["ask", "/search market"], ["digest"], ["db", "upgrade"], ["db", "backup", str(tmp_path / "b.db")]):
+    for args in (["ask", "/search market"], ["digest"], ["db", "backup", str(tmp_path / "b.db")]):
         with pytest.raises(SystemExit) as info:
             main(["--db", str(typo), *args])
         assert info.value.code == 2
@@ -171,6 +171,8 @@ def test_read_commands_never_create_a_database_and_ingest_says_when_it_does(
     with pytest.raises(SystemExit):
         main(["--db", str(tmp_path / "no-such-folder" / "x.db"), "ingest", str(path)])
     assert "the folder" in capsys.readouterr().err and not (tmp_path / "no-such-folder").exists()
+    assert main(["--db", str(tmp_path / "fresh.db"), "db", "upgrade"]) == 0  # a write command: it may create
+    assert f"created a new database at {tmp_path / 'fresh.db'}" in capsys.readouterr().err
 
 
 async def test_an_online_backup_is_a_whole_store_taken_while_it_is_open(

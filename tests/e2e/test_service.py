@@ -141,6 +141,18 @@ async def until_ready(port: int, ready: bool, within: float = 20.0) -> dict[str,
     raise AssertionError(f"/readyz never answered {'200' if ready else '503'}: {status} {body}")
 
 
+async def until_check(port: int, name: str, within: float = 30.0) -> dict[str, Any]:
+    """Wait until /readyz reports check ``name`` passing; return the body."""
+    deadline = time.monotonic() + within
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        _, body = await readyz(port)
+        if body.get("checks", {}).get(name, {}).get("ok"):
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"check {name} never passed: {body}")
+
+
 def assert_clean_stop(bot: Bot, code: int, took: float, sig: str = "SIGTERM") -> None:
     """Check exit 0 within the bound, one stop line and no traceback."""
     log = bot.text()
@@ -195,55 +207,45 @@ async def test_a_refused_token_stops_the_start_with_one_line(tmp_path: Path) -> 
 # ---- start-up retries and readiness -------------------------------------------------------------------------------
 
 
-async def test_discord_start_is_retried_with_backoff_and_ready_only_once_connected(tmp_path: Path,
-                                                                                  bots: list[Bot]) -> None:
-    port, health = free_port(), free_port()
+async def test_discord_and_slack_starts_are_retried_with_backoff_and_ready_only_once_connected(
+        tmp_path: Path, bots: list[Bot]) -> None:
+    discord_port, slack_port, health = free_port(), free_port(), free_port()
     standin = DiscordStandIn()
     standin.add_guild("Ops", channels=("news",))
-    env = bot_env(DISCORD_TOKEN=standin.token, DISCORD_API_BASE_URL=f"http://127.0.0.1:{port}/api/v10",
-                  DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway", NEWSBOT_HEALTH_PORT=str(health))
-    bot = Bot.start(tmp_path, env)
-    bots.append(bot)
-    try:
-        # Discord is unreachable: one warning line per try, at growing intervals, and not ready.
-        tries = await bot.wait_log(r"Discord login failed \(try \d\)", count=2)
-        assert all("retrying in" in t for t in tries)
-        body = await until_ready(health, False)
-        assert body["checks"]["store"]["ok"], body
-        assert not body["checks"]["discord"]["ok"] and not body["checks"]["scheduler"]["ok"], body
-        await standin.start(port)  # Discord comes back
-        body = await until_ready(health, True, within=30)
-        assert body["checks"]["discord"] == {"ok": True, "detail": "connected"}
-        code, took = await bot.stop()
-    finally:
-        await standin.close()
-    assert_clean_stop(bot, code, took)
-    log = bot.text()
-    assert "PyNaCl" not in log and "davey" not in log and "voice" not in log
-    tries = re.findall(r"Discord login failed \(try (\d)\)[^\n]*retrying in (\d+) s", log)
-    assert [int(n) for n, _ in tries] == list(range(1, len(tries) + 1)) and len(tries) >= 2
-    assert [int(d) for _, d in tries][:3] == [1, 2, 4][:len(tries)]
-
-
-async def test_slack_start_is_retried_the_same_way(tmp_path: Path, bots: list[Bot]) -> None:
-    port, health = free_port(), free_port()
-    env = bot_env(SLACK_BOT_TOKEN="xoxb-service-test", SLACK_SIGNING_SECRET="service-secret",
-                  SLACK_API_BASE_URL=f"http://127.0.0.1:{port}/api/", SLACK_HTTP_HOST="127.0.0.1",
+    slack = SlackStandIn(token="xoxb-service-test", port=slack_port)
+    env = bot_env(DISCORD_TOKEN=standin.token, DISCORD_API_BASE_URL=f"http://127.0.0.1:{discord_port}/api/v10",
+                  DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{discord_port}/gateway",
+                  SLACK_BOT_TOKEN="xoxb-service-test", SLACK_SIGNING_SECRET="service-secret",
+                  SLACK_API_BASE_URL=f"http://127.0.0.1:{slack_port}/api/", SLACK_HTTP_HOST="127.0.0.1",
                   SLACK_HTTP_PORT=str(free_port()), NEWSBOT_HEALTH_PORT=str(health))
     bot = Bot.start(tmp_path, env)
     bots.append(bot)
-    slack = SlackStandIn(token="xoxb-service-test", port=port)
     try:
+        # Neither is reachable: one warning line per try, at growing intervals, and not ready.
+        await bot.wait_log(r"Discord login failed \(try \d\)", count=2)
         await bot.wait_log(r"Slack start-up check failed \(try \d\)", count=2)
-        assert not (await until_ready(health, False))["checks"]["slack"]["ok"]
+        body = await until_ready(health, False)
+        assert body["checks"]["store"]["ok"], body
+        assert not any(body["checks"][k]["ok"] for k in ("discord", "slack", "scheduler")), body
+        await standin.start(discord_port)  # Discord comes back: still not ready without Slack
+        body = await until_check(health, "discord")
+        assert body["checks"]["discord"] == {"ok": True, "detail": "connected"}, body
+        assert not body["ready"] and not body["checks"]["slack"]["ok"], body
         await slack.start()
         body = await until_ready(health, True, within=30)
-        assert body["checks"]["slack"]["ok"], body
+        assert body["checks"]["slack"]["ok"] and body["checks"]["scheduler"]["ok"], body
         code, took = await bot.stop(signal.SIGINT)
     finally:
+        await standin.close()
         await slack.stop()
     assert_clean_stop(bot, code, took, "SIGINT")
-    assert "token` will be unused" not in bot.text()
+    log = bot.text()
+    assert "PyNaCl" not in log and "davey" not in log and "voice" not in log
+    assert "token` will be unused" not in log
+    for what in ("Discord login", "Slack start-up check"):
+        tries = re.findall(rf"{what} failed \(try (\d)\)[^\n]*retrying in (\d+) s", log)
+        assert [int(n) for n, _ in tries] == list(range(1, len(tries) + 1)) and len(tries) >= 2, log
+        assert [int(d) for _, d in tries][:3] == [1, 2, 4][:len(tries)], log
 
 
 async def test_ready_only_while_the_database_answers(tmp_path: Path, bots: list[Bot], pg_url: str) -> None:
@@ -266,29 +268,6 @@ async def test_ready_only_while_the_database_answers(tmp_path: Path, bots: list[
     finally:
         await proxy.stop()
     assert_clean_stop(bot, code, took)
-
-
-# ---- one writer per SQLite file --------------------------------------------------------------------------------
-
-
-async def test_a_second_run_on_one_sqlite_file_refuses_while_one_shot_commands_work(tmp_path: Path,
-                                                                                   bots: list[Bot]) -> None:
-    health = free_port()
-    # The default path (data/newsbot.db, its folder made) and the sample articles in the local workspace.
-    first = Bot.start(tmp_path, bot_env(NEWSBOT_HEALTH_PORT=str(health), NEWSBOT_LOAD_SAMPLES="true"))
-    bots.append(first)
-    await until_ready(health, True)
-    second = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot"], cwd=tmp_path, env=bot_env(),
-                                     timeout=60, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    assert second.returncode == 1, second.stderr
-    (line,) = second.stderr.strip().splitlines()
-    assert f"another `newsbot run` (pid {first.proc.pid}) is using the database data/newsbot.db" in line
-    # A one-shot command still works on the file the bot holds.
-    ask = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", ONE_SHOT, "ask", "/search bridge"],
-                                  cwd=tmp_path, env=bot_env(), timeout=60, capture_output=True, text=True)
-    assert ask.returncode == 0 and "Harbor bridge reopens" in ask.stdout, (ask.stdout, ask.stderr)
-    code, took = await first.stop()
-    assert_clean_stop(first, code, took)
 
 
 # ---- stopping during a live post and during ingest ---------------------------------------------------------------
@@ -426,7 +405,7 @@ def _articles(db: Path) -> list[str]:
 async def test_sigterm_during_ingest_hands_the_poll_back_and_a_restart_loses_and_repeats_nothing(
         tmp_path: Path, live: LiveSetup, bots: list[Bot]) -> None:
     live.standin.release.set()
-    n = 24  # one live round posts 4 items alone and folds the other 20 into one post
+    n = 16  # one live round posts 4 items alone and folds the other 12 into one post
     rng = random.Random(29)
     for i in range(n):
         live.feed.add(_wire_title(i), _wire_text(rng), slug=f"wire-{i}")
@@ -532,11 +511,11 @@ async def test_a_stopping_process_hands_its_feeds_to_another_within_one_sweep(tm
             await server.stop()
 
 
-# ---- internal feeds by choice --------------------------------------------------------------------------------------
+# ---- internal feeds by choice, and one writer per SQLite file ----------------------------------------------------
 
 
-async def test_an_allow_listed_internal_feed_is_ingested_and_everything_else_refused(tmp_path: Path,
-                                                                                    bots: list[Bot]) -> None:
+async def test_an_allow_listed_internal_feed_is_ingested_everything_else_refused_and_a_second_run_refused(
+        tmp_path: Path, bots: list[Bot]) -> None:
     internal = await LocalServer(host="127.0.0.2").start()  # stands in for an RSS-Bridge on the LAN
     outside = await LocalServer(host="127.0.0.3").start()  # loopback too, but not on the list
     try:
@@ -548,7 +527,7 @@ async def test_an_allow_listed_internal_feed_is_ingested_and_everything_else_ref
             return web.Response(status=302, headers={"Location": outside.url("/other.xml")})
 
         internal.route("/moved.xml", redirect)
-        db = tmp_path / "internal.db"
+        db = tmp_path / "data" / "newsbot.db"  # the default path
         urls = {"allowed": feed.url, "outside": outside.url("/other.xml"), "redirect": internal.url("/moved.xml"),
                 "private": "http://10.20.30.40/feed.xml"}
         store = await Store.open(db)
@@ -559,18 +538,22 @@ async def test_an_allow_listed_internal_feed_is_ingested_and_everything_else_ref
             ids[name] = src.id
         await store.close()
         health = free_port()
-        bot = Bot.start(tmp_path, bot_env(NEWSBOT_DB_PATH=str(db), NEWSBOT_CONSOLE="on",
-                                          NEWSBOT_ALLOW_INTERNAL="127.0.0.2", NEWSBOT_HEALTH_PORT=str(health)))
+        bot = Bot.start(tmp_path, bot_env(NEWSBOT_CONSOLE="on", NEWSBOT_ALLOW_INTERNAL="127.0.0.2",
+                                          NEWSBOT_HEALTH_PORT=str(health)))
         bots.append(bot)
-        body: dict[str, Any] = {}
-        deadline = time.monotonic() + 30
-        while not (body.get("checks", {}).get("scheduler", {}).get("last_successful_poll")):
-            assert time.monotonic() < deadline, bot.text()
-            _, body = await readyz(health)
-            await asyncio.sleep(0.1)
+        await until_ready(health, True)
+
+        # A second `newsbot run` on the same file refuses to start, naming the first.
+        second = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot"], cwd=tmp_path,
+                                         env=bot_env(), timeout=60, stdin=subprocess.DEVNULL, capture_output=True,
+                                         text=True)
+        assert second.returncode == 1, second.stderr
+        (line,) = second.stderr.strip().splitlines()
+        assert f"another `newsbot run` (pid {bot.proc.pid}) is using the database data/newsbot.db" in line
+
         store = await Store.open(db, create=False)
         try:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30
             while True:
                 rows = {name: await store.get_source(i) for name, i in ids.items()}
                 if all(r is not None and r.last_fetch for r in rows.values()):
@@ -585,6 +568,10 @@ async def test_an_allow_listed_internal_feed_is_ingested_and_everything_else_ref
             assert "refused: 10.20.30.40 is a private network address" in (rows["private"].last_error or "")  # type: ignore[union-attr]
         finally:
             await store.close()
+        # One-shot commands still work on the file the bot holds.
+        ask = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", ONE_SHOT, "ask", "/search mountain pass"],
+                                      cwd=tmp_path, env=bot_env(), timeout=60, capture_output=True, text=True)
+        assert ask.returncode == 0 and STORIES[4][0] in ask.stdout, (ask.stdout, ask.stderr)
         code, took = await bot.stop()
         assert_clean_stop(bot, code, took)
         assert outside.seen == []
