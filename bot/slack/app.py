@@ -109,11 +109,11 @@ class SlackHttpServer:
             self._runner = None
 
 
-class _TryAgain(Exception):  # noqa: N818 - a transient answer, retried at start-up
+class TryAgain(Exception):  # noqa: N818 - a transient answer, retried at start-up
     """Slack answered, but with an error worth another try (rate limited, or a server error)."""
 
 
-async def _check_token(client: AsyncWebClient, app_token: str | None) -> None:
+async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
     """Ask Slack whether the bot token (and the app-level token, for Socket Mode) work; raise if not."""
     from slack_sdk.errors import SlackApiError
 
@@ -127,7 +127,7 @@ async def _check_token(client: AsyncWebClient, app_token: str | None) -> None:
         except SlackApiError as exc:
             error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
             if error == "ratelimited" or exc.response.status_code >= 500:
-                raise _TryAgain(f"Slack answered {error}") from None
+                raise TryAgain(f"Slack answered {error}") from None
             raise StartupError(f"{name} was refused by Slack ({error}): copy it again from the app's settings "
                                "page (see docs/slack.md)") from None
 
@@ -154,8 +154,8 @@ async def start_slack(svc: Services, delivery: Delivery, *,
 
     if health is not None:
         health.add("slack", check)
-    await retry_start("Slack start-up check", lambda: _check_token(app.client, app_token or None),
-                      transient=(OSError, aiohttp.ClientError, TimeoutError, _TryAgain), describe=brief, logger=log)
+    await retry_start("Slack start-up check", lambda: check_tokens(app.client, app_token or None),
+                      transient=(OSError, aiohttp.ClientError, TimeoutError, TryAgain), describe=brief, logger=log)
     if app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
