@@ -1,0 +1,120 @@
+"""Story timeline engine: happenings about the subject, dated in context, merged across articles and ranked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from digests.stories import StoryEvent, TimelineArticle, date_label, story_timeline
+
+MAY_12 = date(2031, 5, 12)  # a Monday
+
+
+def _art(i: int, title: str, text: str, published: date | None = MAY_12) -> TimelineArticle:
+    return TimelineArticle(i, title, text, published, url=f"https://news.invalid/{i}")
+
+
+def _dates(events: list[StoryEvent]) -> list[tuple[str | None, str]]:
+    return [(date_label(e.date_start, e.date_end, e.granularity), e.sentence) for e in events]
+
+
+def test_an_event_told_by_three_articles_is_one_entry_with_three_sources() -> None:
+    arts = [
+        _art(1, "Ferry strike ends", "The Corran ferry crews ended their strike on Friday after a pay deal."),
+        _art(2, "Crossings resume", "Corran ferry crews ended the strike on Friday, accepting the pay deal.",
+             date(2031, 5, 11)),
+        _art(3, "Pay deal agreed", "After the pay deal, the Corran ferry crews ended their strike on Friday."),
+    ]
+    events = story_timeline(arts, "Corran ferry")
+    assert len(events) == 1
+    assert events[0].date_start == date(2031, 5, 9)
+    assert sorted(events[0].article_ids) == [1, 2, 3]
+    assert events[0].date_weight == 3
+
+
+def test_only_sentences_the_subject_takes_part_in() -> None:
+    text = ("Mara Quist opened the Lorne bakery on Tuesday.\n\n"
+            "The town council approved a new car park on March 3.\n\n"
+            "She had trained in Vellmar since 2019.")
+    events = story_timeline([_art(1, "A new bakery in Lorne", text)], "Mara Quist")
+    said = [s for _, s in _dates(events)]
+    assert "Mara Quist opened the Lorne bakery on Tuesday." in said
+    assert "She had trained in Vellmar since 2019." in said  # a pronoun that takes her up
+    assert not any("car park" in s for s in said)
+
+
+def test_a_happening_without_a_date_is_on_the_day_its_lead_reports() -> None:
+    text = ("Tobin Arles said yesterday that the museum will reopen.\n\n"
+            "Arles also said that the east wing needs a new roof.\n\n"
+            "The museum was built in 1884.")
+    events = story_timeline([_art(1, "Museum to reopen", text)], "Tobin Arles")
+    dated = dict((s, d) for d, s in _dates(events))
+    assert dated["Arles also said that the east wing needs a new roof."] == "2031-05-11"
+    assert all(e.dated_by in ("text", "context") for e in events)
+    assert not any("1884" in s for s in dated)  # the museum, not Arles, was built then
+
+
+def test_without_a_date_anywhere_the_publication_day_dates_the_main_happening() -> None:
+    events = story_timeline([_art(1, "Quarry closes", "The Hesk quarry closed its gates for good.")], "Hesk quarry")
+    assert _dates(events) == [("2031-05-12", "The Hesk quarry closed its gates for good.")]
+    assert events[0].dated_by == "publication"
+
+
+def test_a_story_without_a_subject_keeps_every_dated_sentence_and_each_headline() -> None:
+    arts = [_art(1, "Bridge reopens", "The Sallow bridge reopened on Friday.\n\nIt first opened in 1931."),
+            _art(2, "Bridge traffic returns", "Traffic crossed the Sallow bridge again.", date(2031, 5, 10))]
+    labels = [d for d, _ in _dates(story_timeline(arts))]
+    # The first headline repeats its lead (Friday); the second, whose text names no day, is its publication day.
+    assert labels == ["1931", "2031-05-09", "2031-05-10"]
+
+
+def test_importance_order_puts_the_date_most_articles_point_at_first() -> None:
+    arts = [
+        _art(1, "Dam opens", "The Keld dam opened on Friday.\n\nWork on the Keld dam began in 2027."),
+        _art(2, "Keld dam", "The Keld dam opened to crowds on Friday."),
+        _art(3, "Water for Keld", "Since Friday, the Keld dam has held back the river."),
+    ]
+    by_date = story_timeline(arts, "Keld dam")
+    by_weight = story_timeline(arts, "Keld dam", order="weight")
+    assert date_label(by_date[0].date_start, by_date[0].date_end, by_date[0].granularity) == "2027"
+    assert by_weight[0].date_start == date(2031, 5, 9) and by_weight[0].date_weight == 3
+    assert by_weight[-1].date_start.year == 2027
+
+
+def test_a_date_in_a_clause_without_the_subject_is_not_its_date() -> None:
+    text = "Ansel Brenn founded the Corvo works in 1998, and the works moved to Lidd in 2004."
+    events = story_timeline([_art(1, "Corvo history", text)], "Ansel Brenn")
+    assert [d for d, _ in _dates(events)] == ["1998"]
+
+
+def test_a_coarse_date_framing_a_finer_one_is_dropped() -> None:
+    text = "Lena Osk spoke at the 2031 Harbour Forum on May 2."
+    events = story_timeline([_art(1, "Forum", text)], "Lena Osk")
+    assert [d for d, _ in _dates(events)] == ["2031-05-02"]
+
+
+def test_since_and_until_cut_the_timeline() -> None:
+    text = "The Orrin mill opened in 1990.\n\nThe Orrin mill closed on May 2."
+    events = story_timeline([_art(1, "Mill", text)], "Orrin mill", since=date(2000, 1, 1))
+    assert [d for d, _ in _dates(events)] == ["2031-05-02"]
+
+
+def test_a_short_form_needs_the_full_name_and_is_not_another_model() -> None:
+    text = ("The Vantor 4 phone went on sale on Friday.\n\n"
+            "The Vantor 3 had sold poorly in 2029.")
+    events = story_timeline([_art(1, "Phone launch", text)], "Vantor 4")
+    assert [d for d, _ in _dates(events)] == ["2031-05-09"]
+
+
+def test_a_name_that_only_qualifies_a_noun_is_no_part_in_the_sentence() -> None:
+    text = ("Zentra launched the Zentra store on Friday.\n\n"
+            "Zentra store owners complained in April.")
+    events = story_timeline([_art(1, "Store", text)], "Zentra store")
+    assert [d for d, _ in _dates(events)] == ["2031-05-09"]
+
+
+def test_date_labels() -> None:
+    assert date_label(date(2031, 5, 9), date(2031, 5, 9), "day") == "2031-05-09"
+    assert date_label(date(2031, 5, 1), date(2031, 5, 31), "month") == "2031-05"
+    assert date_label(date(2031, 4, 28), date(2031, 5, 4), "week") == "2031-05"  # its Thursday is May 1
+    assert date_label(date(2031, 1, 1), date(2031, 3, 31), "quarter") == "2031"
+    assert date_label(date(2030, 1, 1), date(2039, 12, 31), "decade") is None
