@@ -22,7 +22,8 @@ arithmetic, ``tense`` reads whether a clause looks back or ahead, ``anchors`` ch
 
 from __future__ import annotations
 
+from digests.nlp.timex.anchors import headed_regions
 from digests.nlp.timex.lexicon import MONTHS, WEEKDAYS, month_days, parse_number
 from digests.nlp.timex.tagger import extract_timexes
 
-__all__ = ["extract_timexes", "MONTHS", "WEEKDAYS", "parse_number", "month_days"]
+__all__ = ["extract_timexes", "headed_regions", "MONTHS", "WEEKDAYS", "parse_number", "month_days"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
@@ -29,6 +30,17 @@ class _Ctx:
     # The reference time of an anaphoric expression is the nearest one in its sentence, then its paragraph,
     # then the running narrative; the publication date only when none fits.
     anchors: list[tuple[int, tuple[int, int, int], int]] = field(default_factory=list)
+    # Lists and tables under a heading that names a year: (first row, end of the last row, the year).
+    _headed: list[tuple[int, int, int]] | None = None
+
+    def heading_year(self, pos: int) -> int | None:
+        """Return the year a heading above gives the list or table row at ``pos``, if any."""
+        if self._headed is None:
+            self._headed = headed_regions(self.text)
+        for lo, hi, year in self._headed:
+            if lo <= pos < hi:
+                return year
+        return None
 
 
 # How a placed date got its value: deictic (counted from publication: "Tuesday", "today"), named (month and
@@ -38,6 +50,58 @@ _ANCHOR_LOOKBACK = 64
 _SENTENCE, _PARAGRAPH, _NARRATIVE = 0, 1, 2
 _NAMED_KINDS = frozenset("mdy dmy weekof month holiday".split())
 _DATED_KINDS = frozenset("iso slash monthyear season year shortyear partyear yearperiod decade century".split())
+
+
+# A heading: a short line of its own that names a year ("2027 dates", "## Summer 2027", "Tour dates 2027:"),
+# no full date and no sentence ending. Its rows run until a line of prose (many words ending a sentence) or the
+# next heading.
+_RE_LINE = re.compile(r"[^\n]*")
+_RE_HEADING_YEAR = re.compile(r"(?<![\w/.-])((?:19|20)\d\d)(?![\w/.-]|,\d)")
+_RE_DAY_NUMBER = re.compile(r"(?<![\w.,])(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?(?![\w.]|,\d|\s*%)")
+HEADING_WORDS = 8
+_RE_DEADLINE = re.compile(r"\b(?:by|until|till)\s+(?:the\s+end\s+of\s+|early\s+|late\s+|mid-?)?$", re.I)
+_PROSE_WORDS = 15
+
+
+def heading_line(line: str) -> int | None:
+    """Return the year a heading line names ("2027 dates", "Summer 2027"), or None for any other line."""
+    body = line.strip().lstrip("#*").strip().rstrip(":").strip("*").strip()
+    if not body or len(body) > 60 or len(body.split()) > HEADING_WORDS or body[-1] in ".!?;,\"”|":
+        return None
+    years = _RE_HEADING_YEAR.findall(body)
+    if len(set(years)) != 1:
+        return None
+    # "March 3, 2027" on a line of its own is a row, not a heading.
+    if _RE_DAY_NUMBER.search(_RE_HEADING_YEAR.sub(" ", body)):
+        return None
+    return int(years[0])
+
+
+def headed_regions(text: str) -> list[tuple[int, int, int]]:
+    """Return (start, end, year) of each run of list or table rows under a heading that names a year."""
+    if "\n" not in text:
+        return []
+    out: list[tuple[int, int, int]] = []
+    current: tuple[int, int] | None = None  # (start of the rows, the heading's year)
+    last_row_end = 0
+    for m in _RE_LINE.finditer(text):
+        line = m.group()
+        if not line.strip():
+            continue
+        year = heading_line(line)
+        prose = len(line.split()) >= _PROSE_WORDS and line.rstrip().endswith((".", "!", "?", ".\"", ".”"))
+        if current is not None and (year is not None or prose):
+            if last_row_end > current[0]:
+                out.append((current[0], last_row_end, current[1]))
+            current = None
+        if year is not None:
+            current = (m.end(), year)
+            last_row_end = m.end()
+        elif current is not None:
+            last_row_end = m.end()
+    if current is not None and last_row_end > current[0]:
+        out.append((current[0], last_row_end, current[1]))
+    return out
 
 
 def _anchor(ctx: _Ctx, a: int, *, level: int = DEICTIC, day: bool = False, month: bool = False,
@@ -61,10 +125,29 @@ def _anchor(ctx: _Ctx, a: int, *, level: int = DEICTIC, day: bool = False, month
     return None
 
 
+def _last_anchor(ctx: _Ctx, a: int) -> tuple[tuple[int, int, int], int] | None:
+    """Return the last date placed before ``a`` in its paragraph and how explicit it was, if any."""
+    for end, ymd, how in reversed(ctx.anchors):
+        if end <= a:
+            return None if _RE_PARAGRAPH.search(ctx.text, end, a) else (ymd, how)
+    return None
+
+
 def _near_date(ctx: _Ctx, month: int, day: int | None, start: int, end: int) -> tuple[int, int] | None:
     """Pick the year of a month (and day) given without one: the nearest occurrence, weighed by tense."""
     dct = ctx.dct
+    headed = ctx.heading_year(start)
+    if headed is not None:
+        # Anchor rule "heading": a row of a list or table under "2027 dates" is in 2027, whatever the tense.
+        return headed, month
     named = _anchor(ctx, start, level=DATED, month=True, scope=_SENTENCE)
+    deadline = named is None and _RE_DEADLINE.search(ctx.text, max(0, start - 8), start) is not None
+    if deadline:
+        # Anchor rule "deadline": "by December" is the first December on or after the month the text last
+        # named ("approved in March 2022 ... promised to finish by December"), however far back.
+        named = _anchor(ctx, start, level=DATED, month=True, scope=_NARRATIVE)
+        if named is not None and (dct is None or named[0] != dct.year):
+            return (named[0] if month >= named[1] else named[0] + 1), month
     if named is not None and day is None and (dct is None or named[0] != dct.year):
         # Anchor rule "paragraph-year": a month with no year takes the year its sentence or paragraph has
         # just named ("in the summer of 2004 ... in mid-August"), counted forward from a named month.

@@ -9,9 +9,11 @@ from datetime import date, timedelta
 from digests.nlp.timex.anchors import (
     _NARRATIVE,
     _SENTENCE,
+    DATED,
     Resolved,
     _anchor,
     _Ctx,
+    _last_anchor,
     _near_date,
     _ref_day,
     _weekday_date,
@@ -289,6 +291,11 @@ def _r_holiday(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
     if not s[0].isupper():
         return None
     year = _year_of(s)
+    named = _last_anchor(ctx, a) if year is None else None
+    if named is not None and named[1] == DATED and (ctx.dct is None or named[0][0] != ctx.dct.year):
+        # Anchor rule "holiday": "On Election Day" right after "in September 2020" (the last date its paragraph
+        # placed, with its year) is that year's, not this one's.
+        year = named[0][0]
     if year is None:
         if ctx.dct is None:
             return None
@@ -432,6 +439,12 @@ def _r_anaphor(ctx: _Ctx, s: str, a: int, b: int) -> Resolved:
             return None  # "that day" with no day placed before it is generic ("strong redemptions that day")
         d = d or ctx.dct
         return "DATE", (d + timedelta(days=step)).isoformat() if d else "XXXX-XX-XX"
+    if rel == "next" and noun == "year":
+        # Anchor rule "next-year": "the next year" after a year the text named ("toured Asia in 2019. The next
+        # year ...") is the year after it; with no year named, or the current one, it counts from publication.
+        named = _anchor(ctx, a, level=DATED, scope=_NARRATIVE)
+        if named is not None and (ctx.dct is None or named[0] != ctx.dct.year):
+            return "DATE", f"{named[0] + 1:04d}"
     if rel == "next":
         return _r_rel(ctx, s, a, b)  # "the next week" counts from the publication date
     if noun == "week":

@@ -9,7 +9,8 @@ from digests.nlp.timex.patterns import _RE_SENT_BREAK, _RE_WORD
 _FUTURE_CUES = frozenset(
     "will 'll shall should won't wo going scheduled expected expects expect plans plan planning due slated likely "
     "upcoming next would intends intend aims aim hopes tomorrow meet meets begin begins start starts open opens "
-    "resume resumes arrive arrives visit visits soon early planned ahead".split()
+    "resume resumes arrive arrives visit visits soon early planned ahead reopen reopens returns launches debuts "
+    "premieres expires".split()
 )
 _PAST_IRREGULAR = frozenset(
     "said was were had did met told made went came took gave fled held left began saw won lost got sent "
@@ -21,6 +22,7 @@ _PAST_IRREGULAR = frozenset(
 _BE = frozenset("is are was were be been being 's".split())
 _DETERMINERS = frozenset("a an the its their his her our my your this that revenue earnings profit sales".split())
 _MODAL_AHEAD = frozenset("will 'll shall would should must to".split())
+_BARE_AFTER = frozenset("will 'll shall would should must to can could may might".split())
 _CLAUSE_OPENERS = frozenset("that which who whom whose because".split())
 _NOT_PAST_ED = frozenset("need feed speed red bed hundred seed bleed breed indeed shed steed weed ".split())
 
@@ -125,4 +127,7 @@ def _cue(word: str, nxt: str = "", prev: list[str] | None = None) -> int:
     past = w in _PAST_IRREGULAR or (word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
     if past and before == "be" and prev and len(prev) > 1 and prev[-2].lower() in _MODAL_AHEAD:
         return 1  # a passive after a future modal or "to": "will be named in December", "is to be sold"
+    if past and w in _PAST_IRREGULAR and before in _BARE_AFTER:
+        # "will cut", "to put": a form that is also the bare verb is no past after a modal or "to".
+        return 1 if before in _MODAL_AHEAD else 0
     return -1 if past else 0

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
+import json
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from digests.stories import StoryEvent, TimelineArticle, date_label, story_timeline
 
@@ -118,3 +123,29 @@ def test_date_labels() -> None:
     assert date_label(date(2031, 4, 28), date(2031, 5, 4), "week") == "2031-05"  # its Thursday is May 1
     assert date_label(date(2031, 1, 1), date(2031, 3, 31), "quarter") == "2031"
     assert date_label(date(2030, 1, 1), date(2039, 12, 31), "decade") is None
+
+
+SEED = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "seed"
+
+
+@pytest.mark.skipif(not (SEED / "article.txt").exists(), reason="seed article not present")
+def test_the_seed_articles_twelve_events_are_on_its_timeline_in_range_and_in_order() -> None:
+    text = (SEED / "article.txt").read_text(encoding="utf-8")
+    gold = json.loads((SEED / "gold.json").read_text(encoding="utf-8"))
+    title, _, body = text.partition("\n")
+    events = story_timeline([TimelineArticle(1, title, body.strip(), date.fromisoformat(gold["published"]))])
+
+    def bound(part: str, end: bool) -> date:
+        nums = [int(x) for x in part.split("-")]
+        if len(nums) == 3:
+            return date(nums[0], nums[1], nums[2])
+        return date(nums[0], nums[1], calendar.monthrange(nums[0], nums[1])[1] if end else 1)
+
+    places = []
+    for item in gold["events"]:
+        lo_s, _, hi_s = item["date"].partition("/")
+        lo, hi = bound(lo_s, False), bound(hi_s or lo_s, True)
+        at = [i for i, e in enumerate(events) if lo <= e.date_start and e.date_end <= hi]
+        assert at, item
+        places.append(at[0])
+    assert places == sorted(places)
