@@ -26,7 +26,7 @@ from digests.models import Event, Timex
 from digests.nlp.sentences import split_sentences
 from digests.nlp.timex import MONTHS, WEEKDAYS, extract_timexes, headed_regions
 
-__all__ = ["MergedEvent", "event_range", "extract_events", "merge_events", "condense"]
+__all__ = ["MergedEvent", "event_range", "extract_events", "habitual", "merge_events", "condense"]
 
 MAX_EVENT_CHARS = 200
 # Names are read from at most this many characters either side of an expression: a sentence can be a whole
@@ -73,6 +73,7 @@ _RE_HOURS = re.compile(r"\b(?:(?:is|are|stays?|remains?)\s+open|opens|closes|ope
 _RE_CLOCK_ONLY = re.compile(r"(?:(?:around|about|shortly\s+(?:before|after)|just\s+(?:before|after))\s+)?"
                             r"(?:\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)|\d{1,2}:\d\d|noon|midnight)"
                             r"(?:\s+[A-Z]{2,4})?", re.I)
+_RE_CLOCK_IN = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d\d\b|\bnoon\b|\bmidnight\b", re.I)
 # The other side of a comparison: "than in the whole of November", "compared with March", "the whole of May".
 _RE_COMPARED = re.compile(
     r"(?:\bthan|\bcompared\s+(?:with|to)|\bversus|\bvs\.?)\s+(?:(?:in|during|for|over|on|at|with|to)\s+)?"
@@ -473,6 +474,17 @@ def _not_a_happening(text: str, a: int, b: int, s_start: int, s_end: int, habits
     if _RE_CLOCK_ONLY.fullmatch(expression) and _RE_HOURS.search(text, lo, hi):
         return True
     return _RE_COMPARED.search(text, max(s_start, a - 40), a) is not None
+
+
+_RE_SET_WORDS = re.compile(r"\b(?:daily|nightly|weekly|monthly|annually|yearly|(?:every|each)\s+(?:other\s+)?(?:day|night"
+                           r"|week|weekend|month|year|morning|evening|(?:mon|tues|wednes|thurs|fri|satur|sun)day))\b", re.I)
+
+
+def habitual(sentence: str) -> bool:
+    """True when a sentence tells a habit or hours ("open until 9 p.m. on weekdays", "every year"), not a happening."""
+    if _RE_HABIT.search(sentence) or _RE_SET_WORDS.search(sentence):
+        return True
+    return _RE_HOURS.search(sentence) is not None and _RE_CLOCK_IN.search(sentence) is not None
 
 
 def _last_break(text: str, lo: int, a: int) -> int | None:

@@ -240,7 +240,7 @@ class MentionFinder:
                 continue
             lead = self._lead(t)
             if lead is not None and not focus and seen_before and t[lead][0].lower() == "the" \
-                    and self._head(t, lead + 1, own=True) is not None:
+                    and self._head(t, lead + 1, own=True, sentence=self.sentences[i]) is not None:
                 # "The store" after "the iTunes store": the subject's own noun takes it up wherever it was named.
                 out.append(Mention("description", (t[lead][1],)))
                 focus = True
@@ -252,7 +252,7 @@ class MentionFinder:
                     out.append(Mention("pronoun", (t[lead][1],)))
                     continue
                 if word == "the" and lead + 1 < len(t):
-                    head = self._head(t, lead + 1)
+                    head = self._head(t, lead + 1, sentence=self.sentences[i])
                     if head is not None:
                         out.append(Mention("description", (t[lead][1],)))
                         continue
@@ -270,11 +270,16 @@ class MentionFinder:
             return i
         return None
 
-    def _head(self, t: Sequence[tuple[str, int, int]], i: int, own: bool = False) -> int | None:
-        """Return the index of a description's head noun ("the store", "the former chief executive")."""
+    def _head(self, t: Sequence[tuple[str, int, int]], i: int, own: bool = False, sentence: str = "") -> int | None:
+        """Return the index of a description's head noun ("the store", "the former chief executive").
+
+        A thing's noun that qualifies another ("the pier café") heads nothing.
+        """
         heads = self.heads if self.subject.person or own else self.heads | _THING_HEADS
         for k in range(i, min(i + 3, len(t))):
             if t[k][0].lower() in heads:
+                if not self.subject.person and _modifier(sentence, t, k, k):
+                    return None
                 return k
         return None
 

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from digests.models import Event
-from digests.nlp.events import condense, extract_events
+from digests.nlp.events import condense, extract_events, habitual
 from digests.nlp.sentences import split_sentences
 from digests.stories._subject import Mention, MentionFinder, Subject
 
@@ -164,7 +164,9 @@ def _happenings(article: TimelineArticle, subject: Subject | None) -> list[_Happ
             for ev in dated:
                 out.append(_Happening(article.id, ev.date_start, ev.date_end, ev.granularity, ev.expression,
                                       flat, ev.text, i, "text", _tokens(ev.text)))
-        elif lead is not None and (subject is not None or (i == 0 and not _told(own.get(1, []), lead[0]))):
+        elif lead is not None and (subject is not None or (i == 0 and not _told(own.get(1, []), lead[0]))) \
+                and not habitual(sentence):
+            # A habit or opening hours ("open until 9 p.m. on weekdays") happens on no one day.
             day, expression = lead
             out.append(_Happening(article.id, day, day, "day", expression, flat, condense(flat, 0, 0), i,
                                   "context" if expression else "publication", _tokens(flat)))
