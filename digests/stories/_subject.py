@@ -26,7 +26,9 @@ _STOP = frozenset(
 _ORG_WORDS = frozenset(
     """inc corp corps co ltd llc plc group company bank store music records apple party union council
     court house ministry department agency university college school association league club team
-    news times post press network airlines airways motors systems technologies""".split()
+    news times post press network airlines airways motors motor works industries holdings partners capital
+    foundation institute trust authority commission board services airport railway railways hospital
+    museum theatre church systems technologies energy electric power foods""".split()
 )
 _PERSON_PRONOUNS = frozenset({"he", "she", "his", "her"})
 _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
@@ -34,7 +36,8 @@ _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
 _THING_HEADS = frozenset(
     """company firm group maker manufacturer corporation business label store service shop retailer
     device phone product handset player computer machine model site platform network court party
-    government team club organisation organization agency""".split()
+    government team club organisation organization agency automaker carmaker airline planemaker bank lender
+    insurer giant index market exchange""".split()
 )
 # Words that may open a sentence before its subject: "But he", "However, the company", "In 2004 he".
 _LEAD_IN = frozenset(
@@ -105,7 +108,11 @@ class Subject:
                 for j in range(i + 2, len(words) + 1):
                     if j - i < len(words) and all(_namey(w) for w in words[i:j]):
                         shorts.append(words[i:j])
-        elif len(named) == 1 and len(words) >= 2 and not any(any(c.isdigit() for c in w) for w in words):
+        if not person and len(named) >= 2 and all(w[0].isupper() for w in named):
+            # "GM" for "General Motors", "ECB" for "European Central Bank": initials, once the article
+            # has given the name in full.
+            shorts.append(("".join(w[0] for w in named),))
+        if len(named) == 1 and len(words) >= 2 and not any(any(c.isdigit() for c in w) for w in words):
             # "iTunes" for "iTunes store"; never "iPhone" for "iPhone 4" (a model number tells models apart).
             shorts.append((named[0],))
         heads = frozenset(w.lower() for w in words if not _namey(w)) if named else frozenset()
@@ -118,7 +125,7 @@ class Subject:
 
     def word_pattern(self) -> re.Pattern[str]:
         """Return a pattern that finds any of the subject's words (a quick test before reading a sentence)."""
-        return _word_pattern(self.words)
+        return _word_pattern(tuple(dict.fromkeys(self.words + tuple(w for f in self.short_forms for w in f))))
 
 
 @functools.lru_cache(maxsize=256)

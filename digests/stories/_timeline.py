@@ -240,6 +240,23 @@ def _weigh(entries: list[StoryEvent]) -> None:
         e.date_weight = len(ids)
 
 
+def _as_written(about: str, articles: Sequence[TimelineArticle]) -> str:
+    """Return a request typed in lower case ("steve jobs") as the articles write it ("Steve Jobs"), if they do."""
+    words = about.split()
+    if not words:
+        return about
+    pattern = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
+    for art in articles:
+        for m in pattern.finditer(art.text):
+            found = m.group().split()
+            if len(found) == 1 and (m.start() == 0 or art.text[:m.start()].rstrip()[-1:] in ".!?\"“”"):
+                continue  # one word opening a sentence is capitalised whatever it is
+            if all(w[:1].isupper() or any(c.isdigit() for c in w) for w in found[1:] or found):
+                return m.group()
+            return about  # written in lower case: a topic word, not a name
+    return about
+
+
 def story_timeline(articles: Sequence[TimelineArticle], about: str | None = None, *, since: date | None = None,
                    until: date | None = None, order: Order = "date") -> list[StoryEvent]:
     """Return the timeline of a set of articles, about ``about`` when given, merged across articles.
@@ -247,6 +264,8 @@ def story_timeline(articles: Sequence[TimelineArticle], about: str | None = None
     ``order="date"`` lists entries by date (finer dates first on the same day); ``order="weight"`` puts the
     dates most articles point at first.
     """
+    if about and about == about.lower():
+        about = _as_written(about, articles)
     subject = Subject.parse(about) if about else None
     if about and subject is None:
         return []

@@ -149,3 +149,17 @@ def test_the_seed_articles_twelve_events_are_on_its_timeline_in_range_and_in_ord
         assert at, item
         places.append(at[0])
     assert places == sorted(places)
+
+
+def test_a_name_typed_in_lower_case_is_read_as_the_articles_write_it() -> None:
+    text = ("Tobin Arles said yesterday that the museum will reopen.\n\n"
+            "Arles also said that the east wing needs a new roof.")
+    arts = [_art(1, "Museum to reopen", text)]
+    assert _dates(story_timeline(arts, "tobin arles")) == _dates(story_timeline(arts, "Tobin Arles"))
+    assert len(story_timeline(arts, "tobin arles")) == 2
+
+
+def test_initials_stand_for_a_name_given_in_full() -> None:
+    text = "Corran Motor Works cut 300 jobs on Friday.\n\nCMW had hired 200 workers in 2029."
+    events = story_timeline([_art(1, "Car plant", text)], "Corran Motor Works")
+    assert [d for d, _ in _dates(events)] == ["2029", "2031-05-09"]
