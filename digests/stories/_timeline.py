@@ -37,6 +37,9 @@ LEAD_DAYS = 7
 MIN_OVERLAP = 0.5
 _GRAIN = {"day": 0, "week": 1, "month-part": 2, "month": 3, "quarter": 4, "year": 5, "decade": 6, "century": 7}
 _TOKEN = re.compile(r"[a-z0-9]+")
+_RE_WORD = re.compile(r"[\w'’]+")
+# A reported clause: "claims that ...", "said that ...".
+_RE_THAT = re.compile(r"\s(?:that|whether)\s")
 # Where a sentence's clauses meet: a date on one side of these belongs to that side's happening.
 _CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|although|though)\s+|;\s+|\s+[—–]\s+|\s+--\s+")
 _STOP = frozenset(
@@ -159,18 +162,50 @@ def _happenings(article: TimelineArticle, subject: Subject | None) -> list[_Happ
         dated = own.get(i, [])
         if len(dated) > 1:
             dated = _own_dates(sentence, dated, mentions[i])
+        told = False
+        if dated and subject is not None and mentions[i] is not None:
+            dated, told = _reported(sentence, dated, mentions[i], subject)
         flat = " ".join(sentence.split())
         if dated:
             for ev in dated:
                 out.append(_Happening(article.id, ev.date_start, ev.date_end, ev.granularity, ev.expression,
                                       flat, ev.text, i, "text", _tokens(ev.text)))
-        elif lead is not None and (subject is not None or (i == 0 and not _told(own.get(1, []), lead[0]))) \
+        if (not dated or told) and lead is not None \
+                and (subject is not None or (i == 0 and not _told(own.get(1, []), lead[0]))) \
                 and not habitual(sentence):
             # A habit or opening hours ("open until 9 p.m. on weekdays") happens on no one day.
             day, expression = lead
             out.append(_Happening(article.id, day, day, "day", expression, flat, condense(flat, 0, 0), i,
                                   "context" if expression else "publication", _tokens(flat)))
     return out
+
+
+def _reported(sentence: str, dated: list[Event], mention: Mention, subject: Subject) -> tuple[list[Event], bool]:
+    """Split off the dates of what the subject says: "Apple Corps claims that ... an agreement of 1991".
+
+    A date in a "that" clause after the subject's mention belongs to the reported happening; unless that clause
+    takes the subject up again (its name, or "he", "it", ...), the subject's own happening is the saying, dated
+    in context. Returns the dates kept and whether the saying still needs its context date.
+    """
+    m = _RE_THAT.search(sentence, mention.offsets[0])
+    if m is None:
+        return dated, False
+    clause = sentence[m.end():]
+    inside = [e for e in dated if sentence.find(e.expression) >= m.end()]
+    if not inside or _takes_up(clause, subject):
+        return dated, False
+    kept = [e for e in dated if e not in inside]
+    return kept, not kept
+
+
+def _takes_up(clause: str, subject: Subject) -> bool:
+    """True when a clause refers to the subject again (its name, a short form or a fitting pronoun)."""
+    words = {w.lower() for w in _RE_WORD.findall(clause)}
+    pronouns = {"he", "she", "his", "her", "him"} if subject.person else {"it", "its", "they", "their", "them"}
+    if words & pronouns:
+        return True
+    names = {w.lower() for w in subject.words} | {w.lower() for f in subject.short_forms for w in f}
+    return bool(words & names)
 
 
 def _told(lead_events: Sequence[Event], day: date) -> bool:

@@ -163,3 +163,12 @@ def test_initials_stand_for_a_name_given_in_full() -> None:
     text = "Corran Motor Works cut 300 jobs on Friday.\n\nCMW had hired 200 workers in 2029."
     events = story_timeline([_art(1, "Car plant", text)], "Corran Motor Works")
     assert [d for d, _ in _dates(events)] == ["2029", "2031-05-09"]
+
+
+def test_a_date_in_what_the_subject_says_is_not_its_own_unless_it_is_taken_up() -> None:
+    claim = "Ansel Brenn claims that the mill broke an agreement signed in 1998."
+    events = story_timeline([_art(1, "Mill dispute", claim)], "Ansel Brenn")
+    assert [(d, e.dated_by) for (d, _), e in zip(_dates(events), events, strict=True)] == [
+        ("2031-05-12", "publication")]
+    plan = "Ansel Brenn said that he would reopen the mill in 2033."
+    assert [d for d, _ in _dates(story_timeline([_art(1, "Mill plan", plan)], "Ansel Brenn"))] == ["2033"]
