@@ -152,9 +152,12 @@ def _happenings(article: TimelineArticle, subject: Subject | None) -> list[_Happ
         mentions = MentionFinder(subject, texts).mentions()
     else:
         mentions = [None] * len(texts)
+    # An article whose headline names a topic word ("Lantern festival returns") is about it: each of its dated
+    # sentences belongs to the topic's story. A name asked for (a person, a company) must take part itself.
+    about_topic = subject is not None and not subject.is_name and mentions[0] is not None
     out: list[_Happening] = []
     for i, sentence in enumerate(texts):
-        takes_part = subject is None or mentions[i] is not None
+        takes_part = subject is None or mentions[i] is not None or (about_topic and i in own)
         if not takes_part or not sentence.strip():
             continue
         if i == 0 and subject is not None and any(m is not None for m in mentions[1:]):
@@ -163,6 +166,8 @@ def _happenings(article: TimelineArticle, subject: Subject | None) -> list[_Happ
         if len(dated) > 1:
             dated = _own_dates(sentence, dated, mentions[i])
         told = False
+        if mentions[i] is None and subject is not None and not dated:
+            continue  # a sentence kept for its headline's topic has only its own dates
         if dated and subject is not None and mentions[i] is not None:
             dated, told = _reported(sentence, dated, mentions[i], subject)
         flat = " ".join(sentence.split())

@@ -172,3 +172,13 @@ def test_a_date_in_what_the_subject_says_is_not_its_own_unless_it_is_taken_up() 
         ("2031-05-12", "publication")]
     plan = "Ansel Brenn said that he would reopen the mill in 2033."
     assert [d for d, _ in _dates(story_timeline([_art(1, "Mill plan", plan)], "Ansel Brenn"))] == ["2033"]
+
+
+def test_an_article_headed_by_a_topic_word_keeps_its_dated_sentences_a_name_does_not() -> None:
+    text = ("The lantern festival returned on Saturday.\n\n"
+            "The council will decide on June 2 whether to fund a second evening.\n\n"
+            "Halina Brosk ran the stalls.")
+    topic = story_timeline([_art(1, "Lantern festival returns", text)], "festival")
+    assert [d for d, _ in _dates(topic)] == ["2031-05-10", "2031-06-02"]
+    named = story_timeline([_art(1, "Halina Brosk's lantern festival returns", text)], "Halina Brosk")
+    assert [d for d, _ in _dates(named)] == ["2031-05-10"]  # her own sentence only, on the day its lead reports
