@@ -168,8 +168,9 @@ def _happenings(article: TimelineArticle, subject: Subject | None) -> list[_Happ
         told = False
         if mentions[i] is None and subject is not None and not dated:
             continue  # a sentence kept for its headline's topic has only its own dates
-        if dated and subject is not None and mentions[i] is not None:
-            dated, told = _reported(sentence, dated, mentions[i], subject)
+        mention = mentions[i]
+        if dated and subject is not None and mention is not None:
+            dated, told = _reported(sentence, dated, mention, subject)
         flat = " ".join(sentence.split())
         if dated:
             for ev in dated:
