@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from digests.nlp.speakers import ROLE_NOUNS
 
-_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*\.?", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*", re.UNICODE)
 # Words of a request that name nothing by themselves.
 _STOP = frozenset(
     "the a an of and or in on at for to by with from about as is are was were be 's its their his her".split()
@@ -57,21 +57,14 @@ _NOT_NOUNS = frozenset(
     all each every this these those it its he she they we you i began begun became won lost made took gave got
     went came saw sold bought held kept left led ran rose fell met paid sent set spent stood wrote unveiled""".split()
 )
-_HEAD_CHARS = 120
+_HEAD_CHARS = 64
 _DETERMINERS = frozenset("the a an its their his her our my your this that these those every each".split())
 _HONORIFICS = frozenset("mr mrs ms dr sir dame lord lady prof president senator judge".split())
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
-    """Return the words of a text with their offsets (a trailing full stop is left out)."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        end = m.end()
-        if word.endswith(".") and len(word) > 1:
-            word, end = word[:-1], end - 1
-        out.append((word, m.start(), end))
-    return out
+    """Return the words of a text with their offsets (a full stop after a word is left out)."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
 def _namey(word: str) -> bool:
@@ -133,21 +126,37 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
 
 
-def _match_words(toks: Sequence[tuple[str, int, int]], words: Sequence[str], *, exact_case: bool,
+def _forms(word: str, exact_case: bool) -> frozenset[str]:
+    """Return the spellings a word of the subject may take in a text (possessive; plural for a topic word)."""
+    base = word if exact_case else word.lower()
+    forms = {base}
+    if not exact_case and base.isalpha():
+        forms |= {base + "s", base + "es"}
+        if base.endswith("s"):
+            forms.add(base[:-1])
+    if exact_case and word.islower():
+        return _forms(word, False)
+    return frozenset(forms | {f + "'s" for f in forms} | {f + "’s" for f in forms})
+
+
+def _match_words(toks: Sequence[tuple[str, int, int]], words: Sequence[frozenset[str]], *, exact_case: bool,
                  max_gap: int) -> list[tuple[int, int]]:
     """Return (first, last) token indexes of each run of ``words``, in order, at most ``max_gap`` words apart."""
     if not words:
         return []
+    seq = [w for w, _, _ in toks] if exact_case else [w.lower() for w, _, _ in toks]
     first = words[0]
     found = []
-    for i, (w, _, _) in enumerate(toks):
-        if not _same(w, first, exact_case):
+    n = len(seq)
+    for i, w in enumerate(seq):
+        if w not in first and not (exact_case and w.lower() in first):
             continue
         k, ok = i, True
         for nxt in words[1:]:
             for step in range(1, max_gap + 2):
-                if k + step < len(toks) and _same(toks[k + step][0], nxt, exact_case):
-                    k += step
+                j = k + step
+                if j < n and (seq[j] in nxt or (exact_case and seq[j].lower() in nxt)):
+                    k = j
                     break
             else:
                 ok = False
@@ -155,15 +164,6 @@ def _match_words(toks: Sequence[tuple[str, int, int]], words: Sequence[str], *, 
         if ok:
             found.append((i, k))
     return found
-
-
-def _same(word: str, want: str, exact_case: bool) -> bool:
-    base = word[:-2] if word.endswith(("'s", "’s")) else word
-    if exact_case:
-        return base == want or (want.islower() and base.lower() == want)
-    low, w = base.lower(), want.lower()
-    # A plain topic word also matches its plural ("flood" / "floods").
-    return low == w or (w.isalpha() and (low == w + "s" or low == w + "es" or w == low + "s"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,16 +187,18 @@ class MentionFinder:
         has = [hit.search(s) is not None for s in sentences]
         self._toks: list[list[tuple[str, int, int]] | None] = [tokens(s) if h else None
                                                               for s, h in zip(sentences, has, strict=True)]
-        self.full = [_match_words(t, subject.words, exact_case=False, max_gap=gap) if t is not None else []
+        full_forms = [_forms(w, False) for w in subject.words]
+        self.full = [_match_words(t, full_forms, exact_case=False, max_gap=gap) if t is not None else []
                      for t in self._toks]
         named = any(self.full)
         self.short: list[list[tuple[int, int]]] = [[] for _ in sentences]
+        short_forms = [(f, [_forms(w, True) for w in f]) for f in subject.short_forms]
         if named and subject.short_forms:
             for i, t in enumerate(self._toks):
                 if t is None:
                     continue
-                for form in subject.short_forms:
-                    hits = _match_words(t, form, exact_case=True, max_gap=0)
+                for form, form_words in short_forms:
+                    hits = _match_words(t, form_words, exact_case=True, max_gap=0)
                     # "iTunes" followed by a model word ("iTunes 7") or a surname in someone else's name
                     # ("Jobs" of "Paul Jobs") would be another thing or person.
                     hits = [h for h in hits if not _other_name(t, h[0], len(form), self.subject)

@@ -360,3 +360,13 @@ async def test_articles_and_their_events_are_read_by_id_for_one_workspace_only(s
     assert [(e.expression, e.start, e.end) for e in events] == [("on Tuesday", 0, 111), ("Wednesday", 112, 200)]
     assert await store.events_for_articles("discord:1", [a.article_id]) == []
     assert await store.articles_by_id("local", []) == [] and await store.events_for_articles("local", []) == []
+
+
+async def test_search_without_snippets_finds_the_same_articles(store: Store) -> None:
+    await store.add_article(NewArticle("Ferry", BODY), None, workspace="local", via="upload")
+    await store.add_article(NewArticle("Tram", "The tram depot closed for a week of repairs."), None,
+                            workspace="local", via="upload")
+    full = await store.search("local", "ferry landing")
+    bare = await store.search("local", "ferry landing", snippets=False)
+    assert [r.id for r in bare] == [r.id for r in full] and full[0].snippet
+    assert all(r.snippet == "" for r in bare)
