@@ -69,7 +69,7 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 
 def _namey(word: str) -> bool:
     """True for a word written like a name: a capital anywhere ("iPhone") or a digit ("4", "3G")."""
-    return any(c.isupper() for c in word) or any(c.isdigit() for c in word)
+    return not word.islower() or any(c.isdigit() for c in word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,7 @@ class Subject:
     person: bool
     short_forms: tuple[tuple[str, ...], ...]
     heads: frozenset[str]
+    is_name: bool  # it names someone or something, not a plain topic word like "floods"
 
     @classmethod
     def parse(cls, about: str) -> Subject | None:
@@ -109,12 +110,7 @@ class Subject:
             # "iTunes" for "iTunes store"; never "iPhone" for "iPhone 4" (a model number tells models apart).
             shorts.append((named[0],))
         heads = frozenset(w.lower() for w in words if not _namey(w)) if named else frozenset()
-        return cls(words=words, person=person, short_forms=tuple(shorts), heads=heads)
-
-    @property
-    def is_name(self) -> bool:
-        """True when the request names someone or something (not a plain topic word like "floods")."""
-        return any(_namey(w) for w in self.words)
+        return cls(words=words, person=person, short_forms=tuple(shorts), heads=heads, is_name=bool(named))
 
     def word_pattern(self) -> re.Pattern[str]:
         """Return a pattern that finds any of the subject's words (a quick test before reading a sentence)."""
@@ -234,8 +230,10 @@ class MentionFinder:
         for i in range(len(self.sentences)):
             named = sorted(self.full[i] + self.short[i])
             seen_before, seen = seen, seen or bool(named)
-            if not named and not focus and not seen_before:
-                out.append(None)  # nothing before it can be taken up: its words need no reading
+            if not named and (not self.subject.is_name or (not focus and not seen_before)):
+                # Nothing before it can be taken up (a topic word is taken up by no pronoun): its words need no
+                # reading.
+                out.append(None)
                 continue
             t = self.tok(i)
             if named:

@@ -17,8 +17,9 @@ most reported dates first or everything in date order.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -115,10 +116,27 @@ def _tokens(text: str) -> frozenset[str]:
     return frozenset(t for t in _TOKEN.findall(text.lower()) if t not in _STOP and len(t) > 2)
 
 
-def _sentences(article: TimelineArticle) -> tuple[list[str], list[int]]:
-    """Return the headline and the text's sentences, and each sentence's start offset (-1 for the headline)."""
-    spans = split_sentences(article.text) if article.text else []
-    texts = [article.title] + [article.text[a:b] for a, b in spans]
+# A block of lines between blank lines, as the sentence splitter reads them: split alone, it gives the sentences
+# the whole text would.
+_BLOCK = re.compile(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*")
+
+
+def _sentences(article: TimelineArticle, wanted: Callable[[int, int], bool] | None = None
+               ) -> tuple[list[str], list[int]]:
+    """Return the headline and the text's sentences, and each sentence's start offset (-1 for the headline).
+
+    With ``wanted``, only the first block of the text and the blocks it accepts are split (a topic word needs no
+    sentence that cannot hold it).
+    """
+    text = article.text
+    spans: list[tuple[int, int]] = []
+    if wanted is None:
+        spans = split_sentences(text) if text else []
+    else:
+        for m in _BLOCK.finditer(text):
+            if not spans or wanted(m.start(), m.end()):
+                spans += [(m.start() + a, m.start() + b) for a, b in split_sentences(m.group())]
+    texts = [article.title] + [text[a:b] for a, b in spans]
     return texts, [-1] + [a for a, _ in spans]
 
 
@@ -136,11 +154,26 @@ def _happenings(article: TimelineArticle, subject: Subject | None) -> list[_Happ
     events = list(article.events) if article.events is not None else extract_events(article.text,
                                                                                    article.published)
     events.sort(key=lambda e: e.start)
-    texts, starts = _sentences(article)
+    wanted = None
+    if subject is not None and not subject.is_name:
+        # A topic word takes part only where it is written (no pronoun takes it up): a block of the text that
+        # holds none of its words, nor a dated sentence of an article headed by it, needs no reading.
+        hit = subject.word_pattern()
+        headed = MentionFinder(subject, [article.title]).mentions()[0] is not None
+        dated_at = [e.start for e in events] if headed else []
+
+        def wanted(a: int, b: int) -> bool:
+            k = bisect.bisect_left(dated_at, a)
+            return hit.search(article.text, a, b) is not None or (k < len(dated_at) and dated_at[k] < b)
+
+    texts, starts = _sentences(article, wanted)
     index = {start: i for i, start in enumerate(starts) if i > 0}
     own: dict[int, list[Event]] = {}
     for ev in events:
         i = index.get(ev.start, -1)
+        if (i < 0 or ev.expression not in texts[i]) and wanted is not None \
+                and ev.expression in article.text[ev.start:ev.end]:
+            continue  # its sentence is in a block a topic did not need
         if i < 0 or ev.expression not in texts[i]:
             # An event whose sentence is not in the text as stored stands as a sentence of its own.
             i = len(texts)
@@ -273,12 +306,15 @@ def _weigh(entries: list[StoryEvent]) -> None:
     pointing: dict[tuple[date, date], set[int]] = {}
     for e in entries:
         pointing.setdefault((e.date_start, e.date_end), set()).update(e.article_ids)
-    for e in entries:
+    weight: dict[tuple[date, date], int] = {}
+    for lo, hi in pointing:
         ids: set[int] = set()
-        for (lo, hi), arts in pointing.items():
-            if lo <= e.date_start and e.date_end <= hi:
+        for (a, b), arts in pointing.items():
+            if a <= lo and hi <= b:
                 ids |= arts
-        e.date_weight = len(ids)
+        weight[(lo, hi)] = len(ids)
+    for e in entries:
+        e.date_weight = weight[(e.date_start, e.date_end)]
 
 
 def _as_written(about: str, articles: Sequence[TimelineArticle]) -> str:

@@ -182,3 +182,27 @@ def test_an_article_headed_by_a_topic_word_keeps_its_dated_sentences_a_name_does
     assert [d for d, _ in _dates(topic)] == ["2031-05-10", "2031-06-02"]
     named = story_timeline([_art(1, "Halina Brosk's lantern festival returns", text)], "Halina Brosk")
     assert [d for d, _ in _dates(named)] == ["2031-05-10"]  # her own sentence only, on the day its lead reports
+
+
+def test_a_topic_reads_only_the_blocks_it_needs_and_answers_as_if_it_read_all(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The topic shortcut (skip blocks without its words) gives the very timeline a full reading gives."""
+    import digests.stories._timeline as engine
+    from bench.corpus import Corpus
+    from digests.nlp.events import extract_events
+
+    corpus = Corpus(200)
+    arts = []
+    for i in range(30):
+        a = corpus.article(i)
+        day = a.published.date()
+        arts.append(TimelineArticle(i, a.title, a.text, day, events=tuple(extract_events(a.text, day))))
+    topics = sorted({w for a in arts[:10] for w in a.title.split() if len(w) > 3 and w.islower()})[:8]
+    full_reading = engine._sentences
+    for topic in topics:
+        fast = [(e.date_start, e.sentence, e.article_ids) for e in story_timeline(arts, topic)]
+        monkeypatch.setattr(engine, "_sentences", lambda art, wanted=None: full_reading(art, None))
+        slow = [(e.date_start, e.sentence, e.article_ids) for e in story_timeline(arts, topic)]
+        monkeypatch.setattr(engine, "_sentences", full_reading)
+        assert fast == slow, topic
+    assert topics
