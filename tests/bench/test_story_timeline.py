@@ -11,7 +11,7 @@ from bench.storytl import halves, restrict
 async def test_the_speed_bench_runs_on_a_small_story() -> None:
     results = await measure(5, 2, "sqlite:///")
     assert len(results) == 3
-    assert all(0 < p50 <= p95 <= worst for p50, p95, worst in results.values())
+    assert all(0 < p50 <= p95 <= worst and cpu > 0 for p50, p95, worst, cpu in results.values())
 
 
 def test_halves_alternate_over_ids_sorted_as_numbers_and_cut_both_sides() -> None:
