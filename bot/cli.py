@@ -46,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages"])
-    p.add_argument("--jsonl", required=True)
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "timelines"])
+    p.add_argument("--jsonl", help="input lines (every task but timelines)")
+    p.add_argument("--docs", help="timelines: documents to store, in order")
+    p.add_argument("--queries", help='timelines: one {"entity"} a line')
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
     p = sub.add_parser("health", help="ask a running bot's health endpoint (NEWSBOT_HEALTH_PORT); exit 0 if ready")
@@ -233,8 +235,17 @@ def _extract(args: argparse.Namespace) -> int:
     from digests.ingest.pages import run_pages_path
     from digests.nlp.extract import run_path
 
+    if args.task == "timelines":
+        if not args.docs or not args.queries:
+            return _fail("extract timelines needs --docs DOCS and --queries Q")
+    elif not args.jsonl:
+        return _fail(f"extract {args.task} needs --jsonl IN")
     try:
-        if args.task == "pages":
+        if args.task == "timelines":
+            from digests.stories.timeline_extract import run_timelines_path
+
+            run_timelines_path(args.docs, args.queries, args.out)
+        elif args.task == "pages":
             run_pages_path(args.jsonl, args.out)
         else:
             run_path(args.task, args.jsonl, args.out, args.sentences)

@@ -209,7 +209,7 @@ def event_row(r: Row) -> EventRow:
     return EventRow(id=r["id"], date_start=to_date(r["date_start"]), date_end=to_date(r["date_end"]),
                     granularity=r["granularity"], expression=r["expression"], text=r["text"],
                     article_id=r["article_id"], article_title=r["title"], url=r["url"],
-                    published=to_dt(r["published"]))
+                    published=to_dt(r["published"]), start=r["start"], end=r["end"])
 
 
 def run_row(r: Row) -> RunRow:
@@ -431,14 +431,39 @@ class Store(OptionsMixin, abc.ABC):
             "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", workspace, article_id)
         return full_article(row) if row else None
 
+    async def articles_by_id(self, workspace: str, article_ids: Iterable[int]) -> list[Article]:
+        """Return the articles (with text) among ``article_ids`` that ``workspace`` may see, in the order asked."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(
+            "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
+            f"AND w.workspace = ? LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN ({marks})",
+            workspace, *ids)
+        found = {int(r["id"]): full_article(r) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    async def events_for_articles(self, workspace: str, article_ids: Iterable[int]) -> list[EventRow]:
+        """Return every dated event of some articles visible to ``workspace``, by article then text order."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(
+            "SELECT e.*, a.title, a.url, a.published FROM events e JOIN articles a ON a.id = e.article_id "
+            "JOIN workspace_articles w ON w.article_id = a.id AND w.workspace = ? "
+            f"WHERE e.article_id IN ({marks}) ORDER BY e.article_id, e.start, e.id", workspace, *ids)
+        return [event_row(r) for r in rows]
+
     @abc.abstractmethod
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
         """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""
 
     @abc.abstractmethod
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
-                     newest: bool = False) -> list[ArticleRow]:
-        """Return articles matching ``text`` by full text, best (or newest) first."""
+                     newest: bool = False, snippets: bool = True) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first (``snippets=False``: none made)."""
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
                              limit: int = 2000) -> list[Article]:

@@ -388,8 +388,8 @@ class SqliteStore(Store):
         return [_article_row(r) for r in rows]
 
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
-                     newest: bool = False) -> list[ArticleRow]:
-        """Return articles matching ``text`` by full text, best (or newest) first."""
+                     newest: bool = False, snippets: bool = True) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first (``snippets=False``: none made)."""
         q = fts_query(text)
         if not q:
             return []
@@ -402,9 +402,9 @@ class SqliteStore(Store):
             "FROM articles_fts f JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
             "WHERE articles_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?) h JOIN articles a ON a.id = h.id "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
-            (SNIPPET_SCAN, workspace, q, SEARCH_SCAN, limit, offset))
+            (SNIPPET_SCAN if snippets else 0, workspace, q, SEARCH_SCAN, limit, offset))
         terms = query_terms(text)
-        return [_article_row(r, snippet(r["text"], terms)) for r in rows]
+        return [_article_row(r, snippet(r["text"], terms) if snippets else "") for r in rows]
 
     # ---- quotes and speakers --------------------------------------------------------------------------------
 

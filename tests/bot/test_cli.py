@@ -192,3 +192,32 @@ async def test_an_online_backup_is_a_whole_store_taken_while_it_is_open(
     assert await asyncio.to_thread(main, ["--db", str(backup), "ask", "--json", "/search night market"]) == 0
     assert [a["title"] for a in json.loads(capsys.readouterr().out)["articles"]] == [
         "Council votes to keep the night market"]
+
+
+def test_extract_timelines_answers_each_entity_as_timeline_does(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(d) + "\n" for d in [
+        {"id": "a1", "title": "Keld dam opens", "published": "2031-05-12",
+         "text": "The Keld dam opened on Friday.\n\nWork on the Keld dam began in 2027."},
+        {"id": "a2", "title": "Crowds at Keld", "published": "2031-05-11",
+         "text": "The Keld dam opened to crowds on Friday.\n\nThe Orrin mill closed in 1990."},
+    ]), encoding="utf-8")
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"entity": "Keld dam"}\n{"entity": "Orrin mill"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["extract", "timelines", "--docs", str(docs), "--queries", str(queries), "--out", str(out)]) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["entity"] for x in lines] == ["Keld dam", "Orrin mill"]
+    dam = lines[0]["events"]
+    assert [(e["date"], e["doc"], sorted(e["sources"])) for e in dam] == [
+        ("2027", "a1", ["a1"]), ("2031-05-09", "a1", ["a1", "a2"])]
+    assert dam[1]["sentence"] == "The Keld dam opened on Friday."
+    assert [(e["date"], e["doc"]) for e in lines[1]["events"]] == [("1990", "a2")]
+    for args, needle in ((["extract", "timelines", "--docs", str(docs)], "--queries"),
+                         (["extract", "quotes"], "--jsonl")):
+        assert main(args) != 0
+        assert needle in capsys.readouterr().err
+    queries.write_text('{"name": "Keld dam"}\n', encoding="utf-8")
+    assert main(["extract", "timelines", "--docs", str(docs), "--queries", str(queries), "--out", str(out)]) != 0
+    assert 'no "entity"' in capsys.readouterr().err

@@ -387,3 +387,32 @@ async def test_a_quotes_topic_of_stopwords_only_filters_nothing(store: Store) ->
     assert await store.quotes_by("local", speaker_id, topic="the") == everything
     assert await store.quotes_by("local", speaker_id, topic="of the") == everything
     assert [q.quote for q in await store.quotes_by("local", speaker_id, topic="the pontoon")] == [said[0]]
+
+
+async def test_articles_and_their_events_are_read_by_id_for_one_workspace_only(store: Store) -> None:
+    """The timeline reads its articles' texts and every event of them in two calls, never another workspace's."""
+    closed = Event(date(2026, 3, 3), date(2026, 3, 3), "day", "on Tuesday", "closed the old ferry landing on Tuesday",
+                   start=0, end=111)
+    survey = Event(date(2026, 3, 4), date(2026, 3, 4), "day", "Wednesday", "the survey starts Wednesday",
+                   start=112, end=200)
+    a = await store.add_article(NewArticle("Ferry", BODY), Analysis(events=(survey, closed)), workspace="local",
+                                via="upload")
+    b = await store.add_article(NewArticle("Tram", BODY.replace("ferry", "tram")), None, workspace="discord:1",
+                                via="upload")
+    assert a.article_id is not None and b.article_id is not None
+    got = await store.articles_by_id("local", [b.article_id, a.article_id, a.article_id])
+    assert [(x.id, x.title, x.text) for x in got] == [(a.article_id, "Ferry", BODY)]
+    events = await store.events_for_articles("local", [a.article_id, b.article_id])
+    assert [(e.expression, e.start, e.end) for e in events] == [("on Tuesday", 0, 111), ("Wednesday", 112, 200)]
+    assert await store.events_for_articles("discord:1", [a.article_id]) == []
+    assert await store.articles_by_id("local", []) == [] and await store.events_for_articles("local", []) == []
+
+
+async def test_search_without_snippets_finds_the_same_articles(store: Store) -> None:
+    await store.add_article(NewArticle("Ferry", BODY), None, workspace="local", via="upload")
+    await store.add_article(NewArticle("Tram", "The tram depot closed for a week of repairs."), None,
+                            workspace="local", via="upload")
+    full = await store.search("local", "ferry landing")
+    bare = await store.search("local", "ferry landing", snippets=False)
+    assert [r.id for r in bare] == [r.id for r in full] and full[0].snippet
+    assert all(r.snippet == "" for r in bare)
