@@ -1,10 +1,17 @@
-"""Stories across outlets and days; here, quotes merged across outlets (issue 26).
+"""Stories across outlets and days: online assignment as articles are stored, a story's timeline, and quotes
+merged across outlets (issue 26).
 
 ``merge_quotes`` and ``build_merged`` group instances of one quote and decide its speaker in memory;
 ``who_said``, ``quotes_by``, ``quotes_of_articles`` and ``story_key_quotes`` read merged quotes from the store
-(the store assigns groups as articles arrive); ``key_quotes`` picks a story's key quotes, the most outlets first.
+(the store assigns quote groups as articles arrive); ``key_quotes`` picks a story's key quotes, the most
+outlets first; ``quote_lines`` writes the ``--quotes-out`` lines.
 """
 
+from __future__ import annotations
+
+from digests.stories._assign import ActiveStory, Assigner, Changes, Member, Params
+from digests.stories._extract import assign_records, run_stories, run_stories_path
+from digests.stories._features import KINDS, StoryFeatures, story_features, terms_of
 from digests.stories._quote_queries import (
     quote_lines,
     quotes_by,
@@ -22,14 +29,26 @@ from digests.stories._quotes import (
     key_quotes,
     merge_quotes,
 )
+from digests.stories._timeline import StoryEvent, TimelineArticle, date_label, story_timeline
 
 __all__ = [
+    "KINDS",
+    "ActiveStory",
+    "Assigner",
     "Attribution",
+    "Changes",
+    "Member",
     "MergedQuote",
+    "Params",
     "QuoteInstance",
+    "StoryEvent",
+    "StoryFeatures",
+    "TimelineArticle",
     "Verdict",
     "Vote",
+    "assign_records",
     "build_merged",
+    "date_label",
     "decide_speaker",
     "export_line",
     "key_quotes",
@@ -37,8 +56,13 @@ __all__ = [
     "quote_lines",
     "quotes_by",
     "quotes_of_articles",
+    "run_stories",
+    "run_stories_path",
     "same_quote",
+    "story_features",
     "story_key_quotes",
+    "story_timeline",
+    "terms_of",
     "who_said",
     "worded_differently",
 ]
