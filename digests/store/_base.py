@@ -526,7 +526,22 @@ class Store(OptionsMixin, abc.ABC):
 
     async def assign_stories(self, article_ids: Sequence[int], features: dict[int, Any] | None = None) -> int:
         """Give stored articles without a story their story, in the order given; return how many were assigned."""
-        return int(await self.stories_keeper.assign(list(article_ids), features))
+        done = int(await self.stories_keeper.assign(list(article_ids), features))
+        if done:
+            await self.place_quote_groups(article_ids)
+        return done
+
+    async def place_quote_groups(self, article_ids: Sequence[int]) -> None:
+        """Give the quote groups of these articles the story of the article whose wording each group shows."""
+        ids = sorted({int(a) for a in article_ids})
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            marks = ",".join("?" * len(part))
+            # Only "?" placeholders are composed into the SQL; the ids are bound.
+            await self._opt_exec(
+                "UPDATE quote_groups SET story_id = (SELECT s.story_id FROM quotes q JOIN article_stories s "  # noqa: S608
+                "ON s.article_id = q.article_id WHERE q.id = quote_groups.lead_quote_id) WHERE id IN "
+                f"(SELECT group_id FROM quotes WHERE article_id IN ({marks}) AND group_id IS NOT NULL)", *part)
 
     async def sweep_stories(self, *, limit: int | None = None, executor: Any = None,
                             progress: Any = None) -> int:

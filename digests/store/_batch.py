@@ -297,7 +297,7 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
             from digests.store._quote_groups import assign_groups, day_of, quote_scope
 
             # Before the grants: the other instances' workspaces get their counts moved, this article's none yet.
-            assign_groups(conn, article_id, art.text, stored, quote_scope(art, first), day_of(art, item.now),
+            assign_groups(conn, article_id, art.text, stored, quote_scope(art, first), day_of(art),
                           item.now)
     for ws in item.workspaces:
         grant(conn, article_id, ws, item.via, item.now)

@@ -350,7 +350,7 @@ async def _group_quotes(con: asyncpg.Connection, news: Sequence[_New], ids: dict
         n = by_article[int(aid)]
         art = n.item.article
         new.append(NewQuote(int(qid), int(aid), str(text), quote_scope(art, n.item.workspaces[0]),
-                            day_of(art, n.item.now), art.text))
+                            day_of(art), art.text))
     await assign_groups(con, new, max(n.item.now for n in by_article.values()))
 
 

@@ -36,7 +36,8 @@ _POSTED = """
 SELECT p.i, p.n, k.quote_id, k.words, k.day FROM unnest($1::int[], $2::int[], $3::bigint[], $4::int[])
        AS p(i, n, key, day)
 CROSS JOIN LATERAL (SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key
-                    AND x.day BETWEEN p.day - $5 AND p.day + $5 ORDER BY x.day DESC LIMIT $6) k
+                    AND (x.day BETWEEN p.day - $5 AND p.day + $5 OR x.day = 0 OR p.day = 0)
+                    ORDER BY x.day DESC LIMIT $6) k
 """
 
 _MEMBERS = """

@@ -56,9 +56,21 @@ def quote_scope(art: NewArticle, workspace: str) -> str:
     return "" if art.url or art.source_id else f"ws:{workspace}"
 
 
-def day_of(art: NewArticle, now: datetime) -> int:
-    """Return the day (proleptic ordinal, UTC) an article's quotes are filed under: published, else stored."""
-    return (art.published or now).astimezone(UTC).date().toordinal()
+UNDATED = 0  # the day an article without a publication date files its quotes under
+
+
+def day_of(art: NewArticle) -> int:
+    """Return the day (proleptic ordinal, UTC) an article's quotes are filed under; UNDATED without a date.
+
+    An undated article may be an old one stored today: its copies are looked for at any time, and dated
+    articles look for its copies whatever their own date.
+    """
+    return art.published.astimezone(UTC).date().toordinal() if art.published else UNDATED
+
+
+def window(day: int) -> tuple[int, int]:
+    """Return the days a quote of ``day`` finds its copies in (besides undated ones)."""
+    return (0, 1 << 30) if day == UNDATED else (day - WINDOW_DAYS, day + WINDOW_DAYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,14 +221,14 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
     Keys found common are remembered.
     """
     common = _memory(_COMMON, conn)
-    lo, hi = day - WINDOW_DAYS, day + WINDOW_DAYS
+    lo, hi = window(day)
     out: dict[int, list[tuple[int, int, int]]] = {}
     wanted: set[int] = set()
     for keys in keyed:
         if abs(common.get(keys[0], -WINDOW_DAYS) - day) <= REFILE_DAYS:
             out[keys[0]] = conn.execute(
-                "SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND day BETWEEN ? AND ? "
-                "ORDER BY day DESC LIMIT ?", (keys[0], lo, hi, POSTINGS + 1)).fetchall()
+                "SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND (day BETWEEN ? AND ? OR day = ?) "
+                "ORDER BY day DESC LIMIT ?", (keys[0], lo, hi, UNDATED, POSTINGS + 1)).fetchall()
         else:
             wanted.add(keys[0])
         wanted.update(k for k in keys[1:] if abs(common.get(k, -WINDOW_DAYS) - day) > REFILE_DAYS)
@@ -227,7 +239,7 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
         # Only "?" placeholders are composed into the SQL; the keys are bound.
         for key, qid, words, d in conn.execute(
                 f"SELECT key, quote_id, words, day FROM quote_keys WHERE key IN ({marks}) "  # noqa: S608
-                "AND day BETWEEN ? AND ?", (*part, lo, hi)):
+                "AND (day BETWEEN ? AND ? OR day = ?)", (*part, lo, hi, UNDATED)):
             out.setdefault(key, []).append((qid, words, d))
     for key in keys:
         found = out.get(key)

@@ -119,12 +119,36 @@ def remember(quoted: dict[str, int], cand: Candidate | None) -> None:
         quoted[key] = quoted.get(key, 0) + 1
 
 
+def _chain_sources(quotes: list[RuleQuote]) -> list[int]:
+    """Return, for each quote, the quote whose attribution it takes: itself, or for a paragraph of a quote that
+    runs over several paragraphs with no attribution of its own, the first later paragraph of it that has one."""
+    source = list(range(len(quotes)))
+    chain: list[int] = []
+    for i, rq in enumerate(quotes):
+        if chain and not (rq.span.continued and not quotes[i - 1].span.closed):
+            chain = []
+        chain.append(i)
+        if rq.mention is not None:
+            for j in chain[:-1]:
+                if quotes[j].mention is None and source[j] == j:
+                    source[j] = i
+            chain = [i]
+    return source
+
+
 def extract_quotes(text: str, model: tuple[dict[str, float], Margin] | None = None) -> list[Quote]:
     """Return every direct quote in ``text`` with its speaker, in text order (``model``: weights and margin)."""
     run = attribute(text)
     out: list[Quote] = []
     weights, margin = model if model is not None else load_model()
-    for rq, (cand, prob) in zip(run.quotes, rank_with_probability(run, weights, margin), strict=True):
+    ranked = list(zip(run.quotes, rank_with_probability(run, weights, margin), strict=True))
+    source = _chain_sources(run.quotes)
+    for i, (rq, (cand, prob)) in enumerate(ranked):
+        if source[i] != i:
+            # A paragraph of a quote that runs on: the attribution that closes it a paragraph later is its own.
+            cand, prob = ranked[source[i]][1]
+            rq = RuleQuote(rq.span, rq.quote, rq.speaker, rq.running, ranked[source[i]][0].mention, rq.after,
+                           rq.before, ranked[source[i]][0].cue)
         if cand.name is None and _word_count(rq.quote) <= 4:
             continue
         men = cand.mention if cand.mention is not None else (rq.mention if "rule" in cand.sources else None)

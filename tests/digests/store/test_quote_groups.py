@@ -206,3 +206,26 @@ async def test_many_groups_are_read_in_parts(store: Store, monkeypatch: pytest.M
     monkeypatch.setattr(_base, "QUOTE_GROUPS_PER_READ", 1)
     groups = await store.quote_groups("local", [g for g in ids if g is not None])
     assert len(ids) == 2 and set(groups) == ids and all(len(g.instances) == 2 for g in groups.values())
+
+
+async def test_a_group_lives_in_the_story_of_the_wording_it_shows(store: Store) -> None:
+    a = await _add(store, 1, SAID, "Ottilie Brandvik", "Ottilie Brandvik", 0.99)
+    b = await _add(store, 2, SAID, "Ottilie Brandvik", "Brandvik", 0.9)
+    rows = await store.quotes_for_articles("local", [a, b])
+    gid = rows[0].group_id
+    assert gid is not None
+    group = (await store.quote_groups("local", [gid]))[gid]
+    stories = await store.stories_for_articles([a, b])
+    lead = next(r.article_id for r in rows if r.id == group.lead_quote_id)
+    assert group.story_id is not None and group.story_id == stories[lead]
+
+
+async def test_an_undated_copy_meets_dated_ones_of_any_day(store: Store) -> None:
+    old = await _add(store, 1, SAID, "Ottilie Brandvik", "Brandvik", 0.9, days=-400)
+    text = f'{LEAD}{ANGLES[4]} {ANGLES[5]} "{SAID}," Brandvik said.{TAIL}'
+    start = text.index(SAID)
+    q = Quote(SAID, start, start + len(SAID), "Ottilie Brandvik", None, "said", "Brandvik", 0.9)
+    undated = (await store.add_article(NewArticle("Bridge, undated", text, url="https://outlet9.example/x"),
+                                       Analysis(quotes=(q,)), workspace="local", via="feed")).article_id
+    rows = await store.quotes_for_articles("local", [old, undated])
+    assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None

@@ -314,3 +314,15 @@ def test_each_attribution_carries_the_rankers_probability() -> None:
     assert named.confidence is not None and floating.confidence is not None
     assert named.confidence > 0.9 and named.confidence > floating.confidence
 
+
+
+def test_a_quote_running_over_paragraphs_takes_the_attribution_that_closes_it() -> None:
+    text = ("Mara Quill, the harbour master, opened the meeting on Monday.\n\n"
+            "“The dredger arrives in March and will work through the spring.\n\n"
+            "“We expect the channel to be open to the big ferries by June,” said Tobin Vell, the port engineer.")
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    first = _by_start(text, quotes, "dredger arrives")
+    second = _by_start(text, quotes, "channel to be open")
+    assert second.speaker == "Tobin Vell"
+    assert first.speaker == "Tobin Vell" and first.cue == "said"
