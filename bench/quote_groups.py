@@ -11,7 +11,9 @@ evidence is even). ``--per-article`` writes one line per stored quote instead (t
 With ``--gold``, the lines are scored with ``quotes_score.py`` beside it, on every group and on each half of
 the topics (topic % 4 == 1: the half tuned on; topic % 4 == 3: the half not tuned on).
 
-Until ``newsbot extract stories --quotes-out`` exists (issue 25), this is how the merged quotes are scored.
+``newsbot extract stories --jsonl IN --out OUT --quotes-out Q`` writes the same lines from its own in-memory
+store (there each record's title is kept apart and its whole text stored); this script ingests as the labels of
+``quotes_dev.jsonl`` were made, and prints per-half figures.
 """
 
 from __future__ import annotations
