@@ -73,7 +73,7 @@ async def load_samples(svc: Services, workspace: str = "local") -> int:
 
 async def serve(settings: Settings) -> int:
     """Run every configured front end until the terminal closes or the process is stopped."""
-    from bot.handlers import load
+    from bot.commands import load
 
     load()
     svc = await Services.create(settings, warm=True)

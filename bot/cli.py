@@ -86,7 +86,7 @@ def _fail(msg: str) -> int:
 
 
 async def _with_services(args: argparse.Namespace, fn: Any) -> int:
-    from bot.handlers import load
+    from bot.commands import load
     from bot.services import Services
 
     load()

@@ -15,11 +15,11 @@ from bot.commands import (
     Invocation,
     coerce,
     dispatch,
+    load,
     parse_duration,
     run_line,
     split_command_line,
 )
-from bot.handlers import load
 
 load()
 

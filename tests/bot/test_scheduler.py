@@ -449,7 +449,7 @@ async def test_new_subscription_posts_nothing_and_backfill_posts_the_n_newest(
         t0 = datetime.now(UTC) - timedelta(seconds=1)
         local = Invocation(workspace="local", channel="news", user="admin", is_admin=True)
         reply = await run_line(services, local, f"/feeds add {feed.url}")
-        assert not reply.error and "Stored 5 current item(s) without posting" in reply.text
+        assert not reply.error and "Stored the feed's 5 current item(s) as history, not posted" in reply.text
         assert rec.posts == []
 
         slack = Invocation(workspace="slack:T1", channel="C1", user="admin", platform="slack", is_admin=True)

@@ -16,7 +16,8 @@ async def _digest_of_samples_and_seed(services: Any) -> Any:
     seed = shared_eval("seed", "article.txt")
     await services.ingestor.ingest_path(seed, workspace="local", published=datetime(2021, 8, 15, tzinfo=UTC))
     now = datetime.now(UTC) + timedelta(seconds=1)
-    return await build_digest(services.store, "local", now - timedelta(hours=1), now)
+    # Digests go by publication time: the window reaches back to the seed's date (2021) and the samples' (2026).
+    return await build_digest(services.store, "local", datetime(2021, 8, 1, tzinfo=UTC), now)
 
 
 async def test_every_quote_in_a_digest_is_verbatim_from_its_article(services: Any) -> None:
@@ -33,7 +34,7 @@ async def test_every_quote_in_a_digest_is_verbatim_from_its_article(services: An
 async def test_two_outlets_telling_one_story_make_one_story(services: Any) -> None:
     await load_samples(services)
     now = datetime.now(UTC) + timedelta(seconds=1)
-    digest = await build_digest(services.store, "local", now - timedelta(hours=1), now)
+    digest = await build_digest(services.store, "local", datetime(2026, 11, 1, tzinfo=UTC), now)
     sizes = sorted(len(s.article_ids) for s in digest.stories)
     assert sizes[-1] == 2 and sizes.count(1) == len(sizes) - 1
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -118,13 +118,14 @@ class Harness:
         """Return the workspace name of a guild."""
         return f"discord:{guild['id']}"
 
-    async def add_articles(self, tmp: Path, guild: dict[str, Any], articles: dict[str, str]) -> list[int]:
-        """Ingest invented articles into a guild's workspace."""
+    async def add_articles(self, tmp: Path, guild: dict[str, Any], articles: dict[str, str], *,
+                           published: datetime | None = None) -> list[int]:
+        """Ingest invented articles into a guild's workspace (``published`` overrides their own dates)."""
         ids = []
         for name, body in articles.items():
             path = tmp / name
             path.write_text(body, encoding="utf-8")
-            out = await self.svc.ingestor.ingest_path(path, workspace=self.ws(guild))
+            out = await self.svc.ingestor.ingest_path(path, workspace=self.ws(guild), published=published)
             assert out.status == "added" and out.article_id is not None, out
             ids.append(out.article_id)
         return ids
@@ -299,9 +300,10 @@ async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
 async def test_digest_lists_each_new_story_with_its_quote_and_link(harness: Harness, tmp_path: Path) -> None:
     """/digest answers with one embed per new story: its headline, link, a key quote, and nothing from elsewhere."""
     s, a = harness.s, harness.a
-    await harness.add_articles(tmp_path, a, ARTICLES)
-    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE})
-    await asyncio.sleep(1.05)  # the store keeps whole seconds and a window's end is exclusive
+    # Digests go by publication time: these stories came out an hour ago (their files say 2031).
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    await harness.add_articles(tmp_path, a, ARTICLES, published=hour_ago)
+    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE}, published=hour_ago)
     rec = await s.send_interaction(s.command_payload("digest", {"since": "7d"}, guild=a))
     msg = await s.answer(rec)
     assert rec.callbacks[0]["type"] == 5  # /digest is slow: deferred first
@@ -738,7 +740,7 @@ async def test_live_bursts_are_rate_limited_with_the_overflow_in_one_post(
     feed = NewsFeed(http_server, "/burst.xml", "Burst News")
     sid = await _subscribe(harness, feed, news)
     for i, (title, text) in enumerate(STORIES[:7]):
-        feed.add(title, text, slug=f"s{i}", minutes_ago=30 - i)
+        feed.add(title, text, slug=f"s{i}", minutes_ago=(i - 7) / 60)  # published over the next seconds
     await _round(sched, sid)
     posts = channel_posts(s, news["id"])
     assert len(posts) == 5

@@ -20,10 +20,9 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.commands import REGISTRY, Command, Invocation, Item, Reply
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply, load
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
-from bot.handlers import load
 from bot.services import Services
 from bot.slack import SlackHttpServer, build_app, start_slack
 from bot.slack.listeners.commands import slack_command_names
@@ -31,7 +30,7 @@ from bot.slack.render import escape
 from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
 from tests.conftest import seed_gold_speaker, shared_eval
-from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit
+from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit, mrkdwn_objects
 from tests.e2e.slack_standin import made as slack_made
 from tests.e2e.slack_standin import shown as slack_shown
 from tests.helpers.http import LocalServer
@@ -573,15 +572,16 @@ async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
     assert "Posted the 1 newest" in _all_text(call.args["blocks"])
     posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
     assert len(posts) == 1
-    texts = _mrkdwn(posts[0].args["blocks"]) + [posts[0].args["text"]]
-    shown_all = "\n".join(slack_shown(t) for t in texts)
+    # Each mrkdwn object with its verbatim flag (Slack links no bare URL in a verbatim one), and the notification.
+    texts = mrkdwn_objects(posts[0].args["blocks"]) + [(posts[0].args["text"], False)]
+    shown_all = "\n".join(slack_shown(t) for t, _ in texts)
     assert f"Council vote {HOSTILE}" in shown_all and f"harbour plan {HOSTILE}" in shown_all
     assert "CDATA" not in shown_all
-    for t in texts:
+    for t, verbatim in texts:
         # The only markup is the bot's own link from the headline to the item; nothing the feed wrote.
         assert {m.group(1) for m in _MARKUP.finditer(t)} <= {item.link}, t
         # Bold stays possible: the bot wraps the headline in *…* itself; the feed's ** pair must not be one.
-        kinds = set(slack_made(_MARKUP.sub("", t)))
+        kinds = set(slack_made(_MARKUP.sub("", t), verbatim=verbatim))
         assert not kinds & {"link", "code", "strike", "italic"}, (kinds, t)
         assert "**bold**" not in t and "*bold*" not in t
 

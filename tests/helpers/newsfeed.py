@@ -44,11 +44,16 @@ class NewsFeed:
         """Return the feed's URL."""
         return self.server.url(self.path)
 
-    def add(self, title: str, text: str, *, slug: str | None = None, minutes_ago: float = 5) -> FeedItem:
-        """Publish an item (newest first); its link and GUID come from ``slug`` or the title."""
+    def add(self, title: str, text: str, *, slug: str | None = None, minutes_ago: float = 0,
+            published: datetime | None = None) -> FeedItem:
+        """Publish an item (newest first), now unless ``minutes_ago`` or ``published`` says when.
+
+        Its link and GUID come from ``slug`` or the title. A subscription posts only what is published after it
+        started, so an item a test adds after subscribing is published now by default.
+        """
         slug = slug or "-".join(title.lower().split())[:40]
-        item = FeedItem(title, text, f"https://news.example{self.path}/{slug}", f"urn:{self.path}:{slug}",
-                        datetime.now(UTC) - timedelta(minutes=minutes_ago))
+        when = published or datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        item = FeedItem(title, text, f"https://news.example{self.path}/{slug}", f"urn:{self.path}:{slug}", when)
         self.items.insert(0, item)
         return item
 

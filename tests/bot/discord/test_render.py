@@ -62,8 +62,13 @@ def test_long_text_is_cut_at_a_sentence() -> None:
     assert len(embeds) == 6  # the header and one embed per story: the loop below checks five summaries
     for e in embeds[1:]:
         assert e.description is not None
-        assert e.description.rstrip().endswith((".", "…")), e.description[-40:]
-        assert "harbour wall and its cost." in e.description
+        # The summary comes first; the key quote follows as Discord's own block quote ("> " lines).
+        lines = e.description.splitlines()
+        body = "\n".join(ln for ln in lines if not ln.startswith("> "))
+        assert body.rstrip().endswith((".", "…")), body[-40:]
+        assert "harbour wall and its cost." in body
+        quoted = [ln[2:] for ln in lines if ln.startswith("> ")]
+        assert quoted and shown(quoted[0]).startswith("“We will rebuild the wall") and quoted[-1].startswith("— ")
 
 
 @pytest.mark.parametrize("page_size", [9, 10, 25, 40])
