@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime
 from typing import Any
 
 from bot.commands import CommandError, Item, ItemQuote
+from digests.filters import Filter, FilterError
+from digests.live import RATE_LIMIT
 from digests.models import Quote, Story
 from digests.store import QuoteRow
 
@@ -89,3 +92,26 @@ def feed_url(value: str) -> str:
     except UnsafeURLError as exc:
         raise CommandError(str(exc)) from None
     return value.strip()
+
+
+_SLASHED = re.compile(r"^/(.+)/$", re.S)
+
+
+def filter_rule(field: str, action: str, value: str, regex: bool) -> Filter:
+    """Return the filter a user typed, exactly as typed; ``/…/`` (or ``regex``) makes it a regular expression."""
+    pattern = value.strip()
+    m = _SLASHED.match(pattern)
+    if m and len(pattern) > 2:
+        pattern, regex = m.group(1), True
+    kind = "regex" if regex else ("word" if len(pattern.split()) == 1 else "phrase")
+    try:
+        return Filter(field, action, kind, pattern).validate()
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def arrival_note(mode: str) -> str:
+    """Return how a subscription's new items reach its channel, in words, for its mode."""
+    if mode == "live":
+        return f"new stories are posted here as they arrive (at most {RATE_LIMIT} posts a minute)"
+    return "new items appear in this channel's digests"

@@ -7,9 +7,11 @@ from typing import Any
 
 from bot.commands import REGISTRY, CommandError, Invocation, Item, Param, Reply, command
 from bot.display import (
+    arrival_note,
     day,
     display_quote,
     feed_url,
+    filter_rule,
     quote_data,
     quote_item,
     speaker_label,
@@ -232,9 +234,6 @@ async def ingest(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
          admin=True, slow=True)
 async def feeds_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds add."""
-    from bot.scheduler import arrival_note
-    from bot.subscriptions import filter_rule
-
     url = feed_url(args["url"])
     rules = [filter_rule(args["field"], action, str(args[action]), False)
              for action in ("include", "exclude") if args[action]]
@@ -290,8 +289,9 @@ def health_parts(s: Any, mode: str) -> list[str]:
         parts.append("live")
     parts.append(f"last fetch {src.last_fetch:%Y-%m-%d %H:%M} UTC" if src.last_fetch else "not fetched yet")
     if src.last_error:
-        parts.append(src.last_error if src.health == "ok" else f"error: {src.last_error}")
-    if src.health == "ok" and src.last_failure and src.last_failure_at:
+        # A feed can still count as ok after one failed fetch (it is retried soon); that fetch still failed.
+        parts.append(f"error: {src.last_error}" if src.failures else src.last_error)
+    if not src.failures and src.last_failure and src.last_failure_at:
         # Recovered: the failure is history, dated, never the feed's state.
         parts.append(f"recovered; last failure {src.last_failure_at:%Y-%m-%d %H:%M} UTC: {src.last_failure}")
     return parts

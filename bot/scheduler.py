@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commands import Reply
 from bot.delivery import Delivery
+from bot.display import arrival_note
 from bot.handlers import digest_reply
 from bot.services import Services
 from bot.subscriptions import folded_reply, live_reply
@@ -65,13 +66,6 @@ PRUNE_EVERY = timedelta(hours=1)
 WAKE_JOB = "feeds:wake"
 _LOOKBACK = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367),
              timedelta(days=5 * 366))
-
-
-def arrival_note(mode: str) -> str:
-    """Return how a subscription's new items reach its channel, in words, for its mode."""
-    if mode == "live":
-        return "new stories are posted here as they arrive (at most 5 posts a minute)"
-    return "new items appear in this channel's digests"
 
 
 def _when(dt: datetime) -> str:
@@ -578,8 +572,9 @@ class BotScheduler:
                     lines.append(line(c, "digest", "its feed posts in this channel's digests; it was published "
                                       f"({_when(when_pub)}) before this channel's alerts started"))
                 else:
-                    started = "went live" if mode == "live" and created is not None and c.since > created \
-                        else "subscribed"
+                    # Switched to live later than it subscribed: live posts start at the switch.
+                    later = created is not None and c.since - created > timedelta(minutes=1)
+                    started = "went live" if mode == "live" and later else "subscribed"
                     lines.append(line(c, "too_old", f"published {_when(when_pub)}, before this channel {started} "
                                       f"({_when(c.since)}): a subscription posts only what is published after it "
                                       "starts"))

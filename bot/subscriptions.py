@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import Any
 
 from bot.commands import CommandError, Invocation, Item, ItemQuote, Param, Reply, command
-from bot.display import display_quote, feed_url, speaker_label
+from bot.display import display_quote, feed_url, filter_rule, speaker_label
 from bot.services import Services
 from digests.filters import CompiledFilters, Filter, FilterError, keyword_matcher, load_filters
 from digests.live import RATE_LIMIT, LiveStory, story_text
@@ -102,22 +102,6 @@ async def feeds_format(svc: Services, inv: Invocation, args: dict[str, Any]) -> 
 
 
 # ---- filters ------------------------------------------------------------------------------------------------------
-
-
-_SLASHED = re.compile(r"^/(.+)/$", re.S)
-
-
-def filter_rule(field: str, action: str, value: str, regex: bool) -> Filter:
-    """Return the filter a user typed, exactly as typed; ``/…/`` (or ``regex``) makes it a regular expression."""
-    pattern = value.strip()
-    m = _SLASHED.match(pattern)
-    if m and len(pattern) > 2:
-        pattern, regex = m.group(1), True
-    kind = "regex" if regex else ("word" if len(pattern.split()) == 1 else "phrase")
-    try:
-        return Filter(field, action, kind, pattern).validate()
-    except FilterError as exc:
-        raise CommandError(str(exc)) from None
 
 
 @command("feeds filter add", "Only post (include) or never post (exclude) a feed's matching stories (admins)",
