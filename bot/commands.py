@@ -70,6 +70,9 @@ class Item:
     footer: str = ""
     fields: tuple[tuple[str, str], ...] = ()
     quote: ItemQuote | None = None
+    # Stretches of ``body`` to emphasize, as (start, end) offsets: a search hit's words. Front ends draw them
+    # with their own markup around the escaped text.
+    marks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.display import (
     when_label,
 )
 from bot.services import Services
+from bot.text import unmark
 from digests.digest import build_digest
 from digests.models import Digest
 from digests.queries import timeline as timeline_query
@@ -200,10 +201,14 @@ async def summary(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply
 async def search(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /search."""
     rows = await svc.store.search(inv.workspace, args["query"], limit=PAGE_FETCH, newest=args["sort"] == "newest")
-    items = tuple(Item(title=r.title, body=r.snippet.replace("\n", " ") or r.summary[:300], url=r.url,
-                       footer=f"{day(r.published)} · article #{r.id}") for r in rows)
+    items = []
+    for r in rows:
+        # The snippet marks the words found as **word**: that is emphasis for the front ends to draw, not text.
+        body, marks = unmark(r.snippet.replace("\n", " ")) if r.snippet else (r.summary[:300], ())
+        items.append(Item(title=r.title, body=body, url=r.url, footer=f"{day(r.published)} · article #{r.id}",
+                          marks=marks))
     return Reply(title=f"Search: {args['query']}",
-                 text=f"{len(rows)} article(s)." if rows else "No article matches those words.", items=items,
+                 text=f"{len(rows)} article(s)." if rows else "No article matches those words.", items=tuple(items),
                  data={"articles": [{"id": r.id, "title": r.title, "url": r.url,
                                      "published": day(r.published) if r.published else None} for r in rows]})
 
@@ -240,8 +245,8 @@ async def feeds_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Rep
     src = await svc.store.source("feed", url)
     sub, created = await svc.store.subscribe(inv.workspace, inv.channel, src.id)
     if not created:
-        return Reply(title="Feeds", text=f"This channel already follows {url}; /feeds mode changes how it posts "
-                     "and /feeds filter add filters it.")
+        return Reply(title="Feeds", text=f"This channel already follows {url}; nothing was changed. /feeds mode "
+                     "changes how it posts and /feeds filter add filters it.")
     # Mode and filters first: the first fetch's backfill is filtered, and the answer says how items arrive.
     await svc.store.set_subscription_options(sub.id, mode=args["mode"], filters=[r.to_dict() for r in rules])
     note = ""
@@ -397,8 +402,10 @@ async def help_(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     items = tuple(Item(title="/" + c.name + "".join(f" {p.name}:…" if i else f" <{p.name}>"
                                                   for i, p in enumerate(c.params)),
                        body=c.description) for c in REGISTRY.values())
-    return Reply(title="Commands", text="Arguments: free text fills the first one; others as name:value.",
-                 items=items, page_size=25)
+    return Reply(title="Commands", text=(
+        "Arguments: free text fills the first one; others as name:value. Quote a value with spaces: "
+        "name:\"two words\". Backslashes are kept as typed, so a filter's regular expression needs no extra "
+        "escaping: exclude:/\\bsponsored\\b/ (slashes make it a regex)."), items=items, page_size=25)
 
 
 # ---- autocomplete ----------------------------------------------------------------------------------------------

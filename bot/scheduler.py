@@ -247,21 +247,21 @@ class BotScheduler:
         n = min(max(backfill, 0), MAX_BACKFILL)
         if not stored:
             return f"The feed has no items yet; {later}."
-        note = f"Stored the feed's {stored} current item(s) as history, not posted; {later}."
-        if n:
-            try:
-                posted, held = await self._post_backfill(sub, report, n, opts)
-            except Exception as exc:  # noqa: BLE001 - the subscription stands; say why the backfill did not
-                log.warning("backfill for %s in %s failed: %s", sub.source.url, sub.channel, exc)
-                return note + f" Posting the {n} newest failed: {exc}"
-            if posted and held:
-                note += (f" Posted the {posted} newest that pass its filters ({held} newer one(s) held back by "
-                         "them; /feeds why tells which).")
-            elif posted:
-                note += f" Posted the {posted} newest."
-            elif held:
-                note += f" None of the items passed its filters, so nothing was posted ({held} held back)."
-        return note
+        history = f"Stored the feed's {stored} current item(s) as history, not posted; {later}."
+        if not n:
+            return history
+        try:
+            posted, held = await self._post_backfill(sub, report, n, opts)
+        except Exception as exc:  # noqa: BLE001 - the subscription stands; say why the backfill did not
+            log.warning("backfill for %s in %s failed: %s", sub.source.url, sub.channel, exc)
+            return f"{history} Posting the {n} newest failed: {exc}"
+        if not posted:
+            return (f"Stored the feed's {stored} current item(s) as history: none passed its filters, so none was "
+                    f"posted ({held} held back; /feeds why tells which); {later}.")
+        passing = (f" that pass its filters ({held} newer one(s) held back by them; /feeds why tells which)"
+                   if held else "")
+        rest = "; the rest are history, not posted" if stored > posted + held else ""
+        return f"Stored the feed's {stored} current item(s). Posted the {posted} newest{passing}{rest}; {later}."
 
     # ---- scheduled digests ------------------------------------------------------------------------------------
 

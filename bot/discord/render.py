@@ -8,7 +8,7 @@ from dataclasses import replace
 import discord
 
 from bot.commands import Item, ItemQuote, Reply
-from bot.text import fit
+from bot.text import fit, marked
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256
@@ -75,7 +75,8 @@ def _is_url(value: str) -> bool:
 
 def escaped(reply: Reply) -> Reply:
     """Return a reply whose every text is escaped for Discord (URLs the bot links on purpose stay as they are)."""
-    items = tuple(Item(title=escape(it.title), body=escape(it.body), url=it.url, footer=escape(it.footer),
+    items = tuple(Item(title=escape(it.title), body=marked(it.body, it.marks, escape, "**", "**"), url=it.url,
+                       footer=escape(it.footer),
                        fields=tuple((escape(n), v if _is_url(v) else escape(v)) for n, v in it.fields),
                        quote=ItemQuote(escape(it.quote.text), escape(it.quote.speaker), it.quote.link)
                        if it.quote else None)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.commands import Item, ItemQuote, Reply
-from bot.text import fit
+from bot.text import fit, marked
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -142,7 +142,13 @@ def _item_text(item: Item, *, with_footer: bool, with_quote: bool = True) -> str
     quote = _quote_mrkdwn(item.quote) if item.quote and with_quote else ""
     # The body is what gets cut (at a sentence) so the title, quote, links and footer always survive.
     room = SECTION_CHARS - len(head) - len(tail) - len(quote) - 3
-    body = _fit_escaped(item.body, room) if item.body and room > 20 else ""
+    if item.marks and item.body and room > 20:
+        # The marked words are the bot's own bold around escaped text; a cut never leaves a mark open.
+        body = marked(item.body, item.marks, escape_text, "*", "*")
+        if len(body) > room:
+            body = _fit_escaped(item.body, room)
+    else:
+        body = _fit_escaped(item.body, room) if item.body and room > 20 else ""
     return "\n".join(x for x in (head, body, quote, tail) if x)
 
 

@@ -144,3 +144,23 @@ def test_any_markup_text_shows_as_typed_and_makes_nothing(text: str) -> None:
     out = escape(text)
     assert shown(out) == text
     assert made(out) == [], (text, out)
+
+
+def test_marked_search_words_are_bold_and_the_rest_is_escaped() -> None:
+    """A search hit's words are drawn bold by the bot; the article's own asterisks stay text."""
+    body = "the *new* harbour berth opens"
+    start = body.index("harbour")
+    item = Item(title="Berth", body=body, marks=((start, start + len("harbour")),))
+    desc = reply_to_embeds(Reply(title="Search: harbour", items=(item,)))[1].description or ""
+    assert "**harbour**" in desc and shown(desc) == "the *new* **harbour** berth opens"
+    assert made(desc) == ["bold"]  # the bot's emphasis, and nothing from the text
+
+
+def test_a_quote_element_is_a_block_quote_and_stays_escaped_inside() -> None:
+    from bot.commands import ItemQuote
+    from tests.e2e.discord_standin import block_quotes
+
+    item = Item(title="Story", body="Body text.", quote=ItemQuote("“We **will** build <@&1> it”", "Ada Lund, mayor"))
+    desc = reply_to_embeds(Reply(title="t", items=(item,)))[1].description or ""
+    assert block_quotes(desc) == ["“We **will** build <@&1> it”", "— Ada Lund, mayor"]
+    assert made(desc) == []

@@ -151,3 +151,20 @@ def test_urls_in_text_keep_no_invisible_character_and_every_text_object_is_verba
     for text, verbatim in mrkdwn_objects(blocks):
         assert verbatim, text
         assert "\u200b" not in text, text
+
+
+def test_marked_search_words_are_bold_and_a_quote_is_rich_text() -> None:
+    from bot.commands import ItemQuote
+    from tests.e2e.slack_standin import block_quotes
+
+    body = "the *new* harbour berth opens"
+    start = body.index("harbour")
+    item = Item(title="Berth", body=body, marks=((start, start + len("harbour")),),
+                quote=ItemQuote("“We will build it”", "Ada Lund", "https://e.example/a"))
+    blocks = reply_to_blocks(Reply(title="Search: harbour", items=(item,)))
+    _check_limits(blocks)
+    section = next(t for t, _ in mrkdwn_objects(blocks) if "harbour" in t)
+    assert "*harbour*" in section and shown(section).endswith("the *new* *harbour* berth opens")
+    assert block_quotes(blocks) == ["“We will build it”\n— Ada Lund · source"]
+    rich = next(b for b in blocks if b["type"] == "rich_text")
+    assert rich["elements"][0]["elements"][-1] == {"type": "link", "url": "https://e.example/a", "text": "source"}
