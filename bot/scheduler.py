@@ -496,6 +496,8 @@ class BotScheduler:
             since = [opts[s.id].live_since] if opts[s.id].mode == "live" else []
             since += [a.created_at for a in await self.store.alerts(s.workspace, s.channel) if a.created_at]
             start = min((t for t in since if t is not None), default=None) or s.created_at
+            if start is not None and s.created_at is not None:
+                start = max(start, s.created_at)  # an older alert never reaches back before the subscription
             queue = self._live_pending.setdefault((s.workspace, s.channel), [])
             for item in report.items:
                 assert item.article_id is not None
