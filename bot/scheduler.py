@@ -521,7 +521,8 @@ class BotScheduler:
         cands = list({(c.article_id, c.subscription_id, item_key(c.link)): c for c in cands}.values())
         ids = list(dict.fromkeys(c.article_id for c in cands))
         logged = await self.store.deliveries_of(workspace, channel, ids)
-        seen = {(d.article_id, item_key(d.item_url)) for d in logged}
+        seen = {(d.article_id, item_key(d.item_url)) for d in logged}  # decided in an earlier round
+        kept_since = now - timedelta(days=self.settings.delivery_log_days)
         first: dict[int, DeliveryRecord] = {}
         for d in logged:
             if d.article_id is not None:
@@ -553,10 +554,11 @@ class BotScheduler:
             key = (c.article_id, item_key(c.link))
             if key in seen:
                 continue
-            seen.add(key)
             art = await load(c.article_id)
             if art is None:
                 continue
+            if art.fetched is not None and art.fetched < kept_since:
+                continue  # stored before the log's retention: an item still in its feed, decided long ago
             if c.article_id in first or c.article_id in handled:
                 if item_key(art.url) == key[1]:
                     continue  # the same item, handled before the delivery log kept it
