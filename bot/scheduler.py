@@ -728,7 +728,14 @@ class BotScheduler:
             reply = replace(digest_reply(digest), title=f"Latest from {outlet}")
             # Claimed first, so a live round never posts them again; a failed post stays claimed (at most once).
             await self.store.live_claim(sub.workspace, sub.channel, [a.id for a in picked], "posted", now)
-            ids = await self.delivery.post(sub.workspace, sub.channel, reply)
+            try:
+                ids = await self.delivery.post(sub.workspace, sub.channel, reply)
+            except Exception as exc:
+                lines += [DeliveryRecord(
+                    sub.workspace, sub.channel, "failed", now, subscription_id=sub.id, feed_url=sub.source.url,
+                    article_id=a.id, item_url=_web(by_id[a.id].source), item_title=by_id[a.id].item_title or a.title,
+                    published=a.published, detail=f"the backfill's post failed {_when(now)}: {exc}") for a in picked]
+                raise
             for a in picked:
                 o = by_id[a.id]
                 lines.append(DeliveryRecord(

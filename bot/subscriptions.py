@@ -76,9 +76,14 @@ async def _subscription(svc: Services, inv: Invocation, url: str) -> Subscriptio
 async def feeds_mode(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds mode."""
     sub = await _subscription(svc, inv, args["url"])
+    before = (await svc.store.subscription_options([sub.id]))[sub.id].mode
     await svc.store.set_subscription_options(sub.id, mode=args["mode"])
-    what = (f"each new story is posted here as it arrives (at most {RATE_LIMIT} posts a minute), from now on"
-            if args["mode"] == "live" else "its stories appear in this channel's digests, no longer live")
+    live = args["mode"] == "live"
+    if before == args["mode"]:
+        what = "already posts each new story here as it arrives" if live else "already posts in this channel's digests"
+    else:
+        what = (f"each new story is posted here as it arrives (at most {RATE_LIMIT} posts a minute), from now on"
+                if live else "its stories appear in this channel's digests, no longer live")
     return Reply(title="Feeds", text=f"{sub.source.url}: {what}.", data={"mode": args["mode"]})
 
 

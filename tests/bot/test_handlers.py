@@ -75,7 +75,9 @@ async def test_feeds_add_says_how_its_items_arrive_without_contradicting_itself(
     filtered = await _feeds_add(services, http_server, "/filtered.xml", "mode:live exclude:concert field:title")
     assert "Filter #1: exclude title word “concert”." in filtered.text, filtered.text
     back = await run_line(services, LOCAL, f"/feeds mode {http_server.url('/live.xml')} mode:digest")
-    assert "digests" in back.text and "posted here as it arrives" not in back.text
+    assert "digests, no longer live" in back.text and "posted here as it arrives" not in back.text
+    again = await run_line(services, LOCAL, f"/feeds mode {http_server.url('/live.xml')} mode:digest")
+    assert "already posts in this channel's digests" in again.text and "no longer" not in again.text
     services.scheduler = None  # a one-shot terminal command: nothing is fetched now, and it says so
     later = await _feeds_add(services, http_server, "/later.xml", "mode:live")
     assert "fetched while the bot runs; new stories are posted here as they arrive" in later.text, later.text
