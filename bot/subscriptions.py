@@ -235,7 +235,7 @@ def _why_line(d: DeliveryRecord) -> str:
 
 
 @command("feeds why", "Why an item of this channel's feeds was posted or not, by its link or title words (admins)",
-         Param("item", "the item's link, or words of its title", required=True), admin=True)
+         Param("item", "the item's link, or words of its title", required=True), admin=True, slow=True)
 async def feeds_why(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds why from the delivery log."""
     asked = args["item"].strip()

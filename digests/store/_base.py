@@ -448,11 +448,14 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         """
         until = until or now_utc()
         late_from = min(late_from or since, since)
+        # CROSS JOIN keeps SQLite reading the window's articles by publication time (articles_published) and
+        # probing each one's workspace row, instead of walking every article of the workspace (its planner has no
+        # statistics to tell); PostgreSQL reads it as the inner join it is.
         rows = await self._rows(
             "SELECT * FROM ("
-            "SELECT a.*, w.added_at FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
-            "WHERE w.workspace = ? AND a.published >= ? AND a.published < ? AND w.added_at < ? "
-            "AND w.via != 'initial' "
+            "SELECT a.*, w.added_at FROM articles a CROSS JOIN workspace_articles w "
+            "WHERE w.article_id = a.id AND w.workspace = ? AND a.published >= ? AND a.published < ? "
+            "AND w.added_at < ? AND w.via != 'initial' "
             "UNION ALL "
             "SELECT a.*, w.added_at FROM workspace_articles w JOIN articles a ON a.id = w.article_id "
             "WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? AND w.via != 'initial' "
