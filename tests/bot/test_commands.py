@@ -154,27 +154,3 @@ def test_a_regex_filter_reaches_its_handler_as_typed() -> None:
     cmd, raw = split_command_line(r"/feeds filter add https://e.test/rss field:title exclude:\bsponsored\b regex:true")
     assert cmd.name == "feeds filter add"
     assert raw == {"url": "https://e.test/rss", "field": "title", "exclude": r"\bsponsored\b", "regex": "true"}
-
-
-def test_slashes_make_a_regex_filter_and_describe_shows_it_back() -> None:
-    from bot.subscriptions import filter_rule
-
-    rule = filter_rule("any", "exclude", r"/\bsponsored\b/", False)
-    assert (rule.kind, rule.pattern) == ("regex", r"\bsponsored\b")
-    assert rule.describe() == r"exclude any regex /\bsponsored\b/"
-    assert filter_rule("any", "include", "/", False).kind == "word"  # a lone slash is a word
-    with pytest.raises(CommandError, match="does not compile"):
-        filter_rule("any", "exclude", r"/(a)\1/", False)
-
-
-def test_the_command_modules_share_display_helpers_without_importing_each_other() -> None:
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2] / "bot"
-    for name, other in (("handlers", "bot.subscriptions"), ("subscriptions", "bot.handlers")):
-        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
-        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
-            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        assert other not in imported, f"bot/{name}.py imports {other}"
-        assert "bot.display" in imported
