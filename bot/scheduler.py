@@ -397,13 +397,11 @@ class BotScheduler:
         """
         started = []
         await self.mark_stale_runs()
-        now = self.clock()
-        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+        if self._pruned_at is None or self.clock() - self._pruned_at >= PRUNE_EVERY:
             await self.prune_log()
+        now = self.clock()
         leased = await self.store.claim_due_feeds(self.owner, now, float(self.settings.feed_lease_s),
                                                   limit=self.settings.feed_batch)
-        # The feeds not due yet: wake up when the first of them is (the polls started now set their own wake).
-        self._wake_at(await self.store.next_fetch_after(now))
         for src in leased:
             lock = self._feed_locks.get(src.id)
             if lock is not None and lock.locked():
@@ -412,6 +410,9 @@ class BotScheduler:
             self._feed_tasks.add(task)
             task.add_done_callback(self._feed_tasks.discard)
             started.append(task)
+        # The feeds not due yet: wake up when the first of them is (the polls started now set their own wake).
+        # Asked once the polls are started, so a leased feed's fetch never waits for this query.
+        self._wake_at(await self.store.next_fetch_after(now))
         return started
 
     async def _poll_leased(self, source_id: int) -> PollReport | None:
@@ -534,14 +535,6 @@ class BotScheduler:
         lines: list[DeliveryRecord] = []
         articles: dict[int, Article] = {}
 
-        async def load(aid: int) -> Article | None:
-            if aid not in articles:
-                art = await self.store.article(workspace, aid)
-                if art is None:
-                    return None
-                articles[aid] = art
-            return articles[aid]
-
         def line(c: Candidate, outcome: str, detail: str, related: int | None = None) -> DeliveryRecord:
             art = articles.get(c.article_id)
             return DeliveryRecord(workspace, channel, outcome, now, detail=detail, subscription_id=c.subscription_id,
@@ -549,12 +542,15 @@ class BotScheduler:
                                   item_title=c.item_title or (art.title if art else ""),
                                   published=art.published if art else None, related_article_id=related)
 
+        # One query for every article not decided before (in steady state a feed's items all were: none).
+        articles.update(await self.store.articles(
+            workspace, {c.article_id for c in cands if (c.article_id, item_key(c.link)) not in seen}))
         plannable: list[Candidate] = []
         for c in cands:
             key = (c.article_id, item_key(c.link))
             if key in seen:
                 continue
-            art = await load(c.article_id)
+            art = articles.get(c.article_id)
             if art is None:
                 continue
             if art.fetched is not None and art.fetched < kept_since:
@@ -604,11 +600,9 @@ class BotScheduler:
         quotes: dict[int, list[QuoteRow]] = {}
         for q in await self.store.quotes_for_articles(workspace, list(dict.fromkeys(c.article_id for c in cands))):
             quotes.setdefault(q.article_id, []).append(q)
-        recent: list[Article] = []
-        for aid, _ in (await self.store.live_recent(workspace, channel, now - MERGE_WINDOW))[:100]:
-            art = await self.store.article(workspace, aid)
-            if art is not None:
-                recent.append(art)
+        recent_ids = [aid for aid, _ in (await self.store.live_recent(workspace, channel, now - MERGE_WINDOW))[:100]]
+        loaded = await self.store.articles(workspace, recent_ids)
+        recent = [loaded[aid] for aid in recent_ids if aid in loaded]
         filters = {i: CompiledFilters(load_filters(o.filters)) for i, o in opts.items() if o.filters}
         live_subs = {i for i, o in opts.items() if o.mode == "live"}
         alerts = []

@@ -428,6 +428,19 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
             "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", workspace, article_id)
         return full_article(row) if row else None
 
+    async def articles(self, workspace: str, article_ids: Iterable[int]) -> dict[int, Article]:
+        """Return several articles with their text, by id, those ``workspace`` may see (one query per 500)."""
+        ids = sorted(set(article_ids))
+        out: dict[int, Article] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows = await self._rows(
+                "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
+                "LEFT JOIN sources s ON s.id = a.source_id "
+                f"WHERE w.workspace = ? AND a.id IN ({','.join('?' * len(part))})", workspace, *part)  # noqa: S608
+            out.update((r["id"], full_article(r)) for r in rows)
+        return out
+
     @abc.abstractmethod
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
         """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""

@@ -433,3 +433,14 @@ async def test_the_next_due_feed_and_a_failure_kept_as_history(store: Store) -> 
     [sub_a, _] = await store.subscriptions("local", "news")
     assert (sub_a.source.last_failure, sub_a.source.last_failure_at) == ("HTTP 404 Not Found", now)
     assert sub_a.created_at is not None
+
+
+async def test_several_articles_by_id_only_from_the_workspace_that_sees_them(store: Store) -> None:
+    ids = []
+    for i, ws in enumerate(("local", "local", "slack:T1")):
+        out = await store.add_article(NewArticle(f"Story {i}", _distinct_body(i), url=f"https://e.example/s{i}"),
+                                      None, workspace=ws, via="upload")
+        ids.append(out.article_id)
+    got = await store.articles("local", [*ids, 10_000])
+    assert sorted(got) == ids[:2] and got[ids[0]].title == "Story 0" and got[ids[1]].text == _distinct_body(1)
+    assert await store.articles("local", []) == {}
