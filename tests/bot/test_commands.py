@@ -21,6 +21,7 @@ from bot.commands import (
     split_command_line,
     split_words,
 )
+from tests.conftest import ROOT
 
 load()
 
@@ -154,3 +155,10 @@ def test_a_regex_filter_reaches_its_handler_as_typed() -> None:
     cmd, raw = split_command_line(r"/feeds filter add https://e.test/rss field:title exclude:\bsponsored\b regex:true")
     assert cmd.name == "feeds filter add"
     assert raw == {"url": "https://e.test/rss", "field": "title", "exclude": r"\bsponsored\b", "regex": "true"}
+
+
+@pytest.mark.parametrize("doc", ["docs/slack.md", "docs/discord.md"])
+def test_the_docs_name_every_admin_command(doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    admin = sorted(name for name, cmd in load().items() if cmd.admin)
+    assert admin and [name for name in admin if f"`/{name}`" not in text] == []
