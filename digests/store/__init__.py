@@ -14,6 +14,8 @@ from digests.store._records import (
     RunRow,
     ScheduleRow,
     SourceRow,
+    StoryRow,
+    StoryView,
     SubscriptionRow,
 )
 from digests.store._sqlite import SqliteStore
@@ -32,6 +34,8 @@ __all__ = [
     "ScheduleRow",
     "SourceRow",
     "SchemaTooNew",
+    "StoryRow",
+    "StoryView",
     "SqliteStore",
     "Store",
     "StoreError",

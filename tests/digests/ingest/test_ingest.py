@@ -198,3 +198,15 @@ async def test_a_utf16_text_file_is_read_not_refused_as_binary(services: Any, tm
     art = await services.store.article("local", out.article_id)
     assert art is not None and art.title == "Ferry timetable changes for the winter"
     assert "last ferry at nine" in art.text and "\x00" not in art.text
+
+
+def test_a_one_paragraph_brief_is_stored_with_its_first_sentence_as_title() -> None:
+    from digests.ingest import document_from_text
+
+    brief = ("The Orlen Bay ferry resumes on Monday after repairs to its ramp. Tickets bought for the cancelled "
+             "crossings stay valid until the end of the month.")
+    doc = document_from_text(brief, name="brief.txt")
+    assert doc.title == "The Orlen Bay ferry resumes on Monday after repairs to its ramp."
+    assert doc.text == brief
+    titled = document_from_text("Ferry back\n\n" + brief, name="ferry.txt")
+    assert (titled.title, titled.text) == ("Ferry back", brief)

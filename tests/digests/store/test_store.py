@@ -353,6 +353,8 @@ async def test_a_store_from_before_the_title_index_finds_its_old_titles(tmp_path
         db.execute("DROP TABLE delivery_log")
         db.execute("ALTER TABLE sources DROP COLUMN last_failure")
         db.execute("ALTER TABLE sources DROP COLUMN last_failure_at")
+        for table in ("stories_fts", "story_state", "article_stories", "stories"):  # migration 6
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 4")
     s = await Store.open(f"sqlite:///{path}")
     try:
