@@ -1,0 +1,79 @@
+"""Schedules in their own time zones across restarts: next run, DST changes and the catch-up of a missed digest.
+
+Four zones (two northern DST rules, the southern one, and a half-hour offset without DST). Each case is a day on
+which the zone's clocks change (or any day for Kolkata). The expected instants come from ``zoneinfo``, not from
+APScheduler: the bot posts the day before at 08:00, restarts an hour later (its next run is 08:00 on the change
+day, at the new offset), is down at 08:00 on the change day, and on start-up at 08:30 posts that missed digest
+once, marked late, with its window ending at the local 08:00. A restart after that posts nothing more.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.scheduler import BotScheduler
+from bot.services import Services
+from tests.bot.test_scheduler import Clock, Recorder, add_article, delivery_for, headlines, ordered_runs
+
+CASES = [
+    ("Europe/Berlin", date(2026, 3, 29)),  # CET -> CEST
+    ("Europe/Berlin", date(2026, 10, 25)),  # CEST -> CET
+    ("America/New_York", date(2026, 3, 8)),  # EST -> EDT
+    ("America/New_York", date(2026, 11, 1)),  # EDT -> EST
+    ("Australia/Sydney", date(2026, 4, 5)),  # AEDT -> AEST
+    ("Australia/Sydney", date(2026, 10, 4)),  # AEST -> AEDT
+    ("Asia/Kolkata", date(2026, 6, 1)),  # +05:30 all year
+]
+
+
+def local_0800(day: date, zone: str) -> datetime:
+    """Return 08:00 on ``day`` in ``zone`` as a UTC instant (zoneinfo's answer, independent of APScheduler)."""
+    return datetime.combine(day, time(8), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+@pytest.mark.parametrize(("zone", "day"), CASES, ids=[f"{z}-{d}" for z, d in CASES])
+async def test_next_run_dst_and_a_missed_0800_caught_up_once_after_a_restart(services: Services, zone: str,
+                                                                             day: date) -> None:
+    before, fire, after = (local_0800(day + timedelta(days=n), zone) for n in (-1, 0, 1))
+    if zone != "Asia/Kolkata":
+        assert fire - before != timedelta(hours=24), "the case should straddle a change of the zone's offset"
+    rec = Recorder()
+    clock = Clock(before - timedelta(minutes=1))
+    row = await services.store.add_schedule("local", "news", "daily 08:00", "0 8 * * *", zone)
+    await add_article(services.store, 1, before - timedelta(hours=1))
+
+    async def boot() -> BotScheduler:
+        sched = BotScheduler(services, delivery_for(rec), clock=clock, poll_feeds=False)
+        await sched.start(paused=True)  # catch-up included, as `newsbot run` starts
+        return sched
+
+    s1 = await boot()
+    assert s1.next_run(row.id) == before
+    clock.now = before + timedelta(seconds=1)
+    assert (await s1.run_schedule(row.id)).status == "posted"
+    await s1.shutdown()
+
+    clock.now = before + timedelta(hours=1)  # a restart after that digest: nothing to catch up
+    s2 = await boot()
+    assert s2.next_run(row.id) == fire, "next run across the DST change"
+    await s2.shutdown()
+    assert len(rec.posts) == 1
+
+    await add_article(services.store, 2, before + timedelta(hours=2))
+    clock.now = fire + timedelta(minutes=30)  # down at 08:00 on the change day, back at 08:30
+    s3 = await boot()
+    assert s3.next_run(row.id) == after
+    await s3.shutdown()
+    clock.now = fire + timedelta(minutes=40)
+    s4 = await boot()  # a second restart posts nothing more
+    await s4.shutdown()
+
+    runs = await ordered_runs(services.store, row.id)
+    assert [(r.window_start, r.window_end, r.status, r.late) for r in runs] == [
+        (before - timedelta(hours=24), before, "posted", False), (before, fire, "posted", True)]
+    assert [headlines(r) for r in rec.digests()] == [["Story 1"], ["Story 2"]]
+    late = rec.digests()[1].text
+    assert f"{day:%Y-%m-%d} 08:00" in late, late  # the note gives the missed time in the schedule's zone
