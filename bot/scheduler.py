@@ -28,7 +28,7 @@ from bot.subscriptions import folded_reply, live_reply
 from digests.digest import build_digest, compose
 from digests.feeds import FeedPolicy, FeedPoller, PollReport, newest, utc_now
 from digests.filters import CompiledFilters, FilterError, keyword_matcher, load_filters
-from digests.live import MERGE_WINDOW, Candidate, LiveStory, plan_channel, rate_room
+from digests.live import MERGE_WINDOW, RATE_WINDOW, Candidate, LiveStory, plan_channel, rate_room
 from digests.models import Article
 from digests.store import QuoteRow, ScheduleRow, SourceRow, SubscriptionRow
 
@@ -138,7 +138,6 @@ class BotScheduler:
         self._pending_initial: dict[int, set[str]] = {}
         # New items of live subscriptions (and channels with alerts) waiting for the next live round, by channel.
         self._live_pending: dict[tuple[str, str], list[Candidate]] = {}
-        self._live_sent: dict[tuple[str, str], deque[datetime]] = {}
         self._live_lock = asyncio.Lock()
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
@@ -469,11 +468,13 @@ class BotScheduler:
             except FilterError:
                 continue
         key = (workspace, channel)
-        sent = self._live_sent.setdefault(key, deque(maxlen=50))
+        # The channel's posts of the last minute are read from the store: the limit holds across rounds,
+        # restarts and processes.
+        sent = await self.store.live_sends(workspace, channel, now - RATE_WINDOW)
         # Grouping and composing stories is CPU work: keep it off the event loop like the digests.
         plan = await asyncio.to_thread(plan_channel, workspace, now, cands, articles, quotes, recent,
                                        live_subs=live_subs, filters=filters, alerts=alerts,
-                                       room=rate_room(list(sent), now))
+                                       room=rate_room(sent, now))
         await self.store.live_claim(workspace, channel, plan.filtered, "filtered", now)
         await self.store.live_claim(workspace, channel, plan.merged, "merged", now)
         posted: list[str] = []
@@ -483,14 +484,14 @@ class BotScheduler:
                 continue
             template = next((opts[i].template for i in ls.subscription_ids if opts[i].template), None)
             posted += await self._post_live(workspace, channel, live_reply(ls, template))
-            sent.append(now)
+            await self.store.record_live_send(workspace, channel, now)
         folded: list[LiveStory] = []
         for ls in plan.folded:
             if await self.store.live_claim(workspace, channel, ls.story.article_ids, "folded", now):
                 folded.append(ls)
         if folded:
             posted += await self._post_live(workspace, channel, folded_reply(folded))
-            sent.append(now)
+            await self.store.record_live_send(workspace, channel, now)
         if plan.deferred:
             # Over the rate limit: these wait for the next round, even if their feeds answer 304 by then.
             held = {a for ls in plan.deferred for a in ls.story.article_ids}

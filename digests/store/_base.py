@@ -44,7 +44,8 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 # Tables in dependency order (parents first): copies and counts walk them in this order.
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
-          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts")
+          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts",
+          "live_sends")
 
 
 class Row(Protocol):

@@ -10,10 +10,12 @@ import abc
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 MODES = ("digest", "live")
+# How long a channel's record of its live posts is kept: far longer than the rate limit looks back.
+SENDS_KEPT = timedelta(days=1)
 LAYOUTS = ("message", "thread")
 LIVE_STATES = ("baseline", "posted", "folded", "filtered", "merged")
 
@@ -191,3 +193,18 @@ class OptionsMixin(abc.ABC):
             "SELECT article_id, at FROM live_posts WHERE workspace = ? AND channel = ? AND at >= ? "
             f"AND state IN ({marks}) ORDER BY at DESC", workspace, channel, _iso(since), *states)
         return [(int(r["article_id"]), _dt(r["at"]) or since) for r in rows]
+
+    async def record_live_send(self, workspace: str, channel: str, at: datetime) -> None:
+        """Note that a channel got one live post at ``at``; the rate limit counts these."""
+        await self._opt_exec("INSERT INTO live_sends(workspace, channel, at) VALUES (?,?,?)",
+                             workspace, channel, _iso(at))
+        # Rows far older than the rate window are dropped as new ones come, so the table stays small.
+        await self._opt_exec("DELETE FROM live_sends WHERE workspace = ? AND channel = ? AND at < ?",
+                             workspace, channel, _iso(at - SENDS_KEPT))
+
+    async def live_sends(self, workspace: str, channel: str, since: datetime) -> list[datetime]:
+        """Return when a channel got each of its live posts since ``since``, newest first."""
+        rows = await self._opt_all(
+            "SELECT at FROM live_sends WHERE workspace = ? AND channel = ? AND at >= ? ORDER BY at DESC, id DESC",
+            workspace, channel, _iso(since))
+        return [_dt(r["at"]) or since for r in rows]

@@ -94,6 +94,9 @@ async def _world(store: Store) -> World:
     # B's live ledger holds B's article and the shared one; A's holds only its own.
     await store.live_claim(B, CHANNEL, [b.article_id, shared.article_id], "posted", AT)
     await store.live_claim(A, CHANNEL, [a.article_id], "posted", AT)
+    for n in range(3):  # B's channel got three live posts this minute, A's one
+        await store.record_live_send(B, CHANNEL, AT + timedelta(seconds=n))
+    await store.record_live_send(A, CHANNEL, AT)
     return World(a.article_id, b.article_id, shared.article_id, speaker, a_sched.id, b_sched.id, a_alert.id,
                  b_alert.id, src.id)
 
@@ -349,6 +352,17 @@ async def _live_claim(s: Store, w: World) -> None:
     # B posted the shared story in its channel of the same name: A's channel still gets it, once.
     assert await s.live_claim(A, CHANNEL, [w.shared], "posted", AT) == [w.shared]
     assert await s.live_claim(A, CHANNEL, [w.shared], "posted", AT) == []
+
+
+@case("live_sends")
+async def _live_sends(s: Store, w: World) -> None:
+    assert await s.live_sends(A, CHANNEL, AT - timedelta(minutes=1)) == [AT]
+
+
+@case("record_live_send", writes=True)
+async def _record_send(s: Store, w: World) -> None:
+    await s.record_live_send(A, CHANNEL, AT + timedelta(days=3))  # drops A's old rows, never B's
+    assert len(await s.live_sends(B, CHANNEL, AT - timedelta(minutes=1))) == 3
 
 
 @case("save_page_state", writes=True)

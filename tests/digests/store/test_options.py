@@ -87,3 +87,14 @@ async def test_the_live_ledger_claims_an_article_once_per_channel(store: Store) 
     recent = await store.live_recent("w", "c", NOW - timedelta(minutes=1))
     assert sorted(a for a, _ in recent) == sorted(ids)
     assert await store.live_recent("w", "c", NOW + timedelta(minutes=1)) == []
+
+
+async def test_live_sends_count_a_channels_posts_of_the_window_and_drop_old_rows(store: Store) -> None:
+    for seconds in (0, 10, 50, 70):
+        await store.record_live_send("w", "c", NOW + timedelta(seconds=seconds))
+    await store.record_live_send("w", "other", NOW + timedelta(seconds=65))
+    window = await store.live_sends("w", "c", NOW + timedelta(seconds=70) - timedelta(minutes=1))
+    assert window == [NOW + timedelta(seconds=s) for s in (70, 50, 10)]
+    await store.record_live_send("w", "c", NOW + timedelta(days=2))  # a day later: the old rows are dropped
+    assert await store.live_sends("w", "c", NOW - timedelta(days=1)) == [NOW + timedelta(days=2)]
+    assert await store.live_sends("w", "other", NOW) == [NOW + timedelta(seconds=65)]
