@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from digests.filters import CompiledFilters, Filter, keyword_matcher
+import pytest
+
+from digests.filters import FIELDS, CompiledFilters, Filter, keyword_matcher
 from digests.live import RATE_LIMIT, Candidate, plan_channel, rate_room, split_for_rate
 from digests.models import Article
+from digests.store import QuoteRow
 
 NOW = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -60,3 +63,37 @@ def test_filters_per_subscription_and_alerts_on_digest_feeds() -> None:
     # The ferry story is filtered out of the live feed; the digest feed's concert story goes out for its alert.
     assert plan.filtered == [1]
     assert [(ls.story.article_ids, ls.mentions) for ls in plan.singles] == [((3,), ("role:7",))]
+
+
+WORD = "Zephyrine"  # an invented word, placed in one field of one story at a time
+FIELDS_OF_STORY = ("title", "text", "speaker", "outlet")
+
+
+def _story_with_word_in(field: str) -> tuple[Article, list[QuoteRow], str]:
+    """Return an article, its quotes and its outlet where only ``field`` holds WORD."""
+    title = f"{WORD} ferry timetable changes" if field == "title" else "Ferry timetable changes on the Orvane line"
+    said = "Crews will run an extra evening crossing from next week"
+    text = (f"The harbour board changed the Orvane ferry timetable. \"{said},\" Okafor said at the "
+            f"{WORD + ' ' if field == 'text' else ''}pier office.")
+    art = Article(id=40, title=title, text=text, summary=text, published=NOW - timedelta(minutes=5), fetched=NOW)
+    speaker = f"{WORD} Okafor" if field == "speaker" else "Dele Okafor"
+    start = text.index(said)
+    quotes = [QuoteRow(1, said, speaker, "harbour master", 40, title, None, art.published, start, start + len(said),
+                       True)]
+    outlet = f"{WORD} Gazette" if field == "outlet" else "Coast Gazette"
+    return art, quotes, outlet
+
+
+@pytest.mark.parametrize("where", FIELDS_OF_STORY)
+def test_each_filter_field_looks_at_that_field_only(where: str) -> None:
+    art, quotes, outlet = _story_with_word_in(where)
+    for field in FIELDS:
+        for action in ("include", "exclude"):
+            rule = CompiledFilters([Filter(field, action, "word", WORD.lower()).validate()])
+            plan = plan_channel("w", NOW, [Candidate(40, 10, outlet)], {40: art}, {40: quotes}, [],
+                                live_subs={10}, filters={10: rule}, alerts=[], room=5)
+            matches = field in (where, "any")
+            posted = bool(plan.singles)
+            assert posted == (matches if action == "include" else not matches), (
+                f"{action} {field} on a story with {WORD!r} only in its {where}: posted={posted}")
+            assert posted != bool(plan.filtered)
