@@ -425,6 +425,9 @@ class BotScheduler:
         """Post what the live queue holds, per channel: merged, filtered, with alerts' mentions, rate limited."""
         async with self._live_lock:
             pending, self._live_pending = self._live_pending, {}
+            # Stories an earlier round (of this process or of one that stopped) held back for the rate limit.
+            for workspace, channel, aid, sub_id, outlet, link, since in await self.store.live_held():
+                pending.setdefault((workspace, channel), []).append(Candidate(aid, sub_id, outlet, link, since))
             ids: list[str] = []
             for (workspace, channel), cands in pending.items():
                 try:
@@ -434,6 +437,17 @@ class BotScheduler:
             return ids
 
     async def _deliver_live(self, workspace: str, channel: str, cands: list[Candidate]) -> list[str]:
+        held: list[Candidate] = []
+        posted = await self._plan_and_post(workspace, channel, cands, held)
+        # What the rate limit held back waits in the store, where a restart finds it; the rest was handled. (A
+        # round that failed keeps the channel's held stories for the next one.)
+        await self.store.hold_live(workspace, channel, [(c.article_id, c.subscription_id, c.outlet, c.link, c.since)
+                                                        for c in held])
+        await self.store.release_live_held(workspace, channel, keep={c.article_id for c in held})
+        return posted
+
+    async def _plan_and_post(self, workspace: str, channel: str, cands: list[Candidate],
+                             held_back: list[Candidate]) -> list[str]:
         now = self.clock()
         handled = await self.store.live_handled(workspace, channel, [c.article_id for c in cands])
         cands = [c for c in cands if c.article_id not in handled]
@@ -467,7 +481,6 @@ class BotScheduler:
                 alerts.append((a.mention, keyword_matcher(a.keyword)))
             except FilterError:
                 continue
-        key = (workspace, channel)
         # The channel's posts of the last minute are read from the store: the limit holds across rounds,
         # restarts and processes.
         sent = await self.store.live_sends(workspace, channel, now - RATE_WINDOW)
@@ -492,10 +505,9 @@ class BotScheduler:
         if folded:
             posted += await self._post_live(workspace, channel, folded_reply(folded))
             await self.store.record_live_send(workspace, channel, now)
-        if plan.deferred:
-            # Over the rate limit: these wait for the next round, even if their feeds answer 304 by then.
-            held = {a for ls in plan.deferred for a in ls.story.article_ids}
-            self._live_pending.setdefault(key, []).extend(c for c in cands if c.article_id in held)
+        # Over the rate limit: these wait for a later round, even if their feeds answer 304 by then.
+        held = {a for ls in plan.deferred for a in ls.story.article_ids}
+        held_back.extend(c for c in cands if c.article_id in held)
         return posted
 
     async def _post_live(self, workspace: str, channel: str, reply: Reply) -> list[str]:

@@ -45,7 +45,7 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
           "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts",
-          "live_sends")
+          "live_sends", "live_held")
 
 
 class Row(Protocol):

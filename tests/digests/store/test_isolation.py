@@ -97,6 +97,7 @@ async def _world(store: Store) -> World:
     for n in range(3):  # B's channel got three live posts this minute, A's one
         await store.record_live_send(B, CHANNEL, AT + timedelta(seconds=n))
     await store.record_live_send(A, CHANNEL, AT)
+    await store.hold_live(B, CHANNEL, [(b.article_id, 1, "Coast feed", None, AT)])
     return World(a.article_id, b.article_id, shared.article_id, speaker, a_sched.id, b_sched.id, a_alert.id,
                  b_alert.id, src.id)
 
@@ -363,6 +364,18 @@ async def _live_sends(s: Store, w: World) -> None:
 async def _record_send(s: Store, w: World) -> None:
     await s.record_live_send(A, CHANNEL, AT + timedelta(days=3))  # drops A's old rows, never B's
     assert len(await s.live_sends(B, CHANNEL, AT - timedelta(minutes=1))) == 3
+
+
+@case("hold_live", writes=True)
+async def _hold(s: Store, w: World) -> None:
+    await s.hold_live(A, CHANNEL, [(w.a, 1, "Coast feed", None, AT)])
+    assert {(ws, aid) for ws, _, aid, *_ in await s.live_held()} == {(A, w.a), (B, w.b)}
+
+
+@case("release_live_held", writes=True)
+async def _release(s: Store, w: World) -> None:
+    await s.release_live_held(A, CHANNEL)  # A's channel of the same name: B's held story stays
+    assert [(ws, aid) for ws, _, aid, *_ in await s.live_held()] == [(B, w.b)]
 
 
 @case("save_page_state", writes=True)

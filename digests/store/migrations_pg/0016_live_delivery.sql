@@ -8,3 +8,16 @@ CREATE TABLE IF NOT EXISTS live_sends (
     at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS live_sends_at ON live_sends(workspace, channel, at);
+
+-- Stories a channel's rate limit holds back, waiting for a later round: kept here, not in memory, so a restart
+-- (or another process) posts them once the minute has passed, even when their feed has nothing new by then.
+CREATE TABLE IF NOT EXISTS live_held (
+    workspace TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    subscription_id BIGINT NOT NULL,
+    outlet TEXT NOT NULL,
+    link TEXT,
+    since TEXT,
+    PRIMARY KEY (workspace, channel, article_id, subscription_id)
+);
