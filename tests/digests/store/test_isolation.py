@@ -144,6 +144,11 @@ async def _find_titles(s: Store, w: World) -> None:
 async def _find_by_id(s: Store, w: World) -> None:
     assert [r.id for r in await s.find_articles(A, f"#{w.b}")] == []
     assert [r.id for r in await s.find_articles(A, str(w.b))] == []
+    [own] = await s.find_articles(A, f" #{w.a} ")
+    assert (own.id, own.title, own.url, own.published, own.summary) == (
+        w.a, A_ART[0].title, None, AT, A_ART[1].summary)
+    # Eighteen digits are an id (none so high exists); nineteen are words, never an integer out of range.
+    assert await s.find_articles(A, "#" + "9" * 18) == [] and await s.find_articles(A, "9" * 19) == []
 
 
 @case("find_articles", "nothing typed yet")
@@ -238,6 +243,12 @@ async def _quotes_by_since(s: Store, w: World) -> None:
     only_a([q.article_id for q in await s.quotes_by(A, w.speaker, since=AT - timedelta(days=30))], w)
 
 
+@case("quotes_by", "with a topic and a since that leaves out A's own article")
+async def _quotes_by_narrow(s: Store, w: World) -> None:
+    later = await s.quotes_by(A, w.speaker, topic="lighthouse", since=AT + timedelta(days=1))
+    assert [q.article_id for q in later] == [w.shared]
+
+
 @case("quotes_by", "with a topic and since, second page")
 async def _quotes_by_both(s: Store, w: World) -> None:
     first = await s.quotes_by(A, w.speaker, topic="lighthouse", since=AT - timedelta(days=30), limit=1)
@@ -294,6 +305,9 @@ async def _pause(s: Store, w: World) -> None:
     assert await s.set_paused(A, CHANNEL, SHARED_FEED, True)
     assert [x.paused for x in await s.subscriptions(A)] == [True]
     assert [x.paused for x in await s.subscriptions(B)] == [False]
+    assert await s.set_paused(A, CHANNEL, SHARED_FEED, False)
+    assert [x.paused for x in await s.subscriptions(A)] == [False]
+    assert not await s.set_paused(A, "elsewhere", SHARED_FEED, True)
 
 
 @case("unsubscribe", writes=True)
@@ -318,6 +332,7 @@ async def _add_schedule(s: Store, w: World) -> None:
 async def _remove_schedule(s: Store, w: World) -> None:
     assert not await s.remove_schedule(A, w.b_schedule)
     assert [x.id for x in await s.schedules(B)] == [w.b_schedule]
+    assert await s.remove_schedule(A, w.a_schedule) and await s.schedules(A) == []
 
 
 @case("alerts")

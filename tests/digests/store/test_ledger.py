@@ -29,6 +29,8 @@ async def test_a_window_is_claimed_once_whatever_its_run_did(stores: tuple[Store
     other = await a.add_schedule("discord:1", "c2", "daily 08:00", "0 8 * * *", "Europe/Berlin")
     first = await a.claim_run(daily.id, T, T + timedelta(days=1))
     assert first is not None
+    [claimed] = await b.runs(daily.id)
+    assert (claimed.id, claimed.status, claimed.late, claimed.window_start) == (first, "claimed", False, T)
     # The same window again, from the other process, with a different end, or late: refused every time.
     assert await b.claim_run(daily.id, T, T + timedelta(days=1)) is None
     assert await b.claim_run(daily.id, T, T + timedelta(hours=25)) is None

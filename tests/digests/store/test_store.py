@@ -341,3 +341,23 @@ async def test_a_quotes_topic_of_stopwords_only_filters_nothing(store: Store) ->
     assert await store.quotes_by("local", speaker_id, topic="the") == everything
     assert await store.quotes_by("local", speaker_id, topic="of the") == everything
     assert [q.quote for q in await store.quotes_by("local", speaker_id, topic="the pontoon")] == [said[0]]
+
+
+async def test_a_speaker_typed_in_full_comes_first_before_longer_names_quoted_more(store: Store) -> None:
+    said = {"Ann Lee": 1, "Ann Leeson": 3}
+    n = 0
+    for name, count in said.items():
+        for _ in range(count):
+            n += 1
+            q = f"The harbour plan number {n} deserves a vote this spring"
+            body = f'"{q}," said {name}. ' + " ".join(f"w{n}x{k}" for k in range(40))  # no near-duplicates
+            await store.add_article(NewArticle(f"Plan {n}", body), Analysis(quotes=(_quote(q, body, name),)),
+                                    workspace="local", via="upload")
+    # Typed in full, the exact name leads; typed in part, the most quoted leads; a surname's start finds both.
+    assert [(nm, c) for _, nm, c in await store.match_speakers("local", "Ann Lee")] == [("Ann Lee", 1),
+                                                                                      ("Ann Leeson", 3)]
+    assert [nm for _, nm, _ in await store.match_speakers("local", "ann le")] == ["Ann Leeson", "Ann Lee"]
+    assert [nm for _, nm, _ in await store.match_speakers("local", "leeso")] == ["Ann Leeson"]
+    assert [nm for _, nm, _ in await store.match_speakers("local", "n Lees")] == ["Ann Leeson"]  # inside a name
+    assert [nm for _, nm, _ in await store.match_speakers("local", "")] == ["Ann Leeson", "Ann Lee"]
+    assert await store.match_speakers("local", "Ann Lee", limit=1) == (await store.match_speakers("local", "Ann Lee"))[:1]
