@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from digests.filters import FIELDS, CompiledFilters, Filter, keyword_matcher
-from digests.live import RATE_LIMIT, Candidate, plan_channel, rate_room, split_for_rate
+from digests.live import FOLD_MAX, RATE_LIMIT, RATE_WINDOW, Candidate, plan_channel, rate_room, split_for_rate
 from digests.models import Article
 from digests.store import QuoteRow
 
@@ -97,3 +97,55 @@ def test_each_filter_field_looks_at_that_field_only(where: str) -> None:
             assert posted == (matches if action == "include" else not matches), (
                 f"{action} {field} on a story with {WORD!r} only in its {where}: posted={posted}")
             assert posted != bool(plan.filtered)
+
+
+def test_a_post_exactly_one_window_old_no_longer_counts() -> None:
+    assert rate_room([NOW - RATE_WINDOW], NOW) == RATE_LIMIT
+    assert rate_room([NOW - RATE_WINDOW + timedelta(microseconds=1)], NOW) == RATE_LIMIT - 1
+
+
+def test_a_burst_with_one_post_of_room_is_one_fold_and_the_rest_waits() -> None:
+    burst = list(range(FOLD_MAX + 7))
+    assert split_for_rate(burst, 1) == ([], burst[:FOLD_MAX], burst[FOLD_MAX:])  # type: ignore[arg-type]
+    singles, folded, later = split_for_rate(burst, 3)  # type: ignore[arg-type]
+    assert (singles, folded, later) == (burst[:2], burst[2:2 + FOLD_MAX], burst[2 + FOLD_MAX:])
+
+
+SCENES = {
+    "lighthouse": ("Lighthouse keepers restore the Gull Point lamp", "Volunteers repainted the Gull Point lighthouse "
+                   "and fitted a new lamp, the heritage trust said on Friday."),
+    "lighthouse again": ("Gull Point lighthouse lamp restored by keepers", "The heritage trust said volunteers had "
+                         "repainted the Gull Point lighthouse and fitted a new lamp on Friday."),
+    "regatta": ("Rowing regatta moves to August", "Organisers moved the county rowing regatta to August because "
+                "spring storms damaged the boathouse slipway."),
+    "orchard": ("Cider orchard opens to visitors", "A family cider orchard in the valley opens its gates to walkers "
+                "every weekend from May, with tastings in the old barn."),
+    "glacier": ("Glacier survey finds faster melting", "Scientists measuring the northern glacier found the ice front "
+                "retreated forty metres this year, twice the usual rate."),
+}
+
+
+def _story(i: int, topic: str, url: str | None = None) -> Article:
+    title, text = SCENES[topic]
+    return Article(id=i, title=title, text=text, summary=text, url=url, published=NOW - timedelta(minutes=60 - i),
+                   fetched=NOW)
+
+
+def test_every_story_of_a_round_is_decided_whatever_the_ones_before_it_were() -> None:
+    seen = _story(11, "lighthouse")
+    merged, filtered, digest_only, posted = (_story(12, "lighthouse again"), _story(13, "regatta"), _story(14, "orchard"),
+                                             _story(15, "glacier", url="https://g.example/glacier"))
+    quotes = {15: [QuoteRow(2, "The ice will be mapped again in spring", "Dele Okafor", None, 15, posted.title, None,
+                            posted.published, 10, 48, True)]}
+    cands = [Candidate(12, 10, "Gazette"), Candidate(13, 10, "Gazette"), Candidate(14, 20, "Digest feed"),
+             Candidate(15, 10, "Gazette")]
+    no_regattas = {10: CompiledFilters([Filter("title", "exclude", "word", "regatta").validate()])}
+    plan = plan_channel("w", NOW, cands, {a.id: a for a in (merged, filtered, digest_only, posted)}, quotes, [seen],
+                        live_subs={10}, filters=no_regattas, alerts=[], room=5)
+    assert plan.merged == [12]
+    # The regatta story is filtered out; the digest feed's story, with no alert, waits for the digest.
+    assert sorted(plan.filtered) == [13, 14]
+    [only] = plan.singles
+    assert only.story.article_ids == (15,) and only.speakers == ("Dele Okafor",)
+    # The feed item had no link of its own: the post links the article.
+    assert only.values().link == "https://g.example/glacier"
