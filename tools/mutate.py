@@ -104,10 +104,18 @@ TARGETS: dict[str, Target] = {
 }
 
 
+# What the tests read besides the code and themselves (the Slack manifest, the docs the stand-in tables are
+# checked against, the bench scripts).
+_ALSO = ("bench", "docs", "manifest.json", "README.md")
+
+
 def _stage_dir(dest: Path, folder: str, ref: str | None) -> None:
-    """Copy ``folder`` of the work tree, or of commit ``ref``, into ``dest``."""
+    """Copy ``folder`` (or file) of the work tree, or of commit ``ref``, into ``dest``."""
     if ref is None:
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", "out"))
+        elif (ROOT / folder).exists():
+            shutil.copy2(ROOT / folder, dest / folder)
         return
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "tree.tar"
@@ -123,10 +131,14 @@ def stage(dest: Path, target: Target, ref: str | None, code_ref: str | None = No
     for src in ("bot", "digests"):
         _stage_dir(dest, src, code_ref)
     _stage_dir(dest, "tests", ref)
+    for extra in _ALSO:
+        _stage_dir(dest, extra, ref)
     # A test file the old ref does not have is dropped from the selection (pytest would refuse the missing path).
     tests = [t for t in target.tests if (dest / t).exists()]
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    also = json.dumps([x for x in _ALSO if (dest / x).exists()])
     text += ("\n[tool.mutmut]\nsource_paths = [\"bot/\", \"digests/\"]\n"
+             f"also_copy = {also}\n"
              f"only_mutate = {json.dumps(target.files)}\n"
              f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
              "pytest_add_cli_args = [\"-p\", \"no:cacheprovider\", \"-q\", \"-x\"]\n"
