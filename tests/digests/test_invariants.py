@@ -35,9 +35,9 @@ _WORKSPACES = itertools.count(1)
 # doubled; and quotation marks of several conventions.
 SPACES = st.sampled_from([" ", "  ", "\u00a0", " \u00a0", "\u202f", "\u2009", "\t", " \t", "\u3000"])
 MARKS = st.sampled_from([('"', '"'), ("“", "”"), ("„", "“"), ("«\u00a0", "\u00a0»"), ("‘", "’")])
-# The marks English news uses, whose quotes the extractor must find (with „…“ it may take in the attribution:
-# the span is then wrong but still verbatim, which is what is checked for every mark).
-ENGLISH = {'"', "“"}
+# Opening marks whose quotes the extractor must find (it takes double marks only: ‘…’ is checked for verbatim
+# offsets alone).
+FOUND = {'"', "“", "„", "«\u00a0"}
 # Words with letters from several scripts, accents and combining marks, apostrophes and an emoji.
 WORDS = st.sampled_from(["harbour", "Straße", "naïve", "café", "Zoë", "Ålesund", "Łódź", "piñata", "Ærø",
                          "co\u0301te", "don’t", "we'll", "東京", "Αθήνα", "Київ", "🌊", "bridge", "tide", "crane",
@@ -60,7 +60,7 @@ def quoted_article(draw: st.DrawFn) -> tuple[str, list[str]]:
         lead = draw(st.sampled_from(["The council met on Monday.", "Crews worked\u00a0through the night.",
                                      "Naïve plans were dropped.", ""]))
         paragraphs.append(f"{lead}{space if lead else ''}{opening}{said},{closing}{space}said{space}{name}.")
-        if opening in ENGLISH:
+        if opening in FOUND:
             inner.append(said)
     joiner = draw(st.sampled_from(["\n\n", "\n\n\n", "\r\n\r\n", "\n \n"]))
     return joiner.join(paragraphs), inner
@@ -105,7 +105,7 @@ async def test_every_stored_and_shown_quote_is_the_article_text_at_its_offsets(
     quotes = await services.store.quotes_for_articles(ws, [out.article_id])
     for q in quotes:
         assert stored.text[q.start:q.end] == q.quote, (q.quote, stored.text[q.start:q.end])
-    # The quotes in English marks are found (the property is not vacuous), whatever their spaces.
+    # The quotes in double marks are found (the property is not vacuous), whatever their spaces.
     assert {q.quote.rstrip(",") for q in quotes} >= set(inner), ([q.quote for q in quotes], inner, out.status)
     # What /who-said and /quotes show is the same text: verbatim, minus the comma handing over to the speaker.
     inv = Invocation(ws, "c", "u")
