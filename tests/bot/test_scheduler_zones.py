@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduler import BotScheduler
+from bot.scheduler import BotScheduler, cron_trigger, previous_fire_time
 from bot.services import Services
 from tests.bot.test_scheduler import Clock, Recorder, add_article, delivery_for, headlines, ordered_runs
 
@@ -77,3 +77,56 @@ async def test_next_run_dst_and_a_missed_0800_caught_up_once_after_a_restart(ser
     assert [headlines(r) for r in rec.digests()] == [["Story 1"], ["Story 2"]]
     late = rec.digests()[1].text
     assert f"{day:%Y-%m-%d} 08:00" in late, late  # the note gives the missed time in the schedule's zone
+
+
+def test_the_previous_fire_time_is_the_latest_at_or_before_now() -> None:
+    berlin = cron_trigger("0 8 * * *", "Europe/Berlin")
+    fire = local_0800(date(2026, 3, 29), "Europe/Berlin")
+    assert previous_fire_time(berlin, fire) == fire  # at the very instant
+    assert previous_fire_time(berlin, fire - timedelta(microseconds=1)) == local_0800(date(2026, 3, 28),
+                                                                                     "Europe/Berlin")
+    quarter = cron_trigger("*/15 * * * *", "Asia/Kolkata")  # several fire times within the hour looked back on
+    now = datetime(2026, 6, 1, 8, 50, tzinfo=ZoneInfo("Asia/Kolkata"))
+    assert previous_fire_time(quarter, now) == datetime(2026, 6, 1, 8, 45, tzinfo=ZoneInfo("Asia/Kolkata"))
+    monthly = cron_trigger("0 8 1 * *", "America/New_York")  # far back: the first of the month
+    assert previous_fire_time(monthly, datetime(2026, 3, 20, tzinfo=UTC)) == local_0800(date(2026, 3, 1),
+                                                                                         "America/New_York")
+
+
+async def test_catch_up_takes_every_schedule_whatever_the_ones_before_it(services: Services) -> None:
+    rec = Recorder()
+    # A day to come: the store stamps schedules with the real time, and none may look older than its runs.
+    day = (datetime.now(UTC) + timedelta(days=30)).date()
+    now = local_0800(day, "Europe/Berlin") + timedelta(minutes=30)
+    clock = Clock(now)
+    store = services.store
+    zones = ("Pacific/Kiritimati", "America/New_York", "Europe/Paris", "Europe/Berlin")
+    rows = [await store.add_schedule("local", f"news-{n}", "daily 08:00", "0 8 * * *", zone)
+            for n, zone in enumerate(zones)]
+    # Kiritimati's 08:00 was over 12 hours ago and New York's last one too (beyond the catch-up window); Paris
+    # posted its 08:00 already; only Berlin's is missed.
+    paris = local_0800(day, "Europe/Paris")
+    assert await store.claim_run(rows[2].id, paris - timedelta(days=1), paris) is not None
+    await add_article(store, 1, now - timedelta(hours=3))
+    sched = BotScheduler(services, delivery_for(rec), clock=clock, poll_feeds=False)
+    await sched.start(paused=True)
+    await sched.shutdown()
+    assert [(ws, ch) for ws, ch, _ in rec.posts] == [("local", "news-3")]
+    [late] = await store.runs(rows[3].id, limit=1)
+    assert (late.window_end, late.late) == (local_0800(day, "Europe/Berlin"), True)
+    assert [len(await store.runs(r.id)) for r in rows] == [0, 0, 1, 1]
+
+
+async def test_a_host_clock_set_to_another_zone_changes_no_fire_time(services: Services,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as systime
+
+    monkeypatch.setenv("TZ", "Pacific/Chatham")  # +12:45/+13:45: no schedule here is in it
+    systime.tzset()
+    try:
+        await test_next_run_dst_and_a_missed_0800_caught_up_once_after_a_restart(
+            services, "America/New_York", date(2026, 3, 8))
+        test_the_previous_fire_time_is_the_latest_at_or_before_now()
+    finally:
+        monkeypatch.undo()
+        systime.tzset()
