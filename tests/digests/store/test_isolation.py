@@ -172,6 +172,21 @@ async def _since(s: Store, w: World) -> None:
     only_a([a.id for a in await s.articles_since(A, AT - timedelta(days=1), AT + timedelta(days=3))], w)
 
 
+@case("articles_since", "until before the shared article arrived")
+async def _since_until(s: Store, w: World) -> None:
+    got = await s.articles_since(A, AT - timedelta(days=1), AT + timedelta(hours=1))
+    assert [a.id for a in got] == [w.a] and got[0].text == A_ART[0].text
+
+
+@case("articles_since", "a feed's silent baseline is no news", writes=True)
+async def _since_baseline(s: Store, w: World) -> None:
+    base = await s.add_article(NewArticle("Old coast story", "Keepers once rowed out to the rock each winter "
+                                          "evening, the museum's records show."), None, workspace=A,
+                               via="initial", now=AT)
+    got = {a.id for a in await s.articles_since(A, AT - timedelta(days=1), AT + timedelta(days=3))}
+    assert base.article_id not in got and w.a in got
+
+
 @case("count_articles")
 async def _count(s: Store, w: World) -> None:
     assert await s.count_articles(A) == 2 and await s.count_articles(B) == 2 and await s.count_articles() == 3
