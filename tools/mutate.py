@@ -212,6 +212,15 @@ def score(dest: Path, target: Target) -> dict[str, object]:
             "score": round(100 * len(killed) / counted, 1) if counted else 0.0}
 
 
+def change(dest: Path, mutant: str) -> str:
+    """Return a mutant's change on one line: the removed and the added source lines."""
+    out = subprocess.run([str(MUTMUT), "show", mutant], cwd=dest, capture_output=True, text=True, check=False).stdout
+    lines = [ln for ln in out.splitlines() if ln[:1] in "-+" and not ln.startswith(("---", "+++"))]
+    old = " ".join(ln[1:].strip() for ln in lines if ln.startswith("-"))
+    new = " ".join(ln[1:].strip() for ln in lines if ln.startswith("+"))
+    return f"`{old}` → `{new}`"
+
+
 def main() -> int:
     """Run the chosen targets (all by default) and print each one's score."""
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -221,6 +230,7 @@ def main() -> int:
     ap.add_argument("--label", default="now", help="runs are kept in .mutate/LABEL/TARGET (default: now)")
     ap.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     ap.add_argument("--report-only", action="store_true", help="print the scores of the last runs, run nothing")
+    ap.add_argument("--diffs", action="store_true", help="give each surviving mutant's change (mutmut show)")
     args = ap.parse_args()
     names = args.targets or list(TARGETS)
     unknown = [n for n in names if n not in TARGETS]
@@ -238,7 +248,8 @@ def main() -> int:
         assert isinstance(surv, list) and isinstance(untested, list) and isinstance(equiv, list)
         lines.append(f"| {name} | {r['killed']} / {r['total']} | {r['score']} % | {len(surv)} | {len(untested)} "
                      f"| {len(equiv)} |")
-        survivors += [f"{name}: {m} (survived)" for m in surv] + [f"{name}: {m} (no test ran)" for m in untested]
+        for m, why in [(m, "survived") for m in surv] + [(m, "no test ran") for m in untested]:
+            survivors.append(f"{name}: {m} ({why})" + (f": {change(dest, m)}" if args.diffs else ""))
         print(lines[-1], flush=True)
     report = "\n".join(lines + ["", *survivors]) + "\n"
     (STAGE / args.label).mkdir(parents=True, exist_ok=True)
