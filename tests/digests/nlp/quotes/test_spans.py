@@ -59,3 +59,15 @@ def test_blanking_keeps_offsets_and_the_final_stop_inside_the_marks() -> None:
     blanked = blank_quotes(text, spans)
     assert len(blanked) == len(text)
     assert blanked == 'He said "______." and "_________" then left.'
+
+
+def test_an_opening_mark_inside_an_open_quote_does_not_close_it_and_the_first_paragraph_continues_nothing() -> None:
+    text = "“Outer “inner” end,” she said."
+    [span] = find_spans(text)
+    assert text[span.start:span.end] == "Outer “inner" and not span.continued
+    # Three paragraphs, the middle one unclosed and continuing the first: each part knows its own paragraph.
+    text = "“One\n“two\n“three,” he said."
+    spans = find_spans(text)
+    assert [(text[s.start:s.end], s.closed, s.continued) for s in spans] == [
+        ("One", False, False), ("two", False, True), ("three,", True, True)]
+    assert [(s.para_start, s.para_end) for s in spans] == [(0, 4), (5, 9), (10, len(text))]
