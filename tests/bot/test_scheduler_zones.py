@@ -100,21 +100,26 @@ async def test_catch_up_takes_every_schedule_whatever_the_ones_before_it(service
     now = local_0800(day, "Europe/Berlin") + timedelta(minutes=30)
     clock = Clock(now)
     store = services.store
-    zones = ("Pacific/Kiritimati", "America/New_York", "Europe/Paris", "Europe/Berlin")
+    # A zone that no longer exists (a row written by hand), Kiritimati's 08:00 over 12 hours ago and New York's
+    # last one too (beyond the catch-up window), Paris posted already; Berlin's 08:00 is missed, and so is a
+    # Berlin 20:30 exactly 12 hours ago (the edge of the window, still caught up).
+    zones = ("Mars/Olympus_Mons", "Pacific/Kiritimati", "America/New_York", "Europe/Paris", "Europe/Berlin")
     rows = [await store.add_schedule("local", f"news-{n}", "daily 08:00", "0 8 * * *", zone)
             for n, zone in enumerate(zones)]
-    # Kiritimati's 08:00 was over 12 hours ago and New York's last one too (beyond the catch-up window); Paris
-    # posted its 08:00 already; only Berlin's is missed.
+    rows.append(await store.add_schedule("local", "news-5", "daily 20:30", "30 20 * * *", "Europe/Berlin"))
     paris = local_0800(day, "Europe/Paris")
-    assert await store.claim_run(rows[2].id, paris - timedelta(days=1), paris) is not None
+    assert await store.claim_run(rows[3].id, paris - timedelta(days=1), paris) is not None
     await add_article(store, 1, now - timedelta(hours=3))
     sched = BotScheduler(services, delivery_for(rec), clock=clock, poll_feeds=False)
     await sched.start(paused=True)
     await sched.shutdown()
-    assert [(ws, ch) for ws, ch, _ in rec.posts] == [("local", "news-3")]
-    [late] = await store.runs(rows[3].id, limit=1)
+    assert [(ws, ch) for ws, ch, _ in rec.posts] == [("local", "news-4")]  # 20:30's window had no news
+    [late] = await store.runs(rows[4].id, limit=1)
     assert (late.window_end, late.late) == (local_0800(day, "Europe/Berlin"), True)
-    assert [len(await store.runs(r.id)) for r in rows] == [0, 0, 1, 1]
+    [edge] = await store.runs(rows[5].id, limit=1)
+    assert (now - edge.window_end, edge.status, edge.late) == (
+        timedelta(hours=services.settings.catchup_window_h), "empty", True)
+    assert [len(await store.runs(r.id)) for r in rows] == [0, 0, 0, 1, 1, 1]
 
 
 async def test_a_host_clock_set_to_another_zone_changes_no_fire_time(services: Services,
@@ -130,3 +135,25 @@ async def test_a_host_clock_set_to_another_zone_changes_no_fire_time(services: S
     finally:
         monkeypatch.undo()
         systime.tzset()
+
+
+async def test_a_run_interrupted_by_a_stop_does_not_roll_into_the_next_digest(services: Services) -> None:
+    rec = Recorder()
+    store = services.store
+    row = await store.add_schedule("local", "news", "hourly", "0 * * * *", "Asia/Kolkata")
+    t = datetime(2027, 1, 5, 8, tzinfo=ZoneInfo("Asia/Kolkata")).astimezone(UTC)
+    # 06:00-07:00 failed (it rolls into the next digest); 07:00-08:00 was interrupted by a stop (it may have been
+    # posted: it does not).
+    failed = await store.claim_run(row.id, t - timedelta(hours=3), t - timedelta(hours=2))
+    await store.finish_run(failed or 0, "failed", error="DeliveryError: channel gone")
+    cut = await store.claim_run(row.id, t - timedelta(hours=1), t)
+    await store.finish_run(cut or 0, "failed", error="interrupted: the bot stopped during this run")
+    for n, hours in enumerate((2.5, 1.5, 0.5), 1):
+        await add_article(store, n, t + timedelta(hours=1) - timedelta(hours=hours))
+    sched = BotScheduler(services, delivery_for(rec), clock=Clock(t + timedelta(hours=1, seconds=1)),
+                         poll_feeds=False)
+    await sched.start(paused=True, catch_up=False)
+    result = await sched.run_schedule(row.id)
+    await sched.shutdown()
+    assert (result.status, result.window_start) == ("posted", t)
+    assert [headlines(r) for r in rec.digests()] == [["Story 3"]]
