@@ -420,7 +420,7 @@ def _workspace_methods() -> set[str]:
     names = set()
     for cls in (Store, SqliteStore, PgStore):
         for name, fn in inspect.getmembers(cls, callable):
-            if name.startswith("_"):
+            if name.startswith("_") or "ǁ" in name:  # private, or a mutation tool's copy of a method
                 continue
             params = inspect.signature(fn).parameters
             if "workspace" in params or "workspaces" in params:
