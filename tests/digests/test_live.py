@@ -149,3 +149,15 @@ def test_every_story_of_a_round_is_decided_whatever_the_ones_before_it_were() ->
     assert only.story.article_ids == (15,) and only.speakers == ("Dele Okafor",)
     # The feed item had no link of its own: the post links the article.
     assert only.values().link == "https://g.example/glacier"
+
+
+def test_words_at_the_seams_of_a_storys_parts_are_whole_words() -> None:
+    # The story's text is its summary then each article's text: a word that ends one part or starts the next is
+    # still a whole word.
+    first = Article(id=50, title="Orvane pier to close", text=f"{WORD} crews start work on the Orvane pier today.",
+                    summary=f"Work on the Orvane pier starts with {WORD}", published=NOW - timedelta(minutes=3),
+                    fetched=NOW)
+    rule = CompiledFilters([Filter("text", "include", "word", WORD.lower()).validate()])
+    plan = plan_channel("w", NOW, [Candidate(50, 10, "Gazette")], {50: first}, {}, [], live_subs={10},
+                        filters={10: rule}, alerts=[], room=5)
+    assert [ls.story.article_ids for ls in plan.singles] == [(50,)]
