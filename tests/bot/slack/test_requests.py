@@ -16,18 +16,19 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.commands import Reply
+from bot.commands import Command, Invocation, Reply, dispatch
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.handlers import load
 from bot.services import Services
 from bot.slack import SlackHttpServer, build_app
+from bot.slack import core as slack_core
 from bot.slack.core import SlackContext
 from bot.slack.listeners.commands import slack_command_names
 from bot.slack.render import ACTION_NEXT, ACTION_PREV, page_value
@@ -41,13 +42,14 @@ TAMPERS = ("wrong_secret", "stale_timestamp", "future_timestamp", "body_changed_
 
 @dataclass
 class App:
-    """The served app, its stand-in Slack, and every command line the app dispatched."""
+    """The served app, its stand-in Slack, and every command line the app dispatched (and as whom, where)."""
 
     slack: SlackStandIn
     svc: Services
     server: SlackHttpServer
     http: aiohttp.ClientSession
     ran: list[str] = field(default_factory=list)
+    invocations: list[Invocation] = field(default_factory=list)
 
     async def post(self, body: str, content_type: str, tamper: str | None = None) -> int:
         """POST ``body`` to the app signed as Slack does, or forged as ``tamper`` says; return the status."""
@@ -85,7 +87,12 @@ async def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
             served.ran.append(line)
             return await real_run(ctx, line, **kw)
 
+        async def recording_dispatch(svc: Services, inv: Invocation, cmd: Command, raw: Any) -> Reply:
+            served.invocations.append(inv)
+            return await dispatch(svc, inv, cmd, raw)
+
         monkeypatch.setattr(SlackContext, "run", recording_run)
+        monkeypatch.setattr(slack_core, "dispatch", recording_dispatch)
         try:
             yield served
         finally:
@@ -164,6 +171,10 @@ async def test_a_forged_or_stale_request_gets_401_and_runs_nothing(app: App, kin
                 "block_actions": ["/search newsbot lighthouse"],
                 "event": ["/feeds add https://feeds.example.test/newsbot.xml"]}.get(kind, [])
     assert app.ran == expected, f"forged {kind} requests ran: {app.ran}"
+    # Run as the signed request's user, in its workspace and channel, as a Slack user (admin: U0ADMIN is one).
+    assert [(i.workspace, i.channel, i.user, i.platform) for i in app.invocations] == [
+        (f"slack:{TEAM_ID}", CHANNEL, "U0ADMIN", "slack")] * len(expected)
+    assert [i.is_admin for i in app.invocations] == [kind != "block_actions"] * len(expected)  # /search needs none
     assert not any(c.args.get("name", "").startswith("forged") for c in app.slack.calls if c.method == "respond")
     subs = await app.svc.store.subscriptions(f"slack:{TEAM_ID}")
     assert len(subs) == (1 if kind in ("command", "event") else 0)
@@ -191,3 +202,40 @@ async def test_every_listener_the_app_registers_is_of_a_kind_sent_forged_above(a
                 matched = True
                 break
         assert matched, f"a listener ({listener.ack_function}) takes a kind of request no test sends forged"
+
+
+@pytest.mark.parametrize(("drop", "where"), [
+    ({}, (TEAM_ID, CHANNEL, "U0ADMIN")),
+    ({"team": None}, ("T0HOME", CHANNEL, "U0ADMIN")),  # no team: the clicker's own
+    ({"channel": None}, (TEAM_ID, "C0CONTAINER", "U0ADMIN")),  # no channel: the message's container
+    ({"user": {"id": "U0OTHER"}}, (TEAM_ID, CHANNEL, "U0OTHER")),
+])
+async def test_a_page_button_runs_where_it_was_clicked_as_who_clicked_it(
+        app: App, drop: dict[str, Any], where: tuple[str, str, str]) -> None:
+    body, _ = _block_actions(app.slack, "click")
+    payload = json.loads(dict(parse_qsl(body))["payload"])
+    payload["user"]["team_id"] = "T0HOME"
+    payload["container"]["channel_id"] = "C0CONTAINER"
+    for key, value in drop.items():
+        if value is None:
+            del payload[key]
+        else:
+            payload[key] = value
+    assert await app.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded") == 200
+    await app.slack.wait_for("respond", name="click")
+    team, channel, user = where
+    assert [(i.workspace, i.channel, i.user) for i in app.invocations] == [(f"slack:{team}", channel, user)]
+
+
+async def test_http_mode_without_a_signing_secret_is_refused(settings: Settings) -> None:
+    cfg = settings.model_copy(update={"slack_bot_token": SecretStr(TOKEN)})
+    svc = await Services.create(cfg)
+    try:
+        with pytest.raises(ValueError, match=r"^HTTP mode needs SLACK_SIGNING_SECRET \(or set SLACK_APP_TOKEN"):
+            build_app(svc, Delivery())
+        # With an app token (Socket Mode) no signing secret is needed: Slack's socket is authenticated instead.
+        socket = svc.settings.model_copy(update={"slack_app_token": SecretStr("xapp-1")})
+        svc.settings = socket
+        assert build_app(svc, Delivery()) is not None
+    finally:
+        await svc.close()
