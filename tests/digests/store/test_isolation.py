@@ -352,7 +352,8 @@ async def _remove_schedule(s: Store, w: World) -> None:
 
 @case("alerts")
 async def _alerts(s: Store, w: World) -> None:
-    assert [x.id for x in await s.alerts(A)] == [w.a_alert]
+    assert [(x.id, x.workspace, x.channel, x.keyword, x.mention) for x in await s.alerts(A)] == [
+        (w.a_alert, A, CHANNEL, "lighthouse", "role:1")]
     assert [x.id for x in await s.alerts(A, CHANNEL)] == [w.a_alert]
 
 
@@ -375,14 +376,16 @@ async def _live_handled(s: Store, w: World) -> None:
 
 @case("live_recent")
 async def _live_recent(s: Store, w: World) -> None:
-    assert [aid for aid, _ in await s.live_recent(A, CHANNEL, AT - timedelta(hours=1))] == [w.a]
+    assert await s.live_recent(A, CHANNEL, AT - timedelta(hours=1)) == [(w.a, AT)]
 
 
 @case("live_claim", writes=True)
 async def _live_claim(s: Store, w: World) -> None:
     # B posted the shared story in its channel of the same name: A's channel still gets it, once.
-    assert await s.live_claim(A, CHANNEL, [w.shared], "posted", AT) == [w.shared]
+    assert await s.live_claim(A, CHANNEL, [w.shared], "posted") == [w.shared]  # now: the store's clock
     assert await s.live_claim(A, CHANNEL, [w.shared], "posted", AT) == []
+    with pytest.raises(ValueError, match="unknown live state 'sent'"):
+        await s.live_claim(A, CHANNEL, [w.shared], "sent", AT)
 
 
 @case("live_sends")
