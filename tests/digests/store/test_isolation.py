@@ -161,6 +161,11 @@ async def _search(s: Store, w: World) -> None:
     only_a([r.id for r in await s.search(A, "lighthouse")], w)
 
 
+@case("search", "without snippets")
+async def _search_bare(s: Store, w: World) -> None:
+    only_a([r.id for r in await s.search(A, "lighthouse", snippets=False)], w)
+
+
 @case("search", "newest first, a word only B's article has")
 async def _search_newest(s: Store, w: World) -> None:
     assert await s.search(A, "Kelby", newest=True) == []
@@ -293,6 +298,19 @@ async def _timeline_until(s: Store, w: World) -> None:
 @case("timeline", "with since and until around B's event only")
 async def _timeline_window(s: Store, w: World) -> None:
     assert await s.timeline(A, "lighthouse", since=date(2026, 6, 1), until=date(2026, 6, 30)) == []
+
+
+@case("articles_by_id")
+async def _articles_by_id(s: Store, w: World) -> None:
+    got = await s.articles_by_id(A, [w.b, w.shared, w.a, w.b])
+    assert sorted(a.id for a in got) == sorted([w.a, w.shared])
+    assert await s.articles_by_id(A, [w.b]) == []
+
+
+@case("events_for_articles")
+async def _events_for_articles(s: Store, w: World) -> None:
+    only_a([e.article_id for e in await s.events_for_articles(A, [w.a, w.b, w.shared])], w)
+    assert await s.events_for_articles(A, [w.b]) == []
 
 
 @case("events_for_article")
