@@ -59,7 +59,8 @@ class Target:
 
 
 _STORE_TESTS = ("tests/digests/store/test_store.py", "tests/digests/store/test_isolation.py",
-                "tests/digests/store/test_options.py", "tests/security/test_isolation.py")
+                "tests/digests/store/test_options.py", "tests/digests/store/test_ledger.py",
+                "tests/security/test_isolation.py")
 # Store methods that take a workspace (reads and the writes that must touch only its rows), then the digest
 # ledger and the feed leases.
 _WORKSPACE_QUERIES = ("find_articles", "search", "quotes_for_articles", "who_said", "match_speakers",

@@ -147,6 +147,9 @@ async def _find_by_id(s: Store, w: World) -> None:
     [own] = await s.find_articles(A, f" #{w.a} ")
     assert (own.id, own.title, own.url, own.published, own.summary) == (
         w.a, A_ART[0].title, None, AT, A_ART[1].summary)
+    [shared] = await s.find_articles(A, str(w.shared))
+    assert (shared.id, shared.url) == (w.shared, SHARED_ART[0].url)
+    assert w.a not in [r.id for r in await s.find_articles(A, f"X{w.a}")]  # a word, not an id
     # Eighteen digits are an id (none so high exists); nineteen are words, never an integer out of range.
     assert await s.find_articles(A, "#" + "9" * 18) == [] and await s.find_articles(A, "9" * 19) == []
 

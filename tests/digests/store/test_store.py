@@ -436,3 +436,14 @@ async def test_a_speaker_typed_in_full_comes_first_before_longer_names_quoted_mo
     assert [nm for _, nm, _ in await store.match_speakers("local", "n Lees")] == ["Ann Leeson"]  # inside a name
     assert [nm for _, nm, _ in await store.match_speakers("local", "")] == ["Ann Leeson", "Ann Lee"]
     assert await store.match_speakers("local", "Ann Lee", limit=1) == (await store.match_speakers("local", "Ann Lee"))[:1]
+
+
+async def test_search_ranks_best_first_unless_asked_for_the_newest(store: Store) -> None:
+    older = await store.add_article(
+        NewArticle("Gull colony survey", "Gulls nest on the pier; gull numbers and gull chicks doubled, the gull survey "
+                   "found.", published=datetime(2026, 3, 1, tzinfo=UTC)), None, workspace="local", via="upload")
+    newer = await store.add_article(
+        NewArticle("Harbour lights repaired", "Crews repaired the harbour lights; one gull watched.",
+                   published=datetime(2026, 3, 9, tzinfo=UTC)), None, workspace="local", via="upload")
+    assert [r.id for r in await store.search("local", "gull")] == [older.article_id, newer.article_id]
+    assert [r.id for r in await store.search("local", "gull", newest=True)] == [newer.article_id, older.article_id]
