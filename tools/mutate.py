@@ -87,7 +87,7 @@ TARGETS: dict[str, Target] = {
     "discord": Target({"bot/discord/client.py": ("workspace_of", "is_admin", "NewsBot.invocation",
                                                  "NewsBot.turn_page")},
                       ("tests/e2e/test_discord.py",)),
-    "filters": Target({"digests/filters.py": ("compile_pattern", "_phrase_regex", "Filter.validate",
+    "filters": Target({"digests/filters.py": ("compile_pattern", "_compile", "_phrase_regex", "Filter.validate",
                                               "Filter.compiled", "StoryText.field", "CompiledFilters.passes",
                                               "load_filters", "keyword_matcher"),
                        "digests/live.py": ("rate_room", "split_for_rate", "story_text", "plan_channel")},
