@@ -69,7 +69,9 @@ async def test_a_lease_is_taken_over_when_it_runs_out_and_not_a_moment_before(st
     # At the instant it runs out, proc-b takes the feed over, and holds it in turn.
     assert [s.id for s in await b.claim_due_feeds("proc-b", T + timedelta(seconds=60), 60)] == [due.id]
     assert await a.claim_due_feeds("proc-a", T + timedelta(seconds=61), 60) == []
-    # Its owner's release frees it at once; the feed that became due is leased with it.
+    # Its owner's release frees it at once, long before the lease would run out.
     await b.release_feed(due.id, "proc-b")
+    assert [s.id for s in await a.claim_due_feeds("proc-a", T + timedelta(seconds=62), 60)] == [due.id]
+    # An hour on, proc-a's own lease has run out too, and the feed that became due is leased with it.
     got = await a.claim_due_feeds("proc-a", T + timedelta(hours=1), 60)
     assert [s.id for s in got] == [due.id, later.id]
