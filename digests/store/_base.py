@@ -13,6 +13,7 @@ import bisect
 import itertools
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +37,8 @@ from digests.store._records import (
     SubscriptionRow,
 )
 
+# Title matches among a workspace's articles whose stories story autocomplete offers besides headline matches.
+OWN_STORY_TITLES = 50
 # Quote groups read per statement (a page of results names far fewer), and instances read of each group.
 QUOTE_GROUPS_PER_READ = 100
 QUOTE_GROUP_INSTANCES = 50
@@ -597,11 +600,54 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         """Return the story of an article (None when it has none yet, or ``workspace`` cannot see the article)."""
         if workspace is None:
             row = await self._row("SELECT story_id FROM article_stories WHERE article_id = ?", article_id)
-        else:
-            row = await self._row("SELECT m.story_id FROM article_stories m JOIN workspace_articles w ON "
-                                  "w.article_id = m.article_id AND w.workspace = ? WHERE m.article_id = ?",
-                                  workspace, article_id)
-        return await self.story(int(row[0])) if row else None
+            return await self.story(int(row[0])) if row else None
+        row = await self._row("SELECT m.story_id FROM article_stories m JOIN workspace_articles w ON "
+                              "w.article_id = m.article_id AND w.workspace = ? WHERE m.article_id = ?",
+                              workspace, article_id)
+        st = await self.story(int(row[0])) if row else None
+        return (await self._headlines_seen(workspace, [st]))[0] if st else None
+
+    async def _matched_stories(self, workspace: str, text: str, found: Sequence[StoryRow],
+                               limit: int) -> list[StoryRow]:
+        """Return the stories a headline search found and those of ``workspace``'s articles whose titles match
+        ``text``, newest first, each with the headline it may see.
+
+        The stored headline, searched first, is never a private upload's title; the workspace's own uploads are
+        found by their titles, in the stories they are in.
+        """
+        out = {st.id: st for st in found}
+        words = text.strip()
+        if words and not words.lstrip("#").isdigit():  # digits would name an article by id
+            ids = [a.id for a in await self.find_articles(workspace, words, limit=OWN_STORY_TITLES)]
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                # Only "?" placeholders are composed into the SQL; the ids are bound.
+                for r in await self._rows(
+                        f"SELECT DISTINCT {_STORY_COLS} FROM article_stories m JOIN stories s ON s.id = m.story_id "  # noqa: S608
+                        f"WHERE m.article_id IN ({','.join('?' * len(part))}) AND s.merged_into IS NULL", *part):
+                    out.setdefault(int(r["id"]), story_row(r))
+        floor = datetime.min.replace(tzinfo=UTC)
+        newest = sorted(out.values(), key=lambda st: (st.last_at or floor, st.id), reverse=True)[:limit]
+        return await self._headlines_seen(workspace, newest)
+
+    async def _headlines_seen(self, workspace: str, stories: Sequence[StoryRow]) -> list[StoryRow]:
+        """Return stories with the headline ``workspace`` may see: drawn from public articles and its own.
+
+        The stored headline already skips private uploads; this also covers one stored before it did.
+        """
+        from digests.store._stories import PUBLIC_ARTICLE, headline_sql
+
+        ids = sorted({st.id for st in stories})
+        among = (f"({PUBLIC_ARTICLE} OR EXISTS (SELECT 1 FROM workspace_articles v WHERE v.workspace = ? "
+                 "AND v.article_id = a.id))")
+        heads: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            # Only fixed SQL and "?" placeholders are composed; the workspace and the ids are bound.
+            rows = await self._rows(f"SELECT s.id, {headline_sql('s.id', among)} FROM stories s "  # noqa: S608
+                                    f"WHERE s.id IN ({','.join('?' * len(part))})", workspace, workspace, *part)
+            heads.update({int(r[0]): str(r[1] or "") for r in rows})
+        return [replace(st, headline=heads.get(st.id, "")) for st in stories]
 
     async def stories_for_articles(self, article_ids: Iterable[int]) -> dict[int, int]:
         """Return the story id of each of these articles that has one (article id -> story id)."""
@@ -656,7 +702,9 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         views = [StoryView(st, tuple(seen.get(sid, ())), tuple(a for a in seen.get(sid, ()) if a in fresh[sid]))
                  for sid, st in stories.items()]
         views.sort(key=lambda v: (v.story.last_at or floor, v.story.id), reverse=True)
-        return views[:limit]
+        views = views[:limit]
+        heads = await self._headlines_seen(workspace, [v.story for v in views])
+        return [replace(v, story=st) for v, st in zip(views, heads, strict=True)]
 
     @abc.abstractmethod
     async def match_stories(self, workspace: str, text: str, limit: int = 25) -> list[StoryRow]:
@@ -674,7 +722,7 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
 
     async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
         """Return quote groups by id, each with the instances ``workspace`` can see (oldest first, at most
-        QUOTE_GROUP_INSTANCES: the newest)."""
+        QUOTE_GROUP_INSTANCES: the newest); a group it sees no instance of is left out."""
         ids = sorted({int(g) for g in group_ids})
         out: dict[int, QuoteGroupRow] = {}
         for at in range(0, len(ids), QUOTE_GROUPS_PER_READ):
@@ -701,10 +749,12 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         members: dict[int, list[QuoteRow]] = {}
         for r in rows:
             members.setdefault(int(r["group_id"]), []).append(quote_row(r))
+        # A group none of whose instances the workspace sees is not its own (another's private uploads, say):
+        # its speaker and evidence stay out too.
         return {int(g["id"]): QuoteGroupRow(
             id=int(g["id"]), speaker=g["speaker"], role=g["role"], status=g["status"], statement=bool(g["statement"]),
             evidence=g["evidence"], lead_quote_id=g["lead_quote_id"], outlets=int(g["outlets"]),
-            story_id=g["story_id"], instances=tuple(members.get(int(g["id"]), ()))) for g in groups}
+            story_id=g["story_id"], instances=tuple(members[int(g["id"])])) for g in groups if int(g["id"]) in members}
 
     @abc.abstractmethod
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:

@@ -616,7 +616,7 @@ class PgStore(Store):
                 f"ORDER BY f.id DESC LIMIT ?) h JOIN stories s ON s.id = h.id WHERE {seen} "
                 "ORDER BY s.last_at DESC NULLS LAST, s.id DESC LIMIT ?",
                 _websearch(terms[:-1]), _prefix_lexeme(terms[-1].lower()), SEARCH_SCAN, workspace, limit)
-        return [story_row(r) for r in rows]
+        return await self._matched_stories(workspace, text, [story_row(r) for r in rows], limit)
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""

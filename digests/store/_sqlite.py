@@ -512,7 +512,7 @@ class SqliteStore(Store):
                 f"SELECT {_STORY_COLS} FROM (SELECT rowid AS id FROM stories_fts WHERE stories_fts MATCH ? "
                 f"ORDER BY rowid DESC LIMIT ?) h JOIN stories s ON s.id = h.id WHERE s.merged_into IS NULL "
                 f"AND {seen} ORDER BY s.last_at DESC, s.id DESC LIMIT ?", (q, SEARCH_SCAN, workspace, limit))
-        return [story_row(r) for r in rows]
+        return await self._matched_stories(workspace, text, [story_row(r) for r in rows], limit)
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""

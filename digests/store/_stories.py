@@ -92,6 +92,19 @@ def features_of(rows: Sequence[tuple[str, str, datetime | None]]) -> list[StoryF
     return [story_features(title, text, published) for title, text, published in rows]
 
 
+# An article every workspace may be told of: from the web (a link) or a feed. A private upload is neither: its
+# title never leads a story's stored headline (nor its headline search), which every workspace reads.
+PUBLIC_ARTICLE = "(COALESCE(a.url, '') != '' OR a.source_id IS NOT NULL)"
+
+
+def headline_sql(story: str, among: str) -> str:
+    """Return SQL for a story's headline: the title of its first article (``among`` those) of 20 characters or
+    more, else of its first; '' when it has none."""
+    first = ("(SELECT a.title FROM article_stories m JOIN articles a ON a.id = m.article_id "
+             f"WHERE m.story_id = {story} AND {among}{{}} ORDER BY m.at, m.article_id LIMIT 1)")
+    return f"COALESCE({first.format(' AND length(a.title) >= 20')}, {first.format('')}, '')"
+
+
 def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
     return [ids[i:i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
 
@@ -338,10 +351,7 @@ class StoryKeeper:
                 "outlets = (SELECT COUNT(DISTINCT m.host) FROM article_stories m WHERE m.story_id = stories.id), "
                 "first_at = (SELECT MIN(m.at) FROM article_stories m WHERE m.story_id = stories.id), "
                 "last_at = (SELECT MAX(m.at) FROM article_stories m WHERE m.story_id = stories.id), "
-                "headline = COALESCE((SELECT a.title FROM article_stories m JOIN articles a ON a.id = m.article_id "
-                "WHERE m.story_id = stories.id AND length(a.title) >= 20 ORDER BY m.at, m.article_id LIMIT 1), "
-                "(SELECT a.title FROM article_stories m JOIN articles a ON a.id = m.article_id "
-                "WHERE m.story_id = stories.id ORDER BY m.at, m.article_id LIMIT 1), ''), "
+                f"headline = {headline_sql('stories.id', PUBLIC_ARTICLE)}, "
                 f"seq = ? WHERE id IN ({_marks(len(part))})", seq, *part)
         dead = sorted({st.id for st in changes.touched.values() if not st.alive and st.id is not None})
         await ses.headlines_changed(live + dead)
