@@ -2,9 +2,12 @@
 
 Two workspaces hold private articles that share a speaker (quoted in both, with different roles), a topic (the
 lighthouse), a channel name, a schedule, an alert keyword and a feed; one public article from the shared feed
-is seen by both. Every store method that takes a workspace has a case below, run with and without its filters
-(topic, since, until), and ``test_every_store_method_that_takes_a_workspace_has_a_case`` fails when a new one
-(issue 25's story queries, say) is added without one.
+is seen by both. Both also hold articles of one story (a fire): B's private uploads tell it first, the shared feed
+next, then a feed only B reads and A's own upload; a quote of the public articles is one group A sees part of,
+and a quote of B's uploads a group A sees nothing of. Both channels of the same name have delivery-log lines.
+Every store method that takes a workspace has a case below, run with and without its filters (topic, since,
+until, story, url, words), and ``test_every_store_method_that_takes_a_workspace_has_a_case`` fails when a new one
+is added without one.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import pytest
 
 from digests.models import Analysis, Event, Quote
 from digests.store import NewArticle, Store
+from digests.store._delivery import DeliveryRecord
 from digests.store._pg import PgStore
 from digests.store._sqlite import SqliteStore
+from tests.helpers.stories import FIRE_B, FLOOD, event_articles
 
 A, B = "discord:1001", "slack:T2002"
 CHANNEL = "general"  # the same channel name in both workspaces
@@ -52,6 +57,33 @@ SHARED_ART = _article("Lighthouse keepers from the whole coast met at the mariti
 # B's article, almost word for word, as A's own upload: it must not be taken for B's private one.
 B_NEAR = NewArticle("Kelby lighthouse storm damage", B_ART[0].text.replace("winter", "the winter"))
 
+# The fire story, told in this order (its first telling leads the story: a title only B's upload has).
+B_ONLY_FEED = "https://valley.example.test/fires.xml"
+FIRE_AT = AT + timedelta(days=5)  # when B's articles of it arrive; A's an hour later
+PUBLIC_SAID = "Every crew in the county came to help us hold the line at the mill until morning"
+PRIVATE_SAID = "The sprinklers in the east wing were switched off for the weekend repairs"
+PRIVATE_SPEAKER = "Nell Ashgrove"  # quoted in B's uploads only
+B_FIRST_WORD = "destroys"  # in the title of B's first upload, in no title A sees
+A_FIRE_TITLE = f"What we know about the {FIRE_B.place} mill fire"
+A_FIRE_TEXT = (f"The fire at the {FIRE_B.company} mill in {FIRE_B.place} left {FIRE_B.number} workers hurt, fire "
+               f"chief {FIRE_B.official} said. The {FIRE_B.place} council will meet {FIRE_B.company} on Friday about "
+               f"the mill, and the roads around the {FIRE_B.place} site stay closed until the walls are checked.")
+
+
+def _fire(n: int, said: str | None, speaker: str, *, url: str | None = None,
+          source_id: int | None = None) -> tuple[NewArticle, Analysis]:
+    told = (event_articles(FIRE_B, n + 1)[n] if n < 4
+            else NewArticle(A_FIRE_TITLE, A_FIRE_TEXT, published=event_articles(FIRE_B, 1)[0].published))
+    text = told.text
+    quotes: tuple[Quote, ...] = ()
+    if said:
+        text += f' "{said}," said {speaker}.'
+        start = text.index(said)
+        quotes = (Quote(said, start, start + len(said), speaker, None, "said"),)
+    published = (told.published or AT) + timedelta(hours=n)
+    return (NewArticle(told.title, text, url=url, published=published, source_id=source_id),
+            Analysis(quotes=quotes))
+
 
 @dataclass
 class World:
@@ -66,6 +98,25 @@ class World:
     a_alert: int
     b_alert: int
     shared_source: int
+    fire: int  # the story both see part of
+    a_fire: int  # A's upload of it
+    shared_fire: int  # from the shared feed
+    b_fire: tuple[int, ...]  # B's first upload of it, the article of the feed only B reads, B's second upload
+    public_group: int  # a quote of the shared feed's article and of B's feed's
+    private_group: int  # a quote of B's two uploads
+    b_fire_title: str  # the title of B's first upload
+    b_flood: int  # B's upload of another event (a flood)
+    b_story: int  # its story: B's alone
+
+    @property
+    def a_sees(self) -> set[int]:
+        """Return every article A may see."""
+        return {self.a, self.shared, self.a_fire, self.shared_fire}
+
+    @property
+    def b_private(self) -> set[int]:
+        """Return every article only B may see."""
+        return {self.b, *self.b_fire, self.b_flood}
 
 
 @pytest.fixture
@@ -98,8 +149,45 @@ async def _world(store: Store) -> World:
         await store.record_live_send(B, CHANNEL, AT + timedelta(seconds=n))
     await store.record_live_send(A, CHANNEL, AT)
     await store.hold_live(B, CHANNEL, [(b.article_id, 1, "Coast feed", None, AT)])
+    await store.log_deliveries([
+        DeliveryRecord(A, CHANNEL, "posted", AT, "its own post", None, SHARED_FEED, shared.article_id,
+                       SHARED_ART[0].url, SHARED_ART[0].title),
+        DeliveryRecord(A, CHANNEL, "posted", AT, "an upload", None, "", a.article_id, None, A_ART[0].title),
+        DeliveryRecord(B, CHANNEL, "filtered", AT + timedelta(seconds=1), "B's rule: exclude keepers", None,
+                       SHARED_FEED, shared.article_id, SHARED_ART[0].url, SHARED_ART[0].title),
+        DeliveryRecord(B, CHANNEL, "posted", AT + timedelta(seconds=1), "B's upload", None, "", b.article_id,
+                       "https://kelby.example.test/storm", B_ART[0].title)])
+    fire = await _fire_story(store, src.id)
     return World(a.article_id, b.article_id, shared.article_id, speaker, a_sched.id, b_sched.id, a_alert.id,
-                 b_alert.id, src.id)
+                 b_alert.id, src.id, **fire)
+
+
+async def _fire_story(store: Store, shared_source: int) -> dict[str, Any]:
+    b_src = await store.source("feed", B_ONLY_FEED, title="Valley feed")
+    b_first = _fire(0, PRIVATE_SAID, PRIVATE_SPEAKER)
+    shared_art = _fire(1, PUBLIC_SAID, FIRE_B.official, url="https://shared.example.test/fire", source_id=shared_source)
+    b_feed_art = _fire(2, PUBLIC_SAID, FIRE_B.official, url="https://valley.example.test/fire", source_id=b_src.id)
+    b_second = _fire(3, PRIVATE_SAID, PRIVATE_SPEAKER)
+    a_own = _fire(4, None, "")
+    b_ids = [(await store.add_article(*art, workspace=B, via=via, now=FIRE_AT)).article_id
+             for art, via in ((b_first, "upload"), (b_feed_art, "feed"), (b_second, "upload"))]
+    shared = await store.add_article(*shared_art, workspace=A, via="feed", now=FIRE_AT + timedelta(hours=1))
+    assert await store.grant(shared.article_id, B, "feed", FIRE_AT)
+    a_fire = await store.add_article(*a_own, workspace=A, via="upload", now=FIRE_AT + timedelta(hours=1))
+    flood = event_articles(FLOOD, 1)[0]
+    b_flood = await store.add_article(NewArticle(flood.title, flood.text, published=flood.published), None,
+                                      workspace=B, via="upload", now=FIRE_AT)
+    ids = [*b_ids, shared.article_id, a_fire.article_id]
+    assert len(set(ids)) == 5, "an article of the fire was taken for another"
+    stories = await store.stories_for_articles([*ids, b_flood.article_id])
+    assert len({stories[i] for i in ids}) == 1, "the fire's articles are not one story: the cases would say little"
+    assert stories[b_flood.article_id] != stories[ids[0]]
+    [pub] = await store.quotes_for_articles(B, [b_ids[1]])
+    [priv] = await store.quotes_for_articles(B, [b_ids[0]])
+    assert pub.group_id is not None and priv.group_id is not None, "the fire's quotes were not grouped"
+    return {"fire": stories[ids[0]], "a_fire": a_fire.article_id, "shared_fire": shared.article_id,
+            "b_fire": tuple(b_ids), "public_group": pub.group_id, "private_group": priv.group_id,
+            "b_fire_title": b_first[0].title, "b_flood": b_flood.article_id, "b_story": stories[b_flood.article_id]}
 
 
 Check = Callable[[Store, World], Awaitable[None]]
@@ -120,8 +208,8 @@ def case(method: str, variant: str = "", *, writes: bool = False) -> Callable[[C
 def only_a(ids: Any, w: World, *, shared: bool = True) -> None:
     """Assert that article ids are A's own (and the shared one when ``shared``) and include A's article."""
     got = set(ids)
-    assert w.b not in got, f"B's private article {w.b} came back for A: {sorted(got)}"
-    assert got <= {w.a, w.shared}, sorted(got)
+    assert not got & w.b_private, f"B's private articles {sorted(got & w.b_private)} came back for A: {sorted(got)}"
+    assert got <= w.a_sees, sorted(got)
     assert w.a in got or w.shared in got, "A sees nothing: the check would pass vacuously"
     if shared:
         assert w.shared in got, "the shared article is A's too"
@@ -197,7 +285,7 @@ async def _since_baseline(s: Store, w: World) -> None:
 
 @case("count_articles")
 async def _count(s: Store, w: World) -> None:
-    assert await s.count_articles(A) == 2 and await s.count_articles(B) == 2 and await s.count_articles() == 3
+    assert await s.count_articles(A) == 4 and await s.count_articles(B) == 7 and await s.count_articles() == 9
 
 
 @case("find_duplicate", writes=True)
@@ -216,7 +304,7 @@ async def _add_near_copy(s: Store, w: World) -> None:
 @case("grant", writes=True)
 async def _grant(s: Store, w: World) -> None:
     assert not await s.grant(w.shared, A, "feed")  # A already sees it
-    assert await s.count_articles(B) == 2  # granting A never touches B's rows
+    assert await s.count_articles(B) == 7  # granting A never touches B's rows
 
 
 # ---- quotes and speakers --------------------------------------------------------------------------------------
@@ -242,7 +330,8 @@ async def _speakers(s: Store, w: World) -> None:
 
 @case("match_speakers", "nothing typed yet")
 async def _speakers_all(s: Store, w: World) -> None:
-    assert [(n, c) for _, n, c in await s.match_speakers(A, "")] == [(SPEAKER, 2)]
+    assert [(n, c) for _, n, c in await s.match_speakers(A, "")] == [(SPEAKER, 2), (FIRE_B.official, 1)]
+    assert await s.match_speakers(A, PRIVATE_SPEAKER) == []  # quoted in B's uploads only
 
 
 @case("speaker_roles")
@@ -438,6 +527,159 @@ async def _page_state(s: Store, w: World) -> None:
                                   created_at=AT)
     row = await s.page_state(sid)
     assert row is not None and row.workspace == A  # the front ends refuse a page of another workspace
+
+
+# ---- stories, quote groups, the delivery log ------------------------------------------------------------------
+
+def no_b_headline(stories: Any, w: World) -> None:
+    """Assert that no story comes back with a headline drawn from B's private uploads, and that some came back."""
+    heads = [st.headline for st in stories]
+    assert heads, "no story came back: the check would pass vacuously"
+    assert not [h for h in heads if h == w.b_fire_title or B_FIRST_WORD in h.lower()], (
+        f"a headline from B's private upload came back for A: {heads}")
+
+
+async def only_a_stories(s: Store, ids: Any, w: World) -> None:
+    """Assert that A can see an article of every story id (none is B's alone) and that the fire is among them."""
+    got = list(ids)
+    assert w.fire in got and w.b_story not in got, got
+    assert [sid for sid in got if not await s.story_articles(A, sid)] == [], "a story only B sees came back for A"
+
+
+@case("article_story", "with the workspace")
+async def _article_story(s: Store, w: World) -> None:
+    for aid in (w.b, *w.b_fire):
+        assert await s.article_story(aid, A) is None, f"the story of B's article {aid} came back for A"
+    for aid in (w.shared_fire, w.a_fire):
+        st = await s.article_story(aid, A)
+        assert st is not None and st.id == w.fire
+        no_b_headline([st], w)
+    own = await s.article_story(w.b_fire[0], B)
+    assert own is not None and own.id == w.fire  # B sees its own article's story
+    # The lighthouse story's first article is A's upload: B is told the story by its own title, A by A's.
+    theirs, mine = await s.article_story(w.b, B), await s.article_story(w.a, A)
+    assert theirs is not None and mine is not None and theirs.id == mine.id
+    assert (theirs.headline, mine.headline) == (B_ART[0].title, A_ART[0].title)
+
+
+@case("article_story", "without a workspace: the store's own look-up, every article")
+async def _article_story_any(s: Store, w: World) -> None:
+    st = await s.article_story(w.b_fire[0])
+    assert st is not None and st.id == w.fire
+    no_b_headline([st], w)  # the stored headline, which every workspace reads, is never a private upload's
+
+
+@case("story_articles")
+async def _story_articles(s: Store, w: World) -> None:
+    assert [a.id for a in await s.story_articles(A, w.fire)] == [w.shared_fire, w.a_fire]
+    assert {a.id for a in await s.story_articles(B, w.fire)} == {w.shared_fire, *w.b_fire}
+    assert await s.story_articles(A, w.b_story) == [], "B's own story lists B's article for A"
+    assert [a.id for a in await s.story_articles(B, w.b_story)] == [w.b_flood]
+    # The lighthouse: A's article, B's and the shared one are one story; A gets its own two.
+    lighthouse = await s.article_story(w.a, A)
+    assert lighthouse is not None and lighthouse.id != w.fire
+    assert [a.id for a in await s.story_articles(A, lighthouse.id)] == [w.a, w.shared]
+
+
+@case("story_articles", "with a limit: B's earlier articles take no place")
+async def _story_articles_limit(s: Store, w: World) -> None:
+    assert [a.id for a in await s.story_articles(A, w.fire, limit=1)] == [w.shared_fire]
+
+
+@case("stories_in_window", "since and until around the fire's arrival")
+async def _window(s: Store, w: World) -> None:
+    views = await s.stories_in_window(A, FIRE_AT - timedelta(minutes=1), FIRE_AT + timedelta(hours=2))
+    assert [(v.story.id, v.article_ids, v.new_ids) for v in views] == [
+        (w.fire, (w.shared_fire, w.a_fire), (w.shared_fire, w.a_fire))]
+    no_b_headline([v.story for v in views], w)
+
+
+@case("stories_in_window", "until before A's articles arrived: only B's did")
+async def _window_b_only(s: Store, w: World) -> None:
+    assert await s.stories_in_window(A, FIRE_AT - timedelta(minutes=1), FIRE_AT + timedelta(minutes=30)) == []
+    assert {v.story.id for v in await s.stories_in_window(
+        B, FIRE_AT - timedelta(minutes=1), FIRE_AT + timedelta(minutes=30))} == {w.fire, w.b_story}
+
+
+@case("stories_in_window", "since only (until now), every story A got")
+async def _window_since(s: Store, w: World) -> None:
+    views = await s.stories_in_window(A, AT - timedelta(days=1))
+    only_a([aid for v in views for aid in v.article_ids], w)
+    only_a([aid for v in views for aid in v.new_ids], w)
+    await only_a_stories(s, [v.story.id for v in views], w)
+    no_b_headline([v.story for v in views], w)
+
+
+@case("stories_in_window", "with a limit: the newest story A got (the lighthouse, B's article in it)")
+async def _window_limit(s: Store, w: World) -> None:
+    [view] = await s.stories_in_window(A, AT - timedelta(days=1), limit=1)
+    assert view.article_ids == (w.a, w.shared) and view.new_ids == (w.a, w.shared)
+
+
+@case("match_stories", "nothing typed yet")
+async def _match_stories_all(s: Store, w: World) -> None:
+    found = await s.match_stories(A, "")
+    await only_a_stories(s, [st.id for st in found], w)
+    no_b_headline(found, w)
+
+
+@case("match_stories", "by headline words")
+async def _match_stories(s: Store, w: World) -> None:
+    found = await s.match_stories(A, FIRE_B.place.lower()[:5])
+    assert [st.id for st in found] == [w.fire]
+    no_b_headline(found, w)
+    assert [st.id for st in await s.match_stories(B, B_FIRST_WORD)] == [w.fire]
+
+
+@case("match_stories", "words only B's private titles hold")
+async def _match_stories_b_words(s: Store, w: World) -> None:
+    assert await s.match_stories(A, B_FIRST_WORD) == [], "a word of B's private title found a story for A"
+    assert await s.match_stories(A, "Kelby") == []
+    assert await s.match_stories(A, FLOOD.place) == []  # B's story alone
+    assert [st.id for st in await s.match_stories(B, FLOOD.place)] == [w.b_story]
+
+
+@case("quote_groups")
+async def _quote_groups(s: Store, w: World) -> None:
+    got = await s.quote_groups(A, [w.public_group, w.private_group])
+    assert set(got) == {w.public_group}, f"B's private quote group came back for A: {sorted(got)}"
+    group = got[w.public_group]
+    assert [q.article_id for q in group.instances] == [w.shared_fire]
+    assert group.speaker == FIRE_B.official
+    assert await s.quote_groups(A, [w.private_group]) == {}
+    theirs = await s.quote_groups(B, [w.public_group, w.private_group])
+    assert {g: len(x.instances) for g, x in theirs.items()} == {w.public_group: 2, w.private_group: 2}
+    assert theirs[w.private_group].speaker == PRIVATE_SPEAKER
+
+
+@case("deliveries_of")
+async def _deliveries_of(s: Store, w: World) -> None:
+    got = await s.deliveries_of(A, CHANNEL, [w.a, w.b, w.shared])
+    assert [(d.workspace, d.article_id, d.outcome) for d in got] == [(A, w.shared, "posted"), (A, w.a, "posted")]
+    assert await s.deliveries_of(A, CHANNEL, [w.b]) == []
+    assert [d.outcome for d in await s.deliveries_of(B, CHANNEL, [w.shared])] == ["filtered"]
+
+
+@case("find_deliveries", "by link")
+async def _find_deliveries_url(s: Store, w: World) -> None:
+    got = await s.find_deliveries(A, CHANNEL, url=SHARED_ART[0].url)
+    assert [(d.workspace, d.article_id, d.outcome) for d in got] == [(A, w.shared, "posted")]
+    assert await s.find_deliveries(A, CHANNEL, url="https://kelby.example.test/storm") == []  # B's item only
+
+
+@case("find_deliveries", "by title words")
+async def _find_deliveries_words(s: Store, w: World) -> None:
+    got = await s.find_deliveries(A, CHANNEL, words=["lighthouse"])
+    assert {(d.workspace, d.article_id) for d in got} == {(A, w.a), (A, w.shared)}
+    assert await s.find_deliveries(A, CHANNEL, words=["Kelby"]) == []
+
+
+@case("find_deliveries", "by link and words, and nothing asked")
+async def _find_deliveries_both(s: Store, w: World) -> None:
+    got = await s.find_deliveries(A, CHANNEL, url=SHARED_ART[0].url, words=["keepers"], limit=5)
+    assert [(d.workspace, d.outcome, d.detail) for d in got] == [(A, "posted", "its own post")]
+    assert await s.find_deliveries(A, CHANNEL) == []
+    assert [d.workspace for d in await s.find_deliveries(B, CHANNEL, url=SHARED_ART[0].url)] == [B]
 
 
 def _workspace_methods() -> set[str]:
