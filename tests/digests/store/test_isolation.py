@@ -25,7 +25,7 @@ from digests.store import NewArticle, Store
 from digests.store._delivery import DeliveryRecord
 from digests.store._pg import PgStore
 from digests.store._sqlite import SqliteStore
-from tests.helpers.stories import FIRE_B, FLOOD, event_articles
+from tests.helpers.stories import FIRE_B, FLOOD, STRIKE, event_articles
 
 A, B = "discord:1001", "slack:T2002"
 CHANNEL = "general"  # the same channel name in both workspaces
@@ -107,6 +107,8 @@ class World:
     b_fire_title: str  # the title of B's first upload
     b_flood: int  # B's upload of another event (a flood)
     b_story: int  # its story: B's alone
+    b_strike: int  # an article of the feed only B reads, of a third event (a strike)
+    b_public_story: int  # its story: B's alone, with a public headline
 
     @property
     def a_sees(self) -> set[int]:
@@ -116,7 +118,7 @@ class World:
     @property
     def b_private(self) -> set[int]:
         """Return every article only B may see."""
-        return {self.b, *self.b_fire, self.b_flood}
+        return {self.b, *self.b_fire, self.b_flood, self.b_strike}
 
 
 @pytest.fixture
@@ -177,17 +179,21 @@ async def _fire_story(store: Store, shared_source: int) -> dict[str, Any]:
     flood = event_articles(FLOOD, 1)[0]
     b_flood = await store.add_article(NewArticle(flood.title, flood.text, published=flood.published), None,
                                       workspace=B, via="upload", now=FIRE_AT)
+    strike = event_articles(STRIKE, 1)[0]
+    b_strike = await store.add_article(NewArticle(strike.title, strike.text, url=strike.url, published=strike.published,
+                                                  source_id=b_src.id), None, workspace=B, via="feed", now=FIRE_AT)
     ids = [*b_ids, shared.article_id, a_fire.article_id]
     assert len(set(ids)) == 5, "an article of the fire was taken for another"
-    stories = await store.stories_for_articles([*ids, b_flood.article_id])
+    stories = await store.stories_for_articles([*ids, b_flood.article_id, b_strike.article_id])
     assert len({stories[i] for i in ids}) == 1, "the fire's articles are not one story: the cases would say little"
-    assert stories[b_flood.article_id] != stories[ids[0]]
+    assert len({stories[ids[0]], stories[b_flood.article_id], stories[b_strike.article_id]}) == 3
     [pub] = await store.quotes_for_articles(B, [b_ids[1]])
     [priv] = await store.quotes_for_articles(B, [b_ids[0]])
     assert pub.group_id is not None and priv.group_id is not None, "the fire's quotes were not grouped"
     return {"fire": stories[ids[0]], "a_fire": a_fire.article_id, "shared_fire": shared.article_id,
             "b_fire": tuple(b_ids), "public_group": pub.group_id, "private_group": priv.group_id,
-            "b_fire_title": b_first[0].title, "b_flood": b_flood.article_id, "b_story": stories[b_flood.article_id]}
+            "b_fire_title": b_first[0].title, "b_flood": b_flood.article_id, "b_story": stories[b_flood.article_id],
+            "b_strike": b_strike.article_id, "b_public_story": stories[b_strike.article_id]}
 
 
 Check = Callable[[Store, World], Awaitable[None]]
@@ -285,7 +291,7 @@ async def _since_baseline(s: Store, w: World) -> None:
 
 @case("count_articles")
 async def _count(s: Store, w: World) -> None:
-    assert await s.count_articles(A) == 4 and await s.count_articles(B) == 7 and await s.count_articles() == 9
+    assert await s.count_articles(A) == 4 and await s.count_articles(B) == 8 and await s.count_articles() == 10
 
 
 @case("find_duplicate", writes=True)
@@ -304,7 +310,7 @@ async def _add_near_copy(s: Store, w: World) -> None:
 @case("grant", writes=True)
 async def _grant(s: Store, w: World) -> None:
     assert not await s.grant(w.shared, A, "feed")  # A already sees it
-    assert await s.count_articles(B) == 7  # granting A never touches B's rows
+    assert await s.count_articles(B) == 8  # granting A never touches B's rows
 
 
 # ---- quotes and speakers --------------------------------------------------------------------------------------
@@ -542,7 +548,7 @@ def no_b_headline(stories: Any, w: World) -> None:
 async def only_a_stories(s: Store, ids: Any, w: World) -> None:
     """Assert that A can see an article of every story id (none is B's alone) and that the fire is among them."""
     got = list(ids)
-    assert w.fire in got and w.b_story not in got, got
+    assert w.fire in got and w.b_story not in got and w.b_public_story not in got, got
     assert [sid for sid in got if not await s.story_articles(A, sid)] == [], "a story only B sees came back for A"
 
 
@@ -598,7 +604,7 @@ async def _window(s: Store, w: World) -> None:
 async def _window_b_only(s: Store, w: World) -> None:
     assert await s.stories_in_window(A, FIRE_AT - timedelta(minutes=1), FIRE_AT + timedelta(minutes=30)) == []
     assert {v.story.id for v in await s.stories_in_window(
-        B, FIRE_AT - timedelta(minutes=1), FIRE_AT + timedelta(minutes=30))} == {w.fire, w.b_story}
+        B, FIRE_AT - timedelta(minutes=1), FIRE_AT + timedelta(minutes=30))} == {w.fire, w.b_story, w.b_public_story}
 
 
 @case("stories_in_window", "since only (until now), every story A got")
@@ -635,8 +641,10 @@ async def _match_stories(s: Store, w: World) -> None:
 async def _match_stories_b_words(s: Store, w: World) -> None:
     assert await s.match_stories(A, B_FIRST_WORD) == [], "a word of B's private title found a story for A"
     assert await s.match_stories(A, "Kelby") == []
-    assert await s.match_stories(A, FLOOD.place) == []  # B's story alone
+    assert await s.match_stories(A, FLOOD.place) == []  # B's story alone (of B's upload: no stored headline)
     assert [st.id for st in await s.match_stories(B, FLOOD.place)] == [w.b_story]
+    assert await s.match_stories(A, STRIKE.place) == []  # B's story alone, of a public article of B's feed
+    assert [st.id for st in await s.match_stories(B, STRIKE.place)] == [w.b_public_story]
 
 
 @case("quote_groups")
