@@ -129,7 +129,9 @@ QUOTE_SPAN = 3
 
 
 @dataclass(slots=True)
-class _Sentence:
+class Candidate:
+    """One sentence of an article as a summary candidate: its place, text, words, terms and page-debris flags."""
+
     index: int
     text: str
     n_words: int
@@ -192,8 +194,8 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _candidates(text: str, title: str = "") -> list[_Sentence]:
-    out: list[_Sentence] = []
+def _candidates(text: str, title: str = "") -> list[Candidate]:
+    out: list[Candidate] = []
     head = title.strip()
     for a, b in _spans(text):
         s = text[a:b].strip()
@@ -206,11 +208,16 @@ def _candidates(text: str, title: str = "") -> list[_Sentence]:
                 # "Accused: Dr X, 38, denies the charges A senior doctor ...": the caption is page furniture, the
                 # sentence glued to it without a full stop is the story.
                 cap, s = s[:glue.start()], s[glue.end():]
-                out.append(_Sentence(len(out), cap, len(cap.split()), _terms(cap), True, True))
+                out.append(Candidate(len(out), cap, len(cap.split()), _terms(cap), True, True))
         n = len(s.split())
         debris = is_debris(s) or n < MIN_WORDS
-        out.append(_Sentence(len(out), s, n, _terms(s), debris, is_caption(s)))
+        out.append(Candidate(len(out), s, n, _terms(s), debris, is_caption(s)))
     return out
+
+
+def candidate_sentences(text: str, title: str = "") -> list[Candidate]:
+    """Return the summary candidates of ``text`` in order: sentences, with glued headlines and captions cut off."""
+    return _candidates(text, title)
 
 
 def score_sentences(text: str, title: str = "") -> list[tuple[str, float]]:
@@ -220,7 +227,7 @@ def score_sentences(text: str, title: str = "") -> list[tuple[str, float]]:
     return [(s.text, s.score) for s in sents]
 
 
-def _score(sents: list[_Sentence], title: str) -> None:
+def _score(sents: list[Candidate], title: str) -> None:
     n = len(sents)
     if not n:
         return
@@ -262,12 +269,12 @@ def _score(sents: list[_Sentence], title: str) -> None:
         rank += 1
 
 
-def _pack(pool: list[_Sentence], max_sentences: int, cap: int) -> list[_Sentence]:
+def _pack(pool: list[Candidate], max_sentences: int, cap: int) -> list[Candidate]:
     """Pick at most ``max_sentences`` non-redundant sentences within ``cap`` words, maximizing score x words."""
-    best: list[_Sentence] = []
+    best: list[Candidate] = []
     best_value = 0.0
 
-    def walk(i: int, chosen: list[_Sentence], words: int, value: float) -> None:
+    def walk(i: int, chosen: list[Candidate], words: int, value: float) -> None:
         nonlocal best, best_value
         if value > best_value:
             best, best_value = list(chosen), value
@@ -320,7 +327,7 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
     return [s.text for s in sorted(chosen, key=lambda s: s.index)]
 
 
-def _faulty(ordered: list[_Sentence], title: str) -> _Sentence | None:
+def _faulty(ordered: list[Candidate], title: str) -> Candidate | None:
     """Return the sentence that makes ``ordered`` a bad lead (see lead_problem), or None."""
     texts = [s.text for s in ordered]
     for i in range(len(ordered)):
@@ -338,7 +345,7 @@ def _cut_words(sentence: str, cap: int) -> str:
     return " ".join(words) or " ".join(sentence.split()[:cap])
 
 
-def _overlap(a: _Sentence, b: _Sentence) -> float:
+def _overlap(a: Candidate, b: Candidate) -> float:
     """Share of the shorter sentence's content words that the other one also has."""
     small, big = (a, b) if len(a.terms) <= len(b.terms) else (b, a)
     if not small.terms:
