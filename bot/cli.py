@@ -46,10 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages"])
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "story-summary"])
     p.add_argument("--jsonl", required=True)
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
+    p.add_argument("--max-words", type=int, default=80, help="story-summary: word budget per story")
     p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), copy (move a store)")
     _common(p, True)
     dbsub = p.add_subparsers(dest="db_cmd", required=True)
@@ -191,6 +192,10 @@ def _extract(args: argparse.Namespace) -> int:
     try:
         if args.task == "pages":
             run_pages_path(args.jsonl, args.out)
+        elif args.task == "story-summary":
+            from digests.stories._summary import run_story_summaries_path
+
+            run_story_summaries_path(args.jsonl, args.out, max_words=args.max_words)
         else:
             run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:

@@ -9,6 +9,7 @@ from digests.stories._summary import (
     opener_problem,
     summarize_story,
 )
+from digests.stories._summary_llm import summarize_story_llm
 
 __all__ = [
     "ArticleText",
@@ -18,4 +19,5 @@ __all__ = [
     "articles_from_json",
     "opener_problem",
     "summarize_story",
+    "summarize_story_llm",
 ]

@@ -17,13 +17,14 @@ into an update: only sentences of the new articles that say something the seen o
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 from digests.nlp.sentences import dateline_end
@@ -540,3 +541,39 @@ def articles_from_json(items: Iterable[Any]) -> list[ArticleText]:
                                url if isinstance(url, str) and url else None,
                                parse_date(published) if isinstance(published, str) else None))
     return out
+
+
+def story_summary_record(record: Mapping[str, Any], *, max_words: int = 80) -> dict[str, Any]:
+    """Return the output line {"id","summary"} for one input story line; "error" says why a line was refused."""
+    rid = record.get("id")
+    items = record.get("articles")
+    if not isinstance(items, list):
+        return {"id": rid, "summary": "", "error": "no \"articles\" list in the line"}
+    try:
+        arts = articles_from_json(items)
+    except ValueError as exc:
+        return {"id": rid, "summary": "", "error": str(exc)}
+    summary = summarize_story(arts, max_words=max_words)
+    return {"id": rid, "summary": "\n".join(s.text for s in summary.sentences)}
+
+
+def run_story_summaries(records: Iterable[Mapping[str, Any]], out: IO[str], *, max_words: int = 80) -> int:
+    """Write one summary line per story line, in order, and return how many were written."""
+    count = 0
+    for record in records:
+        out.write(json.dumps(story_summary_record(record, max_words=max_words), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def run_story_summaries_path(jsonl: str, out: str | None, *, max_words: int = 80) -> int:
+    """Summarize every story of the JSONL file ``jsonl`` into ``out`` (stdout when None)."""
+    import sys
+
+    from digests.nlp.extract import iter_jsonl
+
+    with open(jsonl, encoding="utf-8") as fin:
+        if out is None:
+            return run_story_summaries(iter_jsonl(fin), sys.stdout, max_words=max_words)
+        with open(out, "w", encoding="utf-8") as fout:
+            return run_story_summaries(iter_jsonl(fin), fout, max_words=max_words)
