@@ -194,10 +194,13 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _candidates(text: str, title: str = "") -> list[Candidate]:
+def _candidates(text: str, title: str = "", limit: int | None = None) -> list[Candidate]:
     out: list[Candidate] = []
     head = title.strip()
+    kept = 0
     for a, b in _spans(text):
+        if limit is not None and kept >= limit:
+            break
         s = text[a:b].strip()
         if head and len(s) > len(head) + 20 and s.startswith(head):
             # A headline the page glued to the first sentence: the sentence starts after it.
@@ -211,13 +214,14 @@ def _candidates(text: str, title: str = "") -> list[Candidate]:
                 out.append(Candidate(len(out), cap, len(cap.split()), _terms(cap), True, True))
         n = len(s.split())
         debris = is_debris(s) or n < MIN_WORDS
+        kept += not debris
         out.append(Candidate(len(out), s, n, _terms(s), debris, is_caption(s)))
     return out
 
 
-def candidate_sentences(text: str, title: str = "") -> list[Candidate]:
-    """Return the summary candidates of ``text`` in order: sentences, with glued headlines and captions cut off."""
-    return _candidates(text, title)
+def candidate_sentences(text: str, title: str = "", limit: int | None = None) -> list[Candidate]:
+    """Return the summary candidates of ``text`` in order (at most ``limit`` that are not debris), headlines cut off."""
+    return _candidates(text, title, limit)
 
 
 def score_sentences(text: str, title: str = "") -> list[tuple[str, float]]:
