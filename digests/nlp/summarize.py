@@ -14,7 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from digests.nlp.sentences import split_sentences
+from digests.nlp.openers import dangles, opener_problem, quotes_balanced, strip_label
+from digests.nlp.sentences import dateline_end, split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -66,15 +67,12 @@ def _names_someone(sentence: str) -> bool:
     return any(w.lower() not in _STOP for w in _CAPITALISED.findall(sentence))
 
 
-def quotes_balanced(sentence: str) -> bool:
-    """Return True if every quotation that opens in ``sentence`` also closes in it."""
-    if sentence.count("“") != sentence.count("”"):
-        return False
-    return sentence.count('"') % 2 == 0
+def lead_problem(sentences: list[str], title: str = "", text: str | None = None) -> str | None:
+    """Return why a summary reads badly as a lead (byline, dateline, caption, subheading, back-reference, ...) or None.
 
-
-def lead_problem(sentences: list[str], title: str = "") -> str | None:
-    """Return why a summary reads badly as a lead (byline, dateline, caption, credit, pronoun, quote-cut, title), or None."""
+    With the article's ``text``, a first sentence that is not the article's own first one must not lean on what
+    came before it ("They", "This", "But", "The move").
+    """
     if not sentences:
         return None
     first = sentences[0].strip()
@@ -83,10 +81,14 @@ def lead_problem(sentences: list[str], title: str = "") -> str | None:
         return "title"
     if _BYLINE_OPEN.match(first):
         return "byline"
-    if _DATELINE_OPEN.match(first):
+    if _DATELINE_OPEN.match(first) or dateline_end(first):
         return "dateline"
     if is_caption(first):
         return "caption"
+    if opener_problem(first) == "subheading":
+        return "subheading"
+    if text is not None and dangles(first) and not _opens(text, first, title):
+        return "back-reference"
     for i, sent in enumerate(sentences):
         if _CREDIT.search(sent):
             return "credit"
@@ -205,6 +207,9 @@ def _candidates(text: str, title: str = "", limit: int | None = None) -> list[Ca
         if head and len(s) > len(head) + 20 and s.startswith(head):
             # A headline the page glued to the first sentence: the sentence starts after it.
             s = s[len(head):].lstrip(" :|-–—").strip()
+        if not is_caption(s):
+            # "Why it matters: Most of the ..." : a subheading glued to its sentence is not part of it.
+            s = strip_label(s)
         if is_caption(s):
             glue = _GLUED_AFTER_CAPTION.search(s, s.index(":") + 1)
             if glue:
@@ -313,12 +318,13 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
             s.score = (0.01 if is_debris(s.text) else 1.0) / (1 + s.index)
         ranked = sorted(sents, key=lambda s: -s.score)
     cap = int(max_words * OVERFLOW)
+    lead_index = next((s.index for s in sents if not s.debris), -1)
     chosen = _pack(ranked[:POOL], max_sentences, cap)
     # A lead that opens on a byline, caption or dangling pronoun, or cuts a quotation, reads badly: the
     # sentence at fault leaves the pool and the budget is packed again (a few times at most).
     for _ in range(MAX_REPACKS):
         ordered = sorted(chosen, key=lambda s: s.index)
-        bad = _faulty(ordered, title)
+        bad = _faulty(ordered, title, lead_index)
         if bad is None:
             break
         ranked = [s for s in ranked if s is not bad]
@@ -331,14 +337,23 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
     return [s.text for s in sorted(chosen, key=lambda s: s.index)]
 
 
-def _faulty(ordered: list[Candidate], title: str) -> Candidate | None:
+def _faulty(ordered: list[Candidate], title: str, lead_index: int) -> Candidate | None:
     """Return the sentence that makes ``ordered`` a bad lead (see lead_problem), or None."""
+    if ordered and ordered[0].index != lead_index and dangles(ordered[0].text):
+        # It leans on a sentence the summary left out ("They", "This", "But"): only the article's lead may.
+        return ordered[0]
     texts = [s.text for s in ordered]
     for i in range(len(ordered)):
         if lead_problem(texts[i:i + 1] if i == 0 else texts[:i + 1], title) is not None and (
                 i == 0 or lead_problem(texts[:i], title) is None):
             return ordered[i]
     return None
+
+
+def _opens(text: str, sentence: str, title: str = "") -> bool:
+    """Return True if ``sentence`` is the first candidate sentence of ``text`` that is not page debris."""
+    lead = next((c for c in _candidates(text, title, 1) if not c.debris), None)
+    return lead is not None and lead.text.strip() == sentence.strip()
 
 
 def _cut_words(sentence: str, cap: int) -> str:

@@ -6,7 +6,6 @@ from digests.stories._summary import (
     StorySummary,
     SummarySentence,
     articles_from_json,
-    opener_problem,
     summarize_story,
 )
 from digests.stories._summary_llm import summarize_story_llm
@@ -17,7 +16,6 @@ __all__ = [
     "StorySummary",
     "SummarySentence",
     "articles_from_json",
-    "opener_problem",
     "summarize_story",
     "summarize_story_llm",
 ]
