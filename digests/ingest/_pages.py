@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,12 +70,57 @@ def visible_chars(tree: Any) -> int:
     return total
 
 
-def _pass(page: str, url: str | None, focus: str) -> str:
+# Inline elements: inside a sentence they carry words of it (a link, an emphasis), never a block of furniture.
+_INLINE = ("a", "span", "em", "strong", "b", "i", "u", "small", "mark", "abbr", "cite", "font", "time", "q", "sup",
+           "sub", "s", "del", "ins", "bdi", "var", "dfn")
+_HIDING = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WORDY = re.compile(r"[^\W\d_]{2}")
+
+
+def _text_before(el: Any) -> str:
+    prev = el.getprevious()
+    if prev is not None:
+        return (prev.tail or "") or (prev.text_content() if isinstance(prev.tag, str) else "")
+    parent = el.getparent()
+    return (parent.text or "") if parent is not None else ""
+
+
+def _text_after(el: Any) -> str:
+    if el.tail and el.tail.strip():
+        return el.tail
+    nxt = el.getnext()
+    return nxt.text_content() if nxt is not None and isinstance(nxt.tag, str) else ""
+
+
+def keep_inline_text(tree: Any) -> int:
+    """Free inline elements inside running text of the class, id and style that extraction rules target.
+
+    An extractor's rules for page furniture match class names ("link", "bottom", "share", "author") and styles;
+    on a link or span in the middle of a sentence they cut words out of it ("has reported that for his role").
+    A hidden element stays as it is. Return how many elements were changed.
+    """
+    changed = 0
+    for el in tree.iter(*_INLINE):
+        attrs = el.attrib
+        if not any(k in attrs for k in ("class", "id", "style")):
+            continue
+        if attrs.get("hidden") is not None or attrs.get("aria-hidden") == "true" or _HIDING.search(attrs.get("style", "")):
+            continue
+        if _WORDY.search(_text_before(el)[-40:]) and _WORDY.search(_text_after(el)[:40]):
+            for k in ("class", "id", "style"):
+                attrs.pop(k, None)
+            changed += 1
+    return changed
+
+
+def _pass(page: str | Any, url: str | None, focus: str) -> str:
     import trafilatura
     from trafilatura.deduplication import LRUCache
 
     # A fresh LRUCache per call: trafilatura's shared one would drop paragraphs and whole pages seen earlier.
-    return trafilatura.extract(page, url=url, include_comments=False, include_tables=True,
+    # A parsed page is copied: extraction prunes the tree it is given.
+    doc = page if isinstance(page, str) else deepcopy(page)
+    return trafilatura.extract(doc, url=url, include_comments=False, include_tables=True,
                                favor_precision=focus == "precision", favor_recall=focus == "recall",
                                deduplicate=LRUCache(maxsize=_DEDUP_SIZE)) or ""
 
@@ -362,9 +408,12 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
     title = choose_title(tree, (meta.title if meta else None) or "", site, url)
     visible = visible_chars(tree)
     step = "precise"
-    text = clean_text(_pass(page, url, "precision"))
+    # The passes read a copy whose inline elements in running text keep their words (see keep_inline_text).
+    body = deepcopy(tree)
+    keep_inline_text(body)
+    text = clean_text(_pass(body, url, "precision"))
     if _little(text, visible) or is_stub(text, title):
-        recall = clean_text(_pass(page, url, "recall"))
+        recall = clean_text(_pass(body, url, "recall"))
         if len(recall) > GAIN * len(text):
             text, step = recall, "recall"
     # A page may carry its whole story as structured data (schema.org articleBody) and show only a teaser.

@@ -199,3 +199,44 @@ def test_code_blocks_are_kept() -> None:
         f"<p>{p}</p>" for p in PARAS[2:]) + "</article>")
     ex = extract_page(html, now=NOW)
     assert "pip install ferrow-tides" in ex.text and PARAS[3] in ex.text
+
+
+@pytest.mark.parametrize("link", [
+    '<span class="link"><a href="https://ferrow.example/a">the skipper Ivo Larne was banned for three races</a></span>',
+    '<span class="bottom">the skipper Ivo Larne was banned for three races</span>',
+    '<span style="border-bottom: 1px dotted">the skipper Ivo Larne was banned for three races</span>',
+    '<span class="author"><em>the skipper Ivo Larne was banned for three races</em></span>',
+])
+def test_link_text_inside_a_sentence_is_kept(link: str) -> None:
+    lead = (f"<p>The Ferrow Gazette has reported that {link} for his part in the collision at the harbour mouth on "
+            "Saturday, and the sailing club said it would appeal.</p>")
+    html = page("Club appeals race ban", [], extra=lead + "".join(f"<p>{p}</p>" for p in PARAS))
+    text = extract_page(html, now=NOW).text
+    assert ("has reported that the skipper Ivo Larne was banned for three races for his part in the collision"
+            in text)
+
+
+def test_a_hidden_span_inside_a_sentence_stays_hidden() -> None:
+    lead = ('<p>The harbour board met on Tuesday <span style="display:none">SECRET TRACKING TEXT</span> and voted to '
+            "rebuild the breakwater before the winter storms return to the peninsula.</p>")
+    html = page("Breakwater vote", [], extra=lead + "".join(f"<p>{p}</p>" for p in PARAS))
+    text = extract_page(html, now=NOW).text
+    assert "SECRET" not in text and "The harbour board met on Tuesday" in text
+
+
+def test_a_membership_pitch_inside_the_article_is_dropped() -> None:
+    pitch = ("<p>When you join the Ferrow Gazette family, you'll get unlimited digital access to reporting you "
+             "won't find anywhere else, and your membership keeps our newsroom open.</p>"
+             "<p>Join now or renew to get:</p><ul><li>— Instant access to our special reports</li>"
+             "<li>— Membership perks and invitations</li></ul>"
+             "<p>First-time subscribers also receive a printed tide table! Do it for the harbour.</p>")
+    more = ["The lifeboat crew said the inner basin had been unsafe for the smaller boats on eleven nights since "
+            "October, and that two moorings had broken in the last storm.",
+            "A public meeting on the plans will be held in the school hall on the first Thursday of next month, "
+            "with the engineers and the harbour master taking questions.",
+            "The ferry operator said the timetable would not change while the work goes on, though the quay may "
+            "close for a few days in the second summer."]
+    html = page("Breakwater vote", PARAS[:2], extra=pitch + "".join(f"<p>{p}</p>" for p in PARAS[2:] + more))
+    text = extract_page(html, now=NOW).text
+    assert PARAS[0] in text and more[2] in text
+    assert "join" not in text.lower() and "subscribers" not in text and "Instant access" not in text
