@@ -19,6 +19,7 @@ from digests.ingest._pages import (
     plausible_guess,
     shown_dates,
     strip_site,
+    with_tail,
 )
 from tests.conftest import shared_eval
 
@@ -240,3 +241,15 @@ def test_a_membership_pitch_inside_the_article_is_dropped() -> None:
     text = extract_page(html, now=NOW).text
     assert PARAS[0] in text and more[2] in text
     assert "join" not in text.lower() and "subscribers" not in text and "Instant access" not in text
+
+
+def test_the_balanced_pass_adds_a_short_tail_only_after_all_of_the_precise_text() -> None:
+    precise = "\n\n".join(PARAS * 2)
+    tail = "Harbour office: 3 Quay Street, Ferrow, open weekdays."
+    assert with_tail(precise, precise + "\n\n" + tail) == precise + "\n\n" + tail
+    # A long tail is another block of the page (comments, related stories), not the end of the story.
+    assert with_tail(precise, precise + "\n\n" + "\n\n".join([tail] * 8)) == precise
+    # The passes read different stories when the precise paragraphs are not all there in order.
+    swapped = "\n\n".join([PARAS[1], PARAS[0], *PARAS[2:], *PARAS])
+    assert with_tail(precise, swapped + "\n\n" + tail) == precise
+    assert with_tail(precise, precise + "\n\nMore at https://ferrow.example/harbour") == precise
