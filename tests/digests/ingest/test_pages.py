@@ -253,3 +253,13 @@ def test_the_balanced_pass_adds_a_short_tail_only_after_all_of_the_precise_text(
     swapped = "\n\n".join([PARAS[1], PARAS[0], *PARAS[2:], *PARAS])
     assert with_tail(precise, swapped + "\n\n" + tail) == precise
     assert with_tail(precise, precise + "\n\nMore at https://ferrow.example/harbour") == precise
+
+
+def test_a_teaser_headline_linking_to_another_story_is_dropped_but_the_own_headline_stays() -> None:
+    teaser = '<h3><a href="https://ferrow.example/2026/ferry-fares-rise">Ferry fares to rise by a tenth in spring</a></h3>'
+    own = '<h2><a href="https://ferrow.example/2026/breakwater-vote">Breakwater vote</a></h2>'
+    html = page("Breakwater vote", [], extra=own + "".join(f"<p>{p}</p>" for p in PARAS[:2]) + teaser
+                + "".join(f"<p>{p}</p>" for p in PARAS[2:]))
+    text = extract_page(html, "https://ferrow.example/2026/breakwater-vote", now=NOW).text
+    assert "Ferry fares to rise" not in text
+    assert PARAS[1] in text and PARAS[2] in text and "Breakwater vote" in text
