@@ -131,3 +131,9 @@ def test_a_full_stop_that_ends_a_product_name_is_not_a_sentence_end() -> None:
     ]
     # Without a sign in the text that the stop belongs to a name, a capitalised acronym still ends a sentence.
     assert sentences("He moved to the US. Then he came back.") == ["He moved to the US.", "Then he came back."]
+
+
+def test_the_id_dot_of_a_product_line_stays_inside_its_sentence() -> None:
+    text = "Carmakers showed the ID. Cruiser at the Ferrow fair. The ID. models sold well in the spring."
+    assert sentences(text) == ["Carmakers showed the ID. Cruiser at the Ferrow fair.",
+                               "The ID. models sold well in the spring."]
