@@ -33,8 +33,9 @@ _ADDRESSED = re.compile(
     r"send|e-?mail|contact|follow|download|try|start|enter|share|donate)\b", re.I)
 _QUOTED = re.compile(r"[\"“”]")
 # A pitch for membership, subscriptions or donations: a verb of joining and what the reader gets or gives.
+# Anchored: unanchored lookaheads would be tried at every position of a long line (quadratic).
 _PITCH = re.compile(
-    r"(?=.*\b(?:join|subscrib\w*|sign ?up|renew|become an? (?:member|subscriber|supporter)|donat\w+)\b)"
+    r"^(?=.*\b(?:join|subscrib\w*|sign ?up|renew|become an? (?:member|subscriber|supporter)|donat\w+)\b)"
     r"(?=.*\b(?:access|journalism|reporting|newsletters?|inbox|membership|subscriptions?|perks?|ad-free|"
     r"support (?:us|our|independent))\b)", re.I)
 _PITCH_OPEN = re.compile(r"^\W*(?:join|subscribe|renew|sign ?up|donate|become an? (?:member|subscriber|supporter))\b",

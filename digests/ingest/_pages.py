@@ -218,6 +218,24 @@ def with_tail(precise: str, balanced: str) -> str:
     return "\n\n".join([*mine, *tail])
 
 
+# A paragraph of at least this many words that ends a sentence is a lead: what a reader sees first.
+LEAD_WORDS = 12
+
+
+def keeps_lead(text: str, other: str, title: str = "") -> bool:
+    """Return True if ``other`` holds the lead of ``text`` (its first sentence-like paragraph), or ``text`` has none.
+
+    A later rung of the ladder that reads more of a short page may pick a sidebar or a list of other stories
+    instead of the article: it may add to the lead the precise pass found, never replace it.
+    """
+    for para in text.split("\n\n"):
+        para = para.strip()
+        if para == title.strip() or len(para.split()) < LEAD_WORDS or not _TERMINAL.search(para):
+            continue
+        return covered_share(para, other) >= COVERED
+    return True
+
+
 def _little(text: str, visible: int) -> bool:
     n = len("".join(text.split()))
     return n < MIN_CHARS or n < LITTLE_SHARE * visible
@@ -489,7 +507,7 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
     text = clean_text(_pass(body, url, "precision"))
     if _little(text, visible) or is_stub(text, title):
         recall = clean_text(_pass(body, url, "recall"))
-        if len(recall) > GAIN * len(text):
+        if len(recall) > GAIN * len(text) and keeps_lead(text, recall, title):
             text, step = recall, "recall"
     else:
         # Only the main extractor: the tail is what it reads past the precise pass, not a fallback's guess.
@@ -498,7 +516,8 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
     little = _little(text, visible) or is_stub(text, title)
     if little or '"articleBody"' in page:
         base = clean_text(_baseline(page))
-        if len(base) > GAIN * len(text) and (little or covered_share(text, base) < COVERED):
+        if len(base) > GAIN * len(text) and (keeps_lead(text, base, title) if little
+                                             else covered_share(text, base) < COVERED):
             text, step = base, "baseline"
     published = _as_datetime(meta.date if meta else None)
     if published is not None and not EARLIEST_DATE <= published <= now + FUTURE_SLACK:

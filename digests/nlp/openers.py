@@ -45,8 +45,6 @@ _BYLINE = re.compile(r"^\W*(?:by|posted|published|updated|written|filed)\b[\s:]"
 _DATELINE_OPEN = re.compile(r"^[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.' ]+)?\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|:)\s")
 
 
-
-
 def quotes_balanced(sentence: str) -> bool:
     """Return True if every quotation that opens in ``sentence`` also closes in it."""
     if sentence.count("“") != sentence.count("”"):

@@ -75,6 +75,7 @@ _STOP = frozenset(
     mr mrs ms s t would could may might must shall can't won't don't it's""".split()
 )
 
+
 class StoryArticle(Protocol):
     """What a story summary needs of an article; ``digests.models.Article`` fits, as does :class:`ArticleText`."""
 

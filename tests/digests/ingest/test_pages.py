@@ -263,3 +263,27 @@ def test_a_teaser_headline_linking_to_another_story_is_dropped_but_the_own_headl
     text = extract_page(html, "https://ferrow.example/2026/breakwater-vote", now=NOW).text
     assert "Ferry fares to rise" not in text
     assert PARAS[1] in text and PARAS[2] in text and "Breakwater vote" in text
+
+
+def test_a_later_rung_may_add_to_the_lead_but_never_replace_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import digests.ingest._pages as pages
+
+    lead = PARAS[0]
+    sidebar = "\n".join(f"Elsewhere: the {town} council approved a plan on Monday to repaint its bridge and widen "
+                        "the pavements on the high street after six weeks of consultation." for town in
+                        ("Kelmoor", "Dunwick", "Halsby", "Rosmont", "Torvane", "Brisk"))
+    assert pages.keeps_lead(lead, lead + "\n\n" + sidebar) and not pages.keeps_lead(lead, sidebar)
+    assert pages.keeps_lead("Breakwater vote\n\nShort.", sidebar, "Breakwater vote")  # no lead to keep
+
+    def fake_pass(page: object, url: str | None, focus: str, *, fast: bool = False) -> str:
+        return lead if focus == "precision" else sidebar
+
+    monkeypatch.setattr(pages, "_pass", fake_pass)
+    monkeypatch.setattr(pages, "_baseline", lambda page: sidebar)
+    html = page("Breakwater vote", [lead])
+    ex = extract_page(html, now=NOW)
+    assert ex.text.startswith(lead) and ex.step == "precise"
+    # When the longer text holds the lead, it may take over.
+    monkeypatch.setattr(pages, "_pass", lambda p, u, f, *, fast=False: lead if f == "precision" else
+                        lead + "\n" + sidebar)
+    assert extract_page(html, now=NOW).step == "recall"

@@ -177,3 +177,13 @@ def test_storysum_dev_meets_the_issue_floor() -> None:
     n = len(rows)
     # Measured 41.30 / 19.41 at 69 words (docs/quality.md); the floor leaves room for scorer details only.
     assert r1 / n >= 40.5 and r2 / n >= 18.5 and words / n <= 80
+
+
+def test_stored_articles_fit_and_their_source_names_the_outlet() -> None:
+    from digests.models import Article
+
+    stored = [Article(i + 1, a.title, a.text, a.url, a.published, source=f"Feed {i}") for i, a in enumerate(STORY)]
+    summary = summarize_story(stored)
+    assert summary.sentences
+    assert {s.article_id for s in summary.sentences} <= {1, 2, 3}
+    assert all(s.outlet in {"Feed 0", "Feed 1", "Feed 2"} for s in summary.sentences)
