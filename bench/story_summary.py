@@ -37,19 +37,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def measure(sets: list[list[ArticleText]], repeat: int, **kwargs: Any) -> list[float]:
-    """Return the milliseconds of every summary of every story, ``repeat`` times over."""
-    times: list[float] = []
+def measure(sets: list[list[ArticleText]], repeat: int, **kwargs: Any) -> tuple[list[float], list[float]]:
+    """Return the wall and CPU milliseconds of every summary of every story, ``repeat`` times over."""
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(max(1, repeat)):
         for arts in sets:
             seen = kwargs.get("seen_half")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             if seen:
                 summarize_story(arts, seen_before={a.id for a in arts[: len(arts) // 2]})
             else:
                 summarize_story(arts)
-            times.append((time.perf_counter() - t0) * 1000)
-    return times
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.thread_time() - c0) * 1000)
+    return wall, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     measure(sets[:1], 1)  # imports and compiled patterns, once
     ok = True
     for label, kw in (("summary", {}), ("update", {"seen_half": True})):
-        times = measure(sets, args.repeat, **kw)
+        times, cpu = measure(sets, args.repeat, **kw)
         p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
         ok = ok and p95 <= TARGET_P95_MS
-        print(f"{label:8s} p50={p50:.1f} ms p95={p95:.1f} ms max={max(times):.1f} ms over {len(times)} summaries "
+        # CPU time per summary reads through a loaded machine better than wall time; the target is wall time.
+        print(f"{label:8s} p50={p50:.1f} ms p95={p95:.1f} ms max={max(times):.1f} ms over {len(times)} summaries; "
+              f"CPU p50={percentile(cpu, 0.5):.1f} ms p95={percentile(cpu, 0.95):.1f} ms "
               f"(target p95 <= {TARGET_P95_MS:.0f} ms{' on a quiet machine' if slow > 1.2 else ''})")
     cmd = " ".join(["python -m bench.story_summary", *(argv if argv is not None else sys.argv[1:])])
     print(f"{'within' if ok else 'over'} target; command: cd {os.getcwd()} && .venv/bin/{cmd}")
