@@ -3,13 +3,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The lock `make` and the Dockerfile install from: the same versions everywhere.
+CONSTRAINTS := constraints.txt
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -27,5 +29,17 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Re-pin every package to the newest versions pyproject.toml allows (review the diff, then run the tests).
+lock:
+	rm -rf .lock-venv
+	$(PY) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[dev,container]' 'setuptools>=77' wheel
+	{ sed -n '1,2p' $(CONSTRAINTS); .lock-venv/bin/python -m pip freeze --all --exclude-editable \
+	  | grep -viE '^(pip|newsbot)( |=|@)'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf .lock-venv build
+
+# Removes the virtual environment and build leftovers; data/ (your database) is kept.
 clean:
-	rm -rf $(VENV) data/newsbot.db*
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

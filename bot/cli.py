@@ -1,4 +1,4 @@
-"""`newsbot` subcommands: run, ingest, ask, digest, extract, db."""
+"""`newsbot` subcommands: run, ingest, ask, digest, extract, health, db."""
 
 from __future__ import annotations
 
@@ -46,19 +46,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "story-summary"])
-    p.add_argument("--jsonl", required=True)
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "timelines", "story-summary"])
+    p.add_argument("--jsonl", help="input lines (every task but timelines)")
+    p.add_argument("--docs", help="timelines: documents to store, in order")
+    p.add_argument("--queries", help='timelines: one {"entity"} a line')
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
     p.add_argument("--max-words", type=int, default=80, help="story-summary: word budget per story")
-    p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), copy (move a store)")
+    p = sub.add_parser("health", help="ask a running bot's health endpoint (NEWSBOT_HEALTH_PORT); exit 0 if ready")
+    p.add_argument("--live", action="store_true", help="ask only whether the process answers (liveness)")
+    p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), backup (SQLite), copy (move a store)")
     _common(p, True)
     dbsub = p.add_subparsers(dest="db_cmd", required=True)
     dbsub.add_parser("upgrade", help="apply pending migrations to the database and print its schema version")
+    p = dbsub.add_parser("backup", help="copy the SQLite database to a new file while the bot runs (online backup)")
+    p.add_argument("target", metavar="FILE", help="the backup file to create (must not exist)")
     p = dbsub.add_parser("copy", help="copy every row of one store into an empty other one, then verify it")
     p.add_argument("--from", dest="src", required=True, metavar="URL", help="source store (sqlite:///… or postgresql://…)")
     p.add_argument("--to", dest="dst", required=True, metavar="URL", help="empty target store")
     return ap
+
+
+# Settings whose values are never echoed back in an error (tokens, keys, URLs that may hold a password).
+_SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "URL")
+
+
+def setting_errors(exc: Any) -> str:
+    """Return a settings ValidationError as one line: each bad setting, its value when harmless, what to do."""
+    parts = []
+    for e in exc.errors():
+        name = ".".join(str(x) for x in e["loc"])
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        value = e.get("input")
+        shown = (f"={value!r}" if name and isinstance(value, str) and len(value) <= 60
+                 and not any(w in name for w in _SECRET_WORDS) else "")
+        parts.append(f"{name}{shown}: {msg}" if name else msg)
+    return "; ".join(parts)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -69,10 +92,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        errs = "; ".join(": ".join(filter(None, (".".join(str(x) for x in e["loc"]),
-                                                 str(e["msg"]).removeprefix("Value error, "))))
-                         for e in exc.errors())
-        raise SystemExit(f"newsbot: bad setting: {errs}") from None
+        print(f"newsbot: bad setting: {setting_errors(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
     if getattr(args, "db", None):
         if "://" in args.db:
             settings.database_url = args.db
@@ -81,9 +102,30 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _check_store(settings: Settings, args: argparse.Namespace, *, create: bool) -> str | None:
+    """Refuse, in one line, a SQLite path that would create a database where none was meant (exit 2).
+
+    Return the path of the SQLite file that opening the store will create, if it does not exist yet.
+    """
+    from bot.lifecycle import db_origin, store_location_problem
+    from digests.store._base import sqlite_path
+
+    problem = store_location_problem(settings, create=create, origin=db_origin(settings, getattr(args, "db", None)))
+    if problem:
+        print(f"newsbot: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+    path = sqlite_path(settings.store_url)
+    return path if path is not None and path != ":memory:" and not Path(path).exists() else None
+
+
 def _fail(msg: str) -> int:
     print(f"newsbot: {msg}", file=sys.stderr)
     return 1
+
+
+# One-shot commands that only read never create a database: a mistyped --db must not answer from an empty one.
+# Those that write (ingest, db upgrade) may, and say so.
+_CREATES = {"ingest"}
 
 
 async def _with_services(args: argparse.Namespace, fn: Any) -> int:
@@ -91,7 +133,12 @@ async def _with_services(args: argparse.Namespace, fn: Any) -> int:
     from bot.services import Services
 
     load()
-    svc = await Services.create(_settings(args))
+    settings = _settings(args)
+    create = args.cmd in _CREATES
+    new_file = _check_store(settings, args, create=create)
+    svc = await Services.create(settings, create=create)
+    if new_file:
+        print(f"newsbot: created a new database at {new_file}", file=sys.stderr)
     try:
         return int(await fn(svc))
     finally:
@@ -189,8 +236,17 @@ def _extract(args: argparse.Namespace) -> int:
     from digests.ingest.pages import run_pages_path
     from digests.nlp.extract import run_path
 
+    if args.task == "timelines":
+        if not args.docs or not args.queries:
+            return _fail("extract timelines needs --docs DOCS and --queries Q")
+    elif not args.jsonl:
+        return _fail(f"extract {args.task} needs --jsonl IN")
     try:
-        if args.task == "pages":
+        if args.task == "timelines":
+            from digests.stories.timeline_extract import run_timelines_path
+
+            run_timelines_path(args.docs, args.queries, args.out)
+        elif args.task == "pages":
             run_pages_path(args.jsonl, args.out)
         elif args.task == "story-summary":
             from digests.stories._summary import run_story_summaries_path
@@ -206,9 +262,15 @@ def _extract(args: argparse.Namespace) -> int:
 async def _db(args: argparse.Namespace) -> int:
     from digests.store import Store, redact_url
 
+    if args.db_cmd == "backup":
+        return await _backup(args)
     if args.db_cmd == "upgrade":
-        url = _settings(args).store_url
+        settings = _settings(args)
+        new_file = _check_store(settings, args, create=True)
+        url = settings.store_url
         store = await Store.open(url)
+        if new_file:
+            print(f"newsbot: created a new database at {new_file}", file=sys.stderr)
         try:
             print(f"{redact_url(url)}: schema version {await store.schema_version()} ({store.backend})")
         finally:
@@ -219,6 +281,52 @@ async def _db(args: argparse.Namespace) -> int:
     report = await copy_store(args.src, args.dst, log=print)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+async def _backup(args: argparse.Namespace) -> int:
+    from digests.store._base import sqlite_path
+    from digests.store._sqlite import backup_file
+
+    settings = _settings(args)
+    path = sqlite_path(settings.store_url)
+    if path is None:
+        return _fail("the database is PostgreSQL: back it up with pg_dump (docs/operations.md)")
+    _check_store(settings, args, create=False)
+    verdict = await asyncio.to_thread(backup_file, path, args.target)
+    if verdict != "ok":
+        return _fail(f"the backup {args.target} failed its integrity check: {verdict}")
+    print(f"backed up {path} to {args.target} (integrity check: ok)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.app import run_bot
+    from bot.lifecycle import EXIT_CONFIG, StartupError
+
+    settings = _settings(args)
+    problem = settings.front_end_problem()
+    if problem:
+        print(f"newsbot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    _check_store(settings, args, create=True)
+    try:
+        return run_bot(settings)
+    except StartupError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 1
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot.health import probe
+
+    settings = _settings(args)
+    if not settings.health_port:
+        return _fail("NEWSBOT_HEALTH_PORT is not set, so the bot serves no health endpoint; set it (e.g. 8080)")
+    status, body = probe(settings.health_host, settings.health_port, "/healthz" if args.live else "/readyz")
+    if status == 0:
+        return _fail(f"no answer from the health endpoint on port {settings.health_port}: {body}")
+    print(body)
+    return 0 if status == 200 else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,9 +346,9 @@ def _main(args: argparse.Namespace) -> int:
     if args.cmd == "db":
         return asyncio.run(_db(args))
     if args.cmd == "run":
-        from bot.app import run_bot
-
-        return run_bot(_settings(args))
+        return _run(args)
+    if args.cmd == "health":
+        return _health(args)
     handlers = {"ingest": _ingest, "ask": _ask, "digest": _digest}
     try:
         return asyncio.run(_with_services(args, lambda svc: handlers[args.cmd](svc, args)))

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from digests.ingest import InternalHosts
+
+DEFAULT_DB_PATH = Path("data/newsbot.db")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class Settings(BaseSettings):
@@ -17,11 +25,13 @@ class Settings(BaseSettings):
                                       populate_by_name=True)
 
     # Storage and limits
-    db_path: Path = Field(Path("data/newsbot.db"), validation_alias=AliasChoices("NEWSBOT_DB_PATH", "DATABASE_PATH"))
+    db_path: Path = Field(DEFAULT_DB_PATH, validation_alias=AliasChoices("NEWSBOT_DB_PATH", "DATABASE_PATH"))
     # sqlite:///path or postgresql://…; when set it wins over db_path (several processes need PostgreSQL).
     database_url: str | None = Field(None, validation_alias="NEWSBOT_DATABASE_URL")
     timezone: str = Field("UTC", validation_alias="NEWSBOT_TIMEZONE")
     allow_loopback: bool = Field(False, validation_alias="NEWSBOT_ALLOW_LOOPBACK")
+    # Internal hosts and address ranges feeds may be fetched from (an RSSHub or RSS-Bridge on the LAN).
+    allow_internal: str | None = Field(None, validation_alias="NEWSBOT_ALLOW_INTERNAL")
     max_fetch_bytes: int = Field(5 * 1024 * 1024, validation_alias="NEWSBOT_MAX_FETCH_BYTES", gt=0)
     fetch_timeout_s: float = Field(20.0, validation_alias="NEWSBOT_FETCH_TIMEOUT_S", gt=0)
     workers: int = Field(0, validation_alias="NEWSBOT_WORKERS", ge=0)
@@ -32,7 +42,15 @@ class Settings(BaseSettings):
     # While commands are in flight, ingest holds the writer at most this many ms of each second.
     write_budget_ms: int = Field(500, validation_alias="NEWSBOT_WRITE_BUDGET_MS", ge=1, le=1000)
     load_samples: bool = Field(True, validation_alias="NEWSBOT_LOAD_SAMPLES")
-    console: str = Field("auto", validation_alias="NEWSBOT_CONSOLE")
+    console: Literal["auto", "on", "off"] = Field("auto", validation_alias="NEWSBOT_CONSOLE")
+
+    # Operations: logs, health endpoint, shutdown
+    log_level: str = Field("INFO", validation_alias="NEWSBOT_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", validation_alias="NEWSBOT_LOG_FORMAT")
+    health_port: int | None = Field(None, validation_alias="NEWSBOT_HEALTH_PORT", ge=1, le=65535)
+    health_host: str = Field("127.0.0.1", validation_alias="NEWSBOT_HEALTH_HOST")
+    # How long a stopping bot waits for posts in flight before it hands the rest back and exits.
+    stop_timeout_s: float = Field(6.0, validation_alias="NEWSBOT_STOP_TIMEOUT_S", gt=0, le=300)
 
     # Scheduling and feeds
     feed_interval_s: int = Field(900, validation_alias="NEWSBOT_FEED_INTERVAL_S", ge=10)
@@ -80,6 +98,29 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
         return value
 
+    @field_validator("console", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level (use {', '.join(LOG_LEVELS)})")
+        return level
+
+    @field_validator("allow_internal")
+    @classmethod
+    def _internal(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from digests.ingest import InternalHosts
+
+        InternalHosts.parse(value)  # raises ValueError naming the entry that is neither a host nor a range
+        return value
+
     @field_validator("shard_ids")
     @classmethod
     def _shard_list(cls, value: str | None) -> str | None:
@@ -106,6 +147,18 @@ class Settings(BaseSettings):
         return sorted({int(x) for x in self.shard_ids.split(",")})
 
     @property
+    def internal_hosts(self) -> InternalHosts | None:
+        """Return the internal hosts and ranges feeds may be fetched from (None: public addresses only)."""
+        from digests.ingest import InternalHosts
+
+        return InternalHosts.parse(self.allow_internal) if self.allow_internal else None
+
+    @property
+    def log_level_number(self) -> int:
+        """Return NEWSBOT_LOG_LEVEL as a logging level number."""
+        return int(logging.getLevelName(self.log_level))
+
+    @property
     def store_url(self) -> str:
         """Return where the store lives: NEWSBOT_DATABASE_URL, else the SQLite file at db_path."""
         return self.database_url or f"sqlite:///{self.db_path}"
@@ -119,6 +172,32 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         """Tell whether the Slack front end is configured (HTTP or Socket Mode)."""
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    def front_end_problem(self) -> str | None:
+        """Return what is wrong with the front-end settings for `newsbot run` (one line), or None."""
+        def has(secret: SecretStr | None) -> bool:
+            return bool(secret and secret.get_secret_value().strip())
+
+        bot_token, signing, app_token = (has(self.slack_bot_token), has(self.slack_signing_secret),
+                                         has(self.slack_app_token))
+        if bot_token and self.slack_bot_token.get_secret_value().startswith("xapp-"):  # type: ignore[union-attr]
+            return ("SLACK_BOT_TOKEN holds an app-level token (xapp-…): put it in SLACK_APP_TOKEN and set "
+                    "SLACK_BOT_TOKEN to the bot token (xoxb-…) from the app's OAuth & Permissions page")
+        if app_token and not self.slack_app_token.get_secret_value().startswith("xapp-"):  # type: ignore[union-attr]
+            return ("SLACK_APP_TOKEN is not an app-level token (those start with xapp-): make one with the "
+                    "connections:write scope under Basic Information, or unset it to use HTTP mode")
+        if bot_token and not (signing or app_token):
+            return ("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN "
+                    "(Socket Mode) is: set one of them (see docs/slack.md)")
+        if (signing or app_token) and not bot_token:
+            which = "SLACK_APP_TOKEN" if app_token else "SLACK_SIGNING_SECRET"
+            return (f"{which} is set but SLACK_BOT_TOKEN is not: set SLACK_BOT_TOKEN to the bot token (xoxb-…) "
+                    "from the app's OAuth & Permissions page")
+        if self.console == "off" and not self.discord_enabled and not self.slack_enabled:
+            return ("NEWSBOT_CONSOLE=off and no chat front end is configured: set DISCORD_TOKEN, or "
+                    "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN, or NEWSBOT_CONSOLE=on "
+                    "for the terminal")
+        return None
 
     def secrets(self) -> list[str]:
         """Return every secret value set, so logging can redact them."""

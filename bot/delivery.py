@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.commands import Reply
 
@@ -22,10 +23,17 @@ class Delivery:
 
     def __init__(self) -> None:
         self._posters: dict[str, Poster] = {}
+        self._registered: dict[str, asyncio.Event] = {}
 
     def register(self, platform: str, poster: Poster) -> None:
         """Route workspaces named ``platform:…`` (or exactly ``platform``) to ``poster``."""
         self._posters[platform] = poster
+        self._registered.setdefault(platform, asyncio.Event()).set()
+
+    async def wait_registered(self, platforms: Iterable[str]) -> None:
+        """Return once every one of ``platforms`` has a poster (a front end registers it when it can post)."""
+        for platform in platforms:
+            await self._registered.setdefault(platform, asyncio.Event()).wait()
 
     def platform_of(self, workspace: str) -> str:
         """Return the platform part of a workspace name."""

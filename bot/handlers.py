@@ -86,10 +86,12 @@ async def quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
                  data={"speaker": name, "roles": roles, "quotes": [_quote_data(q) for q in rows]})
 
 
-@command("timeline", "Dated events about a topic, in date order",
-         Param("topic", "what the events are about", required=True),
+@command("timeline", "Dated events about a topic, merged across articles, in date order or most reported first",
+         Param("topic", "who or what the events are about", required=True),
          Param("since", "from this date (YYYY-MM-DD) or this long ago (30d)", type="date"),
          Param("until", "up to this date (YYYY-MM-DD)", type="date"),
+         Param("order", "by date, or the dates most articles report first", type="choice",
+               choices=("date", "importance"), default="date"),
          Param("image", "attach a timeline picture", type="bool", default=False), slow=True)
 async def timeline(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /timeline."""
@@ -99,21 +101,31 @@ async def timeline(svc: Services, inv: Invocation, args: dict[str, Any]) -> Repl
     until = args["until"]
     if isinstance(until, timedelta):
         until = (inv.now - until).date()
-    entries = await timeline_query(svc.store, inv.workspace, args["topic"], since=since, until=until)
+    by_weight = args["order"] == "importance"
+    entries = await timeline_query(svc.store, inv.workspace, args["topic"], since=since, until=until,
+                                   order="weight" if by_weight else "date")
     items = []
     for e in entries:
-        when = e.date_start.isoformat() if e.date_start == e.date_end else f"{e.date_start} – {e.date_end}"
+        when = e.date or (e.date_start.isoformat() if e.date_start == e.date_end else f"{e.date_start} – {e.date_end}")
+        if e.dated_by == "text":
+            how = f"{e.granularity}, “{e.expression}”"
+        elif e.dated_by == "context":
+            how = f"the day its report tells of, “{e.expression}”"
+        else:
+            how = "the day it was reported"
         src = ", ".join(str(s["title"]) for s in e.sources[:3])
-        items.append(Item(title=f"{when} ({e.granularity}, “{e.expression}”)", body=e.text,
+        weight = f" · {e.date_weight} articles point at this date" if by_weight and e.date_weight > 1 else ""
+        items.append(Item(title=f"{when} ({how})", body=e.text,
                           url=str(e.sources[0]["url"]) if e.sources and e.sources[0]["url"] else None,
-                          footer=f"{len(e.sources)} source(s): {src}"))
+                          footer=f"{len(e.sources)} source(s): {src}{weight}"))
     image = None
     if args["image"] and entries:
         from digests.timeline_image import render_timeline
 
         image = render_timeline(args["topic"], entries)
+    order_note = ", most reported dates first" if by_weight else ""
     return Reply(title=f"Timeline: {args['topic']}",
-                 text=f"{len(entries)} dated event(s)." if entries else "No dated events match that topic.",
+                 text=f"{len(entries)} dated event(s){order_note}." if entries else "No dated events match that topic.",
                  items=tuple(items), image=image, image_name="timeline.png" if image else None,
                  data={"events": [e.to_dict() for e in entries]})
 

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobEvent, JobExecutionEvent
@@ -102,6 +103,28 @@ class RunResult:
     late: bool = False
 
 
+@dataclass(slots=True)
+class StopReport:
+    """What stopping the scheduler did with the work in flight."""
+
+    polls_handed_back: int = 0
+    posts_finished: int = 0
+    posts_cut: int = 0
+    leases_released: int = 0
+    feeds_handed_back: int = 0
+
+    def summary(self) -> str:
+        """Return one line for the stop log."""
+        parts = [f"{self.posts_finished} posting task(s) finished"]
+        if self.posts_cut:
+            parts.append(f"{self.posts_cut} cut at the deadline")
+        parts.append(f"{self.polls_handed_back} feed poll(s) handed back")
+        parts.append(f"{self.leases_released} lease(s) released")
+        if self.feeds_handed_back:
+            parts.append(f"{self.feeds_handed_back} feed(s) to fetch again")
+        return ", ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class JobFailure:
     """An error APScheduler reported for a job (it escaped the run's own recording) or a missed firing."""
@@ -140,6 +163,12 @@ class BotScheduler:
         self._live_pending: dict[tuple[str, str], list[Candidate]] = {}
         self._live_sent: dict[tuple[str, str], deque[datetime]] = {}
         self._live_lock = asyncio.Lock()
+        # Live items a round took from the queue and has not finished posting (handed back if the bot stops).
+        self._live_inflight: dict[tuple[str, str], list[Candidate]] = {}
+        # Feeds whose poll was cancelled part way (the bot stopping): fetched again in full by the next poller.
+        self._cancelled_polls: set[int] = set()
+        self.stopping = False
+        self.last_poll_ok: datetime | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
 
@@ -161,17 +190,67 @@ class BotScheduler:
             await self.catch_up()
 
     async def shutdown(self) -> None:
-        """Stop firing jobs and cancel feed polls in progress."""
+        """Stop firing jobs, let posts in flight finish (a few seconds at most) and hand feed polls back."""
+        await self.stop(RUN_GRACE_S)
+
+    async def stop(self, grace_s: float) -> StopReport:
+        """Take no more work; hand polls in flight back; give posts up to ``grace_s`` to finish; hand back the rest.
+
+        A poll is cancelled rather than waited for (a slow feed must not hold a restart) and its feed is made due
+        at once, with its lease released, so another process (or this one, restarted) polls it in its next sweep.
+        Digests and live rounds being posted get the grace, so none is left half posted; live items still
+        waiting (rate limit, or a round cut at the deadline) have their feeds fetched again in full, so they are
+        found and posted by whoever polls next, not lost.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, grace_s)
+        self.stopping = True
         if self.aps.running:
             self.aps.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback; let it run
-        # A digest being posted gets a few seconds to finish, so it is recorded rather than left 'claimed'.
-        if self._runs:
-            await asyncio.wait(list(self._runs), timeout=RUN_GRACE_S)
-        tasks = [*self._feed_tasks, *self._side_tasks, *self._runs]
-        for t in tasks:
+        report = StopReport()
+        polls = [t for t in self._feed_tasks if not t.done()]
+        for t in polls:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*polls, return_exceptions=True)
+        report.polls_handed_back = len(polls)
+        owed = set(self._cancelled_polls)
+        # Posts in flight: digests being posted and live rounds (which post once their polls are in).
+        posting: list[asyncio.Task[Any]] = [t for t in (*self._runs, *self._side_tasks) if not t.done()]
+        if posting:
+            finished, cut = await asyncio.wait(posting, timeout=max(0.0, deadline - loop.time()))
+            report.posts_finished = len(finished)
+            for t in cut:
+                t.cancel()
+            await asyncio.gather(*cut, return_exceptions=True)
+            report.posts_cut = len(cut)
+        owed |= await self._owed_live_sources()
+        try:
+            report.leases_released = await self.store.release_feeds(self.owner)
+            if owed:
+                await self.store.refetch_soon(owed, self.clock())
+            report.feeds_handed_back = len(owed)
+        except Exception as exc:  # noqa: BLE001 - the leases then run out by themselves; say so and go on
+            log.warning("could not hand feed leases back (they expire after NEWSBOT_FEED_LEASE_S): %s", exc)
+        return report
+
+    async def _owed_live_sources(self) -> set[int]:
+        """Return the feeds of live items not yet posted (queued, or in a round that was cut)."""
+        subs = {c.subscription_id for queue in (*self._live_pending.values(), *self._live_inflight.values())
+                for c in queue}
+        if not subs:
+            return set()
+        by_id = {s.id: s.source.id for s in await self.store.subscriptions()}
+        return {by_id[i] for i in subs if i in by_id}
+
+    def health(self) -> dict[str, object]:
+        """Return whether jobs fire and feeds are polled, and when a poll last succeeded."""
+        running = self.aps.running and not self.stopping
+        last = self.last_poll_ok
+        when = f"last successful poll {last.isoformat(timespec='seconds')}" if last else "no successful poll yet"
+        state = "running" if running else "stopping" if self.stopping else "not started (waiting for the front ends)"
+        return {"ok": running, "detail": f"{state}; {when}",
+                "last_successful_poll": last.isoformat() if last else None}
 
     # ---- SchedulerHooks -------------------------------------------------------------------------------------
 
@@ -368,12 +447,21 @@ class BotScheduler:
 
     async def _poll_leased(self, source_id: int) -> PollReport | None:
         try:
-            return await self.poll_source(source_id)
-        finally:
-            # Released only after the poll recorded the next fetch time, so no other process polls it again now.
-            # A release that fails (store closing) is harmless: the lease runs out by itself.
+            report = await self.poll_source(source_id)
+        except asyncio.CancelledError:
+            # The bot is stopping: stop() hands this feed back (lease released, fetched again in full), since
+            # items this poll stored may not have been queued for live posting yet.
+            self._cancelled_polls.add(source_id)
+            raise
+        except BaseException:
             with contextlib.suppress(Exception):
                 await self.store.release_feed(source_id, self.owner)
+            raise
+        # Released only after the poll recorded the next fetch time, so no other process polls it again now.
+        # A release that fails (store closing) is harmless: the lease runs out by itself.
+        with contextlib.suppress(Exception):
+            await self.store.release_feed(source_id, self.owner)
+        return report
 
     async def poll_source(self, source_id: int, *, initial_for: set[str] | None = None,
                           wait: bool = False) -> PollReport | None:
@@ -387,6 +475,8 @@ class BotScheduler:
                 return None
             owed = self._pending_initial.pop(source_id, set()) | (initial_for or set())
             report = await self.poller.poll(src, initial_for=owed)
+            if report.ok:
+                self.last_poll_ok = datetime.now(UTC)
             if not report.ok and owed:
                 self._pending_initial.setdefault(source_id, set()).update(owed)
         for a in report.announcements:
@@ -426,12 +516,14 @@ class BotScheduler:
         """Post what the live queue holds, per channel: merged, filtered, with alerts' mentions, rate limited."""
         async with self._live_lock:
             pending, self._live_pending = self._live_pending, {}
+            self._live_inflight = dict(pending)
             ids: list[str] = []
             for (workspace, channel), cands in pending.items():
                 try:
                     ids += await self._deliver_live(workspace, channel, cands)
                 except Exception:  # noqa: BLE001 - one channel's failure must not hold the others' posts
                     log.exception("live delivery to %s/%s failed", workspace, channel)
+                self._live_inflight.pop((workspace, channel), None)
             return ids
 
     async def _deliver_live(self, workspace: str, channel: str, cands: list[Candidate]) -> list[str]:

@@ -75,8 +75,12 @@ class Services:
     owned_executor: Executor | None = field(default=None, repr=False)
 
     @classmethod
-    async def create(cls, settings: Settings, *, executor: Executor | None = None, warm: bool = False) -> Services:
-        """Open the store and build the fetcher and ingestor from settings (a process pool when workers > 0)."""
+    async def create(cls, settings: Settings, *, executor: Executor | None = None, warm: bool = False,
+                     create: bool = True) -> Services:
+        """Open the store and build the fetcher and ingestor from settings (a process pool when workers > 0).
+
+        ``create`` False refuses a SQLite file that does not exist instead of creating an empty one.
+        """
         # The event loop shares the GIL with the store's reader and writer threads: a thread holding it runs
         # until the switch interval, so 1 ms (not 5) bounds how long a ready command waits for it.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
@@ -100,9 +104,14 @@ class Services:
             # the event loop.
             owned = executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-analysis",
                                                   initializer=_nice_thread)
-        store = await Store.open(settings.store_url, readers=settings.db_readers)
+        try:
+            store = await Store.open(settings.store_url, readers=settings.db_readers, create=create)
+        except BaseException:
+            if owned is not None:
+                owned.shutdown(wait=False, cancel_futures=True)
+            raise
         store.configure_writes(chunk=settings.write_chunk, budget_ms=settings.write_budget_ms)
-        fetcher = Fetcher(allow_loopback=settings.allow_loopback,
+        fetcher = Fetcher(allow_loopback=settings.allow_loopback, internal=settings.internal_hosts,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
         llm = None
         if settings.summary_llm_base_url:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from typing import IO
 
 from bot.commands import Invocation, Reply, run_line
@@ -54,6 +55,28 @@ class Console:
         self.stdout.flush()
         return f"console-{id(reply)}"
 
+    async def _readline(self, loop: asyncio.AbstractEventLoop) -> str:
+        # A daemon thread, not the loop's executor: a bot stopped by a signal must not wait for a line that
+        # may never come (the executor's threads are joined at exit; a daemon thread is not).
+        done: asyncio.Future[str] = loop.create_future()
+
+        def deliver(line: str) -> None:
+            if not done.done():
+                done.set_result(line)
+
+        def read() -> None:
+            try:
+                line = self.stdin.readline()
+            except (OSError, ValueError):
+                line = ""
+            try:
+                loop.call_soon_threadsafe(deliver, line)
+            except RuntimeError:
+                pass  # the loop closed while this line was read: nobody waits for it
+
+        threading.Thread(target=read, name="newsbot-console-stdin", daemon=True).start()
+        return await done
+
     async def run(self) -> None:
         """Serve commands from stdin until it closes."""
         loop = asyncio.get_running_loop()
@@ -62,7 +85,7 @@ class Console:
             if interactive:
                 self.stdout.write("newsbot> ")
                 self.stdout.flush()
-            line = await loop.run_in_executor(None, self.stdin.readline)
+            line = await self._readline(loop)
             if not line:
                 return
             line = line.strip()

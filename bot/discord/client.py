@@ -10,8 +10,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -32,10 +33,18 @@ from bot.commands import (
 from bot.delivery import Delivery, DeliveryError
 from bot.discord.render import error_content, reply_to_embeds
 from bot.handlers import load
+from bot.lifecycle import StartupError, brief, retry_start
 from bot.services import Services
 from bot.text import fit
 
+if TYPE_CHECKING:
+    from bot.health import Health
+
 log = logging.getLogger("newsbot.discord")
+
+# The bot is text only: discord.py's start-up notes about missing voice libraries (PyNaCl, davey) are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 # Interaction tokens live 15 minutes; the page view must expire before that so its clean-up edit still works.
 PAGE_TIMEOUT_S = 600.0
@@ -487,21 +496,97 @@ def build_commands(tree: app_commands.CommandTree[Any], bot: NewsBot) -> None:
             tree.add_command(group)
 
 
-async def start_discord(svc: Services, delivery: Delivery) -> None:
-    """Run the Discord client until the task is cancelled or the connection fails for good."""
+# Start-up errors worth another try: the network or Discord itself, not a refused token or permission.
+TRANSIENT = (OSError, aiohttp.ClientError, TimeoutError, discord.GatewayNotFound, discord.DiscordServerError)
+
+
+def gateway_state(client: discord.Client) -> dict[str, Any]:
+    """Return whether the client's gateway connection (every shard of it) is up, for the readiness check."""
+    if client.is_closed():
+        return {"ok": False, "detail": "closed"}
+    if not client.is_ready():
+        return {"ok": False, "detail": "connecting to the gateway"}
+    if isinstance(client, discord.AutoShardedClient):
+        down = sorted(i for i, shard in client.shards.items() if shard.is_closed())
+        detail = f"shards {down} reconnecting" if down else f"{len(client.shards)} shard(s) connected"
+        return {"ok": not down, "detail": detail}
+    ws = client.ws
+    up = ws is not None and ws.open
+    return {"ok": up, "detail": "connected" if up else "reconnecting"}
+
+
+async def start_discord(svc: Services, delivery: Delivery, *, health: Health | None = None) -> None:
+    """Run the Discord client until the task is cancelled; raise StartupError when Discord refuses the settings.
+
+    Network failures at start are retried with backoff, one log line per try; once connected, discord.py
+    reconnects by itself.
+    """
     settings = svc.settings
     if settings.discord_token is None:
-        raise RuntimeError("DISCORD_TOKEN is not set")
+        raise StartupError("DISCORD_TOKEN is not set")
+    token = settings.discord_token.get_secret_value()
     configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
-    client: NewsBot
+    current: list[NewsBot] = []
+
+    def make() -> NewsBot:
+        if settings.shard_count is not None:
+            # Explicit ids and count: this process runs its share of the guilds; the others run the rest.
+            return ShardedNewsBot(svc, delivery, shard_ids=settings.shard_id_list, shard_count=settings.shard_count)
+        return NewsBot(svc, delivery)
+
+    async def login() -> NewsBot:
+        # A client that failed to log in is closed for good in discord.py: every try gets a new one.
+        client = make()
+        current[:] = [client]
+        try:
+            await client.login(token)
+        except BaseException as exc:
+            await client.close()
+            refused = _startup_error(exc, settings.discord_guild_id)
+            if refused is not None:
+                raise refused from None
+            raise
+        return client
+
+    async def state() -> dict[str, Any]:
+        if not current:
+            return {"ok": False, "detail": "logging in"}
+        return gateway_state(current[0])
+
+    if health is not None:
+        health.add("discord", state)
+    client = await retry_start("Discord login", login, transient=TRANSIENT, describe=brief, logger=log)
     if settings.shard_count is not None:
-        # Explicit ids and count: this process runs its share of the guilds; the others run the rest.
-        client = ShardedNewsBot(svc, delivery, shard_ids=settings.shard_id_list, shard_count=settings.shard_count)
         log.info("running Discord shards %s of %d", settings.shard_id_list or "all", settings.shard_count)
-    else:
-        client = NewsBot(svc, delivery)
     try:
-        await client.start(settings.discord_token.get_secret_value())
+        await client.connect(reconnect=True)
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError("Discord refused a privileged intent: the bot needs none; check the intents in the "
+                           "Developer Portal") from None
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:
+            raise StartupError("DISCORD_TOKEN was refused by the Discord gateway (4004 authentication failed): "
+                               "copy the bot token again from the Developer Portal") from None
+        if exc.code in (4010, 4011):
+            raise StartupError(f"Discord refused the shard settings (gateway code {exc.code}): check "
+                               "NEWSBOT_SHARD_COUNT and NEWSBOT_SHARD_IDS") from None
+        raise
     finally:
         if not client.is_closed():
             await client.close()
+
+
+def _startup_error(exc: BaseException, guild_id: int | None) -> StartupError | None:
+    """Return the one-line StartupError for a login failure that a setting must fix (None: not one of those)."""
+    if isinstance(exc, discord.LoginFailure):
+        return StartupError("DISCORD_TOKEN was refused by Discord (401 Unauthorized): copy the bot token again "
+                            "from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN")
+    if isinstance(exc, discord.HTTPException) and not isinstance(exc, discord.DiscordServerError):
+        said = f"{exc.status} {exc.text or ''}".strip()
+        if guild_id and exc.status in (403, 404):
+            return StartupError(f"Discord refused to register the commands in DISCORD_GUILD_ID={guild_id} "
+                                f"({said}): invite the bot to that server, or unset DISCORD_GUILD_ID for "
+                                "global commands")
+        return StartupError(f"Discord refused the bot's start-up (HTTP {said}): check DISCORD_TOKEN and the "
+                            "application in the Developer Portal")
+    return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -17,15 +18,30 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.lifecycle import StartupError, brief, retry_start
 from bot.services import Services
 from bot.slack.admin import AdminCheck
 from bot.slack.core import SlackContext
 from bot.slack.listeners import register_all
 from bot.slack.poster import make_poster
 
+if TYPE_CHECKING:
+    from bot.health import Health
+
 log = logging.getLogger("newsbot.slack")
 
 EVENTS_PATH = "/slack/events"
+
+
+class _QuietTokenNote(logging.Filter):
+    """Drop Bolt's note that it ignores SLACK_BOT_TOKEN from the environment: the client given to it has it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but that note."""
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_QuietTokenNote())
 
 
 def make_client(settings: Settings) -> AsyncWebClient:
@@ -93,26 +109,77 @@ class SlackHttpServer:
             self._runner = None
 
 
+class TryAgain(Exception):  # noqa: N818 - a transient answer, retried at start-up
+    """Slack answered, but with an error worth another try (rate limited, or a server error)."""
+
+
+async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
+    """Ask Slack whether the bot token (and the app-level token, for Socket Mode) work; raise if not."""
+    from slack_sdk.errors import SlackApiError
+
+    for name, call in (("SLACK_BOT_TOKEN", lambda: client.auth_test()),
+                       ("SLACK_APP_TOKEN", (lambda: client.apps_connections_open(app_token=app_token))
+                        if app_token else None)):
+        if call is None:
+            continue
+        try:
+            await call()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+            if error == "ratelimited" or exc.response.status_code >= 500:
+                raise TryAgain(f"Slack answered {error}") from None
+            raise StartupError(f"{name} was refused by Slack ({error}): copy it again from the app's settings "
+                               "page (see docs/slack.md)") from None
+
+
 async def start_slack(svc: Services, delivery: Delivery, *,
-                      on_ready: Callable[[SlackHttpServer], None] | None = None) -> None:
-    """Run the Slack front end until cancelled: Socket Mode with SLACK_APP_TOKEN, else HTTP on the configured port."""
+                      on_ready: Callable[[SlackHttpServer], None] | None = None,
+                      health: Health | None = None) -> None:
+    """Run the Slack front end until cancelled: Socket Mode with SLACK_APP_TOKEN, else HTTP on the configured port.
+
+    The tokens are checked first (auth.test, and apps.connections.open for Socket Mode): a refused token stops
+    the start with one line naming it, and network failures are retried with backoff, one log line per try.
+    """
     settings = svc.settings
     app = build_app(svc, delivery)
-    if settings.slack_app_token is not None and settings.slack_app_token.get_secret_value():
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    state: dict[str, Any] = {"ok": False, "detail": "checking the tokens"}
+    socket_handler: Any = None
+
+    async def check() -> dict[str, Any]:
+        if socket_handler is not None:
+            up = await socket_handler.client.is_connected()
+            return {"ok": up, "detail": "Socket Mode connected" if up else "Socket Mode reconnecting"}
+        return dict(state)
+
+    if health is not None:
+        health.add("slack", check)
+    await retry_start("Slack start-up check", lambda: check_tokens(app.client, app_token or None),
+                      transient=(OSError, aiohttp.ClientError, TimeoutError, TryAgain), describe=brief, logger=log)
+    if app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        socket_handler = AsyncSocketModeHandler(app, app_token)
         try:
-            await handler.start_async()
+            await socket_handler.connect_async()
+            log.info("Slack Socket Mode connected")
+            await asyncio.Event().wait()
         finally:
-            await handler.close_async()
+            await socket_handler.close_async()
         return
     server = SlackHttpServer(app, settings.slack_http_host, settings.slack_http_port)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:
+        raise StartupError(f"SLACK_HTTP_PORT={settings.slack_http_port}: cannot listen on "
+                           f"{settings.slack_http_host}:{settings.slack_http_port} ({exc.strerror or exc}); "
+                           "choose a free port") from None
+    state.update(ok=True, detail=f"listening on {server.url}")
     log.info("Slack endpoint listening on %s", server.url)
     if on_ready is not None:
         on_ready(server)
     try:
         await asyncio.Event().wait()
     finally:
+        state.update(ok=False, detail="stopped")
         await server.stop()

@@ -20,7 +20,7 @@ from digests.ingest._documents import (
     read_file,
 )
 from digests.ingest._fetch import Fetcher, FetchError, FetchLimits, FetchResult, RetryLaterError
-from digests.ingest._safety import UnsafeURLError, address_problem, check_url
+from digests.ingest._safety import InternalHosts, UnsafeURLError, address_problem, check_url
 from digests.models import Analysis
 from digests.nlp.llm import LLMSummarizer
 from digests.nlp.pipeline import analyze
@@ -39,6 +39,7 @@ __all__ = [
     "Fetcher",
     "IngestOutcome",
     "Ingestor",
+    "InternalHosts",
     "ParsedFeed",
     "RetryLaterError",
     "UnsafeURLError",

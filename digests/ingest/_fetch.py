@@ -9,7 +9,14 @@ from urllib.parse import urljoin
 
 import aiohttp
 
-from digests.ingest._safety import CheckedResolver, ResolveFunc, UnsafeURLError, check_url, system_resolve
+from digests.ingest._safety import (
+    CheckedResolver,
+    InternalHosts,
+    ResolveFunc,
+    UnsafeURLError,
+    check_url,
+    system_resolve,
+)
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; news digest bot)"
 MAX_RETRY_AFTER_S = 24 * 3600.0
@@ -45,9 +52,11 @@ class FetchResult:
 class Fetcher:
     """Fetch public http(s) URLs; one aiohttp session, opened lazily."""
 
-    def __init__(self, *, allow_loopback: bool = False, limits: FetchLimits | None = None,
-                 resolve: ResolveFunc = system_resolve, user_agent: str = USER_AGENT) -> None:
+    def __init__(self, *, allow_loopback: bool = False, internal: InternalHosts | None = None,
+                 limits: FetchLimits | None = None, resolve: ResolveFunc = system_resolve,
+                 user_agent: str = USER_AGENT) -> None:
         self.allow_loopback = allow_loopback
+        self.internal = internal
         self.limits = limits or FetchLimits()
         self._resolve = resolve
         self._user_agent = user_agent
@@ -56,7 +65,8 @@ class Fetcher:
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
-                resolver=CheckedResolver(allow_loopback=self.allow_loopback, resolve=self._resolve),
+                resolver=CheckedResolver(allow_loopback=self.allow_loopback, internal=self.internal,
+                                         resolve=self._resolve),
                 limit_per_host=2, use_dns_cache=False)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self._user_agent},
@@ -86,7 +96,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         session = self._get_session()
         for _ in range(self.limits.max_redirects + 1):
-            await check_url(url, allow_loopback=self.allow_loopback, resolve=self._resolve)
+            await check_url(url, allow_loopback=self.allow_loopback, internal=self.internal, resolve=self._resolve)
             try:
                 async with session.get(url, headers=headers, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308):

@@ -1,11 +1,14 @@
-"""URL safety: only http(s) to public addresses, checked after name resolution and on every redirect."""
+"""URL safety: only http(s) to public addresses (and internal hosts an operator allows), checked after name
+resolution and on every redirect."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +16,10 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Cloud metadata services: never fetched, whatever an allow-list says (they hand out credentials).
+METADATA = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 # (host, port) -> resolved addresses; tests swap this to keep every lookup and connection local.
 ResolveFunc = Callable[[str, int], Awaitable[list[str]]]
 
@@ -64,6 +71,58 @@ def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | Non
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class InternalHosts:
+    """Internal hosts and address ranges an operator lets the bot fetch from (an RSSHub or RSS-Bridge nearby).
+
+    A listed name (``rsshub``, ``*.lan``) may resolve to any address but a cloud metadata one; a listed range
+    (``10.0.5.0/24``, ``172.18.0.7``) allows those addresses under any name. Everything else stays refused.
+    """
+
+    names: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ()
+    networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> InternalHosts:
+        """Read a comma- or space-separated list of host names, ``*.suffix`` names, addresses and CIDR ranges."""
+        names: set[str] = set()
+        suffixes: list[str] = []
+        networks: list[IPNetwork] = []
+        for raw in re.split(r"[\s,]+", text.strip()):
+            entry = raw.strip().lower().rstrip(".")
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                continue
+            except ValueError:
+                pass
+            wildcard = entry.startswith("*.")
+            name = entry[2:] if wildcard else entry
+            if not name or not all(_HOST_LABEL.fullmatch(label) for label in name.split(".")) \
+                    or name.replace(".", "").isdigit():
+                raise ValueError(f"{raw!r} is neither a host name (rsshub, *.lan) nor an address range "
+                                 "(10.0.5.0/24)")
+            if wildcard:
+                suffixes.append("." + name)
+            else:
+                names.add(name)
+        return cls(frozenset(names), tuple(suffixes), tuple(networks))
+
+    def allows(self, host: str, ip: IPAddress) -> bool:
+        """Tell whether ``host`` (as written in the URL) may be fetched at ``ip``, an address otherwise refused."""
+        if ip in METADATA or (isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped in METADATA):
+            return False
+        name = host.strip("[]").lower().rstrip(".")
+        if name in self.names or name.endswith(self.suffixes):
+            return True
+        return any(ip.version == net.version and ip in net for net in self.networks)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.suffixes or self.networks)
+
+
 def split_url(url: str) -> tuple[str, str, int]:
     """Return (scheme, host, port) of an http(s) URL or raise UnsafeURLError."""
     try:
@@ -83,7 +142,7 @@ def split_url(url: str) -> tuple[str, str, int]:
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
-async def check_url(url: str, *, allow_loopback: bool = False,
+async def check_url(url: str, *, allow_loopback: bool = False, internal: InternalHosts | None = None,
                     resolve: ResolveFunc = system_resolve) -> list[str]:
     """Return the addresses ``url`` may be fetched from, or raise UnsafeURLError."""
     _, host, port = split_url(url)
@@ -98,22 +157,25 @@ async def check_url(url: str, *, allow_loopback: bool = False,
     for addr in addresses:
         ip = ipaddress.ip_address(addr.split("%", 1)[0])
         problem = address_problem(ip, allow_loopback=allow_loopback)
-        if problem:
-            raise UnsafeURLError(f"refused: {host} is {problem}")
+        if problem and not (internal and internal.allows(host, ip)):
+            raise UnsafeURLError(f"refused: {host} is {problem}"
+                                 + (" (not on the internal allow-list)" if internal else ""))
     return addresses
 
 
 class CheckedResolver(AbstractResolver):
     """An aiohttp resolver that refuses non-public addresses at connect time (no DNS-rebinding window)."""
 
-    def __init__(self, *, allow_loopback: bool, resolve: ResolveFunc = system_resolve) -> None:
+    def __init__(self, *, allow_loopback: bool, internal: InternalHosts | None = None,
+                 resolve: ResolveFunc = system_resolve) -> None:
         self._allow_loopback = allow_loopback
+        self._internal = internal
         self._resolve = resolve
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
-        """Resolve ``host`` and return only checked public (or allowed loopback) addresses."""
+        """Resolve ``host`` and return only checked public (or allowed internal) addresses."""
         addresses = await check_url(f"http://{_bracket(host)}:{port or 80}/", allow_loopback=self._allow_loopback,
-                                    resolve=self._resolve)
+                                    internal=self._internal, resolve=self._resolve)
         out: list[Any] = []
         for addr in addresses:
             fam = socket.AF_INET6 if ":" in addr else socket.AF_INET

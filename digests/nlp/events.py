@@ -24,9 +24,9 @@ from datetime import date, timedelta
 
 from digests.models import Event, Timex
 from digests.nlp.sentences import split_sentences
-from digests.nlp.timex import MONTHS, WEEKDAYS, extract_timexes
+from digests.nlp.timex import MONTHS, WEEKDAYS, extract_timexes, headed_regions
 
-__all__ = ["MergedEvent", "event_range", "extract_events", "merge_events", "condense"]
+__all__ = ["MergedEvent", "event_range", "extract_events", "habitual", "merge_events", "condense"]
 
 MAX_EVENT_CHARS = 200
 # Names are read from at most this many characters either side of an expression: a sentence can be a whole
@@ -63,6 +63,23 @@ _RE_LATE = re.compile(r"\b(?:late|end)\b", re.I)
 _RE_EARLIER_THIS = re.compile(r"\bearlier\s+(?:this|in\s+the)\b", re.I)
 _RE_LATER_THIS = re.compile(r"\blater\s+(?:this|in\s+the)\b", re.I)
 _RE_CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+[—–]\s+|:\s+|\s+--\s+")
+# Habits: a date in the clause of a set ("every year", "daily") or of these words repeats; it is no happening.
+_RE_HABIT = re.compile(r"\b(?:weekdays|weekends|weeknights|(?:on|until|till|from)\s+(?:mon|tues|wednes|thurs|fri"
+                       r"|satur|sun)days)\b", re.I)
+_HABIT_REACH = 80
+_RE_HOURS = re.compile(r"\b(?:(?:is|are|stays?|remains?)\s+open|opens|closes|opening\s+(?:hours|times)"
+                       r"|open\s+(?:from|until|till|between))\b", re.I)
+# A clock time with nothing else: "9 p.m.", "until 10:30 a.m." (a time on a named day is a happening).
+_RE_CLOCK_ONLY = re.compile(r"(?:(?:around|about|shortly\s+(?:before|after)|just\s+(?:before|after))\s+)?"
+                            r"(?:\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)|\d{1,2}:\d\d|noon|midnight)"
+                            r"(?:\s+[A-Z]{2,4})?", re.I)
+_RE_CLOCK_IN = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d\d\b|\bnoon\b|\bmidnight\b", re.I)
+# The other side of a comparison: "than in the whole of November", "compared with March", "the whole of May".
+_RE_COMPARED = re.compile(
+    r"(?:\bthan|\bcompared\s+(?:with|to)|\bversus|\bvs\.?)\s+(?:(?:in|during|for|over|on|at|with|to)\s+)?"
+    r"(?:the\s+(?:whole|rest|entirety)\s+of\s+|all\s+of\s+|(?:the\s+)?same\s+)?(?:the\s+)?$"
+    r"|\bthe\s+(?:whole|entirety)\s+of\s+$", re.I)
+_RE_YEAR_IN = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)|['’]\d\d\b")
 _RE_NAME = re.compile(
     r"(?:[A-Z][\w’'.-]*|[A-Z]\.)(?:\s+(?:(?:of|de|al|bin|van|von|der|the|and)\s+)?(?:[A-Z][\w’'.-]*|[A-Z]\.))*"
 )
@@ -380,6 +397,10 @@ def extract_events(text: str, published: date | None) -> list[Event]:
     quotes = _quotations(text)
     quote_starts = [q[0] for q in quotes]
     ranges = _ranges(text, timexes, published)
+    headed = headed_regions(text)
+    headings = {lo for lo, _, _ in headed}
+    habits = sorted([(t.start, t.end) for t in timexes if t.type == "SET"]
+                    + [m.span() for m in _RE_HABIT.finditer(text)])
     names: dict[tuple[int, int], tuple[str, ...]] = {}
     days = [(a, b, r[0]) for a, b, r in ranges if r[2] == "day"]
     events: list[Event] = []
@@ -396,11 +417,16 @@ def extract_events(text: str, published: date | None) -> list[Event]:
         # Quotations do not overlap: only the last one opening before the expression can hold it.
         qi = bisect.bisect_left(quote_starts, a) - 1
         quote = quotes[qi] if qi >= 0 and b <= quotes[qi][1] else None
-        if quote is not None and _RE_DEICTIC.search(expression):
+        if _not_a_happening(text, a, b, s_start, s_end, habits):
+            continue
+        if headings and text.find("\n", b) in headings:
+            continue  # "2027 dates" over a list labels its rows; the rows are the happenings
+        if quote is not None and (_RE_DEICTIC.search(expression) or not _RE_YEAR_IN.search(expression)):
             said = _statement_day(text, quote, days, (s_start, s_end))
             if said is None:
                 continue  # the speaker's "today" is not the publication day; no day is invented for it
-            spoken = extract_timexes(expression, said)
+            # Read again in its sentence as said that day, so the quote's own tense still counts.
+            spoken = [t for t in extract_timexes(text[s_start:s_end], said) if t.start == a - s_start]
             if not spoken or (again := event_range(spoken[0], said)) is None:
                 continue
             rng = again
@@ -425,6 +451,48 @@ def extract_events(text: str, published: date | None) -> list[Event]:
             entities=names[(w_start, w_end)],
         ))
     return [ev for ev in events if ev.granularity not in WIDE or ev.start not in narrow]
+
+
+def _not_a_happening(text: str, a: int, b: int, s_start: int, s_end: int, habits: list[tuple[int, int]]) -> bool:
+    """True for a date that names no happening: a habit, opening hours, or the other side of a comparison.
+
+    "Open until 9 p.m. on weekdays" and "every year in May" repeat (a set, or "weekdays", in the same clause);
+    "the shop opens at 9 a.m." gives hours; "higher than in the whole of November" measures against a period.
+    """
+    lo = max(s_start, a - _HABIT_REACH)
+    hi = min(s_end, b + _HABIT_REACH)
+    cut = _last_break(text, lo, a)
+    lo = cut if cut is not None else lo
+    nxt = _RE_CLAUSE_BREAK.search(text, b, hi)
+    hi = nxt.start() if nxt else hi
+    i = bisect.bisect_left(habits, (lo, lo))
+    if i < len(habits) and habits[i][0] < hi and not (a <= habits[i][0] < b):
+        return True
+    if i + 1 < len(habits) and habits[i + 1][0] < hi and not (a <= habits[i + 1][0] < b):
+        return True
+    expression = text[a:b]
+    if _RE_CLOCK_ONLY.fullmatch(expression) and _RE_HOURS.search(text, lo, hi):
+        return True
+    return _RE_COMPARED.search(text, max(s_start, a - 40), a) is not None
+
+
+_RE_SET_WORDS = re.compile(r"\b(?:daily|nightly|weekly|monthly|annually|yearly|(?:every|each)\s+(?:other\s+)?(?:day|night"
+                           r"|week|weekend|month|year|morning|evening|(?:mon|tues|wednes|thurs|fri|satur|sun)day))\b", re.I)
+
+
+def habitual(sentence: str) -> bool:
+    """True when a sentence tells a habit or hours ("open until 9 p.m. on weekdays", "every year"), not a happening."""
+    if _RE_HABIT.search(sentence) or _RE_SET_WORDS.search(sentence):
+        return True
+    return _RE_HOURS.search(sentence) is not None and _RE_CLOCK_IN.search(sentence) is not None
+
+
+def _last_break(text: str, lo: int, a: int) -> int | None:
+    """Return where the clause holding offset ``a`` starts, if a clause break lies between ``lo`` and ``a``."""
+    end = None
+    for m in _RE_CLAUSE_BREAK.finditer(text, lo, a):
+        end = m.end()
+    return end
 
 
 def _inside(t: Timex, spans: list[Timex], starts: list[int]) -> bool:

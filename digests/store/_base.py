@@ -209,7 +209,7 @@ def event_row(r: Row) -> EventRow:
     return EventRow(id=r["id"], date_start=to_date(r["date_start"]), date_end=to_date(r["date_end"]),
                     granularity=r["granularity"], expression=r["expression"], text=r["text"],
                     article_id=r["article_id"], article_title=r["title"], url=r["url"],
-                    published=to_dt(r["published"]))
+                    published=to_dt(r["published"]), start=r["start"], end=r["end"])
 
 
 def run_row(r: Row) -> RunRow:
@@ -282,11 +282,13 @@ class Store(OptionsMixin, abc.ABC):
     _writes_waiting: int = 0
 
     @classmethod
-    async def open(cls, url: str | Path, *, readers: int | None = None) -> Store:
+    async def open(cls, url: str | Path, *, readers: int | None = None, create: bool = True,
+                   make_dirs: bool = True) -> Store:
         """Open the store a path or URL names (sqlite:///…, postgresql://…) and apply pending migrations.
 
         ``readers`` is the size of the read pool: SQLite read-only connections, each on its own thread (default 2),
-        or the PostgreSQL pool's connections beside the writer's (default 4).
+        or the PostgreSQL pool's connections beside the writer's (default 4). A SQLite file that does not exist
+        is created only with ``create``, and its missing folders only with ``make_dirs``.
         """
         path = sqlite_path(url)
         if path is None:
@@ -298,7 +300,7 @@ class Store(OptionsMixin, abc.ABC):
             return await PgStore.connect(str(url), max_size=max(1, readers or 4))
         from digests.store._sqlite import SqliteStore
 
-        return await SqliteStore.open_file(path, readers=readers or 2)
+        return await SqliteStore.open_file(path, readers=readers or 2, create=create, make_dirs=make_dirs)
 
     def configure_writes(self, *, chunk: int, budget_ms: int) -> None:
         """Set how many articles one ingest transaction holds and the writer's budget while commands wait."""
@@ -320,6 +322,10 @@ class Store(OptionsMixin, abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Close the connections."""
+
+    async def ping(self) -> None:
+        """Run a trivial query; raise when the database cannot be reached."""
+        await self._rows("SELECT 1")
 
     @abc.abstractmethod
     async def schema_version(self) -> int:
@@ -425,14 +431,39 @@ class Store(OptionsMixin, abc.ABC):
             "LEFT JOIN sources s ON s.id = a.source_id WHERE w.workspace = ? AND a.id = ?", workspace, article_id)
         return full_article(row) if row else None
 
+    async def articles_by_id(self, workspace: str, article_ids: Iterable[int]) -> list[Article]:
+        """Return the articles (with text) among ``article_ids`` that ``workspace`` may see, in the order asked."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(
+            "SELECT a.*, s.url AS source FROM articles a JOIN workspace_articles w ON w.article_id = a.id "
+            f"AND w.workspace = ? LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN ({marks})",
+            workspace, *ids)
+        found = {int(r["id"]): full_article(r) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    async def events_for_articles(self, workspace: str, article_ids: Iterable[int]) -> list[EventRow]:
+        """Return every dated event of some articles visible to ``workspace``, by article then text order."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(
+            "SELECT e.*, a.title, a.url, a.published FROM events e JOIN articles a ON a.id = e.article_id "
+            "JOIN workspace_articles w ON w.article_id = a.id AND w.workspace = ? "
+            f"WHERE e.article_id IN ({marks}) ORDER BY e.article_id, e.start, e.id", workspace, *ids)
+        return [event_row(r) for r in rows]
+
     @abc.abstractmethod
     async def find_articles(self, workspace: str, title: str, limit: int = 10) -> list[ArticleRow]:
         """Return articles whose title matches ``title`` (id, exact, prefix or words), newest first."""
 
     @abc.abstractmethod
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
-                     newest: bool = False) -> list[ArticleRow]:
-        """Return articles matching ``text`` by full text, best (or newest) first."""
+                     newest: bool = False, snippets: bool = True) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first (``snippets=False``: none made)."""
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
                              limit: int = 2000) -> list[Article]:
@@ -546,6 +577,16 @@ class Store(OptionsMixin, abc.ABC):
     @abc.abstractmethod
     async def release_feed(self, source_id: int, owner: str) -> None:
         """End ``owner``'s lease on a feed."""
+
+    async def release_feeds(self, owner: str) -> int:
+        """End every lease ``owner`` holds (a process stopping hands its feeds back); return how many."""
+        return await self._opt_exec(
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", owner)
+
+    async def refetch_soon(self, source_ids: Iterable[int], now: datetime) -> None:
+        """Make feeds due at ``now`` and fetched in full, so items still owed to channels are seen again."""
+        for source_id in sorted(set(source_ids)):
+            await self.update_source(source_id, etag=None, last_modified=None, next_fetch=now)
 
     # ---- schedules and the delivery ledger ----------------------------------------------------------------------
 

@@ -476,8 +476,8 @@ class PgStore(Store):
         return [article_row(r) for r in rows]
 
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
-                     newest: bool = False) -> list[ArticleRow]:
-        """Return articles matching ``text`` by full text, best (or newest) first."""
+                     newest: bool = False, snippets: bool = True) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first (``snippets=False``: none made)."""
         terms = query_terms(text)
         if not terms:
             return []
@@ -492,9 +492,9 @@ class PgStore(Store):
             f"{order}) AS n FROM h JOIN articles a ON a.id = h.id CROSS JOIN x ORDER BY n LIMIT ? OFFSET ?) "
             "SELECT p.*, left(a.text, ?) AS text, (SELECT COUNT(*) FROM h) AS hits "
             "FROM page p JOIN articles a ON a.id = p.id ORDER BY p.n",
-            (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset, SNIPPET_SCAN), _ARTICLES_WINDOW,
-            SEARCH_SCAN)
-        return [article_row(r, snippet(r["text"], terms)) for r in rows]
+            (_websearch(terms), workspace), (SEARCH_SCAN, limit, offset, SNIPPET_SCAN if snippets else 0),
+            _ARTICLES_WINDOW, SEARCH_SCAN)
+        return [article_row(r, snippet(r["text"], terms) if snippets else "") for r in rows]
 
     # ---- quotes and speakers --------------------------------------------------------------------------------
 

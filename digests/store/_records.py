@@ -72,6 +72,8 @@ class EventRow:
     article_title: str
     url: str | None
     published: datetime | None
+    start: int = 0  # the event's sentence in the article text (character offsets)
+    end: int = 0
 
 
 @dataclass(frozen=True, slots=True)

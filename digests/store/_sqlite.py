@@ -78,6 +78,46 @@ _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key
     a.title, a.url, a.published"""
 
 
+def backup_file(source: str | Path, target: str | Path) -> str:
+    """Copy a live SQLite database to ``target`` with SQLite's online backup; return the copy's integrity verdict.
+
+    Safe while a bot writes to ``source`` (the backup restarts on pages changed under it) and never creates
+    ``source``. ``target`` must not exist yet, so a backup never overwrites another file.
+    """
+    src_path, dst_path = Path(source), Path(target)
+    if not src_path.is_file():
+        raise StoreError(f"there is no SQLite database at {str(src_path)!r}")
+    if dst_path.exists():
+        raise StoreError(f"{str(dst_path)!r} exists already: give a new file name for the backup")
+    if not dst_path.parent.is_dir():
+        raise StoreError(f"the folder {str(dst_path.parent)!r} for the backup does not exist")
+    src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(dst_path)
+        try:
+            src.backup(dst, pages=1024)
+            verdict = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"the backup of {str(src_path)!r} failed: {exc}") from None
+    finally:
+        src.close()
+    return verdict
+
+
+def _prepare_location(path: str, *, create: bool, make_dirs: bool) -> None:
+    """Check that a database file may be opened at ``path`` (making its folders if asked); raise StoreError."""
+    file = Path(path)
+    if not create and not file.exists():
+        raise StoreError(f"there is no SQLite database at {path!r}")
+    if file.is_dir():
+        raise StoreError(f"{path!r} is a folder, not a SQLite database file")
+    if not make_dirs and not file.parent.is_dir():
+        raise StoreError(f"the folder {str(file.parent)!r} of the SQLite database {path!r} does not exist")
+    file.parent.mkdir(parents=True, exist_ok=True)
+
+
 class SqliteStore(Store):
     """The article store over one SQLite file; create with ``await Store.open(path)``."""
 
@@ -101,12 +141,13 @@ class SqliteStore(Store):
         return min(range(len(self._busy)), key=self._busy.__getitem__)
 
     @classmethod
-    async def open_file(cls, path: str | Path, *, readers: int = 2) -> SqliteStore:
-        """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+    async def open_file(cls, path: str | Path, *, readers: int = 2, create: bool = True,
+                        make_dirs: bool = True) -> SqliteStore:
+        """Open (creating if needed and ``create``) the database at ``path`` and apply pending migrations."""
         path = str(path)
         try:
             if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _prepare_location(path, create=create, make_dirs=make_dirs)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the SQLite database {path!r}: {exc}") from None
@@ -347,8 +388,8 @@ class SqliteStore(Store):
         return [_article_row(r) for r in rows]
 
     async def search(self, workspace: str, text: str, *, limit: int = 10, offset: int = 0,
-                     newest: bool = False) -> list[ArticleRow]:
-        """Return articles matching ``text`` by full text, best (or newest) first."""
+                     newest: bool = False, snippets: bool = True) -> list[ArticleRow]:
+        """Return articles matching ``text`` by full text, best (or newest) first (``snippets=False``: none made)."""
         q = fts_query(text)
         if not q:
             return []
@@ -361,9 +402,9 @@ class SqliteStore(Store):
             "FROM articles_fts f JOIN workspace_articles w ON w.article_id = f.rowid AND w.workspace = ? "
             "WHERE articles_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?) h JOIN articles a ON a.id = h.id "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
-            (SNIPPET_SCAN, workspace, q, SEARCH_SCAN, limit, offset))
+            (SNIPPET_SCAN if snippets else 0, workspace, q, SEARCH_SCAN, limit, offset))
         terms = query_terms(text)
-        return [_article_row(r, snippet(r["text"], terms)) for r in rows]
+        return [_article_row(r, snippet(r["text"], terms) if snippets else "") for r in rows]
 
     # ---- quotes and speakers --------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from digests.store import Store
 from tests.conftest import ROOT, shared_eval
 
 ARTICLE = """Council votes to keep the night market
@@ -65,6 +67,7 @@ def test_seed_article_is_stored_once_and_found(db: Path, capsys: pytest.CaptureF
 ])
 def test_bad_input_gives_one_clear_line_and_fails(db: Path, args: list[str], needle: str,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _create(db)  # commands that only read refuse a database that does not exist (tested below)
     try:
         code = main(["--db", str(db), *args])
     except SystemExit as exc:  # argparse-style failures exit with their message
@@ -73,6 +76,13 @@ def test_bad_input_gives_one_clear_line_and_fails(db: Path, args: list[str], nee
     captured = capsys.readouterr()
     assert code != 0
     assert needle in captured.err + captured.out
+
+
+def _create(db: Path) -> None:
+    async def make() -> None:
+        await (await Store.open(db)).close()
+
+    asyncio.run(make())
 
 
 def test_bad_files_fail_and_store_nothing(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,3 +151,73 @@ def test_extract_pages_rejects_a_line_that_is_not_json(tmp_path: Path, capsys: p
     src.write_text('{"id": "a", "html": "<p>x</p>"}\n{not json\n')
     assert main(["extract", "pages", "--jsonl", str(src), "--out", str(tmp_path / "o.jsonl")]) != 0
     assert "line 2: not valid JSON" in capsys.readouterr().err
+
+
+def test_read_commands_never_create_a_database_and_ingest_says_when_it_does(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "nwesbot.db"
+    for args in (["ask", "/search market"], ["digest"], ["db", "backup", str(tmp_path / "b.db")]):
+        with pytest.raises(SystemExit) as info:
+            main(["--db", str(typo), *args])
+        assert info.value.code == 2
+        assert f"there is no database at {typo} (--db)" in capsys.readouterr().err
+    assert not typo.exists()
+    path = tmp_path / "market.txt"
+    path.write_text(ARTICLE)
+    assert main(["--db", str(db), "ingest", str(path)]) == 0
+    assert f"created a new database at {db}" in capsys.readouterr().err
+    assert main(["--db", str(db), "ingest", str(path)]) == 0
+    assert "created" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--db", str(tmp_path / "no-such-folder" / "x.db"), "ingest", str(path)])
+    assert "the folder" in capsys.readouterr().err and not (tmp_path / "no-such-folder").exists()
+    assert main(["--db", str(tmp_path / "fresh.db"), "db", "upgrade"]) == 0  # a write command: it may create
+    assert f"created a new database at {tmp_path / 'fresh.db'}" in capsys.readouterr().err
+
+
+async def test_an_online_backup_is_a_whole_store_taken_while_it_is_open(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "market.txt"
+    path.write_text(ARTICLE)
+    assert await asyncio.to_thread(main, ["--db", str(db), "ingest", str(path)]) == 0
+    store = await Store.open(db)  # a bot holding the file open
+    try:
+        backup = tmp_path / "backup.db"
+        assert await asyncio.to_thread(main, ["--db", str(db), "db", "backup", str(backup)]) == 0
+        assert f"to {backup} (integrity check: ok)" in capsys.readouterr().out
+        assert await asyncio.to_thread(main, ["--db", str(db), "db", "backup", str(backup)]) == 1
+        assert "exists already" in capsys.readouterr().err
+    finally:
+        await store.close()
+    assert await asyncio.to_thread(main, ["--db", str(backup), "ask", "--json", "/search night market"]) == 0
+    assert [a["title"] for a in json.loads(capsys.readouterr().out)["articles"]] == [
+        "Council votes to keep the night market"]
+
+
+def test_extract_timelines_answers_each_entity_as_timeline_does(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(d) + "\n" for d in [
+        {"id": "a1", "title": "Keld dam opens", "published": "2031-05-12",
+         "text": "The Keld dam opened on Friday.\n\nWork on the Keld dam began in 2027."},
+        {"id": "a2", "title": "Crowds at Keld", "published": "2031-05-11",
+         "text": "The Keld dam opened to crowds on Friday.\n\nThe Orrin mill closed in 1990."},
+    ]), encoding="utf-8")
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"entity": "Keld dam"}\n{"entity": "Orrin mill"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["extract", "timelines", "--docs", str(docs), "--queries", str(queries), "--out", str(out)]) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["entity"] for x in lines] == ["Keld dam", "Orrin mill"]
+    dam = lines[0]["events"]
+    assert [(e["date"], e["doc"], sorted(e["sources"])) for e in dam] == [
+        ("2027", "a1", ["a1"]), ("2031-05-09", "a1", ["a1", "a2"])]
+    assert dam[1]["sentence"] == "The Keld dam opened on Friday."
+    assert [(e["date"], e["doc"]) for e in lines[1]["events"]] == [("1990", "a2")]
+    for args, needle in ((["extract", "timelines", "--docs", str(docs)], "--queries"),
+                         (["extract", "quotes"], "--jsonl")):
+        assert main(args) != 0
+        assert needle in capsys.readouterr().err
+    queries.write_text('{"name": "Keld dam"}\n', encoding="utf-8")
+    assert main(["extract", "timelines", "--docs", str(docs), "--queries", str(queries), "--out", str(out)]) != 0
+    assert 'no "entity"' in capsys.readouterr().err

@@ -20,6 +20,7 @@ from bot.commands import (
     split_command_line,
 )
 from bot.handlers import load
+from tests.conftest import ROOT
 
 load()
 
@@ -130,3 +131,10 @@ async def test_a_lost_database_connection_answers_clearly_and_the_next_command_w
     finally:
         await svc.close()
         await proxy.stop()
+
+
+@pytest.mark.parametrize("doc", ["docs/slack.md", "docs/discord.md"])
+def test_the_docs_name_every_admin_command(doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    admin = sorted(name for name, cmd in load().items() if cmd.admin)
+    assert admin and [name for name in admin if f"`/{name}`" not in text] == []

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
 from bot.scheduler import BotScheduler, cron_trigger, job_id, previous_fire_time
 from bot.services import Services
+from digests.live import Candidate
 from digests.store import NewArticle, RunRow, Store
 from tests.helpers.http import LocalServer
 
@@ -562,3 +563,39 @@ async def test_two_processes_sweeping_one_shared_store_fetch_each_due_feed_once(
     finally:
         await one.close()
         await two.close()
+
+
+async def test_stop_hands_back_live_items_not_yet_posted_and_the_polls_in_flight(
+        services: Services, http_server: LocalServer) -> None:
+    slow = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.StreamResponse:
+        await slow.wait()  # a feed that answers only after the bot has stopped
+        return web.Response(text="late")
+
+    http_server.route("/slow.xml", hang)
+    store = services.store
+    queued = await store.source("feed", http_server.url("/queued.xml"))
+    polling = await store.source("feed", http_server.url("/slow.xml"))
+    sub, _ = await store.subscribe("discord:1", "c1", queued.id)
+    await store.subscribe("discord:1", "c1", polling.id)
+    now = datetime.now(UTC)
+    # The queued feed was polled (validators kept, next poll in an hour) but its items wait for the next round.
+    await store.update_source(queued.id, etag='"v7"', last_success=now, next_fetch=now + timedelta(hours=1))
+    await store.update_source(polling.id, last_success=now, next_fetch=now - timedelta(seconds=1))
+    sched = BotScheduler(services, delivery_for(Recorder()), poll_feeds=False)
+    await sched.start(catch_up=False)
+    try:
+        sched._live_pending[("discord:1", "c1")] = [Candidate(41, sub.id, "Queued", None, now)]
+        (task,) = await sched.sweep()  # leases the due feed and starts polling it; the server never answers
+        await wait_for(lambda: _true_after(lambda: http_server.seen))
+        report = await sched.stop(1.0)
+    finally:
+        slow.set()
+    assert task.cancelled()
+    assert (report.polls_handed_back, report.leases_released, report.feeds_handed_back) == (1, 1, 2)
+    for row in (await store.get_source(queued.id), await store.get_source(polling.id)):
+        # Due at once, fetched in full and leased to nobody: the next sweep of any process sees every item.
+        assert row is not None and row.etag is None and row.next_fetch is not None and row.next_fetch <= now + \
+            timedelta(minutes=1)
+    assert {s.id for s in await store.claim_due_feeds("other", datetime.now(UTC), 60)} == {queued.id, polling.id}

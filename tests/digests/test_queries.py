@@ -1,8 +1,10 @@
-"""Timeline query: one event reported by several articles is one entry with every source, in date order."""
+"""Timeline query: about the topic asked for, one entry per event with every source, by date or by weight."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+
+import pytest
 
 from digests.models import Analysis, Event
 from digests.queries import timeline
@@ -30,23 +32,67 @@ async def test_the_same_event_from_two_articles_is_merged_with_both_sources(stor
     assert {s["title"] for s in entries[1].sources} == {"Electric ferry launched", "Orla goes electric"}
 
 
-async def test_a_long_timeline_merged_off_the_loop_is_the_same_as_on_it(store_url: str) -> None:
-    from digests.queries import _MERGE_ON_LOOP, merge_timeline
+async def _store_texts(store: Store, texts: list[tuple[str, str, date]]) -> None:
+    """Store articles through the same analysis as an ingest."""
+    from datetime import UTC, datetime, time
+
+    from digests.nlp.pipeline import analyze
+
+    for title, text, day in texts:
+        published = datetime.combine(day, time(9), tzinfo=UTC)
+        await store.add_article(NewArticle(title, text, published=published), analyze(text, title, day),
+                                workspace="local", via="upload")
+
+
+THREE_REPORTS = [
+    ("Tunnel opens under the Fenn", "The Fenn tunnel opened to traffic on Thursday after six years of work.\n\n"
+     "Drivers queued at both ends.", date(2032, 3, 5)),
+    ("Fenn crossing", "After six years of work, the Fenn tunnel opened to traffic on Thursday.\n\n"
+     "The old ferry will stop in April.", date(2032, 3, 6)),
+    ("Traffic flows", "Traffic flowed through the Fenn tunnel, which opened on Thursday after years of work.",
+     date(2032, 3, 5)),
+]
+
+
+async def test_an_event_reported_by_three_articles_is_shown_once_with_three_sources(store_url: str) -> None:
+    store = await Store.open(store_url)
+    try:
+        await _store_texts(store, THREE_REPORTS)
+        entries = await timeline(store, "local", "Fenn tunnel")
+    finally:
+        await store.close()
+    opened = [e for e in entries if e.date_start == date(2032, 3, 4)]
+    assert len(opened) == 1, [e.to_dict() for e in entries]
+    assert {s["title"] for s in opened[0].sources} == {t for t, _, _ in THREE_REPORTS}
+    assert opened[0].date == "2032-03-04" and opened[0].date_weight == 3
+    # The ferry's April stop is in a matching article, but the tunnel takes no part in it.
+    assert not any("ferry" in e.sentence for e in entries)
+
+
+async def test_the_most_reported_date_comes_first_by_importance(store_url: str) -> None:
+    store = await Store.open(store_url)
+    try:
+        await _store_texts(store, [*THREE_REPORTS, ("Tunnel plans", "The Fenn tunnel was first planned in 2019.",
+                                                     date(2032, 3, 1))])
+        by_date = await timeline(store, "local", "Fenn tunnel")
+        by_weight = await timeline(store, "local", "Fenn tunnel", order="weight")
+    finally:
+        await store.close()
+    assert by_date[0].date == "2019"
+    assert by_weight[0].date == "2032-03-04" and len(by_weight[0].sources) == 3
+
+
+async def test_a_timeline_built_off_the_loop_is_the_one_built_on_it(store_url: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import digests.queries
 
     store = await Store.open(store_url)
     try:
-        # More events than are merged on the loop: each day's sailing reported twice, by two articles.
-        days = [date(2026, 1, 1) + timedelta(days=i) for i in range(_MERGE_ON_LOOP)]
-        for k in range(2):
-            events = tuple(Event(d, d, "day", f"on {d:%B} {d.day}",
-                                 f"The Orla ferry made its crossing of {d:%B} {d.day} in calm seas") for d in days)
-            await store.add_article(NewArticle(f"Ferry log {k}", f"Crossings of the Orla ferry, part {k}."),
-                                    Analysis(events=events), workspace="local", via="upload")
-        rows = await store.timeline("local", "ferry")
-        entries = await timeline(store, "local", "ferry")
+        await _store_texts(store, THREE_REPORTS)
+        monkeypatch.setattr(digests.queries, "_BUILD_ON_LOOP", 0)
+        off = await timeline(store, "local", "Fenn tunnel")
+        monkeypatch.setattr(digests.queries, "_BUILD_ON_LOOP", 1000)
+        on = await timeline(store, "local", "Fenn tunnel")
     finally:
         await store.close()
-    assert len(rows) > _MERGE_ON_LOOP
-    assert [e.to_dict() for e in entries] == [e.to_dict() for e in merge_timeline(rows)]
-    assert [e.date_start for e in entries] == days
-    assert all(len(e.sources) == 2 for e in entries)
+    assert off and [e.to_dict() for e in off] == [e.to_dict() for e in on]

@@ -424,14 +424,14 @@ class DiscordStandIn:
         """Return the gateway URL to give discord.py (DEFAULT_GATEWAY)."""
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    async def start(self) -> None:
-        """Serve on 127.0.0.1 at a free port."""
+    async def start(self, port: int = 0) -> None:
+        """Serve on 127.0.0.1 at ``port`` (0: a free one)."""
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 

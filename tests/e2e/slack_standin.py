@@ -319,7 +319,7 @@ class SlackStandIn:
         self._posted.setdefault(channel, set()).add(ts)
 
     async def start(self) -> SlackStandIn:
-        """Start listening."""
+        """Start listening on ``port`` (0: a free one, then ``port`` holds it)."""
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
@@ -329,7 +329,7 @@ class SlackStandIn:
             app.router.add_get(path, handler)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)  # 0 (the default): a free port
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         return self

@@ -18,11 +18,12 @@ class LocalServer:
     seen: list[str] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
     port: int = 0
+    host: str = "127.0.0.1"  # any loopback address (127.0.0.2 stands in for another machine)
     _runner: web.AppRunner | None = None
 
-    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+    def url(self, path: str = "/", host: str | None = None) -> str:
         """Return the URL of ``path`` on this server (``host`` may be any spelling of loopback)."""
-        return f"http://{host}:{self.port}{path}"
+        return f"http://{host or self.host}:{self.port}{path}"
 
     def route(self, path: str, handler: Route) -> None:
         """Serve ``handler`` at ``path``."""
@@ -47,12 +48,12 @@ class LocalServer:
         return await handler(request)
 
     async def start(self) -> LocalServer:
-        """Start listening on 127.0.0.1 with an ephemeral port."""
+        """Start listening on ``host`` (127.0.0.1 unless set) with an ephemeral port."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         server = site._server
         assert server is not None

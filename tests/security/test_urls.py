@@ -7,6 +7,7 @@ through stubbed resolution, and the autouse guard fails the test if a connection
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +15,7 @@ from aiohttp import web
 
 from bot.commands import Invocation, run_line
 from bot.services import Services
-from digests.ingest import Fetcher, FetchLimits, UnsafeURLError, check_url
+from digests.ingest import Fetcher, FetchLimits, InternalHosts, UnsafeURLError, check_url
 from tests.helpers.http import LocalServer
 
 PUBLIC = "93.184.216.34"
@@ -245,3 +246,57 @@ async def test_poll_feed_refuses_a_feed_on_a_private_address(services: Services,
         await services.ingestor.fetcher.close()
     assert page_server.seen == []
     assert await services.store.count_articles() == 0
+
+
+# ---- internal hosts an operator allows (NEWSBOT_ALLOW_INTERNAL) --------------------------------------------------
+
+
+@pytest.mark.parametrize("host,addr", [("rsshub", "172.18.0.7"), ("bridge.home.lan", "192.168.1.20"),
+                                       ("feeds.example.test", "10.0.5.9"), ("10.0.5.200", "10.0.5.200"),
+                                       ("news.example.test", PUBLIC)])
+async def test_listed_names_and_ranges_may_resolve_to_internal_addresses(host: str, addr: str) -> None:
+    internal = InternalHosts.parse("rsshub, *.lan, 10.0.5.0/24")
+    assert await check_url(f"http://{host}:1200/feed", internal=internal, resolve=StubResolver([addr])) == [addr]
+
+
+@pytest.mark.parametrize("host,addr,kind", [
+    ("intranet.example.test", "10.0.6.1", "private"),  # outside the listed range
+    ("rsshub.evil.example", "172.18.0.7", "private"),  # a listed name is matched whole, not as a prefix
+    ("lan", "192.168.1.1", "private"),  # "*.lan" lists the names under lan, not lan itself
+    ("localhost", "127.0.0.1", "loopback"),  # loopback needs its own entry
+    ("rsshub", "169.254.169.254", "link-local"),  # cloud metadata: never, whatever the list says
+    ("meta.example.test", "169.254.169.254", "link-local"),
+])
+async def test_everything_off_the_list_stays_refused(host: str, addr: str, kind: str) -> None:
+    internal = InternalHosts.parse("rsshub *.lan 10.0.5.0/24 169.254.0.0/16")
+    with pytest.raises(UnsafeURLError, match=f"refused: {re.escape(host)} is a {kind}.*not on the internal"):
+        await check_url(f"http://{host}/feed", internal=internal, resolve=StubResolver([addr]))
+
+
+async def test_an_allowed_internal_feed_is_fetched_and_its_redirect_elsewhere_refused(http_server: LocalServer) -> None:
+    other = await LocalServer(host="127.0.0.3").start()  # loopback, but not on the list
+    try:
+        other.text("/private", "internal admin page")
+        http_server.text("/feed.xml", "<rss version='2.0'><channel><title>Bridge</title></channel></rss>",
+                         content_type="application/rss+xml")
+
+        async def redirect(request: web.Request) -> web.StreamResponse:
+            return web.Response(status=302, headers={"Location": other.url("/private")})
+
+        http_server.route("/moved", redirect)
+        # "rsshub" is the container's name; the stub resolver plays the Docker network's DNS.
+        resolver = StubResolver(table={"rsshub": ["127.0.0.1"]})
+        fetcher = Fetcher(internal=InternalHosts.parse("rsshub"), limits=LIMITS, resolve=resolver)
+        try:
+            got = await fetcher.fetch(f"http://rsshub:{http_server.port}/feed.xml")
+            assert got.status == 200 and b"Bridge" in got.body
+            with pytest.raises(UnsafeURLError, match="127.0.0.3 is a loopback address"):
+                await fetcher.fetch(f"http://rsshub:{http_server.port}/moved")
+        finally:
+            await fetcher.close()
+        assert http_server.seen == ["/feed.xml", "/moved"] and other.seen == []
+        # Without the list the same name is refused before any request.
+        with pytest.raises(UnsafeURLError, match="loopback"):
+            await check_url(f"http://rsshub:{http_server.port}/feed.xml", resolve=resolver)
+    finally:
+        await other.stop()

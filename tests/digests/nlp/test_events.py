@@ -198,3 +198,33 @@ def test_quoted_today_is_the_speakers_day() -> None:
 def test_generic_present_is_not_an_event() -> None:
     """Anchor rule "generic-now": "these days", "now", "today's youth" give no timeline event."""
     assert spans("These days the river is quiet, and now the ferry runs only for today's youth.") == []
+
+
+def test_a_date_inside_a_quotation_is_the_speakers_time() -> None:
+    """Issue 28: "in January" said in a quote is no event of the story unless the article dates the statement."""
+    assert spans('"We lost half our customers in January," said the baker.') == []
+    assert spans('"We lost half our customers in August," the baker said on Tuesday.') == [
+        ("August", date(2024, 8, 1), date(2024, 8, 31), "month"),
+        ("Tuesday", date(2024, 11, 12), date(2024, 11, 12), "day")]
+    # An absolute date is no one's own time: it stays.
+    assert [s[0] for s in spans('"We opened in March 2019," said the baker.')] == ["March 2019"]
+
+
+def test_opening_hours_and_habits_are_not_events() -> None:
+    """Issue 28: "until 9 p.m. on weekdays" and "every year in May" repeat; they happen on no one day."""
+    assert spans("The library is open until 9 p.m. on weekdays.") == []
+    assert spans("The shop opens at 9 a.m. and closes at 6 p.m.") == []
+    assert spans("Every year in May the village holds a fair.") == []
+    assert [s[0] for s in spans("The new bridge opens at 9 a.m. on Monday.")] == ["9 a.m. on Monday"]
+
+
+def test_the_other_side_of_a_comparison_is_not_an_event() -> None:
+    """Issue 28: "higher than in the whole of November" measures against November; nothing happened then."""
+    assert [s[0] for s in spans("Sales in the first week of December were higher than in the whole of November.",
+                                date(2024, 12, 20))] == ["December"]
+    assert [s[0] for s in spans("Rainfall in March was double that of March 2023.")] == ["March", "March 2023"]
+
+
+def test_a_heading_year_labels_its_list_and_is_no_event_itself() -> None:
+    text = "2027 dates\n\nMarch 3 – Lisbon, Coliseu\nMarch 5 – Porto, Arena\n"
+    assert [(s[0], s[1]) for s in spans(text)] == [("March 3", date(2027, 3, 3)), ("March 5", date(2027, 3, 5))]

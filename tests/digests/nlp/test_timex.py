@@ -507,3 +507,61 @@ def test_spelled_thousands_before_a_unit_are_an_amount_not_a_year() -> None:
     got = values("The craft was passed down for two thousand years.")
     assert got == {"two thousand years": "P2000Y"}
     assert values("They paid two thousand dollars in two thousand and one.") == {"two thousand and one": "2001"}
+
+
+# ---- dates in context: headings, the date the text last named, future tense (issue 27) ------------------------
+
+JUNE_10 = date(2026, 6, 10)
+
+
+def test_a_list_under_a_year_heading_is_dated_in_that_year() -> None:
+    """Anchor rule "heading": rows of a tour list under "2027 dates" are 2027, though past months are nearer."""
+    text = ("The band announced its tour on Friday.\n\n2027 dates\n\n"
+            "March 3 – Lisbon, Coliseu\nMarch 5 – Porto, Arena\nApril 12 – Madrid, Sala Sol\n")
+    got = values(text, JUNE_10)
+    assert [got["March 3"], got["March 5"], got["April 12"]] == ["2027-03-03", "2027-03-05", "2027-04-12"]
+    # The same rows without the heading take the nearest year, as any month does.
+    assert values("March 3 – Lisbon, Coliseu", JUNE_10)["March 3"] == "2026-03-03"
+
+
+def test_a_table_under_a_season_heading_and_the_end_of_its_rows() -> None:
+    text = ("## Summer 2027\n\n| June 4 | Harbour stage |\n| July 9 | Old mill |\n\n"
+            "The council said on Monday that the festival had drawn record crowds to the old mill on May 2.\n")
+    got = values(text, date(2026, 10, 2))
+    assert got["June 4"] == "2027-06-04" and got["July 9"] == "2027-07-09"
+    assert got["May 2"] == "2026-05-02"  # prose after the table is no row of it
+
+
+def test_a_date_on_a_line_of_its_own_is_no_heading() -> None:
+    assert values("March 3, 2027\n\nMay 4 – Porto", JUNE_10)["May 4"] == "2026-05-04"
+
+
+def test_the_next_year_after_a_named_year() -> None:
+    """Anchor rule "next-year": "the next year" after "in 2019" is 2020, not the year after publication."""
+    got = values("The band first toured Asia in 2019. The next year they played twelve cities in Europe.",
+                 date(2024, 5, 1))
+    assert got["The next year"] == "2020"
+    assert values("The next year will be hard for farmers.", date(2024, 5, 1))["The next year"] == "2025"
+
+
+def test_by_december_after_a_named_month() -> None:
+    """Anchor rule "deadline": "by December" follows the month the text last named, even paragraphs back."""
+    text = "The council approved the plan in March 2022.\n\nBuilders promised to finish the bridge by December."
+    assert values(text, date(2024, 2, 1))["December"] == "2022-12"
+    assert values("The builders promised to finish by December.", date(2024, 2, 1))["December"] == "2023-12"
+
+
+def test_election_day_after_a_named_year() -> None:
+    """Anchor rule "holiday": Election Day right after "September 2020" is that year's."""
+    got = values("The campaign opened in Ohio in September 2020. On Election Day the turnout was high.",
+                 date(2024, 2, 1))
+    assert got["Election Day"] == "2020-11-03"
+
+
+@pytest.mark.parametrize("sentence", [
+    "The festival will return to the park on March 3.",
+    "The museum reopens in March after repairs.",
+    "The company will cut 200 jobs, with the first layoffs in March.",
+])
+def test_a_future_date_does_not_fall_into_the_past_year(sentence: str) -> None:
+    assert all(v.startswith("2027-03") for v in values(sentence, date(2026, 11, 20)).values())

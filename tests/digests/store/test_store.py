@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from digests.models import Analysis, Event, Quote
-from digests.store import NewArticle, SchemaTooNew, Store, canonical_url, fts_query
+from digests.store import NewArticle, SchemaTooNew, Store, StoreError, canonical_url, fts_query
 from digests.store._base import snippet
 
 BODY = (
@@ -192,6 +192,52 @@ async def test_a_due_feed_is_leased_to_one_process_and_taken_over_when_the_lease
         await b.close()
 
 
+async def test_a_stopping_process_hands_its_leases_back_at_once(store_url: str) -> None:
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        feeds = [await a.source("feed", f"http://127.0.0.1:9/h{i}.xml") for i in range(3)]
+        for f in feeds:
+            await a.subscribe("discord:1", "c1", f.id)
+        now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+        held_a = {s.id for s in await a.claim_due_feeds("proc-a", now, 300, limit=2)}
+        held_b = {s.id for s in await b.claim_due_feeds("proc-b", now, 300)}
+        assert len(held_a) == 2 and len(held_b) == 1
+        # proc-a stops: every lease it holds ends now, not in 300 s, and nobody else's.
+        assert await a.release_feeds("proc-a") == 2
+        assert await a.release_feeds("proc-a") == 0
+        # A feed it polled part way is fetched again in full (no validators) and is due at once.
+        cut = min(held_a)
+        await a.update_source(cut, etag='"v1"', last_modified="Sun, 01 Mar 2026 07:00:00 GMT")
+        await a.refetch_soon([cut, cut], now)
+        row = await b.get_source(cut)
+        assert row is not None and (row.etag, row.last_modified, row.next_fetch) == (None, None, now)
+        taken = await b.claim_due_feeds("proc-c", now + timedelta(seconds=1), 300)
+        assert {s.id for s in taken} == held_a
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_ping_answers_while_the_store_is_open(store: Store) -> None:
+    await store.ping()
+
+
+async def test_a_sqlite_file_is_created_only_where_asked(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "x.db"
+    with pytest.raises(StoreError, match="no SQLite database"):
+        await Store.open(tmp_path / "typo.db", create=False)
+    assert not (tmp_path / "typo.db").exists()
+    with pytest.raises(StoreError, match="does not exist"):
+        await Store.open(missing, make_dirs=False)
+    assert not missing.parent.exists()
+    with pytest.raises(StoreError, match="is a folder"):
+        await Store.open(tmp_path)
+    s = await Store.open(f"sqlite:///{missing}")  # folders are made by default
+    await s.close()
+    s = await Store.open(missing, create=False, make_dirs=False)
+    await s.close()
+
+
 async def test_two_processes_claiming_one_digest_window_post_it_once(store_url: str) -> None:
     a, b = await Store.open(store_url), await Store.open(store_url)
     try:
@@ -341,3 +387,32 @@ async def test_a_quotes_topic_of_stopwords_only_filters_nothing(store: Store) ->
     assert await store.quotes_by("local", speaker_id, topic="the") == everything
     assert await store.quotes_by("local", speaker_id, topic="of the") == everything
     assert [q.quote for q in await store.quotes_by("local", speaker_id, topic="the pontoon")] == [said[0]]
+
+
+async def test_articles_and_their_events_are_read_by_id_for_one_workspace_only(store: Store) -> None:
+    """The timeline reads its articles' texts and every event of them in two calls, never another workspace's."""
+    closed = Event(date(2026, 3, 3), date(2026, 3, 3), "day", "on Tuesday", "closed the old ferry landing on Tuesday",
+                   start=0, end=111)
+    survey = Event(date(2026, 3, 4), date(2026, 3, 4), "day", "Wednesday", "the survey starts Wednesday",
+                   start=112, end=200)
+    a = await store.add_article(NewArticle("Ferry", BODY), Analysis(events=(survey, closed)), workspace="local",
+                                via="upload")
+    b = await store.add_article(NewArticle("Tram", BODY.replace("ferry", "tram")), None, workspace="discord:1",
+                                via="upload")
+    assert a.article_id is not None and b.article_id is not None
+    got = await store.articles_by_id("local", [b.article_id, a.article_id, a.article_id])
+    assert [(x.id, x.title, x.text) for x in got] == [(a.article_id, "Ferry", BODY)]
+    events = await store.events_for_articles("local", [a.article_id, b.article_id])
+    assert [(e.expression, e.start, e.end) for e in events] == [("on Tuesday", 0, 111), ("Wednesday", 112, 200)]
+    assert await store.events_for_articles("discord:1", [a.article_id]) == []
+    assert await store.articles_by_id("local", []) == [] and await store.events_for_articles("local", []) == []
+
+
+async def test_search_without_snippets_finds_the_same_articles(store: Store) -> None:
+    await store.add_article(NewArticle("Ferry", BODY), None, workspace="local", via="upload")
+    await store.add_article(NewArticle("Tram", "The tram depot closed for a week of repairs."), None,
+                            workspace="local", via="upload")
+    full = await store.search("local", "ferry landing")
+    bare = await store.search("local", "ferry landing", snippets=False)
+    assert [r.id for r in bare] == [r.id for r in full] and full[0].snippet
+    assert all(r.snippet == "" for r in bare)
