@@ -1,4 +1,4 @@
-"""`newsbot` subcommands: run, ingest, ask, digest, extract, health, db."""
+"""`newsbot` subcommands: run, ingest, ask, digest, extract, stories, health, db."""
 
 from __future__ import annotations
 
@@ -46,19 +46,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "timelines", "story-summary"])
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "timelines", "stories",
+                                    "story-summary"])
     p.add_argument("--jsonl", help="input lines (every task but timelines)")
     p.add_argument("--docs", help="timelines: documents to store, in order")
     p.add_argument("--queries", help='timelines: one {"entity"} a line')
     p.add_argument("--out")
     p.add_argument("--sentences", type=int, default=3)
     p.add_argument("--max-words", type=int, default=80, help="story-summary: word budget per story")
+    p = sub.add_parser("stories", help="stories: rebuild (assign every stored article to its story again)")
+    _common(p, True)
+    ssub = p.add_subparsers(dest="stories_cmd", required=True)
+    ssub.add_parser("rebuild", help="forget every story and assign every stored article again, in arrival order")
     p = sub.add_parser("health", help="ask a running bot's health endpoint (NEWSBOT_HEALTH_PORT); exit 0 if ready")
     p.add_argument("--live", action="store_true", help="ask only whether the process answers (liveness)")
     p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), backup (SQLite), copy (move a store)")
     _common(p, True)
     dbsub = p.add_subparsers(dest="db_cmd", required=True)
-    dbsub.add_parser("upgrade", help="apply pending migrations to the database and print its schema version")
+    dbsub.add_parser("upgrade", help="apply pending migrations, give every stored article its story, print the "
+                                     "schema version")
     p = dbsub.add_parser("backup", help="copy the SQLite database to a new file while the bot runs (online backup)")
     p.add_argument("target", metavar="FILE", help="the backup file to create (must not exist)")
     p = dbsub.add_parser("copy", help="copy every row of one store into an empty other one, then verify it")
@@ -248,6 +254,10 @@ def _extract(args: argparse.Namespace) -> int:
             run_timelines_path(args.docs, args.queries, args.out)
         elif args.task == "pages":
             run_pages_path(args.jsonl, args.out)
+        elif args.task == "stories":
+            from digests.stories import run_stories_path
+
+            run_stories_path(args.jsonl, args.out)
         elif args.task == "story-summary":
             from digests.stories._summary import run_story_summaries_path
 
@@ -256,6 +266,52 @@ def _extract(args: argparse.Namespace) -> int:
             run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
+    return 0
+
+
+async def _assign_archive(store: Any, *, rebuild: bool = False) -> int:
+    """Give every stored article without a story its story (all of them again with ``rebuild``), with progress."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rich.progress import Progress
+
+    total = await store.count_articles() if rebuild else await store.unassigned_articles()
+    if not total:
+        return 0
+    # The signatures are CPU work: a process pool computes them when there are enough to be worth its start-up.
+    pool = (ProcessPoolExecutor(max(1, (os.cpu_count() or 1)), mp_context=multiprocessing.get_context("spawn"))
+            if total >= 2000 else None)
+    try:
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task("assigning stories", total=total)
+
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+
+            if rebuild:
+                done = await store.rebuild_stories(executor=pool, progress=advance)
+            else:
+                done = await store.sweep_stories(executor=pool, progress=advance)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return int(done)
+
+
+async def _stories(args: argparse.Namespace) -> int:
+    from digests.store import Store
+
+    settings = _settings(args)
+    _check_store(settings, args, create=False)  # a mistyped --db must not rebuild a new, empty database
+    store = await Store.open(settings.store_url)
+    try:
+        done = await _assign_archive(store, rebuild=True)
+        row = await store.count_stories()
+        print(f"{done} articles assigned to {row} stories")
+    finally:
+        await store.close()
     return 0
 
 
@@ -272,6 +328,9 @@ async def _db(args: argparse.Namespace) -> int:
         if new_file:
             print(f"newsbot: created a new database at {new_file}", file=sys.stderr)
         try:
+            done = await _assign_archive(store)
+            if done:
+                print(f"{done} stored articles assigned to their stories")
             print(f"{redact_url(url)}: schema version {await store.schema_version()} ({store.backend})")
         finally:
             await store.close()
@@ -345,6 +404,8 @@ def _main(args: argparse.Namespace) -> int:
         return _extract(args)
     if args.cmd == "db":
         return asyncio.run(_db(args))
+    if args.cmd == "stories":
+        return asyncio.run(_stories(args))
     if args.cmd == "run":
         return _run(args)
     if args.cmd == "health":

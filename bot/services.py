@@ -111,6 +111,9 @@ class Services:
                 owned.shutdown(wait=False, cancel_futures=True)
             raise
         store.configure_writes(chunk=settings.write_chunk, budget_ms=settings.write_budget_ms)
+        if warm:
+            # Articles a killed process stored but never gave a story get one now (the rest on later sweeps).
+            await store.sweep_stories(limit=2048)
         fetcher = Fetcher(allow_loopback=settings.allow_loopback, internal=settings.internal_hosts,
                           limits=FetchLimits(max_bytes=settings.max_fetch_bytes, timeout_s=settings.fetch_timeout_s))
         llm = None

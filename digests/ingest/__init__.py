@@ -14,6 +14,7 @@ from digests.ingest._documents import (
     DocumentError,
     ParsedFeed,
     document_from_text,
+    first_sentence,
     page_document,
     parse_date,
     parse_feed,
@@ -25,7 +26,7 @@ from digests.models import Analysis
 from digests.nlp.llm import LLMSummarizer
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle, SourceRow, Store
-from digests.store._batch import BatchItem, Prepared, prepare
+from digests.store._batch import BatchItem, Prepared, prepare_for_store
 
 __all__ = [
     "BatchDoc",
@@ -46,6 +47,7 @@ __all__ = [
     "address_problem",
     "check_url",
     "document_from_text",
+    "first_sentence",
     "parse_date",
     "parse_feed",
 ]
@@ -129,10 +131,11 @@ def feed_problems(docs: Sequence[Document], parse_problems: Sequence[str]) -> li
 def analyze_and_prepare(arts: list[NewArticle]) -> list[tuple[Analysis, Prepared]]:
     """Analyze articles and compute their dedup keys (MinHash, hashes) in one call on a worker.
 
-    Everything CPU-heavy per article happens here, so the bot's process (the event loop and the writer's
-    thread) only binds the results into prepared statements.
+    Everything CPU-heavy per article happens here (its story signature too), so the bot's process (the event
+    loop and the writer's thread) only binds the results into prepared statements.
     """
-    return [(analyze(a.text, a.title, a.published.date() if a.published else None), prepare(a)) for a in arts]
+    return [(analyze(a.text, a.title, a.published.date() if a.published else None), prepare_for_store(a))
+            for a in arts]
 
 
 class Ingestor:
@@ -154,7 +157,7 @@ class Ingestor:
                          author=doc.author, source_id=source_id)
         loop = asyncio.get_running_loop()
         # The dedup keys (MinHash) are computed where the analysis runs, never on the event loop.
-        prepared = await loop.run_in_executor(self.executor, prepare, new)
+        prepared = await loop.run_in_executor(self.executor, prepare_for_store, new)
         dup = await self.store.find_duplicate(new, workspace, prepared=prepared)
         analysis = None
         if dup is None:

@@ -82,6 +82,7 @@ def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: 
         raw = raw[m.end():]
     lines = [ln for ln in raw.replace("\r\n", "\n").split("\n")]
     title = meta.get("title", "")
+    whole = lines
     if not title:
         for i, ln in enumerate(lines):
             if ln.strip():
@@ -89,11 +90,26 @@ def document_from_text(raw: str, *, name: str = "", is_html: bool = False, url: 
                 lines = lines[i + 1:]
                 break
     text = clean_text("\n".join(lines))
+    if not text.strip() and not meta.get("title"):
+        # A one-paragraph brief: the paragraph is the text, and its first sentence the title.
+        text = clean_text("\n".join(whole))
+        title = first_sentence(text)
     title = clean_title(title) or clean_title(Path(name).stem.replace("-", " ").replace("_", " "))
     if not text.strip():
         raise DocumentError("no article text (empty)")
     return Document(title=title, text=text, url=meta.get("url") or url, published=parse_date(meta.get("published")),
                     author=meta.get("author"))
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    """Return the first sentence of ``text`` (cut at a word within ``limit`` characters) as a title."""
+    from digests.nlp.sentences import split_sentences
+
+    spans = split_sentences(text[:2000])
+    first = " ".join((text[spans[0][0]:spans[0][1]] if spans else text[:2000]).split())
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0] + "…"
+    return first
 
 
 def document_from_html(page: str, url: str | None = None, *, now: datetime | None = None) -> Document:

@@ -26,7 +26,7 @@ from digests.models import Event, Timex
 from digests.nlp.sentences import split_sentences
 from digests.nlp.timex import MONTHS, WEEKDAYS, extract_timexes, headed_regions
 
-__all__ = ["MergedEvent", "event_range", "extract_events", "habitual", "merge_events", "condense"]
+__all__ = ["MergedEvent", "event_range", "extract_events", "find_names", "habitual", "merge_events", "condense"]
 
 MAX_EVENT_CHARS = 200
 # Names are read from at most this many characters either side of an expression: a sentence can be a whole
@@ -264,6 +264,11 @@ def _entities(sentence: str) -> tuple[str, ...]:
                 if j - i < len(words):
                     inner.add(" ".join(words[i:j]))
     return tuple(n for n in found if n not in inner)
+
+
+def find_names(text: str) -> tuple[str, ...]:
+    """Return the capitalized names (people, organisations, places) of a text, fullest form first seen."""
+    return _entities(text)
 
 
 def _split_of(run: str) -> list[str]:

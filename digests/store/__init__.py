@@ -13,6 +13,8 @@ from digests.store._records import (
     RunRow,
     ScheduleRow,
     SourceRow,
+    StoryRow,
+    StoryView,
     SubscriptionRow,
 )
 from digests.store._sqlite import SqliteStore
@@ -30,6 +32,8 @@ __all__ = [
     "ScheduleRow",
     "SourceRow",
     "SchemaTooNew",
+    "StoryRow",
+    "StoryView",
     "SqliteStore",
     "Store",
     "StoreError",

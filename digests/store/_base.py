@@ -29,6 +29,8 @@ from digests.store._records import (
     RunRow,
     ScheduleRow,
     SourceRow,
+    StoryRow,
+    StoryView,
     SubscriptionRow,
 )
 
@@ -44,7 +46,8 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 # Tables in dependency order (parents first): copies and counts walk them in this order.
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
-          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts")
+          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts",
+          "stories", "article_stories", "story_state")
 
 
 class Row(Protocol):
@@ -235,6 +238,18 @@ def page_state_row(r: Row) -> PageStateRow:
     return PageStateRow(id=r["id"], command=r["command"], args=r["args"], workspace=r["workspace"],
                         channel=r["channel"], user=r["user_id"], is_admin=bool(r["is_admin"]),
                         created_at=to_dt(r["created_at"]) or now_utc())
+
+
+def story_row(r: Row) -> StoryRow:
+    """Return a StoryRow from a database row."""
+    return StoryRow(id=int(r["id"]), headline=r["headline"] or "", first_at=to_dt(r["first_at"]),
+                    last_at=to_dt(r["last_at"]), articles=int(r["articles"]), outlets=int(r["outlets"]),
+                    merged_into=int(r["merged_into"]) if r["merged_into"] is not None else None)
+
+
+_STORY_COLS = "s.id, s.headline, s.first_at, s.last_at, s.articles, s.outlets, s.merged_into"
+# How many merge hops ``Store.story`` follows (merges repoint older records, so one is the rule).
+_MERGE_HOPS = 8
 
 
 def full_article(r: Row) -> Article:
@@ -481,6 +496,126 @@ class Store(OptionsMixin, abc.ABC):
         else:
             row = await self._row("SELECT COUNT(*) FROM workspace_articles WHERE workspace = ?", workspace)
         return int(row[0]) if row else 0
+
+    # ---- stories --------------------------------------------------------------------------------------------
+
+    _keeper: Any = None
+
+    @property
+    def stories_keeper(self) -> Any:
+        """Return this store's story keeper (the online assigner and its SQL), made on first use."""
+        if self._keeper is None:
+            from digests.store._stories import StoryKeeper
+
+            self._keeper = StoryKeeper(self._story_session)
+        return self._keeper
+
+    @abc.abstractmethod
+    def _story_session(self) -> Any:
+        """Return a context manager: one transaction holding the story lock, as a ``StorySession``."""
+
+    async def assign_stories(self, article_ids: Sequence[int], features: dict[int, Any] | None = None) -> int:
+        """Give stored articles without a story their story, in the order given; return how many were assigned."""
+        return int(await self.stories_keeper.assign(list(article_ids), features))
+
+    async def sweep_stories(self, *, limit: int | None = None, executor: Any = None,
+                            progress: Any = None) -> int:
+        """Assign every stored article that has no story yet, oldest first; return how many."""
+        return int(await self.stories_keeper.sweep(limit=limit, executor=executor, progress=progress))
+
+    async def rebuild_stories(self, *, executor: Any = None, progress: Any = None) -> int:
+        """Forget every story and assign every stored article again in arrival order; return how many."""
+        return int(await self.stories_keeper.rebuild(executor=executor, progress=progress))
+
+    async def count_stories(self) -> int:
+        """Return how many stories there are (merged ones not counted)."""
+        row = await self._row("SELECT COUNT(*) FROM stories WHERE merged_into IS NULL")
+        return int(row[0]) if row else 0
+
+    async def unassigned_articles(self) -> int:
+        """Return how many stored articles have no story yet."""
+        return int(await self.stories_keeper.unassigned())
+
+    async def story(self, story_id: int) -> StoryRow | None:
+        """Return a story by id, following merges to the story it went into; None when there is none."""
+        for _ in range(_MERGE_HOPS):
+            row = await self._row(f"SELECT {_STORY_COLS} FROM stories s WHERE s.id = ?", story_id)
+            if row is None:
+                return None
+            st = story_row(row)
+            if st.merged_into is None:
+                return st
+            story_id = st.merged_into
+        return None
+
+    async def article_story(self, article_id: int, workspace: str | None = None) -> StoryRow | None:
+        """Return the story of an article (None when it has none yet, or ``workspace`` cannot see the article)."""
+        if workspace is None:
+            row = await self._row("SELECT story_id FROM article_stories WHERE article_id = ?", article_id)
+        else:
+            row = await self._row("SELECT m.story_id FROM article_stories m JOIN workspace_articles w ON "
+                                  "w.article_id = m.article_id AND w.workspace = ? WHERE m.article_id = ?",
+                                  workspace, article_id)
+        return await self.story(int(row[0])) if row else None
+
+    async def stories_for_articles(self, article_ids: Iterable[int]) -> dict[int, int]:
+        """Return the story id of each of these articles that has one (article id -> story id)."""
+        ids = sorted(set(article_ids))
+        out: dict[int, int] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows = await self._rows("SELECT article_id, story_id FROM article_stories WHERE article_id IN "
+                                    f"({','.join('?' * len(part))})", *part)
+            out.update({int(r[0]): int(r[1]) for r in rows})
+        return out
+
+    async def story_articles(self, workspace: str, story_id: int, limit: int = 200) -> list[ArticleRow]:
+        """Return the articles of a story that ``workspace`` can see, oldest first."""
+        rows = await self._rows(
+            "SELECT a.id, a.title, a.url, a.published, a.summary, src.url AS source FROM article_stories m "
+            "JOIN workspace_articles w ON w.article_id = m.article_id AND w.workspace = ? "
+            "JOIN articles a ON a.id = m.article_id LEFT JOIN sources src ON src.id = a.source_id "
+            "WHERE m.story_id = ? ORDER BY m.at, m.article_id LIMIT ?", workspace, story_id, limit)
+        return [article_row(r) for r in rows]
+
+    async def stories_in_window(self, workspace: str, since: datetime, until: datetime | None = None, *,
+                                limit: int = 100) -> list[StoryView]:
+        """Return the stories with an article that reached ``workspace`` in the window, newest story first.
+
+        Each comes with every article of it the workspace can see (oldest first) and those that reached it in
+        the window (``new_ids``); nothing of another workspace's articles.
+        """
+        rows = await self._rows(
+            "SELECT m.story_id, w.article_id FROM workspace_articles w JOIN article_stories m "
+            "ON m.article_id = w.article_id WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? "
+            "AND w.via != 'initial'", workspace, since, until or now_utc())
+        fresh: dict[int, set[int]] = {}
+        for sid, aid in rows:
+            fresh.setdefault(int(sid), set()).add(int(aid))
+        if not fresh:
+            return []
+        ids = sorted(fresh)
+        stories: dict[int, StoryRow] = {}
+        seen: dict[int, list[int]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for r in await self._rows(f"SELECT {_STORY_COLS} FROM stories s WHERE s.id IN ({marks})", *part):
+                stories[int(r["id"])] = story_row(r)
+            for sid, aid in await self._rows(
+                    "SELECT m.story_id, m.article_id FROM article_stories m JOIN workspace_articles w "
+                    f"ON w.article_id = m.article_id AND w.workspace = ? WHERE m.story_id IN ({marks}) "
+                    "ORDER BY m.story_id, m.at, m.article_id", workspace, *part):
+                seen.setdefault(int(sid), []).append(int(aid))
+        floor = datetime.min.replace(tzinfo=UTC)
+        views = [StoryView(st, tuple(seen.get(sid, ())), tuple(a for a in seen.get(sid, ()) if a in fresh[sid]))
+                 for sid, st in stories.items()]
+        views.sort(key=lambda v: (v.story.last_at or floor, v.story.id), reverse=True)
+        return views[:limit]
+
+    @abc.abstractmethod
+    async def match_stories(self, workspace: str, text: str, limit: int = 25) -> list[StoryRow]:
+        """Return stories ``workspace`` can see whose headline matches ``text`` (last word a prefix), newest first."""
 
     # ---- quotes and speakers --------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ class Prepared:
     content_hash: str
     bands: tuple[int, ...]
     keys: tuple[str, ...]
+    story: Any = None  # the article's story signature (digests.stories.StoryFeatures), when computed here
 
 
 def prepare(art: NewArticle) -> Prepared:
@@ -41,6 +42,27 @@ def prepare(art: NewArticle) -> Prepared:
     sig = minhash(art.text)
     return Prepared(sig.tobytes(), content_hash(art.title, art.text), tuple(band_keys(sig)),
                     tuple(article_keys(art)))
+
+
+def prepare_for_store(art: NewArticle) -> Prepared:
+    """Return ``prepare``'s keys and the article's story signature: all the CPU work storing it needs."""
+    from digests.stories import story_features
+
+    prep = prepare(art)
+    return Prepared(prep.sig, prep.content_hash, prep.bands, prep.keys,
+                    story_features(art.title, art.text, art.published))
+
+
+def added_with_features(items: Sequence[BatchItem], results: Sequence[AddResult]) -> tuple[list[int], dict[int, Any]]:
+    """Return the ids of the articles a batch added, in order, and the story signatures computed for them."""
+    ids: list[int] = []
+    feats: dict[int, Any] = {}
+    for item, res in zip(items, results, strict=True):
+        if res.status == "added" and res.article_id not in ids:
+            ids.append(res.article_id)
+            if item.prepared is not None and item.prepared.story is not None:
+                feats[res.article_id] = item.prepared.story
+    return ids, feats
 
 
 @dataclass(frozen=True, slots=True)

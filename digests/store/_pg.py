@@ -23,6 +23,7 @@ import asyncpg
 
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
+    _STORY_COLS,
     SEARCH_SCAN,
     SNIPPET_SCAN,
     TABLES,
@@ -43,10 +44,11 @@ from digests.store._base import (
     schedule_row,
     snippet,
     source_row,
+    story_row,
     to_date,
     to_dt,
 )
-from digests.store._batch import BatchItem, Prepared, article_keys, nearest, prepare
+from digests.store._batch import BatchItem, Prepared, added_with_features, article_keys, nearest, prepare
 from digests.store._pg_batch import add_chunk, find_stored, grant_many, match_stored
 from digests.store._records import (
     AddResult,
@@ -56,6 +58,7 @@ from digests.store._records import (
     QuoteRow,
     ScheduleRow,
     SourceRow,
+    StoryRow,
     SubscriptionRow,
 )
 from digests.store._text import content_hash
@@ -68,6 +71,7 @@ _CONTENDED = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.Seria
 _WRITE_RETRIES = 5
 _QMARK = re.compile(r"\?")
 _LOCK_MIGRATE = 7_402_214  # advisory lock: two processes starting together migrate one after the other
+_LOCK_STORIES = 7_402_225  # advisory lock: one process at a time assigns stories
 log = logging.getLogger(__name__)
 # Newest-N searches look first among this many of the newest rows (see PgStore._newest_matches).
 _QUOTES_WINDOW = 50_000
@@ -104,6 +108,28 @@ def _websearch(terms: list[str]) -> str:
 
 def _prefix_lexeme(term: str) -> str:
     return "'" + term.replace("'", "''") + "':*"
+
+
+class _PgStorySession:
+    """The story transaction on one write connection, the story advisory lock held until it ends."""
+
+    def __init__(self, con: asyncpg.Connection) -> None:
+        self._con = con
+
+    async def fetch(self, sql: str, *params: Any) -> list[Any]:
+        return list(await self._con.fetch(_sql(sql), *params))
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        await self._con.execute(_sql(sql), *params)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._con.executemany(_sql(sql), rows)
+
+    async def insert_id(self, sql: str, *params: Any) -> int:
+        return int(await self._con.fetchval(_sql(sql), *params))
+
+    async def headlines_changed(self, ids: Sequence[int] | None) -> None:
+        return None  # headline_tsv is a generated column
 
 
 _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
@@ -392,6 +418,13 @@ class PgStore(Store):
 
     # ---- articles -------------------------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _story_session(self) -> AsyncIterator[_PgStorySession]:
+        """Run a story transaction holding the story advisory lock (released at commit or rollback)."""
+        async with self.transaction() as con:
+            await con.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_STORIES)
+            yield _PgStorySession(con)
+
     async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
         """Store many articles, ``write_chunk`` per transaction (each rolled back whole on any error)."""
         for item in items:
@@ -399,10 +432,15 @@ class PgStore(Store):
                 raise ValueError("naive datetime given to the store")
         out: list[AddResult] = []
         for i in range(0, len(items), self.write_chunk):
+            chunk = items[i:i + self.write_chunk]
             async with self._write:
                 t0 = time.perf_counter()
-                out += await self._add_chunk(items[i:i + self.write_chunk])
+                done = await self._add_chunk(chunk)
                 spent = time.perf_counter() - t0
+            out += done
+            t0 = time.perf_counter()
+            await self.assign_stories(*added_with_features(chunk, done))
+            spent += time.perf_counter() - t0
             await self._yield_to_commands(spent)
         self._written_since_refresh += len(items)
         if self._written_since_refresh >= _RECENT_CHECK_EVERY:
@@ -557,6 +595,23 @@ class PgStore(Store):
                 return rows
             bounded = _widen(bounded, hits, scan, top, cover)
         return await self._all(sql, *params(None))
+
+    async def match_stories(self, workspace: str, text: str, limit: int = 25) -> list[StoryRow]:
+        """Return stories ``workspace`` can see whose headline matches ``text`` (last word a prefix), newest first."""
+        seen = ("EXISTS (SELECT 1 FROM article_stories m JOIN workspace_articles w ON w.article_id = m.article_id "
+                "AND w.workspace = ? WHERE m.story_id = s.id)")
+        terms = query_terms(text.replace("\x00", ""), prefix_last=True)
+        if not terms:
+            rows = await self._all(f"SELECT {_STORY_COLS} FROM stories s WHERE s.merged_into IS NULL AND {seen} "
+                                   "ORDER BY s.last_at DESC NULLS LAST, s.id DESC LIMIT ?", workspace, limit)
+        else:
+            rows = await self._all(
+                f"SELECT {_STORY_COLS} FROM (SELECT f.id FROM stories f WHERE f.headline_tsv @@ "
+                "(websearch_to_tsquery('simple', ?) && to_tsquery('simple', ?)) AND f.merged_into IS NULL "
+                f"ORDER BY f.id DESC LIMIT ?) h JOIN stories s ON s.id = h.id WHERE {seen} "
+                "ORDER BY s.last_at DESC NULLS LAST, s.id DESC LIMIT ?",
+                _websearch(terms[:-1]), _prefix_lexeme(terms[-1].lower()), SEARCH_SCAN, workspace, limit)
+        return [story_row(r) for r in rows]
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""

@@ -149,3 +149,25 @@ class PageStateRow:
     user: str
     is_admin: bool
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """A story: one event across outlets and days (global; a workspace sees only its visible articles)."""
+
+    id: int
+    headline: str
+    first_at: datetime | None
+    last_at: datetime | None
+    articles: int  # articles in the story, over every workspace
+    outlets: int  # distinct source hosts, over every workspace
+    merged_into: int | None = None  # set on a story that was merged into another
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    """A story as one workspace sees it: its visible articles (oldest first) and those new in a window."""
+
+    story: StoryRow
+    article_ids: tuple[int, ...]
+    new_ids: tuple[int, ...] = ()

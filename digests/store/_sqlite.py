@@ -17,6 +17,7 @@ import aiosqlite
 
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
+    _STORY_COLS,
     SEARCH_SCAN,
     SNIPPET_SCAN,
     TABLES,
@@ -38,12 +39,14 @@ from digests.store._base import (
     schedule_row,
     snippet,
     source_row,
+    story_row,
     to_dt,
 )
 from digests.store._batch import (
     BatchItem,
     Prepared,
     add_batch,
+    added_with_features,
     find_duplicate,
     find_duplicates,
     grant,
@@ -57,6 +60,7 @@ from digests.store._records import (
     QuoteRow,
     ScheduleRow,
     SourceRow,
+    StoryRow,
     SubscriptionRow,
 )
 
@@ -76,6 +80,44 @@ _schedule_row = schedule_row
 _EVENT_ORDER = "e.date_start, julianday(e.date_end) - julianday(e.date_start), e.article_id"
 _QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
     a.title, a.url, a.published"""
+
+
+class _SqliteStorySession:
+    """The story transaction on SQLite's writer connection (BEGIN IMMEDIATE is the story lock)."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @staticmethod
+    def _params(params: Sequence[Any]) -> list[Any]:
+        return [_iso(p) if isinstance(p, datetime) else p for p in params]
+
+    async def fetch(self, sql: str, *params: Any) -> list[Any]:
+        async with self._db.execute(sql, self._params(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        await self._db.execute(sql, self._params(params))
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._db.executemany(sql, [self._params(r) for r in rows])
+
+    async def insert_id(self, sql: str, *params: Any) -> int:
+        rows = await self.fetch(sql, *params)
+        return int(rows[0][0])
+
+    async def headlines_changed(self, ids: Sequence[int] | None) -> None:
+        if ids is None:
+            await self._db.execute("DELETE FROM stories_fts")
+            await self._db.execute("INSERT INTO stories_fts(rowid, headline) SELECT id, headline FROM stories "
+                                   "WHERE merged_into IS NULL")
+            return
+        for i in range(0, len(ids), 500):
+            part = list(ids[i:i + 500])
+            marks = ",".join("?" * len(part))
+            await self._db.execute(f"DELETE FROM stories_fts WHERE rowid IN ({marks})", part)
+            await self._db.execute(f"INSERT INTO stories_fts(rowid, headline) SELECT id, headline FROM stories "
+                                   f"WHERE id IN ({marks}) AND merged_into IS NULL", part)
 
 
 def backup_file(source: str | Path, target: str | Path) -> str:
@@ -312,6 +354,7 @@ class SqliteStore(Store):
             await db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
             await db.execute("INSERT INTO titles_fts(titles_fts) VALUES ('rebuild')")
             await db.execute("INSERT INTO events_fts(events_fts) VALUES ('rebuild')")
+            await _SqliteStorySession(db).headlines_changed(None)
             await db.execute("INSERT INTO quotes_fts(rowid, quote, speaker) SELECT q.id, q.quote, "
                              "COALESCE(s.name, '') FROM quotes q LEFT JOIN speakers s ON s.id = q.speaker_id")
 
@@ -326,17 +369,28 @@ class SqliteStore(Store):
 
     # ---- articles -------------------------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _story_session(self) -> AsyncIterator[_SqliteStorySession]:
+        """Run a story transaction on the writer (BEGIN IMMEDIATE: one process at a time)."""
+        async with self.transaction() as db:
+            yield _SqliteStorySession(db)
+
     async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
         """Store many articles, ``write_chunk`` per transaction, one call on the writer's thread per chunk."""
         if not items:
             return []
         out: list[AddResult] = []
         for i in range(0, len(items), self.write_chunk):
+            chunk = items[i:i + self.write_chunk]
             async with self._write:
                 t0 = time.perf_counter()
                 # aiosqlite's _execute runs a callable on the connection's own thread: one hop per chunk.
-                out += await self._db._execute(add_batch, self._db._conn, items[i:i + self.write_chunk])
+                done = await self._db._execute(add_batch, self._db._conn, chunk)
                 spent = time.perf_counter() - t0
+            out += done
+            t0 = time.perf_counter()
+            await self.assign_stories(*added_with_features(chunk, done))
+            spent += time.perf_counter() - t0
             # Between chunks the lock is free: a command's write goes next (asyncio.Lock is first come, first
             # served), and while commands are in flight ingest keeps to its budget of writer time.
             await self._yield_to_commands(spent)
@@ -438,6 +492,22 @@ class SqliteStore(Store):
             "ORDER BY instr(lower(q.quote), ?) = 0, a.published DESC, q.id DESC LIMIT ? OFFSET ?",
             (workspace, "quote : (" + q + ")", WHO_SAID_SCAN, phrase_key(phrase), limit, offset))
         return [_quote_row(r) for r in rows]
+
+    async def match_stories(self, workspace: str, text: str, limit: int = 25) -> list[StoryRow]:
+        """Return stories ``workspace`` can see whose headline matches ``text`` (last word a prefix), newest first."""
+        seen = ("EXISTS (SELECT 1 FROM article_stories m JOIN workspace_articles w ON w.article_id = m.article_id "
+                "AND w.workspace = ? WHERE m.story_id = s.id)")
+        q = fts_query(text, prefix_last=True)
+        if not q:
+            rows = await self._all(f"SELECT {_STORY_COLS} FROM stories s WHERE s.merged_into IS NULL AND {seen} "
+                                   "ORDER BY s.last_at DESC, s.id DESC LIMIT ?", (workspace, limit))
+        else:
+            # The newest SEARCH_SCAN headline matches only, as title autocomplete does.
+            rows = await self._all(
+                f"SELECT {_STORY_COLS} FROM (SELECT rowid AS id FROM stories_fts WHERE stories_fts MATCH ? "
+                f"ORDER BY rowid DESC LIMIT ?) h JOIN stories s ON s.id = h.id WHERE s.merged_into IS NULL "
+                f"AND {seen} ORDER BY s.last_at DESC, s.id DESC LIMIT ?", (q, SEARCH_SCAN, workspace, limit))
+        return [story_row(r) for r in rows]
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""

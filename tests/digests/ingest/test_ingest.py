@@ -134,3 +134,15 @@ async def test_bad_files_fail_clearly(services: Any, tmp_path: Path) -> None:
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["bin.txt"]
     assert await services.store.count_articles() == 0
+
+
+def test_a_one_paragraph_brief_is_stored_with_its_first_sentence_as_title() -> None:
+    from digests.ingest import document_from_text
+
+    brief = ("The Orlen Bay ferry resumes on Monday after repairs to its ramp. Tickets bought for the cancelled "
+             "crossings stay valid until the end of the month.")
+    doc = document_from_text(brief, name="brief.txt")
+    assert doc.title == "The Orlen Bay ferry resumes on Monday after repairs to its ramp."
+    assert doc.text == brief
+    titled = document_from_text("Ferry back\n\n" + brief, name="ferry.txt")
+    assert (titled.title, titled.text) == ("Ferry back", brief)

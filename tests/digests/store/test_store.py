@@ -349,6 +349,8 @@ async def test_a_store_from_before_the_title_index_finds_its_old_titles(tmp_path
     await s.close()
     with sqlite3.connect(path) as db:  # back to schema 4, as a store written before migration 5 was
         db.execute("DROP TABLE titles_fts")
+        for table in ("stories_fts", "story_state", "article_stories", "stories"):  # migration 6
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 4")
     s = await Store.open(f"sqlite:///{path}")
     try:

@@ -1,0 +1,114 @@
+"""The online assigner on invented events: what joins, what stays apart, and how little order matters."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from digests.store import NewArticle
+from digests.stories import Assigner, StoryFeatures, story_features
+from tests.helpers.stories import FIRE_A, FIRE_B, FLOOD, STRIKE, event_articles, templated_items
+
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
+
+
+def _run(arts: list[NewArticle], at: datetime | None = None) -> dict[int, int]:
+    """Assign articles in order (id = position); return article -> story key after every move and merge."""
+    a = Assigner()
+    where: dict[int, object] = {}
+    for i, art in enumerate(arts):
+        a.assign(i, story_features(art.title, art.text, art.published), at or NOW, art.published)
+        changes = a.take_changes()
+        where.update(changes.members)
+        for small, big in changes.merged:
+            for aid, st in list(where.items()):
+                if st is small:
+                    where[aid] = big
+    return {aid: st.key for aid, st in where.items()}  # type: ignore[attr-defined]
+
+
+def _partition(labels: dict[int, int], n: int) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for i in range(n):
+        groups.setdefault(labels[i], set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_one_event_told_by_four_outlets_in_their_own_words_is_one_story() -> None:
+    arts = event_articles(FIRE_A, 4)
+    assert len(_partition(_run(arts), 4)) == 1
+
+
+def test_two_fires_years_apart_in_other_places_stay_two_stories() -> None:
+    arts = event_articles(FIRE_A, 4) + event_articles(FIRE_B, 4)
+    parts = _partition(_run(arts), 8)
+    assert parts == {frozenset(range(4)), frozenset(range(4, 8))}
+
+
+def test_interleaved_events_split_by_event_not_by_arrival() -> None:
+    a, b, c = event_articles(FIRE_B, 4), event_articles(FLOOD, 3), event_articles(STRIKE, 3)
+    arts = [x for group in itertools.zip_longest(a, b, c) for x in group if x is not None]
+    keys = [("fire" if x in a else "flood" if x in b else "strike") for x in arts]
+    want = {frozenset(i for i, k in enumerate(keys) if k == kind) for kind in ("fire", "flood", "strike")}
+    assert _partition(_run(arts), len(arts)) == want
+
+
+def test_templated_items_with_different_facts_are_twelve_stories() -> None:
+    items = templated_items(12)
+    assert len(_partition(_run(items), 12)) == 12
+
+
+def test_the_grouping_barely_depends_on_arrival_order() -> None:
+    arts = event_articles(FIRE_A, 4) + event_articles(FIRE_B, 4) + event_articles(FLOOD, 3) + event_articles(
+        STRIKE, 3)
+    want = {frozenset(range(0, 4)), frozenset(range(4, 8)), frozenset(range(8, 11)), frozenset(range(11, 14))}
+    for seed in range(6):
+        order = list(range(len(arts)))
+        random.Random(seed).shuffle(order)
+        labels = _run([arts[i] for i in order])
+        assert _partition({order[pos]: key for pos, key in labels.items()}, len(arts)) == want, seed
+
+
+def _flood_then(art: NewArticle, when: datetime) -> bool:
+    """Tell whether ``art``, arriving at ``when``, joins a flood story told twice at NOW."""
+    a = Assigner()
+    for i, told in enumerate(event_articles(FLOOD, 2, published=NOW)):
+        a.assign(i, story_features(told.title, told.text, told.published), NOW, told.published)
+    flood = a.story_of(0)
+    return a.assign(10, story_features(art.title, art.text, when), when, when) is flood
+
+
+def test_a_dormant_story_wakes_only_on_strong_evidence_and_never_past_the_horizon() -> None:
+    loose = NewArticle("Pellingham bridge to be inspected",
+                       "Engineers will inspect the old bridge in Pellingham next month, the county said.")
+    assert _flood_then(loose, NOW + timedelta(days=1))  # the story is live: this is enough
+    assert not _flood_then(loose, NOW + timedelta(days=7))  # dormant: it is not
+    strong = event_articles(FLOOD, 3, published=NOW)[2]
+    assert _flood_then(strong, NOW + timedelta(days=7))
+    assert not _flood_then(strong, NOW + timedelta(days=40))  # past the horizon: a story of its own
+
+
+def test_bad_input_each_gets_a_story_of_its_own() -> None:
+    arts = event_articles(FIRE_A, 2)
+    bad = [NewArticle("", "Ticket prices for the autumn choir concert were announced by the organisers."),
+           NewArticle("Fire", "fire"),
+           NewArticle("火災", "倉庫で火災が発生し、十四人が治療を受けた。消防によると出火元は搬入口だという。"),
+           NewArticle("Filler", "warehouse fire smoke " * 600_000)]
+    a = Assigner()
+    for i, art in enumerate(arts):
+        a.assign(i, story_features(art.title, art.text, art.published), NOW, art.published)
+    started = time.perf_counter()
+    for j, art in enumerate(bad, start=10):
+        story = a.assign(j, story_features(art.title, art.text, art.published), NOW)
+        assert story.n == 1, art.title
+    assert time.perf_counter() - started < 5  # 10 MB of text costs what its first 20,000 characters cost
+
+
+def test_features_survive_their_stored_form() -> None:
+    art = event_articles(FIRE_A, 1)[0]
+    f = story_features(art.title, art.text, art.published)
+    assert StoryFeatures.from_json(f.to_json()) == f
+    assert f.year == FIRE_A.year
+    assert "kestrel" in f.names and "orlen" in f.keys
