@@ -25,10 +25,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bot.commands import load
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.discord import start_discord
-from bot.handlers import load
 from bot.services import Services
 from digests.models import Analysis, Quote
 from digests.store import NewArticle

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import WORKSPACES, Corpus, SynthArticle
-from bot.commands import Invocation, run_line
+from bot.commands import Invocation, load, run_line
 from bot.config import Settings
-from bot.handlers import autocomplete, load
+from bot.handlers import autocomplete
 from bot.services import Services, settle_heap
 from digests.ingest import BatchDoc
 from digests.nlp.pipeline import analyze

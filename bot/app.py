@@ -50,7 +50,7 @@ async def serve(settings: Settings, stopper: Stopper | None = None) -> int:
     Whatever ends the run, the bot stops the same way: no new work, posts in flight finished (up to
     NEWSBOT_STOP_TIMEOUT_S), feed polls and leases handed back, the store closed, one log line.
     """
-    from bot.handlers import load
+    from bot.commands import load
 
     load()
     stopper = stopper or Stopper()

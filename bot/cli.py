@@ -135,7 +135,7 @@ _CREATES = {"ingest"}
 
 
 async def _with_services(args: argparse.Namespace, fn: Any) -> int:
-    from bot.handlers import load
+    from bot.commands import load
     from bot.services import Services
 
     load()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -49,14 +48,31 @@ class Invocation:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemQuote:
+    """A quotation an item shows as a block quote: the words (verbatim), who said them, where (a link)."""
+
+    text: str
+    speaker: str = ""
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
-    """One entry of a result: a quote, an article, an event, a story."""
+    """One entry of a result: a quote, an article, an event, a story.
+
+    Every text field is plain text, taken as untrusted: front ends escape it. What a platform draws with its own
+    markup (a block quote) is a structured field instead, so escaping never reaches the bot's own markup.
+    """
 
     title: str
     body: str = ""
     url: str | None = None
     footer: str = ""
     fields: tuple[tuple[str, str], ...] = ()
+    quote: ItemQuote | None = None
+    # Stretches of ``body`` to emphasize, as (start, end) offsets: a search hit's words. Front ends draw them
+    # with their own markup around the escaped text.
+    marks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,13 +226,57 @@ def split_command_line(line: str) -> tuple[Command, dict[str, str]]:
     return cmd, parse_args(cmd, rest)
 
 
+# Quote pairs that group words with spaces into one value: straight quotes, and the curly ones phones type.
+_QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "„": "“"}
+_KEY_PREFIX = re.compile(r"^[a-z][a-z_\-]*:$")
+
+
+def split_words(text: str) -> list[str]:
+    """Split argument text into words: spaces separate, quotes group, and a backslash always stays as typed.
+
+    A quote opens a group at the start of a word or right after ``name:`` and closes at the same kind of quote;
+    inside a group, a backslash before that closing quote makes the quote part of the value. Anywhere else a
+    backslash is an ordinary character, so ``exclude:\\bsponsored\\b`` keeps both backslashes. A quote that is
+    never closed is an ordinary character too.
+    """
+    words: list[str] = []
+    buf: list[str] = []
+    started = False  # a word is in progress (an empty quoted group "" is still a word)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            if started:
+                words.append("".join(buf))
+                buf, started = [], False
+            i += 1
+            continue
+        at_value_start = not buf or _KEY_PREFIX.match("".join(buf)) is not None
+        if ch in _QUOTES and at_value_start:
+            close = _QUOTES[ch]
+            j, group = i + 1, []
+            while j < n and text[j] != close:
+                if text[j] == "\\" and j + 1 < n and text[j + 1] == close:
+                    j += 1
+                group.append(text[j])
+                j += 1
+            if j < n:  # closed: the group is part of the word, without its quotes
+                buf += group
+                started = True
+                i = j + 1
+                continue
+        buf.append(ch)
+        started = True
+        i += 1
+    if started:
+        words.append("".join(buf))
+    return words
+
+
 def parse_args(cmd: Command, rest: str) -> dict[str, str]:
     """Split argument text into ``name:value`` pairs and free text for the first parameter."""
     known = {p.name for p in cmd.params}
-    try:
-        tokens = shlex.split(rest, posix=True)
-    except ValueError:
-        tokens = rest.split()
+    tokens = split_words(rest)
     raw: dict[str, str] = {}
     free: list[str] = []
     current: str | None = None
@@ -366,6 +426,14 @@ async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, 
     except Exception:
         logging.getLogger("newsbot.commands").exception("command /%s failed", cmd.name)
         return error_reply(f"/{cmd.name} failed on our side; the error was logged.")
+
+
+def load() -> dict[str, Command]:
+    """Return the registry of every command (importing the handler modules registers them)."""
+    import bot.handlers  # noqa: F401 - registration happens on import
+    import bot.subscriptions  # noqa: F401
+
+    return REGISTRY
 
 
 async def run_line(svc: Services, inv: Invocation, line: str) -> Reply:

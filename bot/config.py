@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     feed_batch: int = Field(50, validation_alias="NEWSBOT_FEED_BATCH", ge=1)
     feed_failing_after: int = Field(2, validation_alias="NEWSBOT_FEED_FAILING_AFTER", ge=1)
     feed_failed_after: int = Field(8, validation_alias="NEWSBOT_FEED_FAILED_AFTER", ge=1)
+    # How long the delivery log (what /feeds why answers from) keeps what happened to each feed item.
+    delivery_log_days: int = Field(30, validation_alias="NEWSBOT_DELIVERY_LOG_DAYS", ge=1, le=3650)
 
     # Discord
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

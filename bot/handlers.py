@@ -5,37 +5,30 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.commands import REGISTRY, Command, CommandError, Invocation, Item, Param, Reply, command
+from bot.commands import REGISTRY, CommandError, Invocation, Item, Param, Reply, command
+from bot.display import (
+    arrival_note,
+    day,
+    display_quote,
+    feed_url,
+    filter_rule,
+    quote_data,
+    quote_item,
+    speaker_label,
+    story_link,
+    story_quote,
+    when_label,
+)
 from bot.services import Services
+from bot.text import unmark
 from digests.digest import build_digest
 from digests.models import Digest
 from digests.queries import timeline as timeline_query
 from digests.schedule_spec import ScheduleSpecError, parse_schedule
-from digests.store import QuoteRow
 
 PAGE_FETCH = 25
-
-
-def _day(dt: datetime | None) -> str:
-    return dt.date().isoformat() if dt else "date unknown"
-
-
-def display_quote(text: str) -> str:
-    """Return a quote for display: verbatim, minus the comma that hands over to the attribution."""
-    return text.rstrip(" ,;:")
-
-
-def _quote_item(q: QuoteRow) -> Item:
-    who = q.speaker or "unattributed"
-    if q.role:
-        who = f"{who}, {q.role}"
-    return Item(title=f"“{display_quote(q.quote)}”", body=f"— {who}", url=q.url,
-                footer=f"{q.article_title} · {_day(q.published)} · article #{q.article_id}")
-
-
-def _quote_data(q: QuoteRow) -> dict[str, Any]:
-    return {"quote": q.quote, "speaker": q.speaker, "role": q.role, "article_id": q.article_id,
-            "title": q.article_title, "url": q.url, "published": _day(q.published) if q.published else None}
+# /summary lists at most this many dated events (and says how many it left out).
+SUMMARY_EVENTS = 20
 
 
 def _since(inv: Invocation, value: Any) -> datetime | None:
@@ -58,10 +51,27 @@ async def who_said(svc: Services, inv: Invocation, args: dict[str, Any]) -> Repl
     if not rows:
         return Reply(title=f"Who said “{args['phrase']}”", text="No stored quote matches those words.",
                      data={"quotes": []})
-    top = rows[0]
-    lead = f"{top.speaker or 'An unattributed source'}" + (f" ({top.role})" if top.role else "")
-    return Reply(title=f"Who said “{args['phrase']}”", text=f"{lead} — {len(rows)} matching quote(s).",
-                 items=tuple(_quote_item(q) for q in rows), data={"quotes": [_quote_data(q) for q in rows]})
+    return Reply(title=f"Who said “{args['phrase']}”", text=who_said_header(rows),
+                 items=tuple(quote_item(q) for q in rows), data={"quotes": [quote_data(q) for q in rows]})
+
+
+def who_said_header(rows: list[Any]) -> str:
+    """Return the line above /who-said's quotes: who said them, naming everyone when several people did."""
+    counts: dict[str, int] = {}
+    roles: dict[str, str | None] = {}
+    for q in rows:
+        who = q.speaker or "an unattributed source"
+        counts[who] = counts.get(who, 0) + 1
+        roles.setdefault(who, q.role)
+    n = len(rows)
+    quotes = f"{n} matching quote{'' if n == 1 else 's'}"
+    if len(counts) == 1:
+        who = next(iter(counts))
+        role = roles[who]
+        return f"{who[:1].upper() + who[1:]}" + (f" ({role})" if role else "") + f" — {quotes}."
+    named = [f"{who} ({c})" for who, c in sorted(counts.items(), key=lambda kv: -kv[1])]
+    more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+    return f"{quotes} by {len(counts)} speakers: {', '.join(named[:5])}{more}."
 
 
 @command("quotes", "A speaker's quotes, newest first",
@@ -82,8 +92,8 @@ async def quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     text = f"{len(rows)} quote(s)" + (f" about {args['topic']}" if args.get("topic") else "")
     if len(matches) > 1:
         text += " · also: " + ", ".join(m[1] for m in matches[1:4])
-    return Reply(title=f"Quotes by {heading}", text=text, items=tuple(_quote_item(q) for q in rows),
-                 data={"speaker": name, "roles": roles, "quotes": [_quote_data(q) for q in rows]})
+    return Reply(title=f"Quotes by {heading}", text=text, items=tuple(quote_item(q) for q in rows),
+                 data={"speaker": name, "roles": roles, "quotes": [quote_data(q) for q in rows]})
 
 
 @command("timeline", "Dated events about a topic, merged across articles, in date order or most reported first",
@@ -134,19 +144,14 @@ def digest_reply(d: Digest) -> Reply:
     """Turn a digest into a reply (used by /digest and scheduled posts)."""
     items = []
     for s in d.stories:
-        body = s.summary
-        if s.key_quote:
-            who = s.key_quote.speaker or "unattributed"
-            if s.key_quote.role:
-                who += f", {s.key_quote.role}"
-            body += f"\n> “{display_quote(s.key_quote.quote)}” — {who}"
         fields = tuple((title[:80] or "source", url) for title, url in s.links[:5])
-        items.append(Item(title=s.headline, body=body, url=s.links[0][1] if s.links else None,
-                          footer=f"{len(s.article_ids)} source(s) · {_day(s.published)}", fields=fields))
+        items.append(Item(title=s.headline, body=s.summary, url=story_link(s) or (s.links[0][1] if s.links else None),
+                          footer=f"{len(s.article_ids)} source(s) · {day(s.published)}", fields=fields,
+                          quote=story_quote(s)))
     qotd = ""
     if d.quote_of_the_day:
         q = d.quote_of_the_day
-        qotd = f"Quote of the day: “{display_quote(q.quote)}” — {q.speaker}" + (f", {q.role}" if q.role else "")
+        qotd = f"Quote of the day: “{display_quote(q.quote)}” — {speaker_label(q.speaker, q.role)}"
     span = f"{d.window_start:%Y-%m-%d %H:%M} – {d.window_end:%Y-%m-%d %H:%M} UTC"
     text = (f"{len(d.stories)} stor{'y' if len(d.stories) == 1 else 'ies'} · {span}" if d.stories
             else f"Nothing new · {span}")
@@ -182,21 +187,24 @@ async def summary(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply
         raise CommandError("that article is not available")
     qrows = await svc.store.quotes_for_articles(inv.workspace, [art.id])
     key = [q for q in qrows if q.is_key][:5] or [q for q in qrows if q.speaker][:3]
+    rows = await svc.store.events_for_article(inv.workspace, art.id)
     events = [{"date_start": e.date_start.isoformat(), "date_end": e.date_end.isoformat(),
-               "expression": e.expression, "text": e.text}
-              for e in await svc.store.events_for_article(inv.workspace, art.id)]
-    items = [_quote_item(q) for q in key]
-    items += [Item(title=f"{e['date_start']} (“{e['expression']}”)", body=str(e["text"])) for e in events[:5]]
+               "when": when_label(e.date_start, e.date_end), "expression": e.expression, "text": e.text}
+              for e in rows]
+    shown = events[:SUMMARY_EVENTS]
+    items = [quote_item(q) for q in key]
+    items += [Item(title=f"{e['when']} (“{e['expression']}”)", body=str(e["text"])) for e in shown]
     text = art.summary or art.text[:400]
-    fields: list[tuple[str, str]] = [("Published", _day(art.published))]
+    fields: list[tuple[str, str]] = [("Published", day(art.published))]
     if art.url:
         fields.append(("Link", art.url))
-    meta = f"Published {_day(art.published)} · {len(key)} key quote(s) · {len(events)} dated event(s)"
+    counted = f"{len(events)} dated event(s)" + (f", the first {len(shown)} shown" if len(shown) < len(events) else "")
+    meta = f"Published {day(art.published)} · {len(key)} key quote(s) · {counted}"
     return Reply(title=art.title, text=meta, items=(Item(title="Summary", body=text, url=art.url,
                                                          fields=tuple(fields)), *items),
                  data={"article_id": art.id, "title": art.title, "url": art.url, "summary": text,
-                       "published": _day(art.published) if art.published else None,
-                       "quotes": [_quote_data(q) for q in key], "events": events})
+                       "published": day(art.published) if art.published else None,
+                       "quotes": [quote_data(q) for q in key], "events": events})
 
 
 @command("search", "Articles by full text",
@@ -205,12 +213,16 @@ async def summary(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply
 async def search(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /search."""
     rows = await svc.store.search(inv.workspace, args["query"], limit=PAGE_FETCH, newest=args["sort"] == "newest")
-    items = tuple(Item(title=r.title, body=r.snippet.replace("\n", " ") or r.summary[:300], url=r.url,
-                       footer=f"{_day(r.published)} · article #{r.id}") for r in rows)
+    items = []
+    for r in rows:
+        # The snippet marks the words found as **word**: that is emphasis for the front ends to draw, not text.
+        body, marks = unmark(r.snippet.replace("\n", " ")) if r.snippet else (r.summary[:300], ())
+        items.append(Item(title=r.title, body=body, url=r.url, footer=f"{day(r.published)} · article #{r.id}",
+                          marks=marks))
     return Reply(title=f"Search: {args['query']}",
-                 text=f"{len(rows)} article(s)." if rows else "No article matches those words.", items=items,
+                 text=f"{len(rows)} article(s)." if rows else "No article matches those words.", items=tuple(items),
                  data={"articles": [{"id": r.id, "title": r.title, "url": r.url,
-                                     "published": _day(r.published) if r.published else None} for r in rows]})
+                                     "published": day(r.published) if r.published else None} for r in rows]})
 
 
 @command("ingest", "Add one article by URL", Param("url", "the article's web address", required=True), slow=True)
@@ -227,37 +239,36 @@ async def ingest(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
 # ---- feeds -----------------------------------------------------------------------------------------------------
 
 
-def _feed_url(value: str) -> str:
-    from digests.ingest import UnsafeURLError
-    from digests.ingest._safety import split_url
-
-    try:
-        split_url(value)
-    except UnsafeURLError as exc:
-        raise CommandError(str(exc)) from None
-    return value.strip()
-
-
 @command("feeds add", "Subscribe this channel to a feed (admins)",
          Param("url", "the RSS or Atom feed URL", required=True),
-         Param("backfill", "post this many of the newest items now", type="int", default=0),
+         Param("backfill", "post this many of the newest items now (after the filters)", type="int", default=0),
          Param("mode", "digest: in scheduled digests; live: each new story posted as it arrives", type="choice",
-               choices=("digest", "live"), default="digest"), admin=True, slow=True)
+               choices=("digest", "live"), default="digest"),
+         Param("include", "only post stories with this word, phrase or /regex/"),
+         Param("exclude", "never post stories with this word, phrase or /regex/"),
+         Param("field", "where the filter looks", type="choice", choices=("any", "title", "text", "speaker", "outlet"),
+               default="any"),
+         admin=True, slow=True)
 async def feeds_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds add."""
-    url = _feed_url(args["url"])
+    url = feed_url(args["url"])
+    rules = [filter_rule(args["field"], action, str(args[action]), False)
+             for action in ("include", "exclude") if args[action]]
     src = await svc.store.source("feed", url)
     sub, created = await svc.store.subscribe(inv.workspace, inv.channel, src.id)
     if not created:
-        return Reply(title="Feeds", text=f"This channel already follows {url}; /feeds mode changes how it posts.")
+        return Reply(title="Feeds", text=f"This channel already follows {url}; nothing was changed. /feeds mode "
+                     "changes how it posts and /feeds filter add filters it.")
+    # Mode and filters first: the first fetch's backfill is filtered, and the answer says how items arrive.
+    await svc.store.set_subscription_options(sub.id, mode=args["mode"], filters=[r.to_dict() for r in rules])
     note = ""
     if svc.scheduler is not None:
         note = await svc.scheduler.feed_added(sub, args["backfill"])
-    if args["mode"] == "live":
-        # After the first fetch: the items it stored are the baseline, only later ones are posted live.
-        await svc.store.set_subscription_options(sub.id, mode="live")
-        note += " New stories are posted here as they arrive (at most 5 posts a minute)."
-    return Reply(title="Feeds", text=f"Subscribed to {url}." + (f" {note.strip()}" if note else ""))
+    else:
+        note = f"It is fetched while the bot runs; {arrival_note(args['mode'])}."
+    shown = "".join(f" Filter #{i}: {r.describe()}." for i, r in enumerate(rules, 1))
+    return Reply(title="Feeds", text=f"Subscribed to {url}.{shown} {note.strip()}".strip(),
+                 data={"url": url, "mode": args["mode"], "filters": [r.to_dict() for r in rules]})
 
 
 @command("feeds remove", "Unsubscribe this channel from a feed (admins)",
@@ -276,19 +287,31 @@ async def feeds_list(svc: Services, inv: Invocation, args: dict[str, Any]) -> Re
     opts = await svc.store.subscription_options([s.id for s in subs])
     items = []
     for s in subs:
-        state = "paused" if s.paused else s.source.health
-        if opts[s.id].mode == "live":
-            state += " · live"
-        detail = ""
-        if s.source.last_error:
-            detail = s.source.last_error if s.source.health == "ok" else f"last error: {s.source.last_error}"
-        last = f"last fetch {s.source.last_fetch:%Y-%m-%d %H:%M} UTC" if s.source.last_fetch else "not fetched yet"
-        items.append(Item(title=s.source.title or s.source.url, body=" · ".join(x for x in (state, last, detail) if x),
+        items.append(Item(title=s.source.title or s.source.url, body=" · ".join(health_parts(s, opts[s.id].mode)),
                           url=s.source.url))
     return Reply(title="Feeds", text=f"{len(subs)} feed(s) in this channel." if subs else "No feeds yet; "
                  "an admin can add one with /feeds add url:<feed URL>.", items=tuple(items),
-                 data={"feeds": [{"url": s.source.url, "health": s.source.health, "paused": s.paused,
-                                  "last_error": s.source.last_error, "mode": opts[s.id].mode} for s in subs]})
+                 data={"feeds": [{"url": s.source.url, "title": s.source.title, "health": s.source.health,
+                                  "paused": s.paused, "last_error": s.source.last_error,
+                                  "last_failure": s.source.last_failure,
+                                  "last_failure_at": s.source.last_failure_at.isoformat()
+                                  if s.source.last_failure_at else None, "mode": opts[s.id].mode} for s in subs]})
+
+
+def health_parts(s: Any, mode: str) -> list[str]:
+    """Return a feed's health line: its state now, the last fetch, a current problem, and an earlier failure."""
+    src = s.source
+    parts = ["paused" if s.paused else src.health]
+    if mode == "live":
+        parts.append("live")
+    parts.append(f"last fetch {src.last_fetch:%Y-%m-%d %H:%M} UTC" if src.last_fetch else "not fetched yet")
+    if src.last_error:
+        # A feed can still count as ok after one failed fetch (it is retried soon); that fetch still failed.
+        parts.append(f"error: {src.last_error}" if src.failures else src.last_error)
+    if not src.failures and src.last_failure and src.last_failure_at:
+        # Recovered: the failure is history, dated, never the feed's state.
+        parts.append(f"recovered; last failure {src.last_failure_at:%Y-%m-%d %H:%M} UTC: {src.last_failure}")
+    return parts
 
 
 async def _pause(svc: Services, inv: Invocation, url: str, paused: bool) -> Reply:
@@ -378,7 +401,8 @@ async def digest_status(svc: Services, inv: Invocation, args: dict[str, Any]) ->
                           body=(f"next: {nxt:%Y-%m-%d %H:%M %Z}\n" if nxt else "") + ("\n".join(lines) or "no runs yet")))
     for sub in await svc.store.subscriptions(inv.workspace):
         if sub.source.health != "ok":
-            items.append(Item(title=f"Feed {sub.source.health}: {sub.source.url}", body=sub.source.last_error or ""))
+            items.append(Item(title=f"Feed {sub.source.health}: {sub.source.url}",
+                              body=f"error: {sub.source.last_error}" if sub.source.last_error else ""))
     return Reply(title="Digest status", text=f"{len(items)} entr{'y' if len(items) == 1 else 'ies'}." if items
                  else "No schedules or feed problems.", items=tuple(items))
 
@@ -390,8 +414,10 @@ async def help_(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     items = tuple(Item(title="/" + c.name + "".join(f" {p.name}:…" if i else f" <{p.name}>"
                                                   for i, p in enumerate(c.params)),
                        body=c.description) for c in REGISTRY.values())
-    return Reply(title="Commands", text="Arguments: free text fills the first one; others as name:value.",
-                 items=items, page_size=25)
+    return Reply(title="Commands", text=(
+        "Arguments: free text fills the first one; others as name:value. Quote a value with spaces: "
+        "name:\"two words\". Backslashes are kept as typed, so a filter's regular expression needs no extra "
+        "escaping: exclude:/\\bsponsored\\b/ (slashes make it a regex)."), items=items, page_size=25)
 
 
 # ---- autocomplete ----------------------------------------------------------------------------------------------
@@ -420,10 +446,3 @@ async def autocomplete(svc: Services, inv: Invocation, kind: str, text: str) -> 
         rows = await svc.store.schedules(inv.workspace, inv.channel)
         return [(f"#{r.id} {r.spec} ({r.timezone})"[:100], str(r.id)) for r in rows][:25]
     return []
-
-
-def load() -> dict[str, Command]:
-    """Return the registry of every command (importing this module and bot.subscriptions registers them)."""
-    import bot.subscriptions  # noqa: F401 - imports from this module, so it is loaded here, not at the top
-
-    return REGISTRY

@@ -10,7 +10,7 @@ import os
 import secrets
 import socket
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,19 +19,39 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobEvent, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commands import Reply
 from bot.delivery import Delivery
+from bot.display import arrival_note
 from bot.handlers import digest_reply
 from bot.services import Services
 from bot.subscriptions import folded_reply, live_reply
 from digests.digest import build_digest, compose
 from digests.feeds import FeedPolicy, FeedPoller, PollReport, newest, utc_now
 from digests.filters import CompiledFilters, FilterError, keyword_matcher, load_filters
-from digests.live import MERGE_WINDOW, Candidate, LiveStory, plan_channel, rate_room
-from digests.models import Article
-from digests.store import QuoteRow, ScheduleRow, SourceRow, SubscriptionRow
+from digests.live import (
+    MERGE_WINDOW,
+    RATE_LIMIT,
+    Candidate,
+    LiveStory,
+    effective_time,
+    plan_channel,
+    rate_room,
+    story_text,
+)
+from digests.models import Article, Story
+from digests.store import (
+    AlertRow,
+    DeliveryRecord,
+    QuoteRow,
+    ScheduleRow,
+    SourceRow,
+    SubscriptionOptions,
+    SubscriptionRow,
+    item_key,
+)
 
 log = logging.getLogger("newsbot.scheduler")
 
@@ -42,8 +62,19 @@ STALE_CLAIM = timedelta(minutes=15)
 INTERRUPTED = "interrupted: the bot stopped during this run (the digest may or may not have been posted)"
 MAX_BACKFILL = 20
 RUN_GRACE_S = 10.0
+# The delivery log is pruned to its retention this often.
+PRUNE_EVERY = timedelta(hours=1)
+WAKE_JOB = "feeds:wake"
 _LOOKBACK = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367),
              timedelta(days=5 * 366))
+
+
+def _when(dt: datetime) -> str:
+    return f"on {dt.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _web(link: str | None) -> str | None:
+    return link if link and link.startswith(("http://", "https://")) else None
 
 
 def job_id(schedule_id: int) -> str:
@@ -163,6 +194,7 @@ class BotScheduler:
         self._live_pending: dict[tuple[str, str], list[Candidate]] = {}
         self._live_sent: dict[tuple[str, str], deque[datetime]] = {}
         self._live_lock = asyncio.Lock()
+        self._pruned_at: datetime | None = None
         # Live items a round took from the queue and has not finished posting (handed back if the bot stops).
         self._live_inflight: dict[tuple[str, str], list[Candidate]] = {}
         # Feeds whose poll was cancelled part way (the bot stopping): fetched again in full by the next poller.
@@ -273,7 +305,11 @@ class BotScheduler:
         return job.next_run_time if job is not None else None  # type: ignore[no-any-return]
 
     async def feed_added(self, sub: SubscriptionRow, backfill: int) -> str:
-        """Fetch a new subscription once: store its items silently, post only the ``backfill`` newest if asked."""
+        """Fetch a new subscription once: store its items silently, post only the ``backfill`` newest if asked.
+
+        The subscription's options (mode, filters) are set before this runs, so the backfill is filtered and the
+        answer says how later items arrive.
+        """
         others = [s for s in await self.store.subscriptions(sub.workspace, source_id=sub.source.id)
                   if s.id != sub.id and not s.paused]
         # Another live channel of the same workspace follows the feed: the workspace has its baseline already.
@@ -281,23 +317,30 @@ class BotScheduler:
         report = await self.poll_source(sub.source.id, initial_for=initial_for, wait=True)
         if report is None:
             return ""
+        opts = (await self.store.subscription_options([sub.id]))[sub.id]
+        later = arrival_note(opts.mode)
         if not report.ok:
-            return (f"The first fetch failed ({report.error}); it will be retried, and /feeds list shows "
-                    "the feed's health.")
+            return (f"The first fetch failed ({report.error}); it is retried with backoff, and /feeds list shows "
+                    f"the feed's health. Once it works, {later}.")
         stored = len(report.items)
-        note = (f"Stored {stored} current item(s) without posting them; new items will appear in digests."
-                if stored else "The feed has no items yet; new items will appear in digests.")
         n = min(max(backfill, 0), MAX_BACKFILL)
-        if n and report.items:
-            picked = newest(report.items, n)
-            try:
-                ids = await self._post_backfill(sub, report, [o.article_id for o in picked if o.article_id])
-            except Exception as exc:  # noqa: BLE001 - the subscription stands; say why the backfill did not
-                log.warning("backfill for %s in %s failed: %s", sub.source.url, sub.channel, exc)
-                return note + f" Posting the {n} newest failed: {exc}"
-            if ids:
-                note += f" Posted the {len(picked)} newest."
-        return note
+        if not stored:
+            return f"The feed has no items yet; {later}."
+        history = f"Stored the feed's {stored} current item(s) as history, not posted; {later}."
+        if not n:
+            return history
+        try:
+            posted, held = await self._post_backfill(sub, report, n, opts)
+        except Exception as exc:  # noqa: BLE001 - the subscription stands; say why the backfill did not
+            log.warning("backfill for %s in %s failed: %s", sub.source.url, sub.channel, exc)
+            return f"{history} Posting the {n} newest failed: {exc}"
+        if not posted:
+            return (f"Stored the feed's {stored} current item(s) as history: none passed its filters, so none was "
+                    f"posted ({held} held back; /feeds why tells which); {later}.")
+        passing = (f" that pass its filters ({held} newer one(s) held back by them; /feeds why tells which)"
+                   if held else "")
+        rest = "; the rest are history, not posted" if stored > posted + held else ""
+        return f"Stored the feed's {stored} current item(s). Posted the {posted} newest{passing}{rest}; {later}."
 
     # ---- scheduled digests ------------------------------------------------------------------------------------
 
@@ -433,7 +476,10 @@ class BotScheduler:
         """
         started = []
         await self.mark_stale_runs()
-        leased = await self.store.claim_due_feeds(self.owner, self.clock(), float(self.settings.feed_lease_s),
+        if self._pruned_at is None or self.clock() - self._pruned_at >= PRUNE_EVERY:
+            await self.prune_log()
+        now = self.clock()
+        leased = await self.store.claim_due_feeds(self.owner, now, float(self.settings.feed_lease_s),
                                                   limit=self.settings.feed_batch)
         for src in leased:
             lock = self._feed_locks.get(src.id)
@@ -443,6 +489,9 @@ class BotScheduler:
             self._feed_tasks.add(task)
             task.add_done_callback(self._feed_tasks.discard)
             started.append(task)
+        # The feeds not due yet: wake up when the first of them is (the polls started now set their own wake).
+        # Asked once the polls are started, so a leased feed's fetch never waits for this query.
+        self._wake_at(await self.store.next_fetch_after(now))
         return started
 
     async def _poll_leased(self, source_id: int) -> PollReport | None:
@@ -479,19 +528,53 @@ class BotScheduler:
                 self.last_poll_ok = datetime.now(UTC)
             if not report.ok and owed:
                 self._pending_initial.setdefault(source_id, set()).update(owed)
+        self._wake_at(report.next_fetch)
         for a in report.announcements:
             await self._notify(a.workspace, a.channel, Reply(title="Feed health", text=a.text,
                                                               data={"url": a.url, "health": a.health}))
         try:
+            await self._log_baseline(report)
             await self._collect_live(report)
         except Exception:  # noqa: BLE001 - live delivery must never break polling; the poll itself is recorded
             log.exception("collecting live items of %s failed", report.url)
         return report
 
+    def _wake_at(self, when: datetime | None) -> None:
+        """Sweep at ``when`` (a feed's next fetch) unless a sweep is set sooner, so polls keep their interval.
+
+        The regular sweep runs every few seconds to a minute; without this a feed due just after a sweep waited
+        for the next one (polls came about 5 s late at the shortest interval, up to a minute at the default).
+        """
+        if when is None or not self.poll_feeds or not self.aps.running:
+            return
+        job = self.aps.get_job(WAKE_JOB)
+        if job is not None and job.next_run_time is not None and job.next_run_time <= when:
+            return
+        self.aps.add_job(self._sweep_job, DateTrigger(when, timezone=UTC), id=WAKE_JOB, name="feed polling (due)",
+                         replace_existing=True, coalesce=True, misfire_grace_time=60)
+
+    async def _log_baseline(self, report: PollReport) -> None:
+        """Record the items of a silent first fetch as the baseline of the channels that just subscribed."""
+        if not report.ok or not report.items or not report.initial_for:
+            return
+        subs = [s for s in await self.store.subscriptions(source_id=report.source_id)
+                if not s.paused and s.workspace in report.initial_for]
+        now = self.clock()
+        lines = [DeliveryRecord(
+            s.workspace, s.channel, "baseline", now, subscription_id=s.id, feed_url=report.url,
+            article_id=o.article_id, item_url=_web(o.source), item_title=o.item_title or o.title,
+            published=o.published,
+            detail=f"it was in the feed when this channel subscribed ({_when(s.created_at or now)}): a first fetch "
+                   "posts nothing (backfill:N posts the newest)") for s in subs for o in report.items]
+        await self.store.log_deliveries(lines)
+
     # ---- live delivery ----------------------------------------------------------------------------------------
 
     async def _collect_live(self, report: PollReport) -> None:
-        """Queue a poll's items for channels that post live or have alerts (not for a silent baseline)."""
+        """Queue a poll's items for every channel following the feed (not for a silent baseline).
+
+        Live channels and channels with alerts get posts; every channel gets a line in the delivery log.
+        """
         if not report.ok or not report.items:
             return
         subs = [s for s in await self.store.subscriptions(source_id=report.source_id)
@@ -503,14 +586,14 @@ class BotScheduler:
         for s in subs:
             since = [opts[s.id].live_since] if opts[s.id].mode == "live" else []
             since += [a.created_at for a in await self.store.alerts(s.workspace, s.channel) if a.created_at]
-            start = min((t for t in since if t is not None), default=None)
-            if start is None:
-                continue
+            start = min((t for t in since if t is not None), default=None) or s.created_at
+            if start is not None and s.created_at is not None:
+                start = max(start, s.created_at)  # an older alert never reaches back before the subscription
             queue = self._live_pending.setdefault((s.workspace, s.channel), [])
             for item in report.items:
                 assert item.article_id is not None
-                link = item.source if item.source.startswith(("http://", "https://")) else None
-                queue.append(Candidate(item.article_id, s.id, outlet, link, start))
+                queue.append(Candidate(item.article_id, s.id, outlet, _web(item.source), start,
+                                       item.item_title or item.title, report.url, item.status))
 
     async def flush_live(self) -> list[str]:
         """Post what the live queue holds, per channel: merged, filtered, with alerts' mentions, rate limited."""
@@ -528,34 +611,93 @@ class BotScheduler:
 
     async def _deliver_live(self, workspace: str, channel: str, cands: list[Candidate]) -> list[str]:
         now = self.clock()
-        handled = await self.store.live_handled(workspace, channel, [c.article_id for c in cands])
-        cands = [c for c in cands if c.article_id not in handled]
-        if not cands:
-            return []
-        articles: dict[int, Article] = {}
-        for aid in dict.fromkeys(c.article_id for c in cands):
-            art = await self.store.article(workspace, aid)
-            if art is not None:
-                articles[aid] = art
-        # Only items that reached the store after the subscription went live (or the alert was set) are news.
-        cands = [c for c in cands if c.article_id in articles
-                 and (c.since is None or (articles[c.article_id].fetched or now) >= c.since)]
-        if not cands:
-            return []
-        quotes: dict[int, list[QuoteRow]] = {}
-        for q in await self.store.quotes_for_articles(workspace, list(articles)):
-            quotes.setdefault(q.article_id, []).append(q)
-        recent: list[Article] = []
-        for aid, _ in (await self.store.live_recent(workspace, channel, now - MERGE_WINDOW))[:100]:
-            art = await self.store.article(workspace, aid)
-            if art is not None:
-                recent.append(art)
+        cands = list({(c.article_id, c.subscription_id, item_key(c.link)): c for c in cands}.values())
+        ids = list(dict.fromkeys(c.article_id for c in cands))
+        logged = await self.store.deliveries_of(workspace, channel, ids)
+        seen = {(d.article_id, item_key(d.item_url)) for d in logged}  # decided in an earlier round
+        kept_since = now - timedelta(days=self.settings.delivery_log_days)
+        first: dict[int, DeliveryRecord] = {}
+        for d in logged:
+            if d.article_id is not None:
+                first.setdefault(d.article_id, d)
+        handled = await self.store.live_handled(workspace, channel, ids)
         subs = {s.id: s for s in await self.store.subscriptions(workspace, channel)}
         opts = await self.store.subscription_options(list(subs))
+        alert_rows = await self.store.alerts(workspace, channel)
+        lines: list[DeliveryRecord] = []
+        articles: dict[int, Article] = {}
+
+        def line(c: Candidate, outcome: str, detail: str, related: int | None = None) -> DeliveryRecord:
+            art = articles.get(c.article_id)
+            return DeliveryRecord(workspace, channel, outcome, now, detail=detail, subscription_id=c.subscription_id,
+                                  feed_url=c.feed_url, article_id=c.article_id, item_url=c.link,
+                                  item_title=c.item_title or (art.title if art else ""),
+                                  published=art.published if art else None, related_article_id=related)
+
+        # One query for every article not decided before (in steady state a feed's items all were: none).
+        articles.update((a.id, a) for a in await self.store.articles_by_id(
+            workspace, sorted({c.article_id for c in cands if (c.article_id, item_key(c.link)) not in seen})))
+        plannable: list[Candidate] = []
+        for c in cands:
+            key = (c.article_id, item_key(c.link))
+            if key in seen:
+                continue
+            art = articles.get(c.article_id)
+            if art is None:
+                continue
+            if art.fetched is not None and art.fetched < kept_since:
+                continue  # stored before the log's retention: an item still in its feed, decided long ago
+            if c.article_id in first or c.article_id in handled:
+                if item_key(art.url) == key[1]:
+                    continue  # the same item, handled before the delivery log kept it
+                prior = first.get(c.article_id)
+                when = f", {prior.outcome} here {_when(prior.at)}" if prior else ", already handled here"
+                lines.append(line(c, "duplicate", f"the same article as #{art.id} “{art.title}”{when}", art.id))
+                continue
+            mode = opts[c.subscription_id].mode if c.subscription_id in opts else "digest"
+            when_pub = effective_time(art, now)
+            # Feed dates carry whole seconds: an item of the subscription's own second is not older than it.
+            if c.since is not None and when_pub < c.since.replace(microsecond=0):
+                sub = subs.get(c.subscription_id)
+                created = sub.created_at if sub else None
+                if mode == "digest" and created is not None and when_pub >= created:
+                    lines.append(line(c, "digest", "its feed posts in this channel's digests; it was published "
+                                      f"({_when(when_pub)}) before this channel's alerts started"))
+                else:
+                    # Switched to live later than it subscribed: live posts start at the switch.
+                    later = created is not None and c.since - created > timedelta(minutes=1)
+                    started = "went live" if mode == "live" and later else "subscribed"
+                    lines.append(line(c, "too_old", f"published {_when(when_pub)}, before this channel {started} "
+                                      f"({_when(c.since)}): a subscription posts only what is published after it "
+                                      "starts"))
+                continue
+            if mode != "live" and not alert_rows:
+                lines.append(line(c, "digest", "its feed posts in this channel's digests, not live"))
+                continue
+            plannable.append(c)
+        posted: list[str] = []
+        try:
+            if plannable:
+                posted = await self._post_planned(workspace, channel, now, plannable, articles, opts, alert_rows,
+                                                  line, lines)
+        finally:
+            await self.store.log_deliveries(lines)
+        return posted
+
+    async def _post_planned(self, workspace: str, channel: str, now: datetime, cands: list[Candidate],
+                            articles: dict[int, Article], opts: dict[int, SubscriptionOptions],
+                            alert_rows: Sequence[AlertRow], line: Callable[..., DeliveryRecord],
+                            lines: list[DeliveryRecord]) -> list[str]:
+        """Group, filter, rate-limit and post a channel's new items; add what became of each to ``lines``."""
+        quotes: dict[int, list[QuoteRow]] = {}
+        for q in await self.store.quotes_for_articles(workspace, list(dict.fromkeys(c.article_id for c in cands))):
+            quotes.setdefault(q.article_id, []).append(q)
+        recent_ids = [aid for aid, _ in (await self.store.live_recent(workspace, channel, now - MERGE_WINDOW))[:100]]
+        recent = await self.store.articles_by_id(workspace, recent_ids)
         filters = {i: CompiledFilters(load_filters(o.filters)) for i, o in opts.items() if o.filters}
         live_subs = {i for i, o in opts.items() if o.mode == "live"}
         alerts = []
-        for a in await self.store.alerts(workspace, channel):
+        for a in alert_rows:
             try:
                 alerts.append((a.mention, keyword_matcher(a.keyword)))
             except FilterError:
@@ -568,50 +710,132 @@ class BotScheduler:
                                        room=rate_room(list(sent), now))
         await self.store.live_claim(workspace, channel, plan.filtered, "filtered", now)
         await self.store.live_claim(workspace, channel, plan.merged, "merged", now)
+        by_article: dict[int, list[Candidate]] = {}
+        for c in cands:
+            by_article.setdefault(c.article_id, []).append(c)
+        for d in plan.decisions:
+            for c in by_article.get(d.article_id, []):
+                if d.subscription_id is None or d.subscription_id == c.subscription_id:
+                    lines.append(line(c, d.outcome, d.detail, d.related_article_id))
+
+        def story_lines(ls: LiveStory, outcome: str, detail: str) -> None:
+            lead = ls.story.lead_article_id or ls.story.article_ids[0]
+            n = len(ls.sources)
+            for aid in ls.story.article_ids:
+                for c in by_article.get(aid, []):
+                    if aid == lead or outcome != "posted":
+                        lines.append(line(c, outcome, detail))
+                    else:
+                        lines.append(line(c, "merged", f"told the same story as “{ls.story.headline}” (article "
+                                          f"#{lead}), posted here {_when(now)} as one post with {n} sources", lead))
+
         posted: list[str] = []
         for ls in plan.singles:
             # Claimed before posting: a racing round (or process) gets nothing and posts nothing.
             if not await self.store.live_claim(workspace, channel, ls.story.article_ids, "posted", now):
                 continue
             template = next((opts[i].template for i in ls.subscription_ids if opts[i].template), None)
-            posted += await self._post_live(workspace, channel, live_reply(ls, template))
+            ids, error = await self._post_live(workspace, channel, live_reply(ls, template))
+            posted += ids
             sent.append(now)
+            why = "".join(f"; {r}" for r in ls.reasons) + (f"; mentioning {', '.join(ls.mentions)}"
+                                                          if ls.mentions else "")
+            if error:
+                story_lines(ls, "failed", f"the post failed {_when(now)}: {error}")
+            else:
+                story_lines(ls, "posted", f"posted here {_when(now)} (message {', '.join(ids)}){why}")
         folded: list[LiveStory] = []
         for ls in plan.folded:
             if await self.store.live_claim(workspace, channel, ls.story.article_ids, "folded", now):
                 folded.append(ls)
         if folded:
-            posted += await self._post_live(workspace, channel, folded_reply(folded))
+            ids, error = await self._post_live(workspace, channel, folded_reply(folded))
+            posted += ids
             sent.append(now)
+            for ls in folded:
+                if error:
+                    story_lines(ls, "failed", f"the post failed {_when(now)}: {error}")
+                else:
+                    story_lines(ls, "folded", f"folded into the “{len(folded)} more stories” post {_when(now)} "
+                                f"(message {', '.join(ids)}): this channel gets at most {RATE_LIMIT} live posts a "
+                                "minute")
         if plan.deferred:
             # Over the rate limit: these wait for the next round, even if their feeds answer 304 by then.
             held = {a for ls in plan.deferred for a in ls.story.article_ids}
             self._live_pending.setdefault(key, []).extend(c for c in cands if c.article_id in held)
         return posted
 
-    async def _post_live(self, workspace: str, channel: str, reply: Reply) -> list[str]:
+    async def _post_live(self, workspace: str, channel: str, reply: Reply) -> tuple[list[str], str | None]:
         try:
-            return await self.delivery.post(workspace, channel, reply)
+            return await self.delivery.post(workspace, channel, reply), None
         except Exception as exc:  # noqa: BLE001 - the story stays claimed (at most once); the failure is logged
             log.warning("live post %r to %s/%s failed: %s", reply.title, workspace, channel, exc)
-            self._failure(f"live:{workspace}:{channel}", f"{exc.__class__.__name__}: {exc}")
-            return []
+            error = f"{exc.__class__.__name__}: {exc}"
+            self._failure(f"live:{workspace}:{channel}", error)
+            return [], error
 
-    async def _post_backfill(self, sub: SubscriptionRow, report: PollReport, article_ids: list[int]) -> list[str]:
-        articles = [a for a in [await self.store.article(sub.workspace, i) for i in article_ids] if a is not None]
-        if not articles:
-            return []
-        rows = await self.store.quotes_for_articles(sub.workspace, [a.id for a in articles])
-        quotes: dict[int, list[QuoteRow]] = {}
-        for q in rows:
-            quotes.setdefault(q.article_id, []).append(q)
+    async def _post_backfill(self, sub: SubscriptionRow, report: PollReport, n: int,
+                             opts: SubscriptionOptions) -> tuple[int, int]:
+        """Post the ``n`` newest items that pass the subscription's filters; return (posted, held back)."""
+        flt = CompiledFilters(load_filters(opts.filters)) if opts.filters else None
+        outlet = report.title or sub.source.url
         now = self.clock()
-        since = min((a.published or a.fetched or now for a in articles), default=now)
-        digest = await asyncio.to_thread(compose, sub.workspace, min(since, now), now, articles, quotes,
-                                         max_stories=len(articles))
-        reply = digest_reply(digest)
-        reply = replace(reply, title=f"Latest from {report.title or sub.source.url}")
-        return await self.delivery.post(sub.workspace, sub.channel, reply)
+        picked: list[Article] = []
+        lines: list[DeliveryRecord] = []
+        by_id = {o.article_id: o for o in report.items}
+        for o in newest(report.items, len(report.items)):
+            if len(picked) >= n:
+                break
+            art = await self.store.article(sub.workspace, o.article_id) if o.article_id else None
+            if art is None:
+                continue
+            if flt is not None:
+                qrows = await self.store.quotes_for_articles(sub.workspace, [art.id])
+                story = Story(art.title, art.summary or art.text[:400], (), (art.id,))
+                ok, why = flt.verdict(story_text(story, [art], qrows, [outlet]))
+                if not ok:
+                    lines.append(DeliveryRecord(sub.workspace, sub.channel, "filtered", now, detail=f"backfill: {why}",
+                                                subscription_id=sub.id, feed_url=sub.source.url, article_id=art.id,
+                                                item_url=_web(o.source), item_title=o.item_title or art.title,
+                                                published=art.published))
+                    continue
+            picked.append(art)
+        try:
+            if not picked:
+                return 0, len(lines)
+            rows = await self.store.quotes_for_articles(sub.workspace, [a.id for a in picked])
+            quotes: dict[int, list[QuoteRow]] = {}
+            for q in rows:
+                quotes.setdefault(q.article_id, []).append(q)
+            since = min((a.published or a.fetched or now for a in picked), default=now)
+            digest = await asyncio.to_thread(compose, sub.workspace, min(since, now), now, picked, quotes,
+                                             max_stories=len(picked))
+            reply = replace(digest_reply(digest), title=f"Latest from {outlet}")
+            # Claimed first, so a live round never posts them again; a failed post stays claimed (at most once).
+            await self.store.live_claim(sub.workspace, sub.channel, [a.id for a in picked], "posted", now)
+            try:
+                ids = await self.delivery.post(sub.workspace, sub.channel, reply)
+            except Exception as exc:
+                lines += [DeliveryRecord(
+                    sub.workspace, sub.channel, "failed", now, subscription_id=sub.id, feed_url=sub.source.url,
+                    article_id=a.id, item_url=_web(by_id[a.id].source), item_title=by_id[a.id].item_title or a.title,
+                    published=a.published, detail=f"the backfill's post failed {_when(now)}: {exc}") for a in picked]
+                raise
+            for a in picked:
+                o = by_id[a.id]
+                lines.append(DeliveryRecord(
+                    sub.workspace, sub.channel, "posted", now, subscription_id=sub.id, feed_url=sub.source.url,
+                    article_id=a.id, item_url=_web(o.source), item_title=o.item_title or a.title, published=a.published,
+                    detail=f"posted here {_when(now)} by the backfill of /feeds add (message {', '.join(ids)})"))
+            return len(picked), sum(1 for x in lines if x.outcome == "filtered")
+        finally:
+            await self.store.log_deliveries(lines)
+
+    async def prune_log(self) -> int:
+        """Drop delivery-log lines older than the retention (``NEWSBOT_DELIVERY_LOG_DAYS``)."""
+        now = self.clock()
+        self._pruned_at = now
+        return await self.store.prune_deliveries(now - timedelta(days=self.settings.delivery_log_days))
 
     # ---- failures -------------------------------------------------------------------------------------------
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import UTC
 from typing import Any
 
-from bot.commands import CommandError, Invocation, Item, Param, Reply, command
-from bot.handlers import _feed_url, display_quote
+from bot.commands import CommandError, Invocation, Item, ItemQuote, Param, Reply, command
+from bot.display import display_quote, feed_url, filter_rule, speaker_label
 from bot.services import Services
 from digests.filters import CompiledFilters, Filter, FilterError, keyword_matcher, load_filters
-from digests.live import LiveStory, story_text
+from digests.live import RATE_LIMIT, LiveStory, story_text
 from digests.models import Quote, Story
-from digests.store import SubscriptionRow
+from digests.store import DeliveryRecord, SubscriptionRow
 from digests.templates import PLACEHOLDERS, TemplateError, render_template, validate_template
 
 MAX_ALERTS = 25
@@ -24,15 +26,17 @@ TITLE_OUTLETS = 80
 def live_reply(ls: LiveStory, template: str | None = None) -> Reply:
     """Turn a live story into a reply: headline, summary and key quote (or the subscription's format), sources."""
     v = ls.values()
+    quote = None
     if template:
         body = render_template(template, v)
     else:
         body = v.summary
-        if v.quote:
-            body += f"\n> {v.quote} — {v.speaker or 'unattributed'}"
+        q = ls.story.key_quote
+        if v.quote and q is not None:
+            quote = ItemQuote(v.quote, speaker_label(q.speaker, q.role), v.link or None)
     fields = tuple((outlet[:80] or "source", link) for outlet, link in ls.sources if link)[:5]
     footer = " · ".join(x for x in (v.published, f"{len(ls.sources)} source(s)") if x)
-    item = Item(title=v.title, body=body, url=v.link or None, footer=footer, fields=fields)
+    item = Item(title=v.title, body=body, url=v.link or None, footer=footer, fields=fields, quote=quote)
     outlets = v.outlet[:TITLE_OUTLETS] or "a feed"
     return Reply(title=f"New from {outlets}", items=(item,), mentions=ls.mentions, page_size=1,
                  data={"headline": v.title, "summary": v.summary, "quote": v.quote, "speaker": v.speaker,
@@ -47,7 +51,7 @@ def folded_reply(stories: list[LiveStory]) -> Reply:
     mentions = tuple(dict.fromkeys(m for s in stories for m in s.mentions))
     n = len(stories)
     return Reply(title=f"{n} more stor{'y' if n == 1 else 'ies'}",
-                 text="Posted together: this channel gets at most 5 live posts a minute.", items=items,
+                 text=f"Posted together: this channel gets at most {RATE_LIMIT} live posts a minute.", items=items,
                  mentions=mentions, page_size=max(1, n),
                  data={"headlines": [s.story.headline for s in stories], "mentions": list(mentions)})
 
@@ -72,9 +76,14 @@ async def _subscription(svc: Services, inv: Invocation, url: str) -> Subscriptio
 async def feeds_mode(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds mode."""
     sub = await _subscription(svc, inv, args["url"])
+    before = (await svc.store.subscription_options([sub.id]))[sub.id].mode
     await svc.store.set_subscription_options(sub.id, mode=args["mode"])
-    what = ("each new story is posted here as it arrives (at most 5 posts a minute)" if args["mode"] == "live"
-            else "its stories appear in this channel's scheduled digests")
+    live = args["mode"] == "live"
+    if before == args["mode"]:
+        what = "already posts each new story here as it arrives" if live else "already posts in this channel's digests"
+    else:
+        what = (f"each new story is posted here as it arrives (at most {RATE_LIMIT} posts a minute), from now on"
+                if live else "its stories appear in this channel's digests, no longer live")
     return Reply(title="Feeds", text=f"{sub.source.url}: {what}.", data={"mode": args["mode"]})
 
 
@@ -104,9 +113,10 @@ async def feeds_format(svc: Services, inv: Invocation, args: dict[str, Any]) -> 
          Param("url", "the feed URL", required=True, autocomplete="feed"),
          Param("field", "where to look", type="choice", choices=("any", "title", "text", "speaker", "outlet"),
                default="any"),
-         Param("include", "word, phrase or pattern a story must have"),
-         Param("exclude", "word, phrase or pattern a story must not have"),
-         Param("regex", "treat the value as a regular expression (RE2 syntax)", type="bool", default=False),
+         Param("include", "word, phrase or /regex/ a story must have"),
+         Param("exclude", "word, phrase or /regex/ a story must not have"),
+         Param("regex", "treat the value as a regular expression (RE2 syntax), as /…/ does", type="bool",
+               default=False),
          admin=True)
 async def feeds_filter_add(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds filter add."""
@@ -114,12 +124,7 @@ async def feeds_filter_add(svc: Services, inv: Invocation, args: dict[str, Any])
         raise CommandError("give exactly one of include: or exclude:")
     sub = await _subscription(svc, inv, args["url"])
     action = "include" if args["include"] else "exclude"
-    pattern = str(args[action]).strip()
-    kind = "regex" if args["regex"] else ("word" if len(pattern.split()) == 1 else "phrase")
-    try:
-        rule = Filter(args["field"], action, kind, pattern).validate()
-    except FilterError as exc:
-        raise CommandError(str(exc)) from None
+    rule = filter_rule(args["field"], action, str(args[action]), args["regex"])
     opts = (await svc.store.subscription_options([sub.id]))[sub.id]
     current = list(opts.filters)
     if len(current) >= 25:
@@ -175,7 +180,7 @@ async def feeds_filter_remove(svc: Services, inv: Invocation, args: dict[str, An
          Param("url", "the RSS or Atom feed URL", required=True), slow=True)
 async def feeds_test(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /feeds test."""
-    url = _feed_url(args["url"])
+    url = feed_url(args["url"])
     preview = await svc.ingestor.preview_feed(url)
     if preview.error:
         return Reply(title="Feed test", text=f"{url} cannot be used: {preview.error}", error=True,
@@ -203,13 +208,68 @@ async def feeds_test(svc: Services, inv: Invocation, args: dict[str, Any]) -> Re
         art = Article(id=0, title=doc.title, text=doc.text, url=doc.url, published=doc.published)
         speakers = tuple(dict.fromkeys(q.speaker for q in an.quotes if q.speaker))
         text = replace(story_text(story, [art], [], [outlet]), speakers=speakers)
-        if not CompiledFilters(load_filters(opts.filters)).passes(text):
-            verdict = "This channel's filters for the feed would NOT post it; this is how it would look."
+        ok, why = CompiledFilters(load_filters(opts.filters)).verdict(text)
+        if not ok:
+            verdict = f"This channel's filters for the feed would NOT post it ({why}); this is how it would look."
     post = live_reply(ls, opts.template if opts else None)
     note = ("No problems found." if not problems else "Problems: " + "; ".join(problems)) + " Nothing was stored."
     return Reply(title=f"Feed test: {post.items[0].title[:200]}", text=f"{head} {verdict} {note}",
                  items=post.items, data={"ok": True, "problems": problems, "preview": post.data,
                                          "would_post": verdict.startswith("It would")})
+
+
+# ---- why ----------------------------------------------------------------------------------------------------------
+
+OUTCOME_WORDS = {
+    "posted": "Posted", "folded": "Folded into one post with others", "merged": "Merged into another story",
+    "filtered": "Held back by a filter", "too_old": "Too old for this subscription",
+    "duplicate": "Duplicate of an article this channel already had", "baseline": "Not posted: already in the feed",
+    "digest": "Left for the digests", "failed": "The post failed",
+}
+WHY_ITEMS = 5
+
+
+def _why_line(d: DeliveryRecord) -> str:
+    return f"{OUTCOME_WORDS.get(d.outcome, d.outcome)}: {d.detail}" if d.detail else OUTCOME_WORDS.get(d.outcome,
+                                                                                                        d.outcome)
+
+
+@command("feeds why", "Why an item of this channel's feeds was posted or not, by its link or title words (admins)",
+         Param("item", "the item's link, or words of its title", required=True), admin=True, slow=True)
+async def feeds_why(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /feeds why from the delivery log."""
+    asked = args["item"].strip()
+    is_url = asked.lower().startswith(("http://", "https://"))
+    words = [] if is_url else [w for w in re.findall(r"\w[\w'’\-]*", asked.lower()) if len(w) > 1][:8]
+    if not is_url and not words:
+        raise CommandError("give the item's link or some words of its title")
+    rows = await svc.store.find_deliveries(inv.workspace, inv.channel, url=asked if is_url else None, words=words,
+                                           limit=50)
+    days = svc.settings.delivery_log_days
+    if not rows:
+        return Reply(title=f"Why: {asked[:200]}", text=(
+            f"No item of this channel's feeds matches that in the last {days} days. The log keeps what happened "
+            "to each item a feed of this channel brought; /feeds list shows the feeds."), data={"items": []})
+    groups: dict[tuple[int | None, str], list[DeliveryRecord]] = {}
+    for d in rows:  # newest first
+        groups.setdefault((d.article_id, d.item_url or d.item_title), []).append(d)
+    items, data = [], []
+    for lines in list(groups.values())[:WHY_ITEMS]:
+        latest = lines[0]
+        body = _why_line(latest)
+        if len(lines) > 1:
+            body += "\nEarlier: " + "\nEarlier: ".join(_why_line(d) for d in lines[1:3])
+        published = f"published {latest.published.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if latest.published \
+            else "no publication date"
+        items.append(Item(title=latest.item_title or latest.item_url or f"article #{latest.article_id}", body=body,
+                          url=latest.item_url, footer=f"{latest.feed_url} · {published}"))
+        data.append({"title": latest.item_title, "url": latest.item_url, "outcome": latest.outcome,
+                     "detail": latest.detail, "feed": latest.feed_url, "article_id": latest.article_id,
+                     "related_article_id": latest.related_article_id, "at": latest.at.isoformat(),
+                     "history": [d.outcome for d in lines]})
+    more = f" (the {WHY_ITEMS} newest shown)" if len(groups) > WHY_ITEMS else ""
+    return Reply(title=f"Why: {asked[:200]}", text=f"{len(groups)} item(s) match{more}; the latest outcome first.",
+                 items=tuple(items), data={"items": data})
 
 
 # ---- alerts -------------------------------------------------------------------------------------------------------

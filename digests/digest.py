@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from digests.models import Article, Digest, Quote, Story
 from digests.store import QuoteRow, Store
@@ -14,6 +15,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
 _STOP = frozenset("""a an and are as at be been but by for from has have he her his in into is it its of on or
 that the their they this to was were will with after over says said say new more than about who what when""".split())
 SAME_STORY = 0.34
+# A feed item can reach the store this long after its publication time and still be news: it belongs to the
+# window it arrived in when the window its date falls in was already composed. Older ones are history.
+LATE_ARRIVAL = timedelta(hours=24)
 _COMMON_CAPS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december mayor minister president council city police officials
 government mr mrs ms dr the a an he she they it we i but and in on at for this that its their our his her
@@ -49,6 +53,65 @@ def same_story(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str]
     return _jaccard(terms_a, terms_b) >= SAME_STORY
 
 
+# Words of a title and lead, kept whole when they hold a figure ("1,200", "9:30", "12.5").
+_TOKEN = re.compile(r"\w+(?:[.,:'’\-]\w+)*")
+# Two texts sharing this much of their wording, in order, were written from one template.
+TEMPLATE_SHARE = 0.6
+_MONTHS = frozenset("""january february march april may june july august september october november december jan feb
+mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split())
+_SENTENCE_END = frozenset(".!?:;")
+
+
+def _tokens(article: Article) -> list[tuple[str, bool]]:
+    """Return the words of a title and lead, each with whether it starts a sentence (a capital says nothing then)."""
+    text = f"{article.title}. {article.summary or article.text[:600]}"
+    out: list[tuple[str, bool]] = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        between = text[last:m.start()]
+        out.append((m.group(), not out or any(c in _SENTENCE_END or c in "\"“‘(" for c in between)))
+        last = m.end()
+    return out
+
+
+def _facts(tokens: list[tuple[str, bool]], i1: int, i2: int) -> set[str]:
+    """Return what in ``tokens[i1:i2]`` states a fact of its own: a name, a place, a date or a time."""
+    out = set()
+    for i in range(i1, i2):
+        tok, starts = tokens[i]
+        low = tok.lower()
+        if low in _MONTHS or ":" in tok or re.fullmatch(r"(?:19|20)\d\d", tok):
+            out.add(low)
+        elif tok[:1].isdigit():
+            # A bare number is a fact when it is a date ("12 May", "May 12"); a count that changed is an update.
+            near = {tokens[j][0].lower() for j in (i - 1, i + 1) if 0 <= j < len(tokens)}
+            if near & _MONTHS:
+                out.add(low)
+        elif tok[:1].isupper() and not starts and low not in _COMMON_CAPS and low not in _STOP:
+            out.add(low)
+    return out
+
+
+def different_facts(a: list[tuple[str, bool]], b: list[tuple[str, bool]]) -> bool:
+    """Tell whether two texts are one template filled in with different facts (names, places, dates)."""
+    if not a or not b:
+        return False
+    words_a, words_b = [t.lower() for t, _ in a], [t.lower() for t, _ in b]
+    sm = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
+    shared = sum(m.size for m in sm.get_matching_blocks())
+    if shared / max(len(a), len(b)) < TEMPLATE_SHARE:
+        return False
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag != "replace":
+            continue
+        # A fact on each side that the other text never states: this item is about someone or somewhere else.
+        left = _facts(a, i1, i2) - set(words_b)
+        right = _facts(b, j1, j2) - set(words_a)
+        if left and right:
+            return True
+    return False
+
+
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -59,18 +122,29 @@ def _quote_score(q: QuoteRow) -> float:
 
 
 def group_stories(articles: Sequence[Article]) -> list[list[Article]]:
-    """Group articles that tell the same story (greedy, by shared title and lead terms)."""
+    """Group articles that tell the same story (greedy, by shared title and lead terms).
+
+    Items written from one template (a road-closure notice per street, a result per club) share most of their
+    words but not their facts: when the wording matches and a name, place or date differs, they stay apart.
+    """
     # Compare with each story's first article only, so a story cannot snowball by absorbing loose matches.
-    groups: list[tuple[tuple[frozenset[str], frozenset[str]], list[Article]]] = []
+    groups: list[tuple[tuple[frozenset[str], frozenset[str]], Article, list[Article]]] = []
+    tokens: dict[int, list[tuple[str, bool]]] = {}
+
+    def words(a: Article) -> list[tuple[str, bool]]:
+        if id(a) not in tokens:
+            tokens[id(a)] = _tokens(a)
+        return tokens[id(a)]
+
     for art in articles:
         sig = (_terms(art), _names(art))
-        for gsig, members in groups:
-            if same_story(sig, gsig):
+        for gsig, first, members in groups:
+            if same_story(sig, gsig) and not different_facts(words(art), words(first)):
                 members.append(art)
                 break
         else:
-            groups.append((sig, [art]))
-    return [members for _, members in groups]
+            groups.append((sig, art, [art]))
+    return [members for _, _, members in groups]
 
 
 def compose(workspace: str, since: datetime, until: datetime, articles: Sequence[Article],
@@ -80,7 +154,8 @@ def compose(workspace: str, since: datetime, until: datetime, articles: Sequence
     best_overall: tuple[float, QuoteRow] | None = None
     newest = max((a.published or a.fetched or until for a in articles), default=until)
     for members in group_stories(articles):
-        lead = max(members, key=lambda a: (len(a.summary or ""), -a.id))
+        # The newest article leads: when a story moved on (a reopening postponed), its headline is the news.
+        lead = max(members, key=lambda a: (a.published or a.fetched or until, len(a.summary or ""), -a.id))
         cands = [q for a in members for q in quotes.get(a.id, ()) if q.speaker and 6 <= len(q.quote.split()) <= 70]
         key = max(cands, key=_quote_score, default=None)
         when = max((a.published or a.fetched or until for a in members), default=until)
@@ -94,6 +169,7 @@ def compose(workspace: str, since: datetime, until: datetime, articles: Sequence
             published=when,
             key_quote=Quote(key.quote, key.start, key.end, key.speaker, key.role) if key else None,
             key_quote_article_id=key.article_id if key else None,
+            lead_article_id=lead.id,
         )
         stories.append((score, story))
         if key and (best_overall is None or _quote_score(key) > _quote_score(best_overall[1])):
@@ -110,8 +186,8 @@ def compose(workspace: str, since: datetime, until: datetime, articles: Sequence
 
 async def build_digest(store: Store, workspace: str, since: datetime, until: datetime, *,
                        max_stories: int = 10) -> Digest:
-    """Load the window's articles and quotes from the store and compose the digest."""
-    articles = await store.articles_since(workspace, since, until)
+    """Load the window's articles (by publication time) and quotes from the store and compose the digest."""
+    articles = await store.articles_since(workspace, since, until, late_from=since - LATE_ARRIVAL)
     rows = await store.quotes_for_articles(workspace, [a.id for a in articles])
     by_article: dict[int, list[QuoteRow]] = {}
     for q in rows:

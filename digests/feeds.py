@@ -210,20 +210,25 @@ class FeedPoller:
             # health line; last_error holds the latest problem until a clean fetch clears it.
             note = f"warning: {res.problems[0]}" + (f" (+{len(res.problems) - 1} more)" if len(res.problems) > 1
                                                      else "") if res.problems else None
-            if res.not_modified and source.health == OK:
-                note = source.last_error  # an unchanged feed keeps the problem its last full fetch showed
+            if res.not_modified:
+                # An unchanged feed keeps the warning its last full fetch showed, but never an error: the fetch
+                # before this one failed only if it counted a failure, and this one worked.
+                note = source.last_error if source.failures == 0 else None
             fields.update(failures=0, health=OK, last_error=note[:300] if note else None, last_success=now,
                           next_fetch=nxt)
             # Keep validators from a full baseline fetch too: every subscriber is now up to date with this feed.
             if not res.not_modified:
                 fields.update(etag=res.etag, last_modified=res.last_modified)
-            if res.title and not source.title:
+            # A 304 carries no title: the stored one stays; a full fetch may rename the feed.
+            if res.title and res.title != source.title:
                 fields["title"] = res.title
         else:
             failures = source.failures + 1
             nxt = now + timedelta(seconds=backoff_s(failures, policy, res.retry_after))
+            # The failure is also kept apart from the current state, so it stays visible as history after the
+            # feed recovers and /feeds list no longer shows it as the feed's state.
             fields.update(failures=failures, health=health_for(failures, policy), last_error=res.error[:300],
-                          next_fetch=nxt)
+                          next_fetch=nxt, last_failure=res.error[:300], last_failure_at=now)
         health = str(fields["health"])
         announcements: list[Announcement] = []
         if health != source.announced_health:

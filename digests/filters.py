@@ -133,11 +133,22 @@ class CompiledFilters:
 
     def passes(self, story: StoryText) -> bool:
         """Tell whether a story passes the filters."""
-        includes = [(f, p) for f, p in self.rules if f.action == "include"]
-        excludes = [(f, p) for f, p in self.rules if f.action == "exclude"]
-        if any(p.search(story.field(f.field)) for f, p in excludes):
-            return False
-        return not includes or any(p.search(story.field(f.field)) for f, p in includes)
+        return self.verdict(story)[0]
+
+    def verdict(self, story: StoryText) -> tuple[bool, str]:
+        """Tell whether a story passes, and which rule decided it (numbered as /feeds filter list shows them)."""
+        numbered = list(enumerate(self.rules, 1))
+        for n, (f, p) in numbered:
+            if f.action == "exclude" and p.search(story.field(f.field)):
+                return False, f"filter #{n} ({f.describe()}) matched"
+        includes = [(n, f, p) for n, (f, p) in numbered if f.action == "include"]
+        if not includes:
+            return True, ""
+        for n, f, p in includes:
+            if p.search(story.field(f.field)):
+                return True, f"filter #{n} ({f.describe()}) matched"
+        names = "; ".join(f"#{n} {f.describe()}" for n, f, _ in includes)
+        return False, f"no include filter matched ({names})"
 
 
 def load_filters(raw: Sequence[Mapping[str, Any]]) -> list[Filter]:

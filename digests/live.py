@@ -33,7 +33,21 @@ class Candidate:
     subscription_id: int
     outlet: str
     link: str | None = None
-    since: datetime | None = None  # only articles that reached the store from then on are news here
+    since: datetime | None = None  # only articles published from then on are news here
+    item_title: str = ""  # the item as the feed gave it (its article may be another feed's copy)
+    feed_url: str = ""
+    status: str = "added"  # what storing the item did: added, duplicate, near-duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Why an article of a round was not posted on its own: merged, filtered, or left for the digest."""
+
+    article_id: int
+    outcome: str
+    detail: str
+    related_article_id: int | None = None
+    subscription_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +59,7 @@ class LiveStory:
     mentions: tuple[str, ...] = ()
     subscription_ids: tuple[int, ...] = ()
     speakers: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # why it is posted: an include filter or an alert that matched
 
     def values(self) -> StoryValues:
         """Return the template values of this story."""
@@ -67,6 +82,7 @@ class ChannelPlan:
     deferred: list[LiveStory] = field(default_factory=list)
     filtered: list[int] = field(default_factory=list)  # article ids no subscription's filters let through
     merged: list[int] = field(default_factory=list)  # article ids of stories the channel already got
+    decisions: list[Decision] = field(default_factory=list)  # why each held-back article was held back
 
 
 def rate_room(sent: Sequence[datetime], now: datetime, limit: int = RATE_LIMIT,
@@ -98,6 +114,11 @@ def story_text(story: Story, articles: Sequence[Article], quotes: Sequence[Quote
                      speakers=speakers, outlets=tuple(dict.fromkeys(outlets)))
 
 
+def effective_time(article: Article, default: datetime) -> datetime:
+    """Return when an article counts as published: its publication time, else when it was stored."""
+    return article.published or article.fetched or default
+
+
 def plan_channel(workspace: str, now: datetime, candidates: Sequence[Candidate], articles: Mapping[int, Article],
                  quotes: Mapping[int, Sequence[QuoteRow]], recent: Sequence[Article], *,
                  live_subs: set[int], filters: Mapping[int, CompiledFilters],
@@ -107,14 +128,15 @@ def plan_channel(workspace: str, now: datetime, candidates: Sequence[Candidate],
     Articles telling the same story (one article seen in several feeds, or near-duplicates) become one story
     with all its sources; a story the channel already got (``recent``) is dropped as merged. A story is
     posted when a live subscription that brought it lets it through its filters, or when an alert matches it
-    (``alerts``: (mention, compiled keyword)); only those alerts' mentions are attached.
+    (``alerts``: (mention, compiled keyword)); only those alerts' mentions are attached. Every article held
+    back gets a ``Decision`` saying why.
     """
     plan = ChannelPlan()
     by_article: dict[int, list[Candidate]] = {}
     for c in candidates:
         if c.article_id in articles:
             by_article.setdefault(c.article_id, []).append(c)
-    new = sorted((articles[i] for i in by_article), key=lambda a: (a.published or a.fetched or now, a.id))
+    new = sorted((articles[i] for i in by_article), key=lambda a: (effective_time(a, now), a.id))
     recent_ids = {a.id for a in recent}
     ready: list[LiveStory] = []
     for members in group_stories([*recent, *new]):
@@ -122,7 +144,10 @@ def plan_channel(workspace: str, now: datetime, candidates: Sequence[Candidate],
         if not fresh:
             continue
         if len(fresh) < len(members):  # the channel already has this story from an earlier round
+            first = next(a for a in members if a.id in recent_ids)
             plan.merged.extend(a.id for a in fresh)
+            plan.decisions += [Decision(a.id, "merged", f"the same story as “{first.title}” (article #{first.id}), "
+                                        "which this channel already got", first.id) for a in fresh]
             continue
         digest = compose(workspace, now, now, fresh, {a.id: quotes.get(a.id, ()) for a in fresh}, max_stories=1)
         story = digest.stories[0]
@@ -131,15 +156,21 @@ def plan_channel(workspace: str, now: datetime, candidates: Sequence[Candidate],
         subs = tuple(dict.fromkeys(c.subscription_id for c in cands))
         qrows = [q for a in fresh for q in quotes.get(a.id, ())]
         text = story_text(story, fresh, qrows, [o for o, _ in sources])
-        passing = [s for s in subs if filters.get(s) is None or filters[s].passes(text)]
+        verdicts = {s: filters[s].verdict(text) if s in filters else (True, "") for s in subs}
+        passing = [s for s in subs if verdicts[s][0]]
         if not passing:
             plan.filtered.extend(a.id for a in fresh)
+            plan.decisions += [Decision(c.article_id, "filtered", verdicts[c.subscription_id][1],
+                                        subscription_id=c.subscription_id) for c in cands]
             continue
         everything = text.field("any")
         mentions = tuple(dict.fromkeys(m for m, rx in alerts if rx.search(everything)))
         if not (set(passing) & live_subs) and not mentions:
             plan.filtered.extend(a.id for a in fresh)  # a digest subscription's story: it waits for the digest
+            plan.decisions += [Decision(a.id, "digest", "its feed posts in digests, and no alert of this channel "
+                                        "matched it") for a in fresh]
             continue
-        ready.append(LiveStory(story, sources, mentions, tuple(passing), text.speakers))
+        reasons = tuple(dict.fromkeys(r for s in passing if (r := verdicts[s][1])))
+        ready.append(LiveStory(story, sources, mentions, tuple(passing), text.speakers, reasons))
     plan.singles, plan.folded, plan.deferred = split_for_rate(ready, room)
     return plan

@@ -91,6 +91,8 @@ class Story:
     published: datetime | None = None
     key_quote: Quote | None = None
     key_quote_article_id: int | None = None
+    # The article whose headline and summary lead the story (its newest version).
+    lead_article_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

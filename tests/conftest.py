@@ -79,7 +79,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Any]:
     """Return opened Services over a fresh database; closed after the test."""
-    from bot.handlers import load
+    from bot.commands import load
     from bot.services import Services
 
     load()

@@ -9,6 +9,7 @@ from typing import IO
 
 from bot.commands import Invocation, Reply, run_line
 from bot.services import Services
+from bot.text import marked
 
 WORKSPACE = "local"
 CHANNEL = "console"
@@ -25,7 +26,13 @@ def render_text(reply: Reply, *, max_items: int = 50) -> str:
         lines.append("")
         lines.append(f"{i}. {item.title}")
         if item.body:
-            lines.extend("   " + ln for ln in item.body.splitlines())
+            body = marked(item.body, item.marks, str, "**", "**")
+            lines.extend("   " + ln for ln in body.splitlines())
+        if item.quote:
+            lines.extend("   > " + ln for ln in item.quote.text.splitlines())
+            tail = " · ".join(x for x in (item.quote.speaker, item.quote.link or "") if x)
+            if tail:
+                lines.append(f"   > — {tail}")
         for name, value in item.fields:
             lines.append(f"   {name}: {value}")
         if item.url and item.url not in {v for _, v in item.fields}:

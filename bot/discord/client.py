@@ -29,10 +29,10 @@ from bot.commands import (
     dispatch,
     error_reply,
     groups,
+    load,
 )
 from bot.delivery import Delivery, DeliveryError
 from bot.discord.render import error_content, reply_to_embeds
-from bot.handlers import load
 from bot.lifecycle import StartupError, brief, retry_start
 from bot.services import Services
 from bot.text import fit

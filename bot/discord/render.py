@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import discord
 
-from bot.commands import Item, Reply
-from bot.text import fit
+from bot.commands import Item, ItemQuote, Reply
+from bot.text import fit, marked
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256
@@ -34,18 +34,27 @@ _MARKDOWN = re.compile(r"([\\*_~`|<\[\]])")
 # Headings, quotes and lists are markdown only at the start of a line.
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#>+-]|\d+\.)")
 _EVERYONE = re.compile(r"@(everyone|here)\b", re.I)
-# A bare URL in feed text would still be turned into a link; a zero-width space after the scheme stops that.
+# A bare URL in feed text would be turned into a link; an escaped colon ("https\\://") stops that, and Discord
+# shows the URL as typed (the backslash is consumed), so a copied URL works. No invisible character is added.
 _SCHEME = re.compile(r"(?i)\b(https?|ftp|steam|discord):(?=//)")
 ZWSP = "\u200b"
 
 
 def escape(text: str) -> str:
     """Return text that Discord shows as typed: no markdown, mention, channel, timestamp, emoji or link syntax."""
-    text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZWSP, text)
     text = _MARKDOWN.sub(r"\\\1", text)
+    text = _SCHEME.sub(lambda m: m.group(1) + "\\:", text)
     text = _LINE_START.sub(lambda m: m.group(1) + (m.group(2)[:-1] + "\\." if m.group(2).endswith(".")
                                                    else "\\" + m.group(2)), text)
     return _EVERYONE.sub(lambda m: "@" + ZWSP + m.group(1), text)
+
+
+def block_quote(quote: ItemQuote, limit: int) -> str:
+    """Return an (escaped) quote as a Discord block quote: every line behind "> ", the speaker on the last."""
+    who = f"— {_fit(quote.speaker, max(1, limit // 3))}" if quote.speaker else ""
+    words = _fit(quote.text, max(0, limit - len(who) - 8 - quote.text.count("\n") * 2))
+    lines = [ln for ln in words.splitlines() if ln.strip()] + ([who] if who else [])
+    return "\n".join("> " + ln for ln in lines) if words else ""
 
 
 def _fit(text: str, limit: int) -> str:
@@ -66,8 +75,11 @@ def _is_url(value: str) -> bool:
 
 def escaped(reply: Reply) -> Reply:
     """Return a reply whose every text is escaped for Discord (URLs the bot links on purpose stay as they are)."""
-    items = tuple(Item(title=escape(it.title), body=escape(it.body), url=it.url, footer=escape(it.footer),
-                       fields=tuple((escape(n), v if _is_url(v) else escape(v)) for n, v in it.fields))
+    items = tuple(Item(title=escape(it.title), body=marked(it.body, it.marks, escape, "**", "**"), url=it.url,
+                       footer=escape(it.footer),
+                       fields=tuple((escape(n), v if _is_url(v) else escape(v)) for n, v in it.fields),
+                       quote=ItemQuote(escape(it.quote.text), escape(it.quote.speaker), it.quote.link)
+                       if it.quote else None)
                   for it in reply.items)
     return replace(reply, title=escape(reply.title), text=escape(reply.text), items=items)
 
@@ -116,7 +128,12 @@ def _item_embed(item: Item, budget: int) -> discord.Embed:
     if long_title and url:
         title = _fit(item.title, min(TITLE_MAX, max(0, room // 4)))
         room -= len(title)
-    desc = _fit(body, max(0, min(DESCRIPTION_MAX, room)))
+    room = max(0, min(DESCRIPTION_MAX, room))
+    # The key quote is the bot's own markup (a block quote) around escaped words: it keeps its share of the room.
+    quote = block_quote(item.quote, min(500, room // 4)) if item.quote else ""
+    desc = _fit(body, max(0, room - len(quote) - 1))
+    if quote:
+        desc = f"{desc}\n{quote}" if desc else quote
     embed = discord.Embed(title=title or None, url=url if title else None, description=desc or None,
                           colour=COLOUR_OK)
     for n, v in fields:
@@ -133,7 +150,7 @@ def _fields_embed(items: tuple[Item, ...], budget: int) -> discord.Embed:
     per = max(2, budget // max(1, len(shown)))
     for item in shown:
         name = _fit(item.title, min(FIELD_NAME_MAX, max(1, per // 3))) or "·"
-        parts = [item.body, item.footer, _url(item.url) or ""]
+        parts = [item.body, block_quote(item.quote, 300) if item.quote else "", item.footer, _url(item.url) or ""]
         value = _fit("\n".join(p for p in parts if p), min(FIELD_VALUE_MAX, max(1, per - len(name)))) or "·"
         embed.add_field(name=name, value=value, inline=False)
     return embed

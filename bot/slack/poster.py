@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Reply
 from bot.delivery import DeliveryError, Poster
-from bot.slack.render import escape_text, fallback_text, reply_to_blocks
+from bot.slack.render import escape_notification, fallback_text, reply_to_blocks
 
 log = logging.getLogger("newsbot.slack")
 _GROUP = re.compile(r"^[A-Z0-9]{2,30}$")
@@ -72,8 +72,9 @@ def make_poster(client: AsyncWebClient) -> Poster:
                     part = replace(reply, title=item.title[:150] or reply.title, text="", items=(item,), page=0,
                                    page_size=1)
                     resp = await client.chat_postMessage(
-                        channel=channel, blocks=reply_to_blocks(part)[1:], text=escape_text(item.title[:500]),
-                        thread_ts=ids[0], unfurl_links=False, unfurl_media=False)
+                        channel=channel, blocks=reply_to_blocks(part)[1:],
+                        text=escape_notification(item.title[:500]), thread_ts=ids[0], unfurl_links=False,
+                        unfurl_media=False)
                     ids.append(str(resp["ts"]))
                 return ids
             for page in range(reply.pages):
@@ -81,7 +82,7 @@ def make_poster(client: AsyncWebClient) -> Poster:
                 resp = await client.chat_postMessage(
                     channel=channel, blocks=reply_to_blocks(reply, page),
                     text=((mention + " " if mention else "") + fallback_text(reply) if page == 0
-                          else escape_text(f"{reply.title} ({page + 1}/{reply.pages})")),
+                          else escape_notification(f"{reply.title} ({page + 1}/{reply.pages})")),
                     thread_ts=ids[0] if ids else None, unfurl_links=False, unfurl_media=False)
                 ids.append(str(resp["ts"]))
         except SlackApiError as exc:

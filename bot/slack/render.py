@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from bot.commands import Item, Reply
-from bot.text import fit
+from bot.commands import Item, ItemQuote, Reply
+from bot.text import fit, marked
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -34,14 +34,31 @@ ZWSP = "\u200b"
 # Slack documents no escape for its formatting marks; a zero-width space beside each one keeps it from pairing
 # with another into bold, italic, strike or code, while the text still reads the same.
 _MARKS = re.compile(r"([*_~`])")
-# A bare URL in text would be linked (and unfurled); a zero-width space after the scheme keeps it text.
+_EDGE_MARKS = re.compile(r"(?<![A-Za-z0-9])[*_~`]|[*_~`](?![A-Za-z0-9])")
+# Bare URLs in feed text stay text because every mrkdwn object the bot sends is ``verbatim`` (Slack then links
+# nothing by itself); inside a URL no mark is touched, so a copied URL has no invisible character in it.
+_URL = re.compile(r"(?i)\b(?:https?|ftp|mailto|slack)://[^\s<>\"]+")
+# The notification text of a message is not a text object and cannot be verbatim: there, a zero-width space
+# after the scheme keeps a URL from being linked (it is read in a notification, not copied).
 _SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|slack):(?=//)")
 
 
 def escape_text(text: str) -> str:
-    """Return mrkdwn that Slack shows as the given text: no link, mention, date or formatting is made."""
-    text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZWSP, text)
-    return escape(_MARKS.sub(ZWSP + r"\1" + ZWSP, text))
+    """Return mrkdwn that Slack shows as the given text in a verbatim text object: nothing is made of it."""
+    out, at = [], 0
+    for m in _URL.finditer(text):
+        out.append(escape(_MARKS.sub(ZWSP + r"\1" + ZWSP, text[at:m.start()])))
+        # Inside a URL a mark between two letters or digits ("a_b") can neither open nor close formatting, so it
+        # stays as it is; only one at a word's edge (rare in a URL) gets the zero-width spaces.
+        out.append(escape(_EDGE_MARKS.sub(lambda x: ZWSP + x.group() + ZWSP, m.group())))
+        at = m.end()
+    out.append(escape(_MARKS.sub(ZWSP + r"\1" + ZWSP, text[at:])))
+    return "".join(out)
+
+
+def escape_notification(text: str) -> str:
+    """Return the top-level (notification) text of a message: escaped, and with no URL Slack would link."""
+    return escape_text(_SCHEME.sub(lambda m: m.group(1) + ":" + ZWSP, text))
 
 
 def link(url: str | None, label: str, limit: int = LINK_LABEL_CHARS) -> str:
@@ -70,12 +87,36 @@ def parse_page_value(value: str) -> tuple[str, int]:
     return data["line"], data["page"]
 
 
+def _mrkdwn(text: str, limit: int) -> dict[str, Any]:
+    # Verbatim: Slack links, mentions and channel names only where the bot wrote them as <…> itself.
+    return {"type": "mrkdwn", "text": fit(text, limit), "verbatim": True}
+
+
 def _section(mrkdwn: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(mrkdwn, SECTION_CHARS)}}
+    return {"type": "section", "text": _mrkdwn(mrkdwn, SECTION_CHARS)}
 
 
 def _context(mrkdwn: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(mrkdwn, CONTEXT_CHARS)}]}
+    return {"type": "context", "elements": [_mrkdwn(mrkdwn, CONTEXT_CHARS)]}
+
+
+QUOTE_CHARS = 1000
+
+
+def quote_block(quote: ItemQuote) -> dict[str, Any]:
+    """Return a key quote as Slack's own block quote (a rich_text quote: plain text, nothing parsed in it)."""
+    elements: list[dict[str, Any]] = [{"type": "text", "text": fit(quote.text, QUOTE_CHARS) or "…"}]
+    if quote.speaker:
+        elements.append({"type": "text", "text": f"\n— {fit(quote.speaker, 200)}"})
+    if quote.link and quote.link.lower().startswith(("http://", "https://")) and len(quote.link) <= MAX_URL_CHARS:
+        elements += [{"type": "text", "text": " · "}, {"type": "link", "url": quote.link, "text": "source"}]
+    return {"type": "rich_text", "elements": [{"type": "rich_text_quote", "elements": elements}]}
+
+
+def _quote_mrkdwn(quote: ItemQuote) -> str:
+    """Return a key quote as an mrkdwn block quote (the bot's own ">" before escaped words)."""
+    who = f" — {quote.speaker}" if quote.speaker else ""
+    return "\n".join("> " + ln for ln in escape_text(fit(quote.text + who, 500)).splitlines() if ln.strip())
 
 
 def _fit_escaped(text: str, limit: int) -> str:
@@ -87,7 +128,7 @@ def _fit_escaped(text: str, limit: int) -> str:
     return out
 
 
-def _item_text(item: Item, *, with_footer: bool) -> str:
+def _item_text(item: Item, *, with_footer: bool, with_quote: bool = True) -> str:
     head = f"*{link(item.url, item.title, TITLE_CHARS) if item.url else escape_text(fit(item.title, TITLE_CHARS))}*"
     tail_parts: list[str] = []
     for name, value in item.fields:
@@ -98,16 +139,25 @@ def _item_text(item: Item, *, with_footer: bool) -> str:
     if with_footer and item.footer:
         tail_parts.append(f"_{escape_text(fit(item.footer, 500))}_")
     tail = "\n".join(tail_parts)
-    # The body is what gets cut (at a sentence) so the title, links and footer always survive.
-    room = SECTION_CHARS - len(head) - len(tail) - 2
-    body = _fit_escaped(item.body, room) if item.body and room > 20 else ""
-    return "\n".join(x for x in (head, body, tail) if x)
+    quote = _quote_mrkdwn(item.quote) if item.quote and with_quote else ""
+    # The body is what gets cut (at a sentence) so the title, quote, links and footer always survive.
+    room = SECTION_CHARS - len(head) - len(tail) - len(quote) - 3
+    if item.marks and item.body and room > 20:
+        # The marked words are the bot's own bold around escaped text; a cut never leaves a mark open.
+        body = marked(item.body, item.marks, escape_text, "*", "*")
+        if len(body) > room:
+            body = _fit_escaped(item.body, room)
+    else:
+        body = _fit_escaped(item.body, room) if item.body and room > 20 else ""
+    return "\n".join(x for x in (head, body, quote, tail) if x)
 
 
 def _item_blocks(item: Item, compact: bool) -> list[dict[str, Any]]:
     if compact:
-        return [_section(_item_text(item, with_footer=True))]
-    blocks = [_section(_item_text(item, with_footer=False))]
+        return [_section(_item_text(item, with_footer=True, with_quote=True))]
+    blocks = [_section(_item_text(item, with_footer=False, with_quote=False))]
+    if item.quote:
+        blocks.append(quote_block(item.quote))
     if item.footer:
         blocks.append(_context(escape_text(item.footer)))
     return blocks
@@ -160,4 +210,6 @@ def reply_to_blocks(reply: Reply, page: int | None = None, *, command_line: str 
 def fallback_text(reply: Reply) -> str:
     """Return the plain notification text that accompanies the blocks."""
     text = reply.title + (f": {reply.text}" if reply.text else "")
-    return _fit_escaped(text, FALLBACK_CHARS)
+    out = fit(escape_notification(text), FALLBACK_CHARS)
+    amp = out.rfind("&", max(0, len(out) - 5))
+    return out[:amp].rstrip() + "…" if amp != -1 and ";" not in out[amp:] else out

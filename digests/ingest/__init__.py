@@ -63,6 +63,7 @@ class IngestOutcome:
     title: str = ""
     reason: str = ""
     published: datetime | None = None
+    item_title: str = ""  # the title the input itself gave (``title`` is the stored article's, maybe another copy's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ class Ingestor:
                 analysis = replace(analysis, summary=" ".join(sentences), summary_sentences=tuple(sentences))
         result = await self.store.add_article(new, analysis, workspace=workspace, via=via, prepared=prepared)
         return IngestOutcome(source=source, status=result.status, article_id=result.article_id,
-                             title=result.title, published=when)
+                             title=result.title, published=when, item_title=doc.title)
 
     async def store_batch(self, docs: Sequence[BatchDoc], *, chunk: int = 16) -> list[IngestOutcome]:
         """Analyze a batch in the executor (chunks spread over its workers) and store it in one transaction."""
@@ -195,7 +196,8 @@ class Ingestor:
                                    done[1] if done else None))
         results = await self.store.add_articles(items)
         return [IngestOutcome(source=d.article.url or d.article.title, status=r.status, article_id=r.article_id,
-                              title=r.title, published=d.article.published) for d, r in zip(docs, results, strict=True)]
+                              title=r.title, published=d.article.published, item_title=d.article.title)
+                for d, r in zip(docs, results, strict=True)]
 
     async def ingest_path(self, path: str | Path, *, workspace: str, published: datetime | None = None,
                           via: str = "upload") -> IngestOutcome:

@@ -156,6 +156,17 @@ def clean_text(text: str) -> str:
     return "\n\n".join(paras)
 
 
+def clean_feed_text(text: str) -> str:
+    """Return a feed item's own text with whitespace and control characters tidied, every line kept.
+
+    A feed item is what its publisher wrote, not a page around it: a line with a © or about subscribing is the
+    item's text (an untitled item can be just "© 2026 The Courier: floods close the rail line").
+    """
+    text = strip_controls(text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " "))
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
 def clean_title(title: str | None) -> str:
     """Return a single-line title without Markdown heading marks."""
     return re.sub(r"\s+", " ", strip_controls(title or "").lstrip("# ")).strip()[:300]

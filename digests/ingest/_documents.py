@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from digests.ingest._clean import clean_text, clean_title
+from digests.ingest._clean import clean_feed_text, clean_text, clean_title
 from digests.ingest._pages import extract_page, is_stub
 
 
@@ -50,7 +50,35 @@ def parse_date(value: str | date | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _unicode_encoding(raw: bytes) -> str | None:
+    """Return the UTF-16/32 (or UTF-8 with BOM) encoding text bytes are in, by their byte order mark or NULs."""
+    for bom, enc in _BOMS:  # UTF-32 LE first: its mark begins with UTF-16 LE's
+        if raw.startswith(bom):
+            return enc
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    # Text in UTF-16 without a mark: ASCII letters leave a NUL in every other byte, on one side only.
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes, charset: str | None = None) -> str:
+    enc = _unicode_encoding(raw)
+    if enc is not None:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            raise DocumentError(f"not valid {enc.upper()} text") from None
     if b"\x00" in raw[:8192]:
         raise DocumentError("binary file, not text")
     for enc in filter(None, (charset, "utf-8")):
@@ -217,16 +245,37 @@ def _entry_date(entry: Any, now: datetime) -> tuple[datetime | None, str | None]
 _ENTRY_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:item|entry)[\s/>]")
 
 
+# What the open-element scan steps over: comments, CDATA, processing instructions, declarations; then tags.
+_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![A-Za-z][^>]*>|"
+                     rb"<(/?)([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(?:\s[^>]*?)?(/?)>", re.S)
+
+
+def _closing_tags(head: bytes) -> bytes:
+    """Return the end tags that close every element still open at the end of ``head``, innermost first."""
+    stack: list[bytes] = []
+    for m in _MARKUP.finditer(head):
+        name = m.group(2)
+        if name is None or m.group(3):  # not a tag, or a self-closing one
+            continue
+        if not m.group(1):
+            stack.append(name)
+        elif name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name):]
+    return b"".join(b"</" + n + b">" for n in reversed(stack))
+
+
 def _cap_entries(body: bytes, max_entries: int) -> tuple[bytes, int]:
     """Cut ``body`` before its (max_entries+1)-th entry, so parse time and memory stay bounded; return the count.
 
     feedparser builds every entry of a document (a 100,000-item feed takes minutes); what follows the cut is
-    dropped and the lenient parser closes the open elements. Only ASCII-compatible encodings are cut.
+    dropped and the elements still open there (channel, rss, feed) are closed, so a well-formed feed stays
+    well-formed. Only ASCII-compatible encodings are cut.
     """
     starts = [m.start() for m in _ENTRY_TAG.finditer(body)]
     if len(starts) <= max_entries:
         return body, len(starts)
-    return body[:starts[max_entries]], len(starts)
+    head = body[:starts[max_entries]]
+    return head + _closing_tags(head), len(starts)
 
 
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._\-]+)""")
@@ -324,7 +373,8 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 500, now: datetime |
             if c.get("value") and len(c["value"]) > len(content):
                 content = c["value"]
         content = content or entry.get("summary") or entry.get("description") or ""
-        text = clean_text(_strip_html(content))
+        # The item's own text: page clean-up rules (copyright, subscribe lines) are for web pages, not for it.
+        text = clean_feed_text(_strip_html(content))
         link = _web_link(entry.get("link"))
         guid = entry.get("id") or entry.get("link") or None
         if not text.strip() and not title:
@@ -337,7 +387,8 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 500, now: datetime |
                              published=published, author=entry.get("author") or None))
     total = max(total, len(entries))
     if total > max_entries:
-        problems.append(f"feed has {total} entries; kept the first {max_entries}")
+        # First: it is what the feed's health line shows, and a long feed is not a broken one.
+        problems.insert(0, f"the feed has {total} entries; kept the first {max_entries}")
     # The feed's own title is shown in /feeds list: no raw HTML there either.
     feed_title = clean_title(_strip_html(parsed.get("feed", {}).get("title") or ""))
     return ParsedFeed(title=feed_title, documents=docs, problems=problems)

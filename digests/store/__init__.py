@@ -2,6 +2,7 @@
 
 from digests.nlp.speakers import speaker_key
 from digests.store._base import SchemaTooNew, Store, StoreError, StoreUnavailable, fts_query, redact_url
+from digests.store._delivery import DeliveryRecord, item_key
 from digests.store._options import AlertRow, SubscriptionOptions
 from digests.store._records import (
     AddResult,
@@ -24,6 +25,7 @@ __all__ = [
     "AddResult",
     "AlertRow",
     "ArticleRow",
+    "DeliveryRecord",
     "EventRow",
     "NewArticle",
     "PageStateRow",
@@ -43,6 +45,7 @@ __all__ = [
     "canonical_url",
     "content_hash",
     "fts_query",
+    "item_key",
     "redact_url",
     "speaker_key",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from digests.models import Analysis, Article
+from digests.store._delivery import DeliveryMixin
 from digests.store._options import OptionsMixin
 from digests.store._records import (
     AddResult,
@@ -47,7 +48,7 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
           "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts",
-          "stories", "article_stories", "story_state")
+          "stories", "article_stories", "story_state", "delivery_log")
 
 
 class Row(Protocol):
@@ -195,6 +196,7 @@ def source_row(r: Row, prefix: str = "") -> SourceRow:
         last_modified=g("last_modified"), health=g("health"), last_error=g("last_error"), failures=g("failures"),
         last_fetch=to_dt(g("last_fetch")), last_success=to_dt(g("last_success")), next_fetch=to_dt(g("next_fetch")),
         interval_s=g("interval_s"), announced_health=g("announced_health"),
+        last_failure=g("last_failure"), last_failure_at=to_dt(g("last_failure_at")),
     )
 
 
@@ -283,7 +285,7 @@ def redact_url(url: str | Path) -> str:
     return _redact(str(url))
 
 
-class Store(OptionsMixin, abc.ABC):
+class Store(OptionsMixin, DeliveryMixin, abc.ABC):
     """The article store; open one with ``await Store.open(url_or_path)``."""
 
     #: "sqlite" or "postgresql".
@@ -481,12 +483,30 @@ class Store(OptionsMixin, abc.ABC):
         """Return articles matching ``text`` by full text, best (or newest) first (``snippets=False``: none made)."""
 
     async def articles_since(self, workspace: str, since: datetime, until: datetime | None = None,
-                             limit: int = 2000) -> list[Article]:
-        """Return the articles that reached ``workspace`` in a window, newest first (for digests)."""
+                             limit: int = 2000, *, late_from: datetime | None = None) -> list[Article]:
+        """Return the articles of a window by publication time, newest first (for digests).
+
+        An article belongs to the window its publication time falls in, if it was stored before the window
+        ended; one with no publication time belongs to the window it was stored in. One stored during the
+        window but published shortly before it (from ``late_from`` on) arrived too late for the window before,
+        so it belongs here. An old article stored today (an archive load, a backfill) is in no present window.
+        """
+        until = until or now_utc()
+        late_from = min(late_from or since, since)
+        # CROSS JOIN keeps SQLite reading the window's articles by publication time (articles_published) and
+        # probing each one's workspace row, instead of walking every article of the workspace (its planner has no
+        # statistics to tell); PostgreSQL reads it as the inner join it is.
         rows = await self._rows(
+            "SELECT * FROM ("
+            "SELECT a.*, w.added_at FROM articles a CROSS JOIN workspace_articles w "
+            "WHERE w.article_id = a.id AND w.workspace = ? AND a.published >= ? AND a.published < ? "
+            "AND w.added_at < ? AND w.via != 'initial' "
+            "UNION ALL "
             "SELECT a.*, w.added_at FROM workspace_articles w JOIN articles a ON a.id = w.article_id "
             "WHERE w.workspace = ? AND w.added_at >= ? AND w.added_at < ? AND w.via != 'initial' "
-            "ORDER BY w.added_at DESC LIMIT ?", workspace, since, until or now_utc(), limit)
+            "AND (a.published IS NULL OR (a.published >= ? AND a.published < ?))"
+            ") x ORDER BY COALESCE(x.published, x.added_at) DESC LIMIT ?",
+            workspace, since, until, until, workspace, since, until, late_from, since, limit)
         return [full_article(r) for r in rows]
 
     async def count_articles(self, workspace: str | None = None) -> int:
@@ -687,19 +707,28 @@ class Store(OptionsMixin, abc.ABC):
                 where.append(f"{col} = ?")
                 params.append(val)
         rows = await self._rows(
-            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, s.id AS s_id, s.kind AS s_kind, "
+            "SELECT b.id AS sub_id, b.workspace, b.channel, b.paused, b.created_at AS sub_created_at, s.id AS s_id, s.kind AS s_kind, "
             "s.url AS s_url, s.title AS s_title, s.etag AS s_etag, s.last_modified AS s_last_modified, "
             "s.health AS s_health, s.last_error AS s_last_error, s.failures AS s_failures, "
             "s.last_fetch AS s_last_fetch, s.last_success AS s_last_success, s.next_fetch AS s_next_fetch, "
-            "s.interval_s AS s_interval_s, s.announced_health AS s_announced_health "
+            "s.interval_s AS s_interval_s, s.announced_health AS s_announced_health, "
+            "s.last_failure AS s_last_failure, s.last_failure_at AS s_last_failure_at "
             f"FROM subscriptions b JOIN sources s ON s.id = b.source_id WHERE {' AND '.join(where)} "
             "ORDER BY b.workspace, b.channel, s.url", *params)
         return [SubscriptionRow(id=r["sub_id"], workspace=r["workspace"], channel=r["channel"],
-                                paused=bool(r["paused"]), source=source_row(r, "s_")) for r in rows]
+                                paused=bool(r["paused"]), source=source_row(r, "s_"),
+                                created_at=to_dt(r["sub_created_at"])) for r in rows]
 
     @abc.abstractmethod
     async def active_sources(self) -> list[SourceRow]:
         """Return feeds that at least one unpaused subscription follows."""
+
+    async def next_fetch_after(self, now: datetime) -> datetime | None:
+        """Return the earliest next fetch time after ``now`` among feeds an unpaused subscription follows."""
+        row = await self._row(
+            "SELECT MIN(s.next_fetch) FROM sources s WHERE s.kind = 'feed' AND s.next_fetch > ? AND EXISTS "
+            "(SELECT 1 FROM subscriptions b WHERE b.source_id = s.id AND b.paused = 0)", now)
+        return to_dt(row[0]) if row and row[0] else None
 
     @abc.abstractmethod
     async def claim_due_feeds(self, owner: str, now: datetime, lease_s: float, limit: int = 50) -> list[SourceRow]:

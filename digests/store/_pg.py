@@ -330,6 +330,11 @@ class PgStore(Store):
         """Run one query for the options mixin."""
         return await self._all(sql, *args)
 
+    async def _opt_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one write statement for each row of arguments, in one transaction."""
+        async with self.transaction() as con:
+            await con.executemany(_sql(sql), rows)
+
     async def schema_version(self) -> int:
         """Return the number of the last migration applied."""
         row = await self._one("SELECT COALESCE(MAX(version), 0) FROM schema_version")
@@ -739,7 +744,8 @@ class PgStore(Store):
     async def update_source(self, source_id: int, **fields: Any) -> None:
         """Update a source's fetch state (etag, last_modified, health, last_error, failures, times, title)."""
         allowed = {"title", "etag", "last_modified", "health", "last_error", "failures", "last_fetch",
-                   "last_success", "next_fetch", "interval_s", "announced_health"}
+                   "last_success", "next_fetch", "interval_s", "announced_health", "last_failure",
+                   "last_failure_at"}
         if not fields:
             return
         bad = set(fields) - allowed

@@ -94,6 +94,9 @@ class SourceRow:
     next_fetch: datetime | None
     interval_s: int
     announced_health: str
+    # The latest failed fetch, kept after the feed recovers so /feeds list can show it as history.
+    last_failure: str | None = None
+    last_failure_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class SubscriptionRow:
     channel: str
     paused: bool
     source: SourceRow
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

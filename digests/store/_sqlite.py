@@ -310,6 +310,11 @@ class SqliteStore(Store):
         """Run one query for the options mixin."""
         return await self._all(sql, args)
 
+    async def _opt_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one write statement for each row of arguments, in one transaction."""
+        async with self.transaction() as db:
+            await db.executemany(sql, rows)
+
     async def integrity_check(self) -> str:
         """Return SQLite's integrity_check verdict ("ok" when sound)."""
         row = await self._one("PRAGMA integrity_check")
@@ -616,7 +621,8 @@ class SqliteStore(Store):
     async def update_source(self, source_id: int, **fields: Any) -> None:
         """Update a source's fetch state (etag, last_modified, health, last_error, failures, times, title)."""
         allowed = {"title", "etag", "last_modified", "health", "last_error", "failures", "last_fetch",
-                   "last_success", "next_fetch", "interval_s", "announced_health"}
+                   "last_success", "next_fetch", "interval_s", "announced_health", "last_failure",
+                   "last_failure_at"}
         if not fields:
             return
         bad = set(fields) - allowed

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.corpus import Corpus
-from bot.commands import Invocation, run_line
+from bot.commands import Invocation, load, run_line
 from bot.config import Settings
-from bot.handlers import load
 from bot.services import Services
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle

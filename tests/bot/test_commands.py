@@ -15,11 +15,12 @@ from bot.commands import (
     Invocation,
     coerce,
     dispatch,
+    load,
     parse_duration,
     run_line,
     split_command_line,
+    split_words,
 )
-from bot.handlers import load
 from tests.conftest import ROOT
 
 load()
@@ -131,6 +132,29 @@ async def test_a_lost_database_connection_answers_clearly_and_the_next_command_w
     finally:
         await svc.close()
         await proxy.stop()
+
+
+# ---- arguments exactly as typed (issue 28) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    (r"exclude:\bsponsored\b", [r"exclude:\bsponsored\b"]),  # a backslash is an ordinary character
+    (r'include:"\bferr(y|ies)\b berth" x', [r"include:\bferr(y|ies)\b berth", "x"]),
+    (r"a\\b c\ d", [r"a\\b", "c\\", "d"]),  # nothing is escaped outside quotes, not even a space
+    ('template:"{title} said \\"hi\\""', ['template:{title} said "hi"']),  # \" inside "…" is the quote itself
+    ("don't stop", ["don't", "stop"]),  # an apostrophe inside a word opens nothing
+    ('"never closed words', ['"never', "closed", "words"]),  # an unclosed quote is an ordinary character
+    ("“curly quotes” too", ["curly quotes", "too"]),
+    ('k:""', ["k:"]),
+])
+def test_argument_words_keep_every_backslash(typed: str, words: list[str]) -> None:
+    assert split_words(typed) == words
+
+
+def test_a_regex_filter_reaches_its_handler_as_typed() -> None:
+    cmd, raw = split_command_line(r"/feeds filter add https://e.test/rss field:title exclude:\bsponsored\b regex:true")
+    assert cmd.name == "feeds filter add"
+    assert raw == {"url": "https://e.test/rss", "field": "title", "exclude": r"\bsponsored\b", "regex": "true"}
 
 
 @pytest.mark.parametrize("doc", ["docs/slack.md", "docs/discord.md"])

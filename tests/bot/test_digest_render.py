@@ -21,7 +21,8 @@ async def _reply(services: Any) -> Any:
     await services.ingestor.ingest_path(shared_eval("seed", "article.txt"), workspace="local",
                                         published=datetime(2021, 8, 15, tzinfo=UTC))
     now = datetime.now(UTC) + timedelta(seconds=1)
-    return digest_reply(await build_digest(services.store, "local", now - timedelta(hours=1), now))
+    # Digests go by publication time: the window reaches back to the seed's date (2021) and the samples' (2026).
+    return digest_reply(await build_digest(services.store, "local", datetime(2021, 8, 1, tzinfo=UTC), now))
 
 
 async def test_digest_embeds_fit_discord_limits(services: Any) -> None:

@@ -450,7 +450,7 @@ async def test_new_subscription_posts_nothing_and_backfill_posts_the_n_newest(
         t0 = datetime.now(UTC) - timedelta(seconds=1)
         local = Invocation(workspace="local", channel="news", user="admin", is_admin=True)
         reply = await run_line(services, local, f"/feeds add {feed.url}")
-        assert not reply.error and "Stored 5 current item(s) without posting" in reply.text
+        assert not reply.error and "Stored the feed's 5 current item(s) as history, not posted" in reply.text
         assert rec.posts == []
 
         slack = Invocation(workspace="slack:T1", channel="C1", user="admin", platform="slack", is_admin=True)
@@ -563,6 +563,101 @@ async def test_two_processes_sweeping_one_shared_store_fetch_each_due_feed_once(
     finally:
         await one.close()
         await two.close()
+
+
+# ---- issue 28: polls on time, backfill filtered, the delivery log -------------------------------------------------
+
+
+def _first_firing_at_or_after(job: Any, when: datetime) -> datetime | None:
+    t = job.next_run_time
+    while t is not None and t < when:
+        t = job.trigger.get_next_fire_time(t, t)
+    return t  # type: ignore[no-any-return]
+
+
+async def test_a_feed_is_polled_again_at_its_interval_not_at_the_next_sweep(
+        services: Services, http_server: LocalServer) -> None:
+    """After a poll, this process next polls the feed when it is due (± 1 s), not at a later sweep tick."""
+    feed = Feed(http_server)
+    src = await services.store.source("feed", feed.url)
+    await services.store.subscribe("local", "news", src.id)
+    services.settings = services.settings.model_copy(update={"feed_interval_s": 10})  # sweeps every 5 s
+    sched = BotScheduler(services, delivery_for(Recorder()), poll_feeds=True)
+    await sched.start()  # the first sweep fires a second after start and polls the feed
+    try:
+        async def fetched() -> bool:
+            row = await services.store.get_source(src.id)
+            return row is not None and row.last_success is not None and bool(sched.aps.get_jobs())
+
+        await wait_for(fetched)
+        row = await services.store.get_source(src.id)
+        assert row is not None and row.next_fetch is not None
+        firings = [_first_firing_at_or_after(j, row.next_fetch) for j in sched.aps.get_jobs()
+                   if j.id.startswith("feeds:")]
+        nxt = min(t for t in firings if t is not None)
+        assert timedelta(0) <= nxt - row.next_fetch <= timedelta(seconds=1), nxt - row.next_fetch
+    finally:
+        await sched.shutdown()
+
+
+async def test_a_backfill_posts_only_what_passes_the_filters_given_with_feeds_add(
+        services: Services, http_server: LocalServer) -> None:
+    feed = Feed(http_server)
+    rec = Recorder()
+    services.scheduler = BotScheduler(services, delivery_for(rec), poll_feeds=False)
+    local = Invocation(workspace="local", channel="news", user="admin", is_admin=True)
+    reply = await run_line(services, local, f'/feeds add {feed.url} backfill:2 exclude:"story 5" field:title')
+    assert "Filter #1: exclude title phrase “story 5”." in reply.text, reply.text
+    assert "Posted the 2 newest that pass its filters (1 newer one(s) held back by them" in reply.text
+    [(_, _, post)] = rec.posts
+    assert sorted(headlines(post)) == ["Story 3", "Story 4"]
+    why = await run_line(services, local, "/feeds why https://news.example/5")
+    assert why.data["items"][0]["outcome"] == "filtered"
+    assert "backfill: filter #1 (exclude title phrase “story 5”) matched" in why.items[0].body
+    assert why.data["items"][0]["history"] == ["filtered", "baseline"]
+    posted = await run_line(services, local, "/feeds why https://news.example/4")
+    assert posted.data["items"][0]["outcome"] == "posted" and "by the backfill" in posted.items[0].body
+
+
+async def test_a_copy_from_another_feed_is_logged_as_a_duplicate_of_the_article_posted(
+        services: Services, http_server: LocalServer) -> None:
+    from tests.helpers.newsfeed import STORIES, NewsFeed
+
+    rec = Recorder()
+    sched = BotScheduler(services, delivery_for(rec), poll_feeds=False)
+    services.scheduler = sched
+    local = Invocation(workspace="local", channel="news", user="admin", is_admin=True)
+    one, two = NewsFeed(http_server, "/one.xml", "One"), NewsFeed(http_server, "/two.xml", "Two")
+    for feed in (one, two):
+        assert not (await run_line(services, local, f"/feeds add {feed.url} mode:live")).error
+    ids = [(await services.store.source("feed", f.url)).id for f in (one, two)]
+    one.add(*STORIES[3], slug="library")
+    for sid in ids:
+        await sched.poll_source(sid)
+    await sched.flush_live()
+    two.add(*STORIES[3], slug="library-copy")  # the same text under another link: the same stored article
+    for sid in ids:
+        await sched.poll_source(sid)
+    await sched.flush_live()
+    assert len(rec.posts) == 1
+    why = await run_line(services, local, "/feeds why https://news.example/two.xml/library-copy")
+    item = why.data["items"][0]
+    assert item["outcome"] == "duplicate" and item["related_article_id"] == item["article_id"]
+    assert f"the same article as #{item['article_id']} “{STORIES[3][0]}”, posted here on" in why.items[0].body
+
+
+async def test_the_delivery_log_is_pruned_to_its_retention(services: Services) -> None:
+    from digests.store import DeliveryRecord
+
+    clock = Clock(datetime(2031, 3, 2, 12, 0, tzinfo=UTC))
+    services.settings = services.settings.model_copy(update={"delivery_log_days": 30})
+    sched = BotScheduler(services, delivery_for(Recorder()), clock=clock, poll_feeds=False)
+    await services.store.log_deliveries([
+        DeliveryRecord("local", "news", "posted", clock.now - timedelta(days=31), item_title="Old news"),
+        DeliveryRecord("local", "news", "posted", clock.now - timedelta(days=29), item_title="Recent news")])
+    assert await sched.prune_log() == 1
+    assert [d.item_title for d in await services.store.find_deliveries("local", "news", words=["news"])] == [
+        "Recent news"]
 
 
 async def test_stop_hands_back_live_items_not_yet_posted_and_the_polls_in_flight(

@@ -319,3 +319,56 @@ def test_cdata_remnants_are_dropped_and_escaped_markup_stays_text() -> None:
     assert "CDATA" not in doc.text and "]]>" not in doc.text
     assert "The bridge reopened." in doc.text and "Wrapped twice." in doc.text
     assert "<blink>" in doc.text  # the feed's own escaped text is correct as plain text
+
+
+async def test_an_error_clears_on_recovery_and_stays_as_dated_history(services: Any,
+                                                                      http_server: LocalServer) -> None:
+    """A 404 and then three 304s: the feed is ok with no current error; the 404 is kept with its time."""
+    site = FeedSite(http_server)
+    site.entries = [Entry(2), Entry(1)]
+    clock = Clock(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
+    poller = FeedPoller(services.store, services.ingestor, POLICY, clock=clock)
+    src = await _feed(services, site.url)
+    assert (await poller.poll(src)).ok
+    site.fail_status = 404
+    clock.now += timedelta(minutes=15)
+    failed_at = clock.now
+    bad = await poller.poll(await _fresh(services, src))
+    assert not bad.ok and (await _fresh(services, src)).last_error == "HTTP 404 Not Found"
+    site.fail_status = None
+    for _ in range(3):
+        clock.now += timedelta(minutes=15)
+        report = await poller.poll(await _fresh(services, src))
+        assert report.ok and report.not_modified
+    row = await _fresh(services, src)
+    assert (row.health, row.failures, row.last_error) == (OK, 0, None)
+    assert (row.last_failure, row.last_failure_at) == ("HTTP 404 Not Found", failed_at)
+    assert row.title == "Test Feed"  # a 304 has no title, and the stored one stays
+
+
+async def test_a_warning_survives_304s_and_a_renamed_feed_is_renamed(services: Any,
+                                                                     http_server: LocalServer) -> None:
+    body = [rss([Entry(1)], title="Old Name")]
+
+    async def serve(request: web.Request) -> web.Response:
+        if request.headers.get("If-None-Match") == '"same"':
+            return web.Response(status=304)
+        # An impossible date is a warning (the feed works): it stays through 304s until a full fetch.
+        return web.Response(body=body[0], headers={"Content-Type": "application/rss+xml", "ETag": '"same"'})
+
+    http_server.route("/named.xml", serve)
+    clock = Clock(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
+    poller = FeedPoller(services.store, services.ingestor, POLICY, clock=clock)
+    src = await _feed(services, http_server.url("/named.xml"))
+    body[0] = body[0].replace(b"04 Jan 2027", b"04 Jan 2099")
+    await poller.poll(src)
+    clock.now += timedelta(minutes=15)
+    await poller.poll(await _fresh(services, src))
+    row = await _fresh(services, src)
+    assert row.title == "Old Name" and row.last_error is not None and row.last_error.startswith("warning:")
+    body[0] = rss([Entry(1, published=datetime(2026, 1, 4, 9, 0, tzinfo=UTC))], title="New Name")
+    await services.store.update_source(src.id, etag=None)
+    clock.now += timedelta(minutes=15)
+    await poller.poll(await _fresh(services, src))
+    row = await _fresh(services, src)
+    assert (row.title, row.last_error) == ("New Name", None)

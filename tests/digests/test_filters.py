@@ -78,3 +78,14 @@ def test_stored_filters_that_no_longer_compile_are_skipped() -> None:
     good = {"field": "title", "action": "include", "kind": "word", "pattern": "ferry"}
     bad = {"field": "title", "action": "include", "kind": "regex", "pattern": "(a)\\1"}
     assert load_filters([good, bad, {"field": "nowhere"}]) == [Filter.from_dict(good)]
+
+
+def test_a_verdict_names_the_rule_that_decided() -> None:
+    rules = CompiledFilters([Filter("text", "include", "word", "harbour").validate(),
+                             Filter("title", "exclude", "regex", r"\bsponsored\b").validate()])
+    assert rules.verdict(STORY) == (True, "filter #1 (include text word “harbour”) matched")
+    held = StoryText(title="Sponsored: harbour cruises", text="Cruises round the harbour.")
+    assert rules.verdict(held) == (False, r"filter #2 (exclude title regex /\bsponsored\b/) matched")
+    assert rules.verdict(StoryText(title="Bakery opens")) == (
+        False, "no include filter matched (#1 include text word “harbour”)")
+    assert CompiledFilters([]).verdict(STORY) == (True, "")

@@ -60,3 +60,22 @@ def test_filters_per_subscription_and_alerts_on_digest_feeds() -> None:
     # The ferry story is filtered out of the live feed; the digest feed's concert story goes out for its alert.
     assert plan.filtered == [1]
     assert [(ls.story.article_ids, ls.mentions) for ls in plan.singles] == [((3,), ("role:7",))]
+
+
+def test_every_held_back_article_gets_a_decision_saying_why() -> None:
+    cands = [Candidate(FERRY_COPY.id, 1, "Valley Post"), Candidate(CONCERT.id, 1, "Valley Post"),
+             Candidate(4, 2, "Gazette")]
+    sponsored = _art(4, "Sponsored: river cruises", "Paid cruises on the river this summer, booked online.")
+    arts = {a.id: a for a in (FERRY_COPY, CONCERT, sponsored)}
+    filters = {2: CompiledFilters([Filter("title", "exclude", "word", "sponsored").validate()])}
+    plan = plan_channel("local", NOW, cands, arts, {}, [FERRY], live_subs={1, 2}, filters=filters, alerts=[],
+                        room=5)
+    why = {d.article_id: (d.outcome, d.detail, d.related_article_id) for d in plan.decisions}
+    assert why[FERRY_COPY.id][0] == "merged" and why[FERRY_COPY.id][2] == FERRY.id
+    assert f"“{FERRY.title}”" in why[FERRY_COPY.id][1]
+    assert why[4] == ("filtered", "filter #1 (exclude title word “sponsored”) matched", None)
+    assert [s.story.headline for s in plan.singles] == [CONCERT.title] and CONCERT.id not in why
+    # A digest feed's story with no alert waits for the digest, and says so.
+    plan = plan_channel("local", NOW, [Candidate(CONCERT.id, 3, "Gazette")], arts, {}, [], live_subs=set(),
+                        filters={}, alerts=[], room=5)
+    assert [d.outcome for d in plan.decisions] == ["digest"] and not plan.singles

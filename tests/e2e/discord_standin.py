@@ -357,6 +357,21 @@ def shown(text: str) -> str:
     return "".join(out).replace("\u200b", "")
 
 
+def block_quotes(text: str) -> list[str]:
+    """Return the lines Discord shows as a block quote ("> " or ">>> " at a line start, not escaped), as shown."""
+    out: list[str] = []
+    rest = False
+    for line in (text or "").splitlines():
+        if rest:
+            out.append(shown(line))
+        elif line.startswith(">>> "):
+            rest = True
+            out.append(shown(line[4:]))
+        elif line.startswith("> "):
+            out.append(shown(line[2:]))
+    return out
+
+
 def made(text: str) -> list[str]:
     """Return what Discord would make of a text beyond plain characters: mentions, links, formatting."""
     masked = _masked(text)

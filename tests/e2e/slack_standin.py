@@ -67,6 +67,11 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "action_id at most 255 characters and unique within its block"),
     Rule("button.value", 2000, 200, "invalid_blocks", "button value at most 2000 characters"),
     Rule("button.url", 3000, 200, "invalid_blocks", "button url at most 3000 characters"),
+    # reference/block-kit/blocks/rich-text-block and block-elements/rich-text-*-element.
+    Rule("rich_text.elements", "sections, lists, quotes, preformatted of text, link, emoji, user, channel, "
+         "usergroup, broadcast, date", 200, "invalid_blocks",
+         "a rich_text block holds rich text sections, lists, quotes or preformatted text, and those hold text "
+         "(1+ characters), links (http(s) url), emoji, mentions or dates"),
     # response_url (docs: interactivity/handling-user-interaction#message_responses, like incoming webhooks).
     Rule("respond.json", "application/json body", 400, "invalid_payload", "response_url takes a JSON body"),
     Rule("respond.response_type", "in_channel or ephemeral", 400, "invalid_payload",
@@ -146,6 +151,8 @@ def block_problems(blocks: Any) -> list[tuple[str, str]]:
                 if isinstance(e, dict) and e.get("type") == "image":
                     continue
                 text_obj(e, f"{where}/elements/{j}", 3000, "context.elements")
+        elif btype == "rich_text":
+            out += [("rich_text.elements", f"{where}/{p}") for p in _rich_text_problems(b.get("elements"))]
         elif btype == "actions":
             elements = b.get("elements") or []
             if not 1 <= len(elements) <= limit("actions.elements"):
@@ -165,6 +172,56 @@ def block_problems(blocks: Any) -> list[tuple[str, str]]:
                     out.append(("button.value", f"{at}/value: longer than 2000 characters"))
                 if len(str(e.get("url", ""))) > limit("button.url"):
                     out.append(("button.url", f"{at}/url: longer than 3000 characters"))
+    return out
+
+
+_RICH_CONTAINERS = frozenset({"rich_text_section", "rich_text_list", "rich_text_quote", "rich_text_preformatted"})
+_RICH_LEAVES = frozenset({"text", "link", "emoji", "user", "channel", "usergroup", "broadcast", "date"})
+
+
+def _rich_text_problems(elements: Any) -> list[str]:
+    """Return what is wrong with a rich_text block's elements (empty when Slack would accept them)."""
+    if not isinstance(elements, list) or not elements:
+        return ["elements: a rich_text block needs a list of elements"]
+    out = []
+    for i, e in enumerate(elements):
+        if not isinstance(e, dict) or e.get("type") not in _RICH_CONTAINERS:
+            out.append(f"elements/{i}: {e.get('type') if isinstance(e, dict) else e!r} is no rich text element")
+            continue
+        inner = e.get("elements")
+        if e["type"] == "rich_text_list":
+            out += [f"elements/{i}/{p}" for p in _rich_text_problems(inner)]
+            continue
+        if not isinstance(inner, list) or not inner:
+            out.append(f"elements/{i}/elements: needs a list of elements")
+            continue
+        for j, leaf in enumerate(inner):
+            kind = leaf.get("type") if isinstance(leaf, dict) else None
+            where = f"elements/{i}/elements/{j}"
+            if kind not in _RICH_LEAVES:
+                out.append(f"{where}: {kind!r} is no rich text leaf")
+            elif kind == "text" and not (isinstance(leaf.get("text"), str) and leaf["text"]):
+                out.append(f"{where}: text must be more than 0 characters")
+            elif kind == "link" and not str(leaf.get("url") or "").lower().startswith(("http://", "https://")):
+                out.append(f"{where}: a link needs an http(s) url")
+    return out
+
+
+def block_quotes(blocks: Any) -> list[str]:
+    """Return the text of every block quote a message shows: rich_text quotes and mrkdwn lines starting with ">"."""
+    out: list[str] = []
+    for b in blocks or []:
+        if not isinstance(b, dict):
+            continue
+        if b.get("type") == "rich_text":
+            for e in b.get("elements") or []:
+                if isinstance(e, dict) and e.get("type") == "rich_text_quote":
+                    out.append("".join(str(x.get("text") or "") for x in e.get("elements") or []
+                                       if isinstance(x, dict)))
+        for text, _ in mrkdwn_objects([b]):
+            quoted = [ln[1:].lstrip() for ln in text.splitlines() if ln.startswith(">")]
+            if quoted:
+                out.append(shown("\n".join(quoted)))
     return out
 
 
@@ -208,13 +265,33 @@ def shown(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\u200b", "")
 
 
-def made(text: str) -> list[str]:
+def made(text: str, *, verbatim: bool = False) -> list[str]:
     """Return what Slack would make of mrkdwn text beyond plain characters: links, mentions, formatting.
 
     A formatting mark next to a zero-width space is taken as unpaired (the bot's escape), an assumption the
-    stand-in cannot check against Slack.
+    stand-in cannot check against Slack. In a ``verbatim`` text object Slack links no bare URL (the text
+    object reference: verbatim skips the automatic parsing of URLs, channel names and mentions).
     """
-    return [kind for kind, rx in _SLACK_MADE.items() if rx.search(text)]
+    return [kind for kind, rx in _SLACK_MADE.items() if rx.search(text) and not (verbatim and kind == "link")]
+
+
+def mrkdwn_objects(blocks: Any) -> list[tuple[str, bool]]:
+    """Return (text, verbatim) of every mrkdwn text object in blocks, as Slack would parse each."""
+    out: list[tuple[str, bool]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                out.append((node["text"], node.get("verbatim") is True))
+            for key, value in node.items():
+                if key not in ("value", "action_id", "block_id", "url"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return out
 
 
 def pings(args: dict[str, Any]) -> dict[str, list[str]]:

@@ -54,3 +54,22 @@ async def test_live_posts_with_filter_format_and_alert_print_in_the_terminal(
     assert f"{STORIES[1][0]} | Console News" in printed and "— Ilse Varga" in printed
     assert "for @77" in printed  # the alert's mention, as the terminal shows it
     assert f"Quay notice {HOSTILE}" in printed  # a terminal shows feed text exactly
+
+
+async def test_a_backslash_regex_typed_in_the_terminal_is_kept(services: Services, http_server: LocalServer) -> None:
+    r"""Typed at the prompt, exclude:\bsponsored\b regex:true and exclude:/\bads?\b/ keep every backslash."""
+    feed = NewsFeed(http_server, "/terminal-regex.xml", "Beach News")
+    lines = [f"/feeds add {feed.url} mode:live",
+             f"/feeds filter add {feed.url} field:title exclude:\\bsponsored\\b regex:true",
+             f"/feeds filter add {feed.url} exclude:/\\bads?\\b/",
+             f'/feeds filter add {feed.url} include:"\\bbeach\\b|\\bkayaks?\\b" regex:true',
+             f"/feeds filter list {feed.url}"]
+    out = io.StringIO()
+    await Console(services, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out).run()
+    printed = out.getvalue()
+    assert r"Filter #1 on " in printed and r"exclude title regex /\bsponsored\b/" in printed, printed
+    assert r"exclude any regex /\bads?\b/" in printed and r"include any regex /\bbeach\b|\bkayaks?\b/" in printed
+    assert r"#1: exclude title regex /\bsponsored\b/" in printed  # the list shows them back, as typed
+    [sub] = await services.store.subscriptions(WORKSPACE, CHANNEL)
+    opts = (await services.store.subscription_options([sub.id]))[sub.id]
+    assert [f["pattern"] for f in opts.filters] == [r"\bsponsored\b", r"\bads?\b", r"\bbeach\b|\bkayaks?\b"]

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -27,12 +27,13 @@ from tests.e2e.discord_standin import (
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
     DiscordStandIn,
+    block_quotes,
     limit,
     made,
     shown,
 )
 from tests.helpers.http import LocalServer
-from tests.helpers.newsfeed import HOSTILE, STORIES, NewsFeed
+from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, NewsFeed
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -118,13 +119,14 @@ class Harness:
         """Return the workspace name of a guild."""
         return f"discord:{guild['id']}"
 
-    async def add_articles(self, tmp: Path, guild: dict[str, Any], articles: dict[str, str]) -> list[int]:
-        """Ingest invented articles into a guild's workspace."""
+    async def add_articles(self, tmp: Path, guild: dict[str, Any], articles: dict[str, str], *,
+                           published: datetime | None = None) -> list[int]:
+        """Ingest invented articles into a guild's workspace (``published`` overrides their own dates)."""
         ids = []
         for name, body in articles.items():
             path = tmp / name
             path.write_text(body, encoding="utf-8")
-            out = await self.svc.ingestor.ingest_path(path, workspace=self.ws(guild))
+            out = await self.svc.ingestor.ingest_path(path, workspace=self.ws(guild), published=published)
             assert out.status == "added" and out.article_id is not None, out
             ids.append(out.article_id)
         return ids
@@ -299,9 +301,10 @@ async def test_every_command_answers(harness: Harness, tmp_path: Path) -> None:
 async def test_digest_lists_each_new_story_with_its_quote_and_link(harness: Harness, tmp_path: Path) -> None:
     """/digest answers with one embed per new story: its headline, link, a key quote, and nothing from elsewhere."""
     s, a = harness.s, harness.a
-    await harness.add_articles(tmp_path, a, ARTICLES)
-    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE})
-    await asyncio.sleep(1.05)  # the store keeps whole seconds and a window's end is exclusive
+    # Digests go by publication time: these stories came out an hour ago (their files say 2031).
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    await harness.add_articles(tmp_path, a, ARTICLES, published=hour_ago)
+    await harness.add_articles(tmp_path, harness.b, {"lighthouse.md": PRIVATE_ARTICLE}, published=hour_ago)
     rec = await s.send_interaction(s.command_payload("digest", {"since": "7d"}, guild=a))
     msg = await s.answer(rec)
     assert rec.callbacks[0]["type"] == 5  # /digest is slow: deferred first
@@ -738,7 +741,7 @@ async def test_live_bursts_are_rate_limited_with_the_overflow_in_one_post(
     feed = NewsFeed(http_server, "/burst.xml", "Burst News")
     sid = await _subscribe(harness, feed, news)
     for i, (title, text) in enumerate(STORIES[:7]):
-        feed.add(title, text, slug=f"s{i}", minutes_ago=30 - i)
+        feed.add(title, text, slug=f"s{i}", minutes_ago=(i - 7) / 60)  # published over the next seconds
     await _round(sched, sid)
     posts = channel_posts(s, news["id"])
     assert len(posts) == 5
@@ -1044,3 +1047,169 @@ async def test_a_shard_posts_to_a_forum_of_a_server_another_shard_serves(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await standin.close()
+
+
+# ---- delivery a community can trust (issue 28) ---------------------------------------------------------------------
+
+ARCHIVE_2019 = """---
+title: Quarry museum opens its doors
+published: 2019-06-02
+url: https://example.invalid/quarry-museum-2019
+---
+The quarry museum opened its doors on Sunday with a display of the old stone saws, its curator said.
+
+Curator Wendel Amsel said the saws had waited in a shed for forty years. "Every saw here cut stone for a house in this valley," Amsel said.
+"""
+
+
+async def test_a_2019_article_ingested_today_is_in_no_24h_digest_and_no_live_post(
+        harness: Harness, http_server: LocalServer, tmp_path: Path) -> None:
+    """An old item in a live feed is not posted and an archive upload stays out of today's digest; /feeds why says why."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/archive.xml", "Harbour Gazette")
+    sid = await _subscribe(harness, feed, news)
+    old = feed.add("Harbour tunnel plans unveiled", STORIES[4][1], slug="tunnel-2019",
+                   published=datetime(2019, 5, 14, 9, 30, tzinfo=UTC))
+    feed.add(*STORIES[0], slug="berth")
+    await _round(sched, sid)
+    posts = channel_posts(s, news["id"])
+    assert [shown(p["embeds"][1]["title"]) for p in posts] == [STORIES[0][0]]
+
+    await harness.add_articles(tmp_path, a, {"archive.md": ARCHIVE_2019})  # a bulk archive load, today
+    digest = text_of(await s.invoke("digest", {"since": "24h"}, guild=a, channel=news))
+    assert STORIES[0][0] in digest
+    assert "Harbour tunnel plans unveiled" not in digest and "Quarry museum" not in digest
+
+    why = await s.invoke("feeds why", {"item": old.link}, guild=a, channel=news, **ADMIN)
+    t = text_of(why)
+    assert "Too old for this subscription" in t and "published on 2019-05-14 09:30 UTC" in t, t
+    assert "before this channel subscribed" in t
+
+
+async def test_feeds_why_names_the_rule_the_story_and_the_post(harness: Harness, http_server: LocalServer) -> None:
+    """/feeds why answers for a filtered, a merged, a folded and a pre-subscription item, and only for admins."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    gazette, post = NewsFeed(http_server, "/why-gazette.xml", "Harbour Gazette"), NewsFeed(
+        http_server, "/why-post.xml", "Valley Post")
+    gazette.add(*STORIES[7], slug="weir")  # in the feed before the channel subscribed
+    t = text_of(await s.invoke("feeds add", {"url": gazette.url, "mode": "live", "exclude": "sponsored"}, guild=a,
+                               channel=news, **ADMIN))
+    assert "Filter #1: exclude any word “sponsored”" in t and "posted here as they arrive" in t
+    assert "digests" not in t  # a live feed's answer never says its items go to digests
+    ids = [(await harness.svc.store.source("feed", gazette.url)).id, await _subscribe(harness, post, news)]
+    ad = gazette.add("Sponsored: the best kayaks of the season", "A paid guide to this season's touring kayaks, "
+                     "with prices from six shops along the coast.", slug="ad")
+    for i in range(6):
+        gazette.add(*STORIES[i], slug=f"g{i}")
+    await _round(sched, *ids)
+    posts = channel_posts(s, news["id"])
+    assert len(posts) == 5 and posts[4]["embeds"][0]["title"] == "2 more stories"
+    folded = [e["url"] for e in posts[4]["embeds"][1:]]  # the fold lists each story with its link
+    puffin_count = post.add(*PUFFINS_REWORDED, slug="puffin-count")  # a story the channel already got
+    await _round(sched, *ids)
+    assert len(channel_posts(s, news["id"])) == 5
+
+    async def why(item: str) -> str:
+        return text_of(await s.invoke("feeds why", {"item": item}, guild=a, channel=news, **ADMIN))
+
+    t = await why(ad.link)
+    assert "Held back by a filter" in t and "filter #1 (exclude any word “sponsored”) matched" in t, t
+    t = await why(puffin_count.link)
+    assert "Merged into another story" in t and f"the same story as “{STORIES[2][0]}”" in t, t
+    t = await why(folded[0])
+    assert "Folded into one post with others" in t and "“2 more stories” post" in t, t
+    t = await why("weir salmon")  # words of the title find it too
+    assert "Not posted: already in the feed" in t and "when this channel subscribed" in t, t
+    t = await why("https://news.example/why-gazette.xml/g0")
+    assert "Posted" in t and "posted here on" in t, t
+    refused = await s.invoke("feeds why", {"item": ad.link}, guild=a, channel=news)
+    assert refused["flags"] & EPHEMERAL and "admins only" in shown(refused["content"])
+
+
+async def test_feed_health_clears_after_recovery_and_keeps_the_failure_as_history(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A 404 then 304s: /feeds list says ok with the 404 as dated history, and the feed keeps its title."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    answers = ["ok"]
+    body = NewsFeed(http_server, "/unused.xml", "Harbour Gazette")
+    body.add(*STORIES[0], slug="berth")
+
+    async def serve(request: web.Request) -> web.Response:
+        if answers[0] == "404":
+            return web.Response(status=404, text="File not found")
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304)
+        return web.Response(body=body.xml(), headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+
+    http_server.route("/health.xml", serve)
+    url = http_server.url("/health.xml")
+    assert "Subscribed" in text_of(await s.invoke("feeds add", {"url": url}, guild=a, channel=news, **ADMIN))
+    sid = (await harness.svc.store.source("feed", url)).id
+    answers[0] = "404"
+    await _round(sched, sid)
+    failing = text_of(await s.invoke("feeds list", {}, guild=a, channel=news))
+    assert "error: HTTP 404" in failing
+    answers[0] = "ok"
+    for _ in range(3):
+        await _round(sched, sid)
+    listing = await s.invoke("feeds list", {}, guild=a, channel=news)
+    entry = listing["embeds"][1]
+    assert shown(entry["title"]) == "Harbour Gazette"  # the title survives the 304s
+    state = shown(entry["description"])
+    assert state.startswith("ok · last fetch")
+    assert "error" not in state.split("recovered")[0], state  # the 404 is no longer the feed's state
+    assert "recovered; last failure" in state and "HTTP 404" in state.split("recovered")[1], state
+
+
+async def test_a_backslash_regex_filter_is_kept_as_typed(harness: Harness, http_server: LocalServer) -> None:
+    r"""exclude:/\bsponsored\b/ is stored and shown with its backslashes and drops only the whole word."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/regex.xml", "Beach News")
+    sid = await _subscribe(harness, feed, news)
+    t = text_of(await s.invoke("feeds filter add", {"url": feed.url, "field": "title",
+                                                    "exclude": r"/\bsponsored\b/"}, guild=a, channel=news, **ADMIN))
+    assert r"exclude title regex /\bsponsored\b/" in t, t
+    assert r"/\bsponsored\b/" in text_of(await s.invoke("feeds filter list", {}, guild=a, channel=news))
+    feed.add("Sponsored kayaks for the whole family", STORIES[4][1], slug="ad")
+    feed.add("Unsponsored volunteers clean the north beach", STORIES[5][1], slug="beach")
+    await _round(sched, sid)
+    assert [shown(p["embeds"][1]["title"]) for p in channel_posts(s, news["id"])] == [
+        "Unsponsored volunteers clean the north beach"]
+
+
+async def test_a_digest_quote_is_a_discord_block_quote_and_urls_carry_no_invisible_character(
+        harness: Harness, tmp_path: Path) -> None:
+    """/digest draws the key quote as Discord's own block quote; every URL shown is the URL as typed."""
+    s, a = harness.s, harness.a
+    news = s.channel(a, "news")
+    report = ("---\ntitle: Ferry timetable published for the spring\npublished: {when}\n"
+              "url: https://example.invalid/ferry_timetable?year=2026\n---\n"
+              "The harbour board published the spring ferry timetable on Monday at "
+              "https://harbour.example/timetable_spring.pdf for every crossing.\n\n"
+              "Harbour master Talia Brennick said the early boat returns in March. \"Commuters asked for the early "
+              "boat back and the crews agreed to start at six,\" Brennick said.\n")
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    await harness.add_articles(tmp_path, a, {"timetable.md": report.format(when=hour_ago.date().isoformat())},
+                               published=hour_ago)
+    feed_url = "https://feeds.example/harbour_news/rss.xml"
+    msg = await s.invoke("digest", {"since": "24h"}, guild=a, channel=news)
+    story = msg["embeds"][1]
+    quoted = block_quotes(story["description"])
+    assert quoted and quoted[0].startswith("“Commuters asked for the early boat back") and \
+        quoted[-1] == "— Talia Brennick", story["description"]
+    assert "\\>" not in story["description"]  # the bot's own quote is not escaped as feed text would be
+    raw = [story["description"], story.get("url") or ""] + [f["value"] for f in story.get("fields") or []]
+    assert all("\u200b" not in r for r in raw), raw
+    assert "https://harbour.example/timetable_spring.pdf" in text_of(msg)  # copyable as shown
+    assert made(story["description"]) == [], made(story["description"])  # feed text still makes no link
+    # An answer that echoes a URL the user gave shows it exactly as typed, with nothing invisible in it.
+    answer = await s.invoke("feeds why", {"item": feed_url}, guild=a, channel=news, **ADMIN)
+    assert feed_url in text_of(answer) and "\u200b" not in str(answer["embeds"])

@@ -20,10 +20,9 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.commands import REGISTRY, Command, Invocation, Item, Reply
+from bot.commands import REGISTRY, Command, Invocation, Item, Reply, load
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryError
-from bot.handlers import load
 from bot.services import Services
 from bot.slack import SlackHttpServer, build_app, start_slack
 from bot.slack.listeners.commands import slack_command_names
@@ -31,11 +30,11 @@ from bot.slack.render import escape
 from bot.slack.upload import IMAGE_FOLLOWS, IMAGE_FOLLOWS_THREAD
 from digests.ingest import document_from_text
 from tests.conftest import seed_gold_speaker, shared_eval
-from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, limit
+from tests.e2e.slack_standin import TEAM_ID, Call, SlackStandIn, block_quotes, limit, mrkdwn_objects
 from tests.e2e.slack_standin import made as slack_made
 from tests.e2e.slack_standin import shown as slack_shown
 from tests.helpers.http import LocalServer
-from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, NewsFeed
+from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, TEMPLATED, NewsFeed
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -573,15 +572,16 @@ async def test_feed_text_is_shown_as_text_with_no_mention_link_or_formatting(
     assert "Posted the 1 newest" in _all_text(call.args["blocks"])
     posts = harness.slack.of("chat.postMessage", channel=CHANNEL)
     assert len(posts) == 1
-    texts = _mrkdwn(posts[0].args["blocks"]) + [posts[0].args["text"]]
-    shown_all = "\n".join(slack_shown(t) for t in texts)
+    # Each mrkdwn object with its verbatim flag (Slack links no bare URL in a verbatim one), and the notification.
+    texts = mrkdwn_objects(posts[0].args["blocks"]) + [(posts[0].args["text"], False)]
+    shown_all = "\n".join(slack_shown(t) for t, _ in texts)
     assert f"Council vote {HOSTILE}" in shown_all and f"harbour plan {HOSTILE}" in shown_all
     assert "CDATA" not in shown_all
-    for t in texts:
+    for t, verbatim in texts:
         # The only markup is the bot's own link from the headline to the item; nothing the feed wrote.
         assert {m.group(1) for m in _MARKUP.finditer(t)} <= {item.link}, t
         # Bold stays possible: the bot wraps the headline in *…* itself; the feed's ** pair must not be one.
-        kinds = set(slack_made(_MARKUP.sub("", t)))
+        kinds = set(slack_made(_MARKUP.sub("", t), verbatim=verbatim))
         assert not kinds & {"link", "code", "strike", "italic"}, (kinds, t)
         assert "**bold**" not in t and "*bold*" not in t
 
@@ -714,3 +714,75 @@ async def test_feeds_test_previews_and_stores_nothing(harness: Harness, http_ser
     call = await harness.answer("/feeds", f"test {http_server.url('/page.html')}", user="U0PLAIN")
     assert "not a valid RSS or Atom feed" in _all_text(call.args["blocks"])
     assert await harness.svc.store.count_articles() == articles
+
+
+# ---- delivery a community can trust (issue 28) ---------------------------------------------------------------------
+
+
+async def test_twelve_templated_items_with_different_facts_are_twelve_stories(
+        harness: Harness, http_server: LocalServer) -> None:
+    """Twelve notices from one template (most words shared, facts not) are twelve stories, never one with 12 sources."""
+    sched = _live_bot(harness)
+    feed = NewsFeed(http_server, "/grit.xml", "City Notices")
+    sid = await _subscribe(harness, feed)
+    for i, (title, text) in enumerate(TEMPLATED):
+        feed.add(title, text, slug=f"grit-{i}", minutes_ago=(i - 12) / 60)  # published over the next seconds
+    await _round(sched, sid)
+    posts = _posts(harness)
+    texts = [_all_text(c.args["blocks"]) for c in posts]
+    # Five posts a minute: four stories on their own, the other eight listed in one post.
+    assert len(posts) == 5 and "8 more stories" in texts[4], [t[:80] for t in texts]
+    for title, _ in TEMPLATED:
+        assert sum(title in t for t in texts) == 1, title
+    assert not any("12 source(s)" in t or "2 source(s)" in t for t in texts)
+    assert all("1 source(s)" in t for t in texts[:4])
+    # The earliest four went out on their own, the later eight in the fold; /feeds why tells each apart.
+    first = _all_text((await harness.answer("/feeds", f"why {TEMPLATED[11][0]}")).args["blocks"])
+    last = _all_text((await harness.answer("/feeds", f"why {TEMPLATED[0][0]}")).args["blocks"])
+    assert "1 item(s) match" in first and "Posted: posted here on" in first, first
+    assert "1 item(s) match" in last and "Folded into one post with others" in last, last
+
+
+async def test_a_digest_quote_is_a_slack_block_quote_and_urls_carry_no_invisible_character(
+        harness: Harness) -> None:
+    """/digest draws the key quote as Slack's own block quote (rich text); URLs in text are exactly as typed."""
+    report = ("---\ntitle: Ferry timetable published for the spring\npublished: {date}\n"
+              "url: https://news.example.test/ferry_timetable?year=2026\n---\n"
+              "The harbour board published the spring ferry timetable on Monday at "
+              "https://harbour.example/timetable_spring.pdf for every crossing.\n\n"
+              "Harbour master Talia Brennick said the early boat returns in March. \"Commuters asked for the early "
+              "boat back and the crews agreed to start at six,\" Brennick said.\n")
+    await _add(harness.svc, report, days_ago=0.1)
+    call = await harness.answer("/digest", "since:24h", user="U0PLAIN")
+    blocks = call.args["blocks"]
+    quotes = block_quotes(blocks)
+    assert quotes and quotes[0].startswith("“Commuters asked for the early boat back"), blocks
+    assert "— Talia Brennick" in quotes[0]
+    rich = [b for b in blocks if b["type"] == "rich_text"]
+    assert rich and rich[0]["elements"][0]["type"] == "rich_text_quote"
+    for text, verbatim in mrkdwn_objects(blocks):
+        assert verbatim, text  # Slack links nothing in these by itself
+        assert "&gt; “" not in text  # no escaped quote mark left where the quote was
+    shown_all = "\n".join(slack_shown(t) for t, _ in mrkdwn_objects(blocks))
+    assert "https://harbour.example/timetable_spring.pdf" in shown_all
+    urls = re.findall(r"https?://\S+", "\n".join(t for t, _ in mrkdwn_objects(blocks)))
+    assert urls and all("\u200b" not in u for u in urls), urls
+
+
+async def test_a_backslash_regex_filter_is_kept_as_typed_on_slack(harness: Harness, http_server: LocalServer) -> None:
+    r"""exclude:\bsponsored\b regex:true keeps its backslashes through Slack's text, the store and the answer."""
+    sched = _live_bot(harness)
+    feed = NewsFeed(http_server, "/slack-regex.xml", "Beach News")
+    sid = await _subscribe(harness, feed)
+    call = await harness.answer("/feeds", f"filter add {feed.url} field:title exclude:\\bsponsored\\b regex:true")
+    assert r"exclude title regex /\bsponsored\b/" in _all_text(call.args["blocks"])
+    call = await harness.answer("/feeds", f"filter add {feed.url} exclude:/\\badvert\\b/")
+    assert r"exclude any regex /\badvert\b/" in _all_text(call.args["blocks"])
+    subs = await harness.svc.store.subscriptions(WORKSPACE, CHANNEL)
+    opts = (await harness.svc.store.subscription_options([subs[0].id]))[subs[0].id]
+    assert [f["pattern"] for f in opts.filters] == [r"\bsponsored\b", r"\badvert\b"]
+    feed.add("Sponsored kayaks for the whole family", STORIES[4][1], slug="ad")
+    feed.add("Unsponsored volunteers clean the north beach", STORIES[5][1], slug="beach")
+    await _round(sched, sid)
+    posted = "\n".join(_all_text(c.args["blocks"]) for c in _posts(harness))
+    assert "Unsponsored volunteers" in posted and "Sponsored kayaks" not in posted

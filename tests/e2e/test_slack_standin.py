@@ -125,6 +125,8 @@ CASES: dict[str, Case] = {
     "post.thread_ts": lambda p: p.post(thread_ts="1700009999.000001"),
     "blocks.count": lambda p: p.post(blocks=[_section("s")] * (limit("blocks.count") + 1)),
     "blocks.type": lambda p: p.post(blocks=[{"type": "bogus", "text": "x"}]),
+    "rich_text.elements": lambda p: p.post(blocks=[{"type": "rich_text", "elements": [
+        {"type": "rich_text_quote", "elements": [{"type": "text", "text": ""}]}]}]),
     "block.block_id": lambda p: p.post(blocks=[dict(_section("a"), block_id="b"), dict(_section("b"), block_id="b")]),
     "text.type": lambda p: p.post(blocks=[_section("x", kind="markdown")]),
     "text.type/empty": lambda p: p.post(blocks=[_section("")]),
@@ -185,8 +187,11 @@ async def test_requests_within_the_rules_are_accepted(probe: Probe) -> None:
     """A message at every limit, a threaded reply to it, and five responses to one response_url all pass."""
     blocks = ([{"type": "header", "text": {"type": "plain_text", "text": "h" * limit("header.text")}},
                _section("s" * limit("section.text")),
-               _actions(*[_button(action_id=f"a{i}", value="v" * 2000) for i in range(5)])]
-              + [{"type": "divider"}] * (limit("blocks.count") - 3))
+               _actions(*[_button(action_id=f"a{i}", value="v" * 2000) for i in range(5)]),
+               {"type": "rich_text", "elements": [{"type": "rich_text_quote", "elements": [
+                   {"type": "text", "text": "“Words”"}, {"type": "text", "text": "\n— Someone"},
+                   {"type": "link", "url": "https://news.example/a", "text": "source"}]}]}]
+              + [{"type": "divider"}] * (limit("blocks.count") - 4))
     status, answer = await probe.post(blocks=blocks)
     assert status == 200 and answer["ok"] is True
     status, reply = await probe.post(thread_ts=answer["ts"])

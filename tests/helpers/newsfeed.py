@@ -44,11 +44,16 @@ class NewsFeed:
         """Return the feed's URL."""
         return self.server.url(self.path)
 
-    def add(self, title: str, text: str, *, slug: str | None = None, minutes_ago: float = 5) -> FeedItem:
-        """Publish an item (newest first); its link and GUID come from ``slug`` or the title."""
+    def add(self, title: str, text: str, *, slug: str | None = None, minutes_ago: float = 0,
+            published: datetime | None = None) -> FeedItem:
+        """Publish an item (newest first), now unless ``minutes_ago`` or ``published`` says when.
+
+        Its link and GUID come from ``slug`` or the title. A subscription posts only what is published after it
+        started, so an item a test adds after subscribing is published now by default.
+        """
         slug = slug or "-".join(title.lower().split())[:40]
-        item = FeedItem(title, text, f"https://news.example{self.path}/{slug}", f"urn:{self.path}:{slug}",
-                        datetime.now(UTC) - timedelta(minutes=minutes_ago))
+        when = published or datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        item = FeedItem(title, text, f"https://news.example{self.path}/{slug}", f"urn:{self.path}:{slug}", when)
         self.items.insert(0, item)
         return item
 
@@ -102,3 +107,19 @@ PUFFINS_REWORDED = (
     "Northern cliffs puffin count up by a fifth",
     "Nesting puffins on the northern cliffs have grown in number by a fifth, a volunteer count found this week. "
     "Ranger Oskar Lind said the burrows were the most crowded in twenty years.")
+
+# Twelve notices written from one template (invented): most of the wording is shared, the facts are not (the
+# street, the district, the day, the crew's count). Each is its own story.
+_STREETS = [("Alder Road", "Northfield", "Monday 1 December", 14), ("Birch Lane", "Eastmoor", "Tuesday 2 December", 9),
+            ("Cedar Close", "Southgate", "Wednesday 3 December", 11), ("Dove Street", "Westbury", "Thursday 4 December", 7),
+            ("Elm Terrace", "Kingsholm", "Friday 5 December", 16), ("Fern Walk", "Ashcombe", "Saturday 6 December", 5),
+            ("Gorse Hill", "Brackley", "Sunday 7 December", 12), ("Hazel Row", "Cranford", "Monday 8 December", 8),
+            ("Ivy Crescent", "Dunmere", "Tuesday 9 December", 10), ("Juniper Way", "Elmstead", "Wednesday 10 December", 6),
+            ("Kestrel Drive", "Fairholme", "Thursday 11 December", 13), ("Larch Avenue", "Greywell", "Friday 12 December", 4)]
+TEMPLATED = [
+    (f"Grit bins on {street} refilled before the frost",
+     f"Council crews refilled the grit bins on {street} in {district} on {day}, ahead of the frost forecast for "
+     f"the coming nights. Residents may take up to two buckets of grit from the bin at the top of {street} to "
+     f"clear their own paths and driveways. The crew said {count} bins in {district} were refilled that day, and "
+     "that the gritting lorries will treat the main roads each evening until the cold spell ends.")
+    for street, district, day, count in _STREETS]

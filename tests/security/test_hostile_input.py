@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import REGISTRY, Invocation, Reply, dispatch, run_line
-from bot.handlers import autocomplete, load
+from bot.commands import REGISTRY, Invocation, Reply, dispatch, load, run_line
+from bot.handlers import autocomplete
 from bot.services import Services
 from digests.ingest import Document, Fetcher, FetchLimits
 

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.commands import REGISTRY, Invocation, Reply, dispatch
-from bot.handlers import autocomplete, load
+from bot.commands import REGISTRY, Invocation, Reply, dispatch, load
+from bot.handlers import autocomplete
 from bot.services import Services
 from digests.ingest import Document, Fetcher, FetchLimits
 

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import setup_logging
-from bot.commands import REGISTRY, Command, Invocation, Param, Reply, dispatch
+from bot.commands import REGISTRY, Command, Invocation, Param, Reply, dispatch, load
 from bot.config import Settings
-from bot.handlers import load
 
 load()
 

@@ -62,8 +62,13 @@ def test_long_text_is_cut_at_a_sentence() -> None:
     assert len(embeds) == 6  # the header and one embed per story: the loop below checks five summaries
     for e in embeds[1:]:
         assert e.description is not None
-        assert e.description.rstrip().endswith((".", "…")), e.description[-40:]
-        assert "harbour wall and its cost." in e.description
+        # The summary comes first; the key quote follows as Discord's own block quote ("> " lines).
+        lines = e.description.splitlines()
+        body = "\n".join(ln for ln in lines if not ln.startswith("> "))
+        assert body.rstrip().endswith((".", "…")), body[-40:]
+        assert "harbour wall and its cost." in body
+        quoted = [ln[2:] for ln in lines if ln.startswith("> ")]
+        assert quoted and shown(quoted[0]).startswith("“We will rebuild the wall") and quoted[-1].startswith("— ")
 
 
 @pytest.mark.parametrize("page_size", [9, 10, 25, 40])
@@ -139,3 +144,23 @@ def test_any_markup_text_shows_as_typed_and_makes_nothing(text: str) -> None:
     out = escape(text)
     assert shown(out) == text
     assert made(out) == [], (text, out)
+
+
+def test_marked_search_words_are_bold_and_the_rest_is_escaped() -> None:
+    """A search hit's words are drawn bold by the bot; the article's own asterisks stay text."""
+    body = "the *new* harbour berth opens"
+    start = body.index("harbour")
+    item = Item(title="Berth", body=body, marks=((start, start + len("harbour")),))
+    desc = reply_to_embeds(Reply(title="Search: harbour", items=(item,)))[1].description or ""
+    assert "**harbour**" in desc and shown(desc) == "the *new* **harbour** berth opens"
+    assert made(desc) == ["bold"]  # the bot's emphasis, and nothing from the text
+
+
+def test_a_quote_element_is_a_block_quote_and_stays_escaped_inside() -> None:
+    from bot.commands import ItemQuote
+    from tests.e2e.discord_standin import block_quotes
+
+    item = Item(title="Story", body="Body text.", quote=ItemQuote("“We **will** build <@&1> it”", "Ada Lund, mayor"))
+    desc = reply_to_embeds(Reply(title="t", items=(item,)))[1].description or ""
+    assert block_quotes(desc) == ["“We **will** build <@&1> it”", "— Ada Lund, mayor"]
+    assert made(desc) == []

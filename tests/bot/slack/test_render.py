@@ -14,13 +14,14 @@ from bot.slack.core import command_line, command_text
 from bot.slack.render import (
     ACTION_NEXT,
     ACTION_PREV,
+    escape_notification,
     escape_text,
     fallback_text,
     parse_page_value,
     reply_to_blocks,
 )
 from digests.models import Digest, Quote, Story
-from tests.e2e.slack_standin import block_problems, limit, made, pings, shown
+from tests.e2e.slack_standin import block_problems, limit, made, mrkdwn_objects, pings, shown
 
 # Invented filler: many sentences, so cuts can land on sentence ends.
 SENTENCE = "The river authority & the <port> board met again on Tuesday to argue about dredging. "
@@ -129,9 +130,41 @@ def test_slack_command_text_is_unescaped() -> None:
 def test_any_markup_text_shows_as_typed_and_makes_nothing(text: str) -> None:
     out = escape_text(text)
     assert shown(out) == text
-    assert made(out) == [], (text, out)
+    # escape_text is for the bot's text objects, which are all verbatim: Slack links no bare URL in them.
+    assert made(out, verbatim=True) == [], (text, out)
+    note = escape_notification(text)
+    assert shown(note) == text and made(note) == [], (text, note)
 
 
 def test_the_issues_hostile_story_text_shows_as_typed() -> None:
     text = "<@&123> @everyone <https://x|y> <t:0> **bold** <!here> <!subteam^S1> *b* _i_ ~s~ `c`"
-    assert shown(escape_text(text)) == text and made(escape_text(text)) == []
+    assert shown(escape_text(text)) == text and made(escape_text(text), verbatim=True) == []
+
+
+def test_urls_in_text_keep_no_invisible_character_and_every_text_object_is_verbatim() -> None:
+    """A URL in feed text reaches Slack exactly as typed (copyable) and, verbatim, is not turned into a link."""
+    url = "https://news.example/2026/rail_line-closure?id=4&x=1"
+    out = escape_text(f"Details at {url} and more.")
+    assert "\u200b" not in out and shown(out) == f"Details at {url} and more."
+    blocks = reply_to_blocks(Reply(title="t", text=f"Subscribed to {url}.", items=(Item(title=url, body=url,
+                                                                                        footer=url),)))
+    for text, verbatim in mrkdwn_objects(blocks):
+        assert verbatim, text
+        assert "\u200b" not in text, text
+
+
+def test_marked_search_words_are_bold_and_a_quote_is_rich_text() -> None:
+    from bot.commands import ItemQuote
+    from tests.e2e.slack_standin import block_quotes
+
+    body = "the *new* harbour berth opens"
+    start = body.index("harbour")
+    item = Item(title="Berth", body=body, marks=((start, start + len("harbour")),),
+                quote=ItemQuote("“We will build it”", "Ada Lund", "https://e.example/a"))
+    blocks = reply_to_blocks(Reply(title="Search: harbour", items=(item,)))
+    _check_limits(blocks)
+    section = next(t for t, _ in mrkdwn_objects(blocks) if "harbour" in t)
+    assert "*harbour*" in section and shown(section).endswith("the *new* *harbour* berth opens")
+    assert block_quotes(blocks) == ["“We will build it”\n— Ada Lund · source"]
+    rich = next(b for b in blocks if b["type"] == "rich_text")
+    assert rich["elements"][0]["elements"][-1] == {"type": "link", "url": "https://e.example/a", "text": "source"}

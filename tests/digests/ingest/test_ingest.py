@@ -136,6 +136,70 @@ async def test_bad_files_fail_clearly(services: Any, tmp_path: Path) -> None:
     assert await services.store.count_articles() == 0
 
 
+# ---- issue 28: long feeds, an item's own text, UTF-16 files ---------------------------------------------------------
+
+
+def _rss_items(n: int) -> str:
+    return "".join(f"<item><title>Story {i}</title><link>https://e.example/{i}</link><guid>g{i}</guid>"
+                   f"<description>Text of story {i}.</description></item>" for i in range(n))
+
+
+@pytest.mark.parametrize("shape", ["rss", "atom", "rdf"])
+def test_a_well_formed_feed_over_500_entries_is_not_called_broken(shape: str) -> None:
+    from digests.ingest import parse_feed
+
+    if shape == "rss":
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Long</title>{_rss_items(620)}</channel></rss>'
+    elif shape == "atom":
+        entries = "".join(f"<entry><title>Story {i}</title><id>urn:e:{i}</id><link href='https://e.example/{i}'/>"
+                          f"<updated>2026-05-01T10:00:00Z</updated><summary>Text {i}.</summary></entry>"
+                          for i in range(620))
+        body = (f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Long</title>'
+                f"<id>urn:feed</id><updated>2026-05-01T10:00:00Z</updated>{entries}</feed>")
+    else:
+        body = ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://e.example/"><title>Long</title>'
+                "<link>https://e.example/</link><description>d</description></channel>"
+                + "".join(f'<item rdf:about="https://e.example/{i}"><title>Story {i}</title>'
+                          f"<link>https://e.example/{i}</link><description>Text {i}.</description></item>"
+                          for i in range(620)) + "</rdf:RDF>")
+    feed = parse_feed(body.encode(), "https://e.example/feed")
+    assert len(feed.documents) == 500 and feed.title == "Long"
+    assert feed.problems == ["the feed has 620 entries; kept the first 500"]
+
+
+def test_a_feed_items_own_copyright_or_subscribe_line_is_its_text() -> None:
+    from digests.ingest import parse_feed
+    from digests.ingest._clean import clean_text
+
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Courier</title>'
+            "<item><guid>c1</guid><description>© 2026 The Courier: floods close the northern rail line"
+            "</description></item><item><title>Readers' club</title><guid>c2</guid><description>Subscribe now."
+            "</description></item></channel></rss>")
+    feed = parse_feed(body.encode(), "https://e.example/feed")
+    assert [(d.title, d.text) for d in feed.documents] == [
+        ("© 2026 The Courier: floods close the northern rail line",
+         "© 2026 The Courier: floods close the northern rail line"), ("Readers' club", "Subscribe now.")]
+    assert feed.problems == []
+    # A web page's furniture is still cut: the rules are for pages.
+    assert clean_text("The line reopens on Monday.\n© 2026 The Courier. All rights reserved.") == \
+        "The line reopens on Monday."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "utf-32"])
+async def test_a_utf16_text_file_is_read_not_refused_as_binary(services: Any, tmp_path: Path,
+                                                               encoding: str) -> None:
+    text = ("Ferry timetable changes for the winter\n\nThe harbour board will run the last ferry at nine from "
+            "Monday, the board said. “Fewer people travel late in winter,” said harbour master Talia Brennick.\n")
+    path = tmp_path / f"notice-{encoding}.txt"
+    path.write_bytes(text.encode(encoding))
+    out = await services.ingestor.ingest_path(path, workspace="local")
+    assert out.status == "added", out.reason
+    art = await services.store.article("local", out.article_id)
+    assert art is not None and art.title == "Ferry timetable changes for the winter"
+    assert "last ferry at nine" in art.text and "\x00" not in art.text
+
+
 def test_a_one_paragraph_brief_is_stored_with_its_first_sentence_as_title() -> None:
     from digests.ingest import document_from_text
 

@@ -349,6 +349,10 @@ async def test_a_store_from_before_the_title_index_finds_its_old_titles(tmp_path
     await s.close()
     with sqlite3.connect(path) as db:  # back to schema 4, as a store written before migration 5 was
         db.execute("DROP TABLE titles_fts")
+        # What later migrations added goes too, so each runs again as on a store that never had it.
+        db.execute("DROP TABLE delivery_log")
+        db.execute("ALTER TABLE sources DROP COLUMN last_failure")
+        db.execute("ALTER TABLE sources DROP COLUMN last_failure_at")
         for table in ("stories_fts", "story_state", "article_stories", "stories"):  # migration 6
             db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 4")
@@ -389,6 +393,94 @@ async def test_a_quotes_topic_of_stopwords_only_filters_nothing(store: Store) ->
     assert await store.quotes_by("local", speaker_id, topic="the") == everything
     assert await store.quotes_by("local", speaker_id, topic="of the") == everything
     assert [q.quote for q in await store.quotes_by("local", speaker_id, topic="the pontoon")] == [said[0]]
+
+
+# ---- issue 28: windows by publication time, the delivery log, the next due feed -----------------------------------
+
+TOPICS = ["ferry berth on the north quay", "orchestra concerts in market towns", "puffin colony on the cliffs",
+          "coding classes for pensioners", "mountain pass resurfacing", "bread by cargo bicycle",
+          "rooftop weather station", "old weir removed for salmon", "lantern festival on the river"]
+
+
+def _distinct_body(i: int) -> str:
+    # Each body is about something else, so no two are near-duplicates of each other.
+    topic = TOPICS[i]
+    return (f"Reporters covered the {topic} this week. " * 2 + f"Story {i} has its own facts: "
+            + " ".join(f"{topic.split()[k % len(topic.split())]}{i}{k}" for k in range(30)))
+
+
+async def test_digest_windows_go_by_publication_time(store: Store) -> None:
+    now = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    plan = {  # title: (published, stored, via)
+        "archive 2019": (datetime(2019, 5, 14, tzinfo=UTC), now - hour, "upload"),
+        "fresh": (now - 2 * hour, now - hour, "feed"),
+        "late arrival": (now - 30 * hour, now - hour, "feed"),
+        "too late": (now - 60 * hour, now - hour, "feed"),
+        "undated today": (None, now - 3 * hour, "upload"),
+        "undated yesterday": (None, now - 30 * hour, "upload"),
+        "stored after the window": (now - 2 * hour, now + hour, "feed"),
+        "baseline": (now - 2 * hour, now - hour, "initial"),
+    }
+    for i, (title, (published, stored, via)) in enumerate(plan.items()):
+        await store.add_article(NewArticle(title, _distinct_body(i), url=f"https://e.example/{i}",
+                                           published=published), None, workspace="local", via=via, now=stored)
+    window = await store.articles_since("local", now - day, now, late_from=now - 2 * day)
+    assert [a.title for a in window] == ["fresh", "undated today", "late arrival"]
+    # Without late arrivals only what was published (or, undated, stored) in the window.
+    assert [a.title for a in await store.articles_since("local", now - day, now)] == ["fresh", "undated today"]
+    # The window before: the late arrival was not stored yet when it ended, so it is not counted twice.
+    earlier = await store.articles_since("local", now - 2 * day, now - day, late_from=now - 3 * day)
+    assert [a.title for a in earlier] == ["undated yesterday"]
+    assert [a.title for a in await store.articles_since("local", now, now + day)] == []
+    later = await store.articles_since("local", now, now + day, late_from=now - day)
+    assert [a.title for a in later] == ["stored after the window"]
+
+
+async def test_the_delivery_log_answers_by_link_or_words_per_channel_and_forgets_after_its_retention(
+        store: Store) -> None:
+    from digests.store import DeliveryRecord
+
+    t = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
+    title = "Floods close the northern rail line"
+    await store.log_deliveries([
+        DeliveryRecord("w", "c", "filtered", t, detail="filter #1 (exclude any word “rail”) matched",
+                       item_url="https://News.example/floods?utm_source=feed", item_title=title, article_id=7,
+                       subscription_id=3, feed_url="https://news.example/rss", published=t - timedelta(hours=2)),
+        DeliveryRecord("w", "c", "posted", t + timedelta(minutes=1), item_url="https://news.example/floods",
+                       item_title=title, article_id=7),
+        DeliveryRecord("w", "other", "posted", t, item_url="https://news.example/floods", item_title=title),
+        DeliveryRecord("w2", "c", "posted", t, item_url="https://news.example/floods", item_title=title),
+    ])
+    by_link = await store.find_deliveries("w", "c", url="http://www.news.example/floods#top")
+    assert [d.outcome for d in by_link] == ["posted", "filtered"]
+    old = by_link[1]
+    assert (old.detail, old.subscription_id, old.feed_url, old.article_id) == (
+        "filter #1 (exclude any word “rail”) matched", 3, "https://news.example/rss", 7)
+    assert old.published == t - timedelta(hours=2) and old.at == t
+    assert [d.outcome for d in await store.find_deliveries("w", "c", words=["RAIL", "floods"])] == [
+        "posted", "filtered"]
+    assert await store.find_deliveries("w", "c", words=["100%_rail"]) == []  # LIKE marks are plain text
+    assert await store.find_deliveries("w", "c") == []
+    assert [d.outcome for d in await store.deliveries_of("w", "c", [7, 8])] == ["filtered", "posted"]
+    with pytest.raises(ValueError, match="unknown delivery outcome"):
+        await store.log_deliveries([DeliveryRecord("w", "c", "lost", t)])
+    assert await store.prune_deliveries(t + timedelta(seconds=30)) == 3
+    assert [d.outcome for d in await store.find_deliveries("w", "c", words=["floods"])] == ["posted"]
+
+
+async def test_the_next_due_feed_and_a_failure_kept_as_history(store: Store) -> None:
+    now = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
+    a, b, c = [await store.source("feed", f"https://e.example/{n}.xml") for n in "abc"]
+    for src, minutes in ((a, 5), (b, -1), (c, 2)):
+        await store.update_source(src.id, next_fetch=now + timedelta(minutes=minutes))
+    await store.subscribe("local", "news", a.id)
+    await store.subscribe("local", "news", b.id)
+    assert await store.next_fetch_after(now) == now + timedelta(minutes=5)  # c has no subscriber; b is due
+    await store.update_source(a.id, last_failure="HTTP 404 Not Found", last_failure_at=now)
+    [sub_a, _] = await store.subscriptions("local", "news")
+    assert (sub_a.source.last_failure, sub_a.source.last_failure_at) == ("HTTP 404 Not Found", now)
+    assert sub_a.created_at is not None
 
 
 async def test_articles_and_their_events_are_read_by_id_for_one_workspace_only(store: Store) -> None:

@@ -1,0 +1,117 @@
+"""Display helpers every command module shares: dates, quotes, event dates, feed URLs and story items."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+from typing import Any
+
+from bot.commands import CommandError, Item, ItemQuote
+from digests.filters import Filter, FilterError
+from digests.live import RATE_LIMIT
+from digests.models import Quote, Story
+from digests.store import QuoteRow
+
+
+def day(dt: datetime | None) -> str:
+    """Return the date of a moment as YYYY-MM-DD, or "date unknown"."""
+    return dt.date().isoformat() if dt else "date unknown"
+
+
+def display_quote(text: str) -> str:
+    """Return a quote for display: verbatim, minus the comma that hands over to the attribution."""
+    return text.rstrip(" ,;:")
+
+
+def speaker_label(speaker: str | None, role: str | None = None) -> str:
+    """Return who said a quote as shown under it: "Name, role", or "unattributed"."""
+    who = speaker or "unattributed"
+    return f"{who}, {role}" if role else who
+
+
+def item_quote(q: Quote | QuoteRow, link: str | None = None) -> ItemQuote:
+    """Return the block quote an item shows for a stored or composed quote."""
+    return ItemQuote(f"“{display_quote(q.quote)}”", speaker_label(q.speaker, q.role), link)
+
+
+def quote_item(q: QuoteRow) -> Item:
+    """Return a quote as a result item: the words as title, speaker below, article, date and link."""
+    return Item(title=f"“{display_quote(q.quote)}”", body=f"— {speaker_label(q.speaker, q.role)}", url=q.url,
+                footer=f"{q.article_title} · {day(q.published)} · article #{q.article_id}")
+
+
+def quote_data(q: QuoteRow) -> dict[str, Any]:
+    """Return a quote's machine-readable form for a reply's data."""
+    return {"quote": q.quote, "speaker": q.speaker, "role": q.role, "article_id": q.article_id,
+            "title": q.article_title, "url": q.url, "published": day(q.published) if q.published else None}
+
+
+def story_link(story: Story) -> str | None:
+    """Return the link of a story's first article when it is a web address."""
+    url = story.links[0][1] if story.links else ""
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def story_quote(story: Story) -> ItemQuote | None:
+    """Return a story's key quote as a block quote, linked to the article it was found in."""
+    q = story.key_quote
+    if q is None:
+        return None
+    link = None
+    if story.key_quote_article_id is not None and story.key_quote_article_id in story.article_ids:
+        url = story.links[story.article_ids.index(story.key_quote_article_id)][1]
+        link = url if url.startswith(("http://", "https://")) else None
+    return item_quote(q, link)
+
+
+def _month(d: date) -> str:
+    return f"{calendar.month_name[d.month]} {d.year}"
+
+
+def when_label(start: date, end: date) -> str:
+    """Return an event's date range in words: a day, a whole month or year, or "start – end"."""
+    if start == end:
+        return start.isoformat()
+    last_of_month = calendar.monthrange(end.year, end.month)[1]
+    if start.day == 1 and end.day == last_of_month:
+        if (start.year, start.month) == (end.year, end.month):
+            return _month(start)
+        if (start.month, end.month) == (1, 12):
+            return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
+    return f"{start.isoformat()} – {end.isoformat()}"
+
+
+def feed_url(value: str) -> str:
+    """Return a feed URL a user typed, stripped; raise CommandError when it may not be fetched."""
+    from digests.ingest import UnsafeURLError
+    from digests.ingest._safety import split_url
+
+    try:
+        split_url(value)
+    except UnsafeURLError as exc:
+        raise CommandError(str(exc)) from None
+    return value.strip()
+
+
+_SLASHED = re.compile(r"^/(.+)/$", re.S)
+
+
+def filter_rule(field: str, action: str, value: str, regex: bool) -> Filter:
+    """Return the filter a user typed, exactly as typed; ``/…/`` (or ``regex``) makes it a regular expression."""
+    pattern = value.strip()
+    m = _SLASHED.match(pattern)
+    if m and len(pattern) > 2:
+        pattern, regex = m.group(1), True
+    kind = "regex" if regex else ("word" if len(pattern.split()) == 1 else "phrase")
+    try:
+        return Filter(field, action, kind, pattern).validate()
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def arrival_note(mode: str) -> str:
+    """Return how a subscription's new items reach its channel, in words, for its mode."""
+    if mode == "live":
+        return f"new stories are posted here as they arrive (at most {RATE_LIMIT} posts a minute)"
+    return "new items appear in this channel's digests"
