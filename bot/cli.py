@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", help="timelines: documents to store, in order")
     p.add_argument("--queries", help='timelines: one {"entity"} a line')
     p.add_argument("--out")
+    p.add_argument("--quotes-out", metavar="Q", help='stories: one {"quote","speaker","ids","variants"} line per '
+                                                     "quote merged across the inputs")
     p.add_argument("--sentences", type=int, default=3)
     p.add_argument("--max-words", type=int, default=80, help="story-summary: word budget per story")
     p = sub.add_parser("stories", help="stories: rebuild (assign every stored article to its story again)")
@@ -247,6 +249,8 @@ def _extract(args: argparse.Namespace) -> int:
             return _fail("extract timelines needs --docs DOCS and --queries Q")
     elif not args.jsonl:
         return _fail(f"extract {args.task} needs --jsonl IN")
+    if args.quotes_out and args.task != "stories":
+        return _fail("--quotes-out goes with extract stories")
     try:
         if args.task == "timelines":
             from digests.stories.timeline_extract import run_timelines_path
@@ -257,7 +261,7 @@ def _extract(args: argparse.Namespace) -> int:
         elif args.task == "stories":
             from digests.stories import run_stories_path
 
-            run_stories_path(args.jsonl, args.out)
+            run_stories_path(args.jsonl, args.out, args.quotes_out)
         elif args.task == "story-summary":
             from digests.stories._summary import run_story_summaries_path
 

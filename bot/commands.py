@@ -73,6 +73,8 @@ class Item:
     # Stretches of ``body`` to emphasize, as (start, end) offsets: a search hit's words. Front ends draw them
     # with their own markup around the escaped text.
     marks: tuple[tuple[int, int], ...] = ()
+    # Texts to set side by side (label, text): the wordings outlets printed for one quote.
+    compare: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

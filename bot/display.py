@@ -12,6 +12,7 @@ from digests.filters import Filter, FilterError
 from digests.live import RATE_LIMIT
 from digests.models import Quote, Story
 from digests.store import QuoteRow
+from digests.stories import MergedQuote, QuoteInstance
 
 
 def day(dt: datetime | None) -> str:
@@ -45,6 +46,59 @@ def quote_data(q: QuoteRow) -> dict[str, Any]:
     """Return a quote's machine-readable form for a reply's data."""
     return {"quote": q.quote, "speaker": q.speaker, "role": q.role, "article_id": q.article_id,
             "title": q.article_title, "url": q.url, "published": day(q.published) if q.published else None}
+
+
+MAX_LINKS = 5  # outlets linked under one merged quote
+MAX_WORDINGS = 3  # wordings set side by side
+
+
+def merged_speaker(m: MergedQuote) -> str:
+    """Return who said a merged quote, as shown: the speaker and role, an even split, or "unattributed"."""
+    v = m.verdict
+    if v.status == "split" and v.split:
+        counts = {vote.speaker: vote.articles for vote in v.votes}
+        return "disputed: outlets split between " + " and ".join(
+            f"{name} ({counts.get(name, 0)})" for name in v.split)
+    return speaker_label(v.speaker, v.role if v.speaker else None)
+
+
+def _outlet_label(i: QuoteInstance) -> str:
+    return i.outlet if i.url else f"article #{i.article_id}"
+
+
+def merged_item(m: MergedQuote) -> Item:
+    """Return a merged quote as one result item: the words once, the speaker, the outlets and their wordings."""
+    lead = m.lead
+    body = f"— {merged_speaker(m)}"
+    fields: list[tuple[str, str]] = []
+    if m.outlets > 1:
+        body += f"\nreported by {m.outlets} outlets"
+        if m.differing_outlets:
+            body += f" · worded differently in {m.differing_outlets} outlet{'s' if m.differing_outlets > 1 else ''}"
+        seen: set[int] = set()
+        for i in m.instances:
+            if i.article_id in seen or len(fields) >= MAX_LINKS:
+                continue
+            seen.add(i.article_id)
+            fields.append((f"{_outlet_label(i)}: {i.title}"[:100], i.url or f"article #{i.article_id}"))
+    compare: tuple[tuple[str, str], ...] = ()
+    if m.variants:
+        shown = [lead, *m.variants][:MAX_WORDINGS]
+        compare = tuple((_outlet_label(i), f"“{display_quote(i.quote)}”") for i in shown)
+    return Item(title=f"“{display_quote(m.quote)}”", body=body, url=lead.url, fields=tuple(fields), compare=compare,
+                footer=f"{lead.title} · {day(lead.published)} · article #{lead.article_id}")
+
+
+def merged_data(m: MergedQuote) -> dict[str, Any]:
+    """Return a merged quote's machine-readable form: the shown wording, its speaker, outlets and wordings."""
+    lead = m.lead
+    return {"quote": lead.quote, "speaker": m.speaker, "role": m.verdict.role, "speaker_status": m.verdict.status,
+            "split": list(m.verdict.split), "article_id": lead.article_id, "title": lead.title, "url": lead.url,
+            "published": day(lead.published) if lead.published else None, "outlets": m.outlets,
+            "group_id": m.group_id,
+            "articles": [{"article_id": i.article_id, "title": i.title, "url": i.url, "quote": i.quote}
+                         for i in m.instances],
+            "variants": [{"quote": i.quote, "article_id": i.article_id, "outlet": i.outlet} for i in m.variants]}
 
 
 def story_link(story: Story) -> str | None:

@@ -12,6 +12,9 @@ from bot.display import (
     display_quote,
     feed_url,
     filter_rule,
+    merged_data,
+    merged_item,
+    merged_speaker,
     quote_data,
     quote_item,
     speaker_label,
@@ -25,6 +28,9 @@ from digests.digest import build_digest
 from digests.models import Digest
 from digests.queries import timeline as timeline_query
 from digests.schedule_spec import ScheduleSpecError, parse_schedule
+from digests.stories import MergedQuote
+from digests.stories import quotes_by as merged_quotes_by
+from digests.stories import who_said as merged_who_said
 
 PAGE_FETCH = 25
 # /summary lists at most this many dated events (and says how many it left out).
@@ -46,24 +52,27 @@ def _since(inv: Invocation, value: Any) -> datetime | None:
 @command("who-said", "Who said a phrase: matching quotes with speaker, article, date and link",
          Param("phrase", "words from the quote", required=True))
 async def who_said(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
-    """Answer /who-said."""
-    rows = await svc.store.who_said(inv.workspace, args["phrase"], limit=PAGE_FETCH)
-    if not rows:
+    """Answer /who-said: each quote once, with the outlets that carried it."""
+    found = await merged_who_said(svc.store, inv.workspace, args["phrase"], limit=PAGE_FETCH)
+    if not found:
         return Reply(title=f"Who said “{args['phrase']}”", text="No stored quote matches those words.",
                      data={"quotes": []})
-    return Reply(title=f"Who said “{args['phrase']}”", text=who_said_header(rows),
-                 items=tuple(quote_item(q) for q in rows), data={"quotes": [quote_data(q) for q in rows]})
+    return Reply(title=f"Who said “{args['phrase']}”", text=who_said_header(found),
+                 items=tuple(merged_item(m) for m in found), data={"quotes": [merged_data(m) for m in found]})
 
 
-def who_said_header(rows: list[Any]) -> str:
+def who_said_header(found: list[MergedQuote]) -> str:
     """Return the line above /who-said's quotes: who said them, naming everyone when several people did."""
     counts: dict[str, int] = {}
     roles: dict[str, str | None] = {}
-    for q in rows:
-        who = q.speaker or "an unattributed source"
+    for m in found:
+        if m.verdict.status == "split":
+            who = merged_speaker(m)
+        else:
+            who = m.speaker or "an unattributed source"
         counts[who] = counts.get(who, 0) + 1
-        roles.setdefault(who, q.role)
-    n = len(rows)
+        roles.setdefault(who, m.verdict.role if m.speaker else None)
+    n = len(found)
     quotes = f"{n} matching quote{'' if n == 1 else 's'}"
     if len(counts) == 1:
         who = next(iter(counts))
@@ -79,21 +88,21 @@ def who_said_header(rows: list[Any]) -> str:
          Param("topic", "only quotes about this topic"),
          Param("since", "how far back, e.g. 30d", type="duration"))
 async def quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
-    """Answer /quotes."""
+    """Answer /quotes: each quote once, with the outlets that carried it."""
     matches = await svc.store.match_speakers(inv.workspace, args["speaker"], limit=5)
     if not matches:
         return Reply(title=f"Quotes by {args['speaker']}", text="No speaker by that name in your articles.",
                      data={"speaker": None, "quotes": []})
     sid, name, _count = matches[0]
-    rows = await svc.store.quotes_by(inv.workspace, sid, topic=args.get("topic"), since=_since(inv, args["since"]),
-                                     limit=PAGE_FETCH)
+    found = await merged_quotes_by(svc.store, inv.workspace, sid, topic=args.get("topic"),
+                                   since=_since(inv, args["since"]), limit=PAGE_FETCH)
     roles = await svc.store.speaker_roles(sid, inv.workspace)
     heading = name + (f" ({roles[0]})" if roles else "")
-    text = f"{len(rows)} quote(s)" + (f" about {args['topic']}" if args.get("topic") else "")
+    text = f"{len(found)} quote(s)" + (f" about {args['topic']}" if args.get("topic") else "")
     if len(matches) > 1:
         text += " · also: " + ", ".join(m[1] for m in matches[1:4])
-    return Reply(title=f"Quotes by {heading}", text=text, items=tuple(quote_item(q) for q in rows),
-                 data={"speaker": name, "roles": roles, "quotes": [quote_data(q) for q in rows]})
+    return Reply(title=f"Quotes by {heading}", text=text, items=tuple(merged_item(m) for m in found),
+                 data={"speaker": name, "roles": roles, "quotes": [merged_data(m) for m in found]})
 
 
 @command("timeline", "Dated events about a topic, merged across articles, in date order or most reported first",

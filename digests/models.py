@@ -17,6 +17,9 @@ class Quote:
     role: str | None = None
     cue: str | None = None
     mention: str | None = None
+    # The speaker ranker's probability for this attribution (softmax over the quote's candidates); None when
+    # the quote was not attributed by the ranker.
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,10 @@ def render_text(reply: Reply, *, max_items: int = 50) -> str:
         if item.body:
             body = marked(item.body, item.marks, str, "**", "**")
             lines.extend("   " + ln for ln in body.splitlines())
+        if item.compare:
+            # Side by side: each wording in one column, its outlet in the other.
+            width = max(len(label) for label, _ in item.compare)
+            lines.extend(f"     {label:<{width}} │ {text}" for label, text in item.compare)
         if item.quote:
             lines.extend("   > " + ln for ln in item.quote.text.splitlines())
             tail = " · ".join(x for x in (item.quote.speaker, item.quote.link or "") if x)

@@ -79,7 +79,8 @@ def escaped(reply: Reply) -> Reply:
                        footer=escape(it.footer),
                        fields=tuple((escape(n), v if _is_url(v) else escape(v)) for n, v in it.fields),
                        quote=ItemQuote(escape(it.quote.text), escape(it.quote.speaker), it.quote.link)
-                       if it.quote else None)
+                       if it.quote else None,
+                       compare=tuple((escape(n), escape(v)) for n, v in it.compare))
                   for it in reply.items)
     return replace(reply, title=escape(reply.title), text=escape(reply.text), items=items)
 
@@ -114,16 +115,25 @@ def _item_embed(item: Item, budget: int) -> discord.Embed:
     title = "" if long_title else item.title
     footer = _fit(item.footer, min(FOOTER_MAX, budget // 5))
     room = max(0, budget - len(title) - len(footer))
-    fields: list[tuple[str, str]] = []
+    fields: list[tuple[str, str, bool]] = []
+    # Wordings side by side (inline fields share a row) take up to a third; the other fields a third more.
+    side_room = room // 3 if item.compare else 0
+    for name, value in item.compare[:3]:
+        n = _fit(name, min(FIELD_NAME_MAX, 80)) or "·"
+        v = _fit(value, min(FIELD_VALUE_MAX, max(1, side_room // max(1, len(item.compare[:3])) - len(n)))) or "·"
+        if len(n) + len(v) > side_room:
+            break
+        side_room -= len(n) + len(v)
+        fields.append((n, v, True))
     field_room = room // 3  # fields never take more than a third: the body is what people read
-    for name, value in item.fields[:FIELDS_MAX]:
+    for name, value in item.fields[:FIELDS_MAX - len(fields)]:
         n = _fit(name, min(FIELD_NAME_MAX, 80)) or "·"
         v = _fit(value, min(FIELD_VALUE_MAX, 300)) or "·"
         if len(n) + len(v) > field_room:
             break
         field_room -= len(n) + len(v)
-        fields.append((n, v))
-    room -= sum(len(n) + len(v) for n, v in fields)
+        fields.append((n, v, False))
+    room -= sum(len(n) + len(v) for n, v, _ in fields)
     body = f"**{item.title}**\n{item.body}" if long_title else item.body
     if long_title and url:
         title = _fit(item.title, min(TITLE_MAX, max(0, room // 4)))
@@ -136,8 +146,8 @@ def _item_embed(item: Item, budget: int) -> discord.Embed:
         desc = f"{desc}\n{quote}" if desc else quote
     embed = discord.Embed(title=title or None, url=url if title else None, description=desc or None,
                           colour=COLOUR_OK)
-    for n, v in fields:
-        embed.add_field(name=n, value=v, inline=False)
+    for n, v, inline in fields:
+        embed.add_field(name=n, value=v, inline=inline)
     if footer:
         embed.set_footer(text=footer)
     return embed

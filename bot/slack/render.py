@@ -152,10 +152,28 @@ def _item_text(item: Item, *, with_footer: bool, with_quote: bool = True) -> str
     return "\n".join(x for x in (head, body, quote, tail) if x)
 
 
+COMPARE_FIELDS = 10  # a section's fields: Slack sets them in two columns
+FIELD_CHARS = 2000
+
+
+def _compare_block(item: Item) -> dict[str, Any]:
+    """Return the wordings of a quote as one section whose fields Slack shows side by side."""
+    fields = [{"type": "mrkdwn", "text": fit(f"*{escape_text(fit(label, 200))}*\n{_fit_escaped(text, 1500)}",
+                                             FIELD_CHARS)} for label, text in item.compare[:COMPARE_FIELDS]]
+    return {"type": "section", "fields": fields}
+
+
 def _item_blocks(item: Item, compact: bool) -> list[dict[str, Any]]:
     if compact:
-        return [_section(_item_text(item, with_footer=True, with_quote=True))]
+        text = _item_text(item, with_footer=True, with_quote=True)
+        if item.compare:
+            lines = "\n".join(f"• *{escape_text(fit(label, 200))}:* {_fit_escaped(value, 500)}"
+                              for label, value in item.compare)
+            text = fit(f"{text}\n{lines}", SECTION_CHARS)
+        return [_section(text)]
     blocks = [_section(_item_text(item, with_footer=False, with_quote=False))]
+    if item.compare:
+        blocks.append(_compare_block(item))
     if item.quote:
         blocks.append(quote_block(item.quote))
     if item.footer:

@@ -26,6 +26,7 @@ from digests.store._records import (
     EventRow,
     NewArticle,
     PageStateRow,
+    QuoteGroupRow,
     QuoteRow,
     RunRow,
     ScheduleRow,
@@ -35,6 +36,9 @@ from digests.store._records import (
     SubscriptionRow,
 )
 
+# Quote groups read per statement (a page of results names far fewer), and instances read of each group.
+QUOTE_GROUPS_PER_READ = 100
+QUOTE_GROUP_INSTANCES = 50
 # How many of the newest full-text matches a who-said ranks, a search ranks, and a timeline takes events from.
 WHO_SAID_SCAN = 300
 SEARCH_SCAN = 300
@@ -46,9 +50,9 @@ our she that the their them they this to was we were will with you""".split())
 _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 # Tables in dependency order (parents first): copies and counts walk them in this order.
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
-          "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quotes", "events", "schedules",
-          "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options", "live_posts",
-          "stories", "article_stories", "story_state", "delivery_log")
+          "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quote_groups", "quotes", "quote_keys",
+          "events", "schedules", "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options",
+          "live_posts", "stories", "article_stories", "story_state", "delivery_log")
 
 
 class Row(Protocol):
@@ -200,12 +204,18 @@ def source_row(r: Row, prefix: str = "") -> SourceRow:
     )
 
 
+# The columns every quote query selects (aliases q: quotes, s: speakers, a: articles).
+QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, q.group_id, q.confidence,
+    s.name AS speaker, a.title, a.url, a.published"""
+
+
 def quote_row(r: Row) -> QuoteRow:
     """Return a QuoteRow from a database row."""
     return QuoteRow(
         id=r["id"], quote=r["quote"], speaker=r["speaker"], role=r["role"], article_id=r["article_id"],
         article_title=r["title"], url=r["url"], published=to_dt(r["published"]), start=r["start"], end=r["end"],
-        is_key=bool(r["is_key"]),
+        is_key=bool(r["is_key"]), group_id=r["group_id"],
+        confidence=None if r["confidence"] is None else float(r["confidence"]),
     )
 
 
@@ -536,7 +546,22 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
 
     async def assign_stories(self, article_ids: Sequence[int], features: dict[int, Any] | None = None) -> int:
         """Give stored articles without a story their story, in the order given; return how many were assigned."""
-        return int(await self.stories_keeper.assign(list(article_ids), features))
+        done = int(await self.stories_keeper.assign(list(article_ids), features))
+        if done:
+            await self.place_quote_groups(article_ids)
+        return done
+
+    async def place_quote_groups(self, article_ids: Sequence[int]) -> None:
+        """Give the quote groups of these articles the story of the article whose wording each group shows."""
+        ids = sorted({int(a) for a in article_ids})
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            marks = ",".join("?" * len(part))
+            # Only "?" placeholders are composed into the SQL; the ids are bound.
+            await self._opt_exec(
+                "UPDATE quote_groups SET story_id = (SELECT s.story_id FROM quotes q JOIN article_stories s "  # noqa: S608
+                "ON s.article_id = q.article_id WHERE q.id = quote_groups.lead_quote_id) WHERE id IN "
+                f"(SELECT group_id FROM quotes WHERE article_id IN ({marks}) AND group_id IS NOT NULL)", *part)
 
     async def sweep_stories(self, *, limit: int | None = None, executor: Any = None,
                             progress: Any = None) -> int:
@@ -646,6 +671,40 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
     @abc.abstractmethod
     async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
         """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
+
+    async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
+        """Return quote groups by id, each with the instances ``workspace`` can see (oldest first, at most
+        QUOTE_GROUP_INSTANCES: the newest)."""
+        ids = sorted({int(g) for g in group_ids})
+        out: dict[int, QuoteGroupRow] = {}
+        for at in range(0, len(ids), QUOTE_GROUPS_PER_READ):
+            out.update(await self._quote_groups(workspace, ids[at:at + QUOTE_GROUPS_PER_READ]))
+        return out
+
+    async def _quote_groups(self, workspace: str, ids: Sequence[int]) -> dict[int, QuoteGroupRow]:
+        marks = ",".join("?" * len(ids))
+        # Only "?" placeholders and fixed text are composed into the SQL; the ids are bound.
+        groups = await self._rows(
+            "SELECT g.id, g.role, g.status, g.statement, g.evidence, g.lead_quote_id, g.outlets, "  # noqa: S608
+            f"g.story_id, s.name AS speaker FROM quote_groups g LEFT JOIN speakers s ON s.id = g.speaker_id "
+            f"WHERE g.id IN ({marks})", *ids)
+        # Each group's newest visible instances: a quote a thousand outlets carried costs a page no more than one
+        # that fifty did.
+        one = (f"SELECT * FROM (SELECT {QUOTE_COLS} FROM quotes q JOIN workspace_articles w ON "
+               "w.article_id = q.article_id AND w.workspace = ? JOIN articles a ON a.id = q.article_id "
+               "LEFT JOIN speakers s ON s.id = q.speaker_id WHERE q.group_id = ? ORDER BY q.id DESC LIMIT ?) AS g")
+        params: list[Any] = []
+        for gid in ids:
+            params += [workspace, gid, QUOTE_GROUP_INSTANCES]
+        rows = await self._rows(" UNION ALL ".join([one] * len(ids)), *params)
+        rows.sort(key=lambda r: (r["group_id"], to_dt(r["published"]) or datetime.min.replace(tzinfo=UTC), r["id"]))
+        members: dict[int, list[QuoteRow]] = {}
+        for r in rows:
+            members.setdefault(int(r["group_id"]), []).append(quote_row(r))
+        return {int(g["id"]): QuoteGroupRow(
+            id=int(g["id"]), speaker=g["speaker"], role=g["role"], status=g["status"], statement=bool(g["statement"]),
+            evidence=g["evidence"], lead_quote_id=g["lead_quote_id"], outlets=int(g["outlets"]),
+            story_id=g["story_id"], instances=tuple(members.get(int(g["id"]), ()))) for g in groups}
 
     @abc.abstractmethod
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from digests.models import Analysis
+from digests.models import Analysis, Quote
 from digests.nlp.speakers import given_name_gender, speaker_key
 from digests.store._records import AddResult, NewArticle
 from digests.store._text import band_keys, canonical_url, content_hash, min_shared_bands, minhash
@@ -208,13 +208,14 @@ def surname_contradicted(known_key: str, known_roles: Sequence[str], surname: st
 
 
 def _store_analysis(conn: sqlite3.Connection, article_id: int, art: NewArticle, analysis: Analysis,
-                    workspace: str) -> None:
+                    workspace: str) -> list[tuple[int, Quote]]:
     from digests.nlp import quotes as quote_nlp
 
     is_key_quote = getattr(quote_nlp, "is_key_quote", lambda q: bool(q.speaker))
     ids: dict[str, int] = {}
     names: dict[int, str] = {}
     roles = []
+    stored: list[tuple[int, Quote]] = []
     for q in analysis.quotes:
         sid = None
         if q.speaker and speaker_key(q.speaker):
@@ -226,11 +227,13 @@ def _store_analysis(conn: sqlite3.Connection, article_id: int, art: NewArticle, 
                 names[sid] = row[0] if row else q.speaker
             if q.role:
                 roles.append((sid, q.role, article_id, _iso(art.published)))
-        qid = conn.execute(
-            'INSERT INTO quotes(article_id, speaker_id, quote, start, "end", role, cue, mention, is_key)'
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            (article_id, sid, q.quote, q.start, q.end, q.role, q.cue, q.mention, 1 if is_key_quote(q) else 0),
-        ).lastrowid
+        qid = int(conn.execute(
+            'INSERT INTO quotes(article_id, speaker_id, own_speaker_id, quote, start, "end", role, cue, mention,'
+            " is_key, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (article_id, sid, sid, q.quote, q.start, q.end, q.role, q.cue, q.mention, 1 if is_key_quote(q) else 0,
+             q.confidence),
+        ).lastrowid or 0)
+        stored.append((qid, q))
         conn.execute("INSERT INTO quotes_fts(rowid, quote, speaker) VALUES (?, ?, ?)",
                      (qid, q.quote, names.get(sid or -1, "")))
     conn.executemany("INSERT OR IGNORE INTO speaker_roles(speaker_id, role, article_id, seen) VALUES (?,?,?,?)",
@@ -243,6 +246,7 @@ def _store_analysis(conn: sqlite3.Connection, article_id: int, art: NewArticle, 
              ev.text, ev.start, ev.end, "; ".join(ev.entities))).lastrowid
         conn.execute("INSERT INTO events_fts(rowid, text, entities) VALUES (?, ?, ?)",
                      (eid, ev.text, " ".join(ev.entities)))
+    return stored
 
 
 def grant(conn: sqlite3.Connection, article_id: int, workspace: str, via: str, now: datetime) -> bool:
@@ -287,7 +291,14 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
     conn.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)", (article_id, art.title, art.text))
     conn.execute("INSERT INTO titles_fts(rowid, title) VALUES (?, ?)", (article_id, art.title))
     if analysis:
-        _store_analysis(conn, article_id, art, analysis, first)
+        stored = _store_analysis(conn, article_id, art, analysis, first)
+        if stored:
+            # Imported here: the quote-group rules live in digests.stories, which may import the store.
+            from digests.store._quote_groups import assign_groups, day_of, quote_scope
+
+            # Before the grants: the other instances' workspaces get their counts moved, this article's none yet.
+            assign_groups(conn, article_id, art.text, stored, quote_scope(art, first), day_of(art),
+                          item.now)
     for ws in item.workspaces:
         grant(conn, article_id, ws, item.via, item.now)
     return AddResult(article_id, "added", art.title)

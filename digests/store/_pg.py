@@ -24,6 +24,7 @@ import asyncpg
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     _STORY_COLS,
+    QUOTE_COLS,
     SEARCH_SCAN,
     SNIPPET_SCAN,
     TABLES,
@@ -132,8 +133,7 @@ class _PgStorySession:
         return None  # headline_tsv is a generated column
 
 
-_QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
-    a.title, a.url, a.published"""
+_QUOTE_COLS = QUOTE_COLS
 
 
 class PgStore(Store):

@@ -22,6 +22,8 @@ from digests.nlp.speakers import speaker_key
 from digests.store._batch import NEAR_BANDS, BatchItem, Prepared, nearest, surname_owner
 from digests.store._records import AddResult
 
+LOCK_QUOTE_GROUPS = 0x71756F74  # advisory lock: one process at a time groups quotes
+
 # One read for a chunk's duplicates. Per article i (bands a 2-D array, row i): the same candidates as the
 # sequential check, at most 200 stored articles sharing enough bands that are public or visible to its
 # workspace (or, on a second look, made visible by an earlier article of the chunk).
@@ -87,10 +89,11 @@ b AS (INSERT INTO article_bands(key, article_id) SELECT * FROM unnest($3::bigint
       ON CONFLICT DO NOTHING),
 al AS (INSERT INTO speaker_aliases(speaker_id, alias) SELECT * FROM unnest($5::bigint[], $6::text[])
        ON CONFLICT DO NOTHING),
-q AS (INSERT INTO quotes(article_id, speaker_id, quote, start, "end", role, cue, mention, is_key)
-      SELECT a, s, qu, st, en, ro, cu, me, ik FROM unnest($7::bigint[], $8::bigint[], $9::text[], $10::int[],
-             $11::int[], $12::text[], $13::text[], $14::text[], $15::int[]) WITH ORDINALITY
-             AS t(a, s, qu, st, en, ro, cu, me, ik, n) ORDER BY n),
+q AS (INSERT INTO quotes(article_id, speaker_id, own_speaker_id, quote, start, "end", role, cue, mention, is_key,
+                         confidence)
+      SELECT a, s, s, qu, st, en, ro, cu, me, ik, cf FROM unnest($7::bigint[], $8::bigint[], $9::text[], $10::int[],
+             $11::int[], $12::text[], $13::text[], $14::text[], $15::int[], $29::real[]) WITH ORDINALITY
+             AS t(a, s, qu, st, en, ro, cu, me, ik, cf, n) ORDER BY n),
 r AS (INSERT INTO speaker_roles(speaker_id, role, article_id, seen)
       SELECT * FROM unnest($16::bigint[], $17::text[], $18::bigint[], $19::timestamptz[]) ON CONFLICT DO NOTHING)
 INSERT INTO events(article_id, date_start, date_end, granularity, expression, text, start, "end", entities)
@@ -333,6 +336,24 @@ def _resolve_one(name: str, key: str, workspace: str, text: str, role: str | Non
     return owner if owner is not None else key
 
 
+async def _group_quotes(con: asyncpg.Connection, news: Sequence[_New], ids: dict[int, int]) -> None:
+    """Group the chunk's new quotes with the stored quotes of the same words (``_pg_quote_groups``)."""
+    # Imported here: the quote-group rules live in digests.stories, which may import the store.
+    from digests.store._pg_quote_groups import NewQuote, assign_groups
+    from digests.store._quote_groups import day_of, quote_scope
+
+    by_article = {ids[n.ref]: n for n in news if n.item.analysis and n.item.analysis.quotes}
+    rows = await con.fetch("SELECT id, article_id, start, quote FROM quotes WHERE article_id = ANY($1::bigint[]) "
+                           "ORDER BY id", sorted(by_article))
+    new = []
+    for qid, aid, _start, text in rows:
+        n = by_article[int(aid)]
+        art = n.item.article
+        new.append(NewQuote(int(qid), int(aid), str(text), quote_scope(art, n.item.workspaces[0]),
+                            day_of(art), art.text))
+    await assign_groups(con, new, max(n.item.now for n in by_article.values()))
+
+
 def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     return [[r[c] for r in rows] for c in range(width)] if rows else [[] for _ in range(width)]
 
@@ -342,6 +363,10 @@ async def add_chunk(con: asyncpg.Connection, items: Sequence[BatchItem]) -> list
     from digests.nlp import quotes as quote_nlp
 
     is_key_quote = getattr(quote_nlp, "is_key_quote", lambda q: bool(q.speaker))
+    if any(it.analysis and it.analysis.quotes for it in items):
+        # Quote groups are assigned from what the database holds: one process at a time, from before this
+        # chunk's first write (taken later, it would wait while holding the speaker rows another process needs).
+        await con.execute("SELECT pg_advisory_xact_lock($1)", LOCK_QUOTE_GROUPS)
     chunk = await _dedup(con, items)
     db = await _read_speakers(con, chunk)
     aliases = _resolve_speakers(chunk, db)
@@ -374,7 +399,7 @@ async def add_chunk(con: asyncpg.Connection, items: Sequence[BatchItem]) -> list
         for q, said in n.quotes:
             sid = db.ids[said] if said else None
             quotes.append((ids[n.ref], sid, q.quote, q.start, q.end, q.role, q.cue, q.mention,
-                           1 if is_key_quote(q) else 0))
+                           1 if is_key_quote(q) else 0, q.confidence))
             if sid is not None and q.role:
                 roles.add((sid, q.role, ids[n.ref], art.published))
         for ev in n.item.analysis.events if n.item.analysis else ():
@@ -382,8 +407,11 @@ async def add_chunk(con: asyncpg.Connection, items: Sequence[BatchItem]) -> list
                            ev.start, ev.end, "; ".join(ev.entities)))
     role_rows = sorted(roles, key=lambda r: (r[0], r[1], r[2]))
     if keys or bands or quotes or events or alias_rows:
+        cols = _columns(quotes, 10)
         await con.execute(_INSERT_ROWS, *_columns(keys, 2), *_columns(bands, 2), *_columns(alias_rows, 2),
-                          *_columns(quotes, 9), *_columns(role_rows, 4), *_columns(events, 9))
+                          *cols[:9], *_columns(role_rows, 4), *_columns(events, 9), cols[9])
+    if quotes:
+        await _group_quotes(con, news, ids)
     grants: dict[tuple[str, int], tuple[str, int, str, datetime]] = {}
     for item, target in zip(items, chunk.targets, strict=True):
         for ws in item.workspaces:

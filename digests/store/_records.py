@@ -56,6 +56,24 @@ class QuoteRow:
     start: int
     end: int
     is_key: bool = False
+    group_id: int | None = None  # the quote group when other articles carry the same words
+    confidence: float | None = None  # the speaker ranker's probability for the article's own attribution
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteGroupRow:
+    """A quote several articles carry: the speaker chosen from all of them, and the instances a workspace sees."""
+
+    id: int
+    speaker: str | None
+    role: str | None
+    status: str  # agreed, chosen, split, unknown
+    statement: bool  # False: a label (a sign, a chant, a title) printed in quotation marks, not said
+    evidence: str  # JSON: {"votes": [{"speaker", "kind", "weight", "articles"}], "split": [names]}
+    lead_quote_id: int | None
+    outlets: int
+    story_id: int | None
+    instances: tuple[QuoteRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

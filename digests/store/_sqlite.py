@@ -18,6 +18,7 @@ import aiosqlite
 from digests.nlp.speakers import speaker_key
 from digests.store._base import (
     _STORY_COLS,
+    QUOTE_COLS,
     SEARCH_SCAN,
     SNIPPET_SCAN,
     TABLES,
@@ -78,8 +79,7 @@ _schedule_row = schedule_row
 
 
 _EVENT_ORDER = "e.date_start, julianday(e.date_end) - julianday(e.date_start), e.article_id"
-_QUOTE_COLS = """q.id, q.quote, q.role, q.article_id, q.start, q."end", q.is_key, s.name AS speaker,
-    a.title, a.url, a.published"""
+_QUOTE_COLS = QUOTE_COLS
 
 
 class _SqliteStorySession:

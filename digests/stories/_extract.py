@@ -31,6 +31,13 @@ def _record_article(record: dict[str, Any]) -> Any:
 
 async def assign_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Store each record in arrival order in a fresh in-memory store; return ``{"id", "story"}`` per record."""
+    return (await extract_records(records))[0]
+
+
+async def extract_records(records: Iterable[dict[str, Any]], *, quotes: bool = False,
+                          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Store each record in arrival order in a fresh in-memory store; return the story lines and (``quotes``)
+    one ``{"quote","speaker","ids","variants"}`` line per quote merged across the records."""
     from digests.ingest import analyze_and_prepare
     from digests.store import Store
     from digests.store._batch import BatchItem
@@ -55,28 +62,43 @@ async def assign_records(records: Iterable[dict[str, Any]]) -> list[dict[str, An
             # A record that could not be stored (no text, no title) is a story of its own.
             story = story_of.get(aid) if aid is not None else None
             out.append({"id": record.get("id"), "story": story if story is not None else f"alone-{n}"})
-        return out
+        merged: list[dict[str, Any]] = []
+        if quotes:
+            from digests.stories._quote_queries import quote_lines
+
+            # A record stored as a duplicate of another is listed with it: the same article carried the words.
+            doc_ids: dict[int, list[str]] = {}
+            for record, aid in zip(records, stored, strict=True):
+                if aid is not None:
+                    doc_ids.setdefault(aid, []).append(str(record.get("id")))
+            merged = await quote_lines(store, "local", doc_ids)
+        return out, merged
     finally:
         await store.close()
 
 
-def run_stories(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """Write one ``{"id", "story"}`` line per record, in order; return how many."""
-    lines = asyncio.run(assign_records(records))
+def run_stories(records: Iterable[dict[str, Any]], out: IO[str], quotes_out: IO[str] | None = None) -> int:
+    """Write one ``{"id", "story"}`` line per record, in order (and the merged quotes); return how many."""
+    lines, merged = asyncio.run(extract_records(records, quotes=quotes_out is not None))
     for line in lines:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    if quotes_out is not None:
+        for q in merged:
+            quotes_out.write(json.dumps(q, ensure_ascii=False) + "\n")
     return len(lines)
 
 
-def run_stories_path(jsonl: str, out: str | None) -> int:
-    """Run story assignment over the JSONL file ``jsonl``, writing to ``out`` (stdout when None)."""
+def run_stories_path(jsonl: str, out: str | None, quotes_out: str | None = None) -> int:
+    """Run story assignment over the JSONL file ``jsonl``, writing to ``out`` (stdout when None) and the quotes
+    merged across the records to ``quotes_out``."""
+    import contextlib
     import sys
 
     from digests.nlp.extract import iter_jsonl
 
     with open(jsonl, encoding="utf-8") as fin:
         records = list(iter_jsonl(fin))
-    if out is None:
-        return run_stories(records, sys.stdout)
-    with open(out, "w", encoding="utf-8") as fout:
-        return run_stories(records, fout)
+    with contextlib.ExitStack() as stack:
+        fout = stack.enter_context(open(out, "w", encoding="utf-8")) if out else sys.stdout
+        qout = stack.enter_context(open(quotes_out, "w", encoding="utf-8")) if quotes_out else None
+        return run_stories(records, fout, qout)

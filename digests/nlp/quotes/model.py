@@ -7,6 +7,7 @@ The weights are a conditional logit (softmax over one quote's candidates) traine
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -68,7 +69,17 @@ def rank(run: RuleRun, weights: dict[str, float], margin: Margin = 0.0) -> list[
     one per attribution kind with "*" for the rest), or when it rests on a role match; ties go to the earlier
     candidate.
     """
-    chosen: list[Candidate] = []
+    return [cand for cand, _ in rank_with_probability(run, weights, margin)]
+
+
+def rank_with_probability(run: RuleRun, weights: dict[str, float],
+                          margin: Margin = 0.0) -> list[tuple[Candidate, float]]:
+    """Return the chosen candidate of each of the run's quotes with the ranker's probability for it.
+
+    The probability is the conditional logit's own: the softmax of the chosen candidate's score over every
+    candidate of that quote (the rules' choice kept by the margin keeps its lower probability).
+    """
+    chosen: list[tuple[Candidate, float]] = []
     quoted: dict[str, int] = {}
     prev = None
     for rq in run.quotes:
@@ -76,19 +87,29 @@ def rank(run: RuleRun, weights: dict[str, float], margin: Margin = 0.0) -> list[
         best: Candidate | None = None
         best_score = rule_score = float("-inf")
         rule: Candidate | None = None
-        for cand in candidates(run, rq, chosen[-1] if chosen else None):
+        scores: list[float] = []
+        for cand in candidates(run, rq, chosen[-1][0] if chosen else None):
             s = score(features(run, rq, ctx, cand), weights)
+            scores.append(s)
             if s > best_score:
                 best, best_score = cand, s
             if rule is None and "rule" in cand.sources:
                 rule, rule_score = cand, s
         assert best is not None  # "nobody" is always a candidate
+        pick = best_score
         if rule is not None and (best_score - rule_score < margin_for(margin, rq) or rq.speaker.via in _FINAL):
-            best = rule
-        chosen.append(best)
+            best, pick = rule, rule_score
+        chosen.append((best, softmax_at(scores, pick)))
         remember(quoted, best)
         prev = rq
     return chosen
+
+
+def softmax_at(scores: list[float], chosen: float) -> float:
+    """Return the softmax probability of the score ``chosen`` among ``scores``."""
+    top = max(scores)
+    total = sum(math.exp(s - top) for s in scores)
+    return math.exp(chosen - top) / total
 
 
 def remember(quoted: dict[str, int], cand: Candidate | None) -> None:
@@ -98,15 +119,40 @@ def remember(quoted: dict[str, int], cand: Candidate | None) -> None:
         quoted[key] = quoted.get(key, 0) + 1
 
 
+def _chain_sources(quotes: list[RuleQuote]) -> list[int]:
+    """Return, for each quote, the quote whose attribution it takes: itself, or for a paragraph of a quote that
+    runs over several paragraphs with no attribution of its own, the first later paragraph of it that has one."""
+    source = list(range(len(quotes)))
+    chain: list[int] = []
+    for i, rq in enumerate(quotes):
+        if chain and not (rq.span.continued and not quotes[i - 1].span.closed):
+            chain = []
+        chain.append(i)
+        if rq.mention is not None:
+            for j in chain[:-1]:
+                if quotes[j].mention is None and source[j] == j:
+                    source[j] = i
+            chain = [i]
+    return source
+
+
 def extract_quotes(text: str, model: tuple[dict[str, float], Margin] | None = None) -> list[Quote]:
     """Return every direct quote in ``text`` with its speaker, in text order (``model``: weights and margin)."""
     run = attribute(text)
     out: list[Quote] = []
     weights, margin = model if model is not None else load_model()
-    for rq, cand in zip(run.quotes, rank(run, weights, margin), strict=True):
+    ranked = list(zip(run.quotes, rank_with_probability(run, weights, margin), strict=True))
+    source = _chain_sources(run.quotes)
+    for i, (rq, (cand, prob)) in enumerate(ranked):
+        if source[i] != i:
+            # A paragraph of a quote that runs on: the attribution that closes it a paragraph later is its own.
+            cand, prob = ranked[source[i]][1]
+            rq = RuleQuote(rq.span, rq.quote, rq.speaker, rq.running, ranked[source[i]][0].mention, rq.after,
+                           rq.before, ranked[source[i]][0].cue)
         if cand.name is None and _word_count(rq.quote) <= 4:
             continue
         men = cand.mention if cand.mention is not None else (rq.mention if "rule" in cand.sources else None)
         out.append(Quote(rq.quote, rq.span.start, rq.span.end, cand.name, cand.role if cand.name else None,
-                         (men.cue or rq.cue) if men is not None else None, men.text if men is not None else None))
+                         (men.cue or rq.cue) if men is not None else None, men.text if men is not None else None,
+                         round(prob, 4)))
     return out

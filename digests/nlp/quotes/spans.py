@@ -49,6 +49,12 @@ def find_spans(text: str) -> list[Span]:
         first = True
         for m in _MARK.finditer(body):
             mark = m.group()
+            if open_at is None and first and open_prev and mark in _CLOSERS:
+                # A quote left open at the previous paragraph's end runs on without a new opening mark: the
+                # paragraph up to the (typographic, unambiguous) closing mark is its next part.
+                _add_span(spans, text, Span(p0, p0 + m.start(), p0, p0 + m.end(), pi, p0, p1, True, True))
+                first = False
+                continue
             if open_at is None:
                 if mark in _OPENERS or mark in _TOGGLES:
                     open_at, open_mark = m.end(), m.start()

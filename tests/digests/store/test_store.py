@@ -355,6 +355,10 @@ async def test_a_store_from_before_the_title_index_finds_its_old_titles(tmp_path
         db.execute("ALTER TABLE sources DROP COLUMN last_failure_at")
         for table in ("stories_fts", "story_state", "article_stories", "stories"):  # migration 6
             db.execute(f"DROP TABLE {table}")
+        # ... and before migration 7 (quote groups)
+        db.executescript("DROP TABLE quote_keys; DROP INDEX quotes_group; ALTER TABLE quotes DROP COLUMN group_id; "
+                         "ALTER TABLE quotes DROP COLUMN own_speaker_id; ALTER TABLE quotes DROP COLUMN confidence; "
+                         "DROP TABLE quote_groups;")
         db.execute("PRAGMA user_version = 4")
     s = await Store.open(f"sqlite:///{path}")
     try:

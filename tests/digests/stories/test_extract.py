@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bot.cli import main
+from tests.helpers.outlets import ARTICLES
 from tests.helpers.stories import FIRE_A, FLOOD, event_articles
 
 
@@ -27,3 +28,18 @@ def test_extract_stories_gives_every_id_a_story_and_a_duplicate_its_original_sto
     assert story["f0"] == story["f1"] == story["f2"] == story["dup"] == story["brief"]
     assert story["w0"] == story["w1"] != story["f0"]
     assert len({story["empty"], story["f0"], story["w0"]}) == 3
+
+
+def test_extract_stories_writes_each_quote_merged_across_the_inputs_once(tmp_path: Path) -> None:
+    records = [{"id": name.removesuffix(".md"), "title": title, "url": url, "text": text, "published": "2026-03-02"}
+               for name, (title, url, text) in ARTICLES.items()]
+    src, out, quotes = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "quotes.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert main(["extract", "stories", "--jsonl", str(src), "--out", str(out), "--quotes-out", str(quotes)]) == 0
+    lines = [json.loads(x) for x in quotes.read_text(encoding="utf-8").splitlines()]
+    merged = [x for x in lines if len(x["ids"]) > 1]
+    assert len(merged) == 1 and set(merged[0]) == {"quote", "speaker", "ids", "variants"}
+    assert sorted(merged[0]["ids"]) == ["gazette", "times", "wire"] and merged[0]["speaker"] == "Ottilie Brandvik"
+    assert merged[0]["variants"] == [
+        "We shall reopen the bridge before the summer ferries start running, whatever the weather throws at us,"]
+    assert main(["extract", "quotes", "--jsonl", str(src), "--quotes-out", str(quotes)]) == 1

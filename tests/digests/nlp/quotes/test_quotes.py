@@ -298,3 +298,31 @@ def test_place_in_subject_position_is_not_a_speaker() -> None:
     qs = extract_quotes(text)
     _check_offsets(text, qs)
     assert [q.speaker for q in qs] == ["Tomas Wirrel"]
+
+
+def test_each_attribution_carries_the_rankers_probability() -> None:
+    text = ("The ferry will run again next week.\n\n"
+            "“We expect the first crossing to leave the harbour on Monday morning,” said Mara Quill, "
+            "the port's operations director.\n\n"
+            "“The engines were rebuilt over the winter.”\n\n"
+            "Tobin Vell, who sails the morning boat, was less sure. “I will believe it when I see it,” he said.")
+    quotes = extract_quotes(text)
+    assert all(q.confidence is not None and 0.0 < q.confidence <= 1.0 for q in quotes)
+    named = _by_start(text, quotes, "first crossing")
+    floating = _by_start(text, quotes, "engines were rebuilt")
+    # A name right after the quote leaves the ranker surer than a quote floating in a paragraph of its own.
+    assert named.confidence is not None and floating.confidence is not None
+    assert named.confidence > 0.9 and named.confidence > floating.confidence
+
+
+
+def test_a_quote_running_over_paragraphs_takes_the_attribution_that_closes_it() -> None:
+    text = ("Mara Quill, the harbour master, opened the meeting on Monday.\n\n"
+            "“The dredger arrives in March and will work through the spring.\n\n"
+            "“We expect the channel to be open to the big ferries by June,” said Tobin Vell, the port engineer.")
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    first = _by_start(text, quotes, "dredger arrives")
+    second = _by_start(text, quotes, "channel to be open")
+    assert second.speaker == "Tobin Vell"
+    assert first.speaker == "Tobin Vell" and first.cue == "said"

@@ -16,6 +16,17 @@ def test_spans_split_by_paragraph_and_continue() -> None:
     assert spans[1].continued and not spans[2].continued
 
 
+def test_a_quote_running_on_without_a_new_opening_mark_is_continued_to_its_closing_mark() -> None:
+    text = ("“The dredger arrives in March.\n\nIt will work through the spring,” said Tobin Vell.\n\n"
+            "A closing mark ” in a paragraph of its own after a closed quote is no quote.")
+    spans = find_spans(text)
+    assert [text[s.start : s.end] for s in spans] == ["The dredger arrives in March.",
+                                                        "It will work through the spring,"]
+    assert spans[1].continued and spans[1].closed
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Tobin Vell", "Tobin Vell"]
+
+
 def test_paragraph_of_thousands_of_quotes_is_linear() -> None:
     # 8,000 quoted 30-word segments in one paragraph (about 1.3 MB); quadratic work took minutes.
     segment = "Every " + " ".join(["word"] * 28)
