@@ -34,8 +34,8 @@ from typing import Any
 
 from bench.corpus import Corpus
 from bench.scale import _batches, _doc, _remove_db, ingest_range, setup_feeds
+from bot.commands import load
 from bot.config import Settings
-from bot.handlers import load
 from bot.services import Services
 from digests.ingest import BatchDoc
 from digests.store import NewArticle

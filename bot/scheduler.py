@@ -34,6 +34,7 @@ from digests.filters import CompiledFilters, FilterError, keyword_matcher, load_
 from digests.live import (
     MERGE_WINDOW,
     RATE_LIMIT,
+    RATE_WINDOW,
     Candidate,
     LiveStory,
     effective_time,
@@ -192,7 +193,6 @@ class BotScheduler:
         self._pending_initial: dict[int, set[str]] = {}
         # New items of live subscriptions (and channels with alerts) waiting for the next live round, by channel.
         self._live_pending: dict[tuple[str, str], list[Candidate]] = {}
-        self._live_sent: dict[tuple[str, str], deque[datetime]] = {}
         self._live_lock = asyncio.Lock()
         self._pruned_at: datetime | None = None
         # Live items a round took from the queue and has not finished posting (handed back if the bot stops).
@@ -599,6 +599,9 @@ class BotScheduler:
         """Post what the live queue holds, per channel: merged, filtered, with alerts' mentions, rate limited."""
         async with self._live_lock:
             pending, self._live_pending = self._live_pending, {}
+            # Stories an earlier round (of this process or of one that stopped) held back for the rate limit.
+            for workspace, channel, aid, sub_id, outlet, link, since in await self.store.live_held():
+                pending.setdefault((workspace, channel), []).append(Candidate(aid, sub_id, outlet, link, since))
             self._live_inflight = dict(pending)
             ids: list[str] = []
             for (workspace, channel), cands in pending.items():
@@ -610,6 +613,17 @@ class BotScheduler:
             return ids
 
     async def _deliver_live(self, workspace: str, channel: str, cands: list[Candidate]) -> list[str]:
+        held: list[Candidate] = []
+        posted = await self._plan_and_post(workspace, channel, cands, held)
+        # What the rate limit held back waits in the store, where a restart finds it; the rest was handled. (A
+        # round that failed keeps the channel's held stories for the next one.)
+        await self.store.hold_live(workspace, channel, [(c.article_id, c.subscription_id, c.outlet, c.link, c.since)
+                                                        for c in held])
+        await self.store.release_live_held(workspace, channel, keep={c.article_id for c in held})
+        return posted
+
+    async def _plan_and_post(self, workspace: str, channel: str, cands: list[Candidate],
+                             held_back: list[Candidate]) -> list[str]:
         now = self.clock()
         cands = list({(c.article_id, c.subscription_id, item_key(c.link)): c for c in cands}.values())
         ids = list(dict.fromkeys(c.article_id for c in cands))
@@ -679,7 +693,7 @@ class BotScheduler:
         try:
             if plannable:
                 posted = await self._post_planned(workspace, channel, now, plannable, articles, opts, alert_rows,
-                                                  line, lines)
+                                                  line, lines, held_back)
         finally:
             await self.store.log_deliveries(lines)
         return posted
@@ -687,7 +701,7 @@ class BotScheduler:
     async def _post_planned(self, workspace: str, channel: str, now: datetime, cands: list[Candidate],
                             articles: dict[int, Article], opts: dict[int, SubscriptionOptions],
                             alert_rows: Sequence[AlertRow], line: Callable[..., DeliveryRecord],
-                            lines: list[DeliveryRecord]) -> list[str]:
+                            lines: list[DeliveryRecord], held_back: list[Candidate]) -> list[str]:
         """Group, filter, rate-limit and post a channel's new items; add what became of each to ``lines``."""
         quotes: dict[int, list[QuoteRow]] = {}
         for q in await self.store.quotes_for_articles(workspace, list(dict.fromkeys(c.article_id for c in cands))):
@@ -702,12 +716,13 @@ class BotScheduler:
                 alerts.append((a.mention, keyword_matcher(a.keyword)))
             except FilterError:
                 continue
-        key = (workspace, channel)
-        sent = self._live_sent.setdefault(key, deque(maxlen=50))
+        # The channel's posts of the last minute are read from the store: the limit holds across rounds,
+        # restarts and processes.
+        sent = await self.store.live_sends(workspace, channel, now - RATE_WINDOW)
         # Grouping and composing stories is CPU work: keep it off the event loop like the digests.
         plan = await asyncio.to_thread(plan_channel, workspace, now, cands, articles, quotes, recent,
                                        live_subs=live_subs, filters=filters, alerts=alerts,
-                                       room=rate_room(list(sent), now))
+                                       room=rate_room(sent, now))
         await self.store.live_claim(workspace, channel, plan.filtered, "filtered", now)
         await self.store.live_claim(workspace, channel, plan.merged, "merged", now)
         by_article: dict[int, list[Candidate]] = {}
@@ -737,7 +752,7 @@ class BotScheduler:
             template = next((opts[i].template for i in ls.subscription_ids if opts[i].template), None)
             ids, error = await self._post_live(workspace, channel, live_reply(ls, template))
             posted += ids
-            sent.append(now)
+            await self.store.record_live_send(workspace, channel, now)
             why = "".join(f"; {r}" for r in ls.reasons) + (f"; mentioning {', '.join(ls.mentions)}"
                                                           if ls.mentions else "")
             if error:
@@ -751,7 +766,7 @@ class BotScheduler:
         if folded:
             ids, error = await self._post_live(workspace, channel, folded_reply(folded))
             posted += ids
-            sent.append(now)
+            await self.store.record_live_send(workspace, channel, now)
             for ls in folded:
                 if error:
                     story_lines(ls, "failed", f"the post failed {_when(now)}: {error}")
@@ -759,10 +774,9 @@ class BotScheduler:
                     story_lines(ls, "folded", f"folded into the “{len(folded)} more stories” post {_when(now)} "
                                 f"(message {', '.join(ids)}): this channel gets at most {RATE_LIMIT} live posts a "
                                 "minute")
-        if plan.deferred:
-            # Over the rate limit: these wait for the next round, even if their feeds answer 304 by then.
-            held = {a for ls in plan.deferred for a in ls.story.article_ids}
-            self._live_pending.setdefault(key, []).extend(c for c in cands if c.article_id in held)
+        # Over the rate limit: these wait for a later round, even if their feeds answer 304 by then.
+        held = {a for ls in plan.deferred for a in ls.story.article_ids}
+        held_back.extend(c for c in cands if c.article_id in held)
         return posted
 
     async def _post_live(self, workspace: str, channel: str, reply: Reply) -> tuple[list[str], str | None]:

@@ -23,6 +23,9 @@ MAX_FILTERS = 25
 _RE2_MAX_MEM = 8 << 20
 # Text a filter looks at is capped: a 5 MB article body is matched on its first 20,000 characters.
 MAX_TEXT_CHARS = 20_000
+# Between the parts of a field ("any", several speakers): a line break then a unit separator, which neither
+# ``\s`` nor a word character matches.
+FIELD_BREAK = "\n\x1f"
 
 
 class FilterError(ValueError):
@@ -43,6 +46,11 @@ def compile_pattern(pattern: str) -> Any:
         raise FilterError("the pattern is empty")
     if len(pattern) > MAX_PATTERN_CHARS:
         raise FilterError(f"the pattern is longer than {MAX_PATTERN_CHARS} characters")
+    return _compile(pattern)
+
+
+def _compile(pattern: str) -> Any:
+    # The length limit is on what the user typed: a word's own regex (escapes, word edges) may be longer.
     try:
         return re2.compile(pattern, options=_options())
     except re2.error as exc:
@@ -91,7 +99,7 @@ class Filter:
             return compile_pattern(self.pattern)
         if len(self.pattern) > MAX_PATTERN_CHARS:
             raise FilterError(f"the {self.kind} is longer than {MAX_PATTERN_CHARS} characters")
-        return compile_pattern(_phrase_regex(self.pattern))
+        return _compile(_phrase_regex(self.pattern))
 
     def describe(self) -> str:
         """Return the filter in words, as /feeds filter list shows it."""
@@ -122,7 +130,9 @@ class StoryText:
         parts = {"title": [self.title], "text": [self.text], "speaker": list(self.speakers),
                  "outlet": list(self.outlets)}
         chosen = [p for k in FIELDS[:-1] for p in parts[k]] if name == "any" else parts[name]
-        return "\n".join(chosen)[:MAX_TEXT_CHARS]
+        # Parts are joined by a character no phrase's spaces match, so a phrase never runs from the end of one
+        # field (or speaker) into the start of the next.
+        return FIELD_BREAK.join(chosen)[:MAX_TEXT_CHARS]
 
 
 class CompiledFilters:
@@ -166,4 +176,4 @@ def keyword_matcher(keyword: str) -> Any:
     """Return the RE2 program of an alert keyword: a word or phrase, matched as whole words, any case."""
     if len(keyword) > MAX_PATTERN_CHARS:
         raise FilterError(f"the keyword is longer than {MAX_PATTERN_CHARS} characters")
-    return compile_pattern(_phrase_regex(keyword))
+    return _compile(_phrase_regex(keyword))

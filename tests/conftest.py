@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
+
+# Property tests that take no max_examples of their own run this many examples: few, so `make test` stays fast
+# (each example of the invariant tests goes through the analysis and a database). HYPOTHESIS_PROFILE=thorough
+# runs many more. No example database: runs leave no .hypothesis folder behind.
+hypothesis_settings.register_profile("default", max_examples=30, database=None)
+hypothesis_settings.register_profile("thorough", max_examples=400, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 class NetworkGuardError(AssertionError):

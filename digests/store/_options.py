@@ -10,10 +10,12 @@ import abc
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 MODES = ("digest", "live")
+# How long a channel's record of its live posts is kept: far longer than the rate limit looks back.
+SENDS_KEPT = timedelta(days=1)
 LAYOUTS = ("message", "thread")
 LIVE_STATES = ("baseline", "posted", "folded", "filtered", "merged")
 
@@ -191,3 +193,42 @@ class OptionsMixin(abc.ABC):
             "SELECT article_id, at FROM live_posts WHERE workspace = ? AND channel = ? AND at >= ? "
             f"AND state IN ({marks}) ORDER BY at DESC", workspace, channel, _iso(since), *states)
         return [(int(r["article_id"]), _dt(r["at"]) or since) for r in rows]
+
+    async def record_live_send(self, workspace: str, channel: str, at: datetime) -> None:
+        """Note that a channel got one live post at ``at``; the rate limit counts these."""
+        await self._opt_exec("INSERT INTO live_sends(workspace, channel, at) VALUES (?,?,?)",
+                             workspace, channel, _iso(at))
+        # Rows far older than the rate window are dropped as new ones come, so the table stays small.
+        await self._opt_exec("DELETE FROM live_sends WHERE workspace = ? AND channel = ? AND at < ?",
+                             workspace, channel, _iso(at - SENDS_KEPT))
+
+    async def live_sends(self, workspace: str, channel: str, since: datetime) -> list[datetime]:
+        """Return when a channel got each of its live posts since ``since``, newest first."""
+        rows = await self._opt_all(
+            "SELECT at FROM live_sends WHERE workspace = ? AND channel = ? AND at >= ? ORDER BY at DESC, id DESC",
+            workspace, channel, _iso(since))
+        return [_dt(r["at"]) or since for r in rows]
+
+    async def hold_live(self, workspace: str, channel: str,
+                        held: Iterable[tuple[int, int, str, str | None, datetime | None]]) -> None:
+        """Keep stories the rate limit held back, as (article, subscription, outlet, link, since), for a later round."""
+        for article_id, subscription_id, outlet, link, since in held:
+            await self._opt_exec(
+                "INSERT INTO live_held(workspace, channel, article_id, subscription_id, outlet, link, since) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", workspace, channel, article_id, subscription_id,
+                outlet, link, _iso(since) if since else None)
+
+    async def release_live_held(self, workspace: str, channel: str, keep: Iterable[int] = ()) -> None:
+        """Drop a channel's held stories, except those of the articles in ``keep``."""
+        ids = sorted(set(keep))
+        marks = ",".join("?" * len(ids))
+        await self._opt_exec("DELETE FROM live_held WHERE workspace = ? AND channel = ?"
+                             + (f" AND article_id NOT IN ({marks})" if ids else ""), workspace, channel, *ids)
+
+    async def live_held(self) -> list[tuple[str, str, int, int, str, str | None, datetime | None]]:
+        """Return every channel's held stories: (workspace, channel, article, subscription, outlet, link, since)."""
+        rows = await self._opt_all(
+            "SELECT workspace, channel, article_id, subscription_id, outlet, link, since FROM live_held "
+            "ORDER BY workspace, channel, article_id, subscription_id")
+        return [(r["workspace"], r["channel"], int(r["article_id"]), int(r["subscription_id"]), r["outlet"],
+                 r["link"], _dt(r["since"])) for r in rows]

@@ -6,7 +6,16 @@ import time
 
 import pytest
 
-from digests.filters import CompiledFilters, Filter, FilterError, StoryText, keyword_matcher, load_filters
+from digests.filters import (
+    FIELD_BREAK,
+    MAX_PATTERN_CHARS,
+    CompiledFilters,
+    Filter,
+    FilterError,
+    StoryText,
+    keyword_matcher,
+    load_filters,
+)
 
 STORY = StoryText(title="Council backs the new ferry berth", text="The harbour board voted on Tuesday.",
                   speakers=("Talia Brennick",), outlets=("Harbour Gazette",))
@@ -89,3 +98,54 @@ def test_a_verdict_names_the_rule_that_decided() -> None:
     assert rules.verdict(StoryText(title="Bakery opens")) == (
         False, "no include filter matched (#1 include text word “harbour”)")
     assert CompiledFilters([]).verdict(STORY) == (True, "")
+
+
+@pytest.mark.parametrize("kind", ["word", "phrase", "regex"])
+def test_the_length_limit_takes_exactly_300_characters(kind: str) -> None:
+    at_limit = "x" * MAX_PATTERN_CHARS
+    assert Filter("title", "include", kind, at_limit).validate().compiled().search(at_limit)
+    with pytest.raises(FilterError, match=f"longer than {MAX_PATTERN_CHARS} characters"):
+        Filter("title", "include", kind, at_limit + "x").validate()
+
+
+def test_an_alert_keyword_of_exactly_300_characters_is_taken_and_301_refused() -> None:
+    at_limit = "y" * MAX_PATTERN_CHARS
+    assert keyword_matcher(at_limit).search(at_limit)
+    with pytest.raises(FilterError, match=f"keyword is longer than {MAX_PATTERN_CHARS} characters"):
+        keyword_matcher(at_limit + "y")
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    (Filter("headline", "include", "word", "x"), "field must be one of: title, text, speaker, outlet, any"),
+    (Filter("title", "keep", "word", "x"), "a filter either includes or excludes, not 'keep'"),
+    (Filter("title", "include", "glob", "x"), "kind must be one of: word, phrase, regex"),
+    (Filter("title", "include", "word", "two words"), "a word filter takes one word; use phrase: for several"),
+    (Filter("title", "include", "phrase", "   "), "the word or phrase is empty"),
+    (Filter("title", "include", "regex", "  "), "the pattern is empty"),
+])
+def test_each_refusal_says_what_to_write_instead(rule: Filter, message: str) -> None:
+    with pytest.raises(FilterError) as exc:
+        rule.validate()
+    assert str(exc.value) == message
+
+
+def test_words_match_at_both_edges_only_and_marks_need_no_edge() -> None:
+    ferry = CompiledFilters([Filter("title", "include", "word", "ferry").validate()])
+    assert ferry.passes(StoryText(title="Ferry fares rise")) and not ferry.passes(StoryText(title="Superferry fares"))
+    tag = CompiledFilters([Filter("title", "include", "word", "#harbour").validate()])
+    assert tag.passes(StoryText(title="News #harbour today")) and tag.passes(StoryText(title="#harbour"))
+    assert not tag.passes(StoryText(title="#harbourside walk"))
+
+
+def test_stored_filters_after_one_that_no_longer_compiles_are_still_loaded() -> None:
+    bad = {"field": "title", "action": "include", "kind": "regex", "pattern": "(a)\\1"}
+    good = {"field": "text", "action": "exclude", "kind": "phrase", "pattern": "sponsored content"}
+    assert load_filters([bad, good]) == [Filter.from_dict(good)]
+
+
+def test_any_reads_every_field_each_on_its_own_line() -> None:
+    story = StoryText(title="Ferry", text="berth", speakers=("Talia",), outlets=("Gazette",))
+    assert story.field("any") == FIELD_BREAK.join(["Ferry", "berth", "Talia", "Gazette"])
+    # A phrase never joins the end of one field to the start of the next.
+    assert not CompiledFilters([Filter("any", "include", "phrase", "ferry berth").validate()]).passes(story)
+    assert story.field("speaker") == "Talia" and story.field("outlet") == "Gazette"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from digests.filters import CompiledFilters, Filter, keyword_matcher
-from digests.live import RATE_LIMIT, Candidate, plan_channel, rate_room, split_for_rate
+import pytest
+
+from digests.filters import FIELDS, CompiledFilters, Filter, keyword_matcher
+from digests.live import FOLD_MAX, RATE_LIMIT, RATE_WINDOW, Candidate, plan_channel, rate_room, split_for_rate
 from digests.models import Article
+from digests.store import QuoteRow
 
 NOW = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -79,3 +82,101 @@ def test_every_held_back_article_gets_a_decision_saying_why() -> None:
     plan = plan_channel("local", NOW, [Candidate(CONCERT.id, 3, "Gazette")], arts, {}, [], live_subs=set(),
                         filters={}, alerts=[], room=5)
     assert [d.outcome for d in plan.decisions] == ["digest"] and not plan.singles
+
+
+WORD = "Zephyrine"  # an invented word, placed in one field of one story at a time
+FIELDS_OF_STORY = ("title", "text", "speaker", "outlet")
+
+
+def _story_with_word_in(field: str) -> tuple[Article, list[QuoteRow], str]:
+    """Return an article, its quotes and its outlet where only ``field`` holds WORD."""
+    title = f"{WORD} ferry timetable changes" if field == "title" else "Ferry timetable changes on the Orvane line"
+    said = "Crews will run an extra evening crossing from next week"
+    text = (f"The harbour board changed the Orvane ferry timetable. \"{said},\" Okafor said at the "
+            f"{WORD + ' ' if field == 'text' else ''}pier office.")
+    art = Article(id=40, title=title, text=text, summary=text, published=NOW - timedelta(minutes=5), fetched=NOW)
+    speaker = f"{WORD} Okafor" if field == "speaker" else "Dele Okafor"
+    start = text.index(said)
+    quotes = [QuoteRow(1, said, speaker, "harbour master", 40, title, None, art.published, start, start + len(said),
+                       True)]
+    outlet = f"{WORD} Gazette" if field == "outlet" else "Coast Gazette"
+    return art, quotes, outlet
+
+
+@pytest.mark.parametrize("where", FIELDS_OF_STORY)
+def test_each_filter_field_looks_at_that_field_only(where: str) -> None:
+    art, quotes, outlet = _story_with_word_in(where)
+    for field in FIELDS:
+        for action in ("include", "exclude"):
+            rule = CompiledFilters([Filter(field, action, "word", WORD.lower()).validate()])
+            plan = plan_channel("w", NOW, [Candidate(40, 10, outlet)], {40: art}, {40: quotes}, [],
+                                live_subs={10}, filters={10: rule}, alerts=[], room=5)
+            matches = field in (where, "any")
+            posted = bool(plan.singles)
+            assert posted == (matches if action == "include" else not matches), (
+                f"{action} {field} on a story with {WORD!r} only in its {where}: posted={posted}")
+            assert posted != bool(plan.filtered)
+
+
+def test_a_post_exactly_one_window_old_no_longer_counts() -> None:
+    assert rate_room([NOW - RATE_WINDOW], NOW) == RATE_LIMIT
+    assert rate_room([NOW - RATE_WINDOW + timedelta(microseconds=1)], NOW) == RATE_LIMIT - 1
+
+
+def test_a_burst_with_one_post_of_room_is_one_fold_and_the_rest_waits() -> None:
+    burst = list(range(FOLD_MAX + 7))
+    assert split_for_rate(burst, 1) == ([], burst[:FOLD_MAX], burst[FOLD_MAX:])  # type: ignore[arg-type]
+    singles, folded, later = split_for_rate(burst, 3)  # type: ignore[arg-type]
+    assert (singles, folded, later) == (burst[:2], burst[2:2 + FOLD_MAX], burst[2 + FOLD_MAX:])
+
+
+SCENES = {
+    "lighthouse": ("Lighthouse keepers restore the Gull Point lamp", "Volunteers repainted the Gull Point lighthouse "
+                   "and fitted a new lamp, the heritage trust said on Friday."),
+    "lighthouse again": ("Gull Point lighthouse lamp restored by keepers", "The heritage trust said volunteers had "
+                         "repainted the Gull Point lighthouse and fitted a new lamp on Friday."),
+    "regatta": ("Rowing regatta moves to August", "Organisers moved the county rowing regatta to August because "
+                "spring storms damaged the boathouse slipway."),
+    "orchard": ("Cider orchard opens to visitors", "A family cider orchard in the valley opens its gates to walkers "
+                "every weekend from May, with tastings in the old barn."),
+    "glacier": ("Glacier survey finds faster melting", "Scientists measuring the northern glacier found the ice front "
+                "retreated forty metres this year, twice the usual rate."),
+}
+
+
+def _story(i: int, topic: str, url: str | None = None) -> Article:
+    title, text = SCENES[topic]
+    return Article(id=i, title=title, text=text, summary=text, url=url, published=NOW - timedelta(minutes=60 - i),
+                   fetched=NOW)
+
+
+def test_every_story_of_a_round_is_decided_whatever_the_ones_before_it_were() -> None:
+    seen = _story(11, "lighthouse")
+    merged, filtered, digest_only, posted = (_story(12, "lighthouse again"), _story(13, "regatta"), _story(14, "orchard"),
+                                             _story(15, "glacier", url="https://g.example/glacier"))
+    quotes = {15: [QuoteRow(2, "The ice will be mapped again in spring", "Dele Okafor", None, 15, posted.title, None,
+                            posted.published, 10, 48, True)]}
+    cands = [Candidate(12, 10, "Gazette"), Candidate(13, 10, "Gazette"), Candidate(14, 20, "Digest feed"),
+             Candidate(15, 10, "Gazette")]
+    no_regattas = {10: CompiledFilters([Filter("title", "exclude", "word", "regatta").validate()])}
+    plan = plan_channel("w", NOW, cands, {a.id: a for a in (merged, filtered, digest_only, posted)}, quotes, [seen],
+                        live_subs={10}, filters=no_regattas, alerts=[], room=5)
+    assert plan.merged == [12]
+    # The regatta story is filtered out; the digest feed's story, with no alert, waits for the digest.
+    assert sorted(plan.filtered) == [13, 14]
+    [only] = plan.singles
+    assert only.story.article_ids == (15,) and only.speakers == ("Dele Okafor",)
+    # The feed item had no link of its own: the post links the article.
+    assert only.values().link == "https://g.example/glacier"
+
+
+def test_words_at_the_seams_of_a_storys_parts_are_whole_words() -> None:
+    # The story's text is its summary then each article's text: a word that ends one part or starts the next is
+    # still a whole word.
+    first = Article(id=50, title="Orvane pier to close", text=f"{WORD} crews start work on the Orvane pier today.",
+                    summary=f"Work on the Orvane pier starts with {WORD}", published=NOW - timedelta(minutes=3),
+                    fetched=NOW)
+    rule = CompiledFilters([Filter("text", "include", "word", WORD.lower()).validate()])
+    plan = plan_channel("w", NOW, [Candidate(50, 10, "Gazette")], {50: first}, {}, [], live_subs={10},
+                        filters={10: rule}, alerts=[], room=5)
+    assert [ls.story.article_ids for ls in plan.singles] == [(50,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -428,6 +429,30 @@ async def test_page_buttons_turn_for_the_invoker_only(harness: Harness, tmp_path
     await s.wait_until(lambda: last.callbacks, what="the jump to the last page")
     assert "Page 3/3" in text_of(s.messages[msg["id"]])
     assert buttons(s.messages[msg["id"]])["Next ›"]["disabled"] is True
+
+
+async def test_a_page_button_pressed_in_another_guild_or_naming_no_page_runs_nothing(harness: Harness,
+                                                                                      tmp_path: Path) -> None:
+    """A custom_id is client data: one carried into another guild (same user), or one naming a page state that does
+    not exist, gets the private "no longer available" answer and never runs the stored command."""
+    s, a, b = harness.s, harness.a, harness.b
+    await _many_articles(harness, tmp_path, 12)
+    user = s.snowflake()
+    msg = await s.invoke("search", {"query": "gulls"}, guild=a, user_id=user)
+    next_id = buttons(msg)["Next ›"]["custom_id"]
+    state = int(next_id.split(":")[2])
+    b_channel = b["channels"][0]
+    # A message whose buttons name a page state that was never stored (as after the states were cleaned up).
+    unknown = json.loads(json.dumps(s.public(msg)).replace(f"nb:page:{state}:", f"nb:page:{state + 1000}:"))
+    for message, custom_id, guild, channel in ((s.public(msg), next_id, b, b_channel),
+                                               (unknown, f"nb:page:{state + 1000}:n:1", a, None)):
+        press = await s.send_interaction(s.component_payload(message, custom_id, guild=guild, channel=channel,
+                                                             user_id=user))
+        await s.wait_until(lambda press=press: press.callbacks, what=f"the refusal of {custom_id} in {guild['id']}")
+        answer = press.callbacks[0]
+        assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL, answer
+        assert answer["data"]["content"] == discord_client.GONE
+    assert "Page 1/3" in text_of(s.messages[msg["id"]])  # the message was not turned
 
 
 async def test_page_buttons_are_removed_when_they_expire(harness: Harness, tmp_path: Path,

@@ -2,14 +2,16 @@
 uploads, quotes, speakers, events, subscriptions, feed errors or schedules, and cannot change B's.
 
 Both workspaces hold private invented articles on the same topic (a lighthouse), with quotes, a speaker quoted in
-both (whose roles differ) and dated events, so that any query that forgot its workspace would match B's data.
+both (whose roles differ) and dated events, and both follow one shared feed, so that any query that forgot its
+workspace would match B's data. Every test runs on SQLite and on PostgreSQL from one fixture (``services``
+below): the two backends write their SQL separately, so a workspace filter dropped from one of them shows here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.commands import REGISTRY, Invocation, Reply, dispatch, load
+from bot.config import Settings
 from bot.handlers import autocomplete
 from bot.services import Services
 from digests.ingest import Document, Fetcher, FetchLimits
@@ -49,12 +52,30 @@ B_ARTICLE = Document(
     url="https://b-private.example.test/kelby-storm", published=datetime(2026, 3, 10, tzinfo=UTC))
 
 B_FEEDS = ("https://b-feeds.example.test/harbour.xml", "https://b-feeds.example.test/storms.xml")
+# A feed both workspaces follow, in a channel of the same name; its article is public to both.
+SHARED_FEED = "https://coast-news.example.test/coast.xml"
+SHARED_ARTICLE = Document(
+    title="Lighthouse keepers of the coast meet at the maritime museum",
+    text=("Lighthouse keepers from the whole coast met at the maritime museum on Saturday.\n\n\"Every keeper "
+          "remembers the first storm they sat through alone,\" said Ilse Marrow, who wrote the museum's history "
+          "of the lights.\n\nThe museum will open a room about the keepers on 2 May 2026."),
+    url="https://coast-news.example.test/keepers", published=datetime(2026, 3, 12, tzinfo=UTC))
 B_FEED_ERROR = "HTTP 503 at b-feeds marker"
 B_FILTER = {"field": "title", "action": "exclude", "kind": "word", "pattern": "Wrenfield"}
 B_SCHEDULE = "weekly sun 06:45"
 # Anything of B's that might leak: names, words only B's article uses, B's role text, URLs, dates, errors.
 B_MARKERS = ("Wrenfield", "Tobias", "Kelby", "tide gauge", "consultant", "harbour board", "storm damage",
              "b-private", "b-feeds", "2026-06-03", "2026-07", "06:45", "marker")
+
+
+@pytest.fixture
+async def services(settings: Settings, store_url: str) -> AsyncIterator[Services]:
+    """Return Services over a fresh store of each backend (SQLite, PostgreSQL)."""
+    svc = await Services.create(settings.model_copy(update={"database_url": store_url}))
+    try:
+        yield svc
+    finally:
+        await svc.close()
 
 
 @dataclass
@@ -65,6 +86,7 @@ class World:
     b_article: int
     b_schedule: int
     b_alert: int = 0
+    shared_article: int = 0
 
 
 @pytest.fixture
@@ -85,6 +107,12 @@ async def world(services: Services) -> World:
     for url in B_FEEDS:
         src = await services.store.source("feed", url, title="Kelby harbour feed")
         await services.store.subscribe(B, CHANNEL, src.id)
+    shared_src = await services.store.source("feed", SHARED_FEED, title="Coast news")
+    shared = await services.ingestor.store_document(SHARED_ARTICLE, workspace=A, via="feed",
+                                                    source=SHARED_FEED, source_id=shared_src.id)
+    assert shared.article_id and await services.store.grant(shared.article_id, B, "feed")
+    for ws in (A, B):
+        await services.store.subscribe(ws, CHANNEL, shared_src.id)
     failing = await services.store.source("feed", B_FEEDS[1])
     await services.store.update_source(failing.id, health="failing", last_error=B_FEED_ERROR, failures=3)
     # Filler schedules elsewhere give B's schedule an id that no "#1"-style number of A's can be confused with.
@@ -98,7 +126,7 @@ async def world(services: Services) -> World:
     for i in range(40):  # filler alerts, so no alert number can be confused with an article or schedule id
         await services.store.add_alert("local", "filler", f"filler {i}", "role:1")
     alert, _ = await services.store.add_alert(B, CHANNEL, "Kelby marker", "subteam:SKELBY")
-    return World(a.article_id or 0, b.article_id or 0, sched.id, alert.id)
+    return World(a.article_id or 0, b.article_id or 0, sched.id, alert.id, shared.article_id)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -210,23 +238,30 @@ async def test_no_command_shows_or_changes_another_workspaces_data(services: Ser
 
     # Following the same public feed shows A that feed, never B's other subscriptions or B's channel settings.
     listed = await dispatch(services, inv, REGISTRY["feeds list"], {})
-    assert [f["url"] for f in listed.data["feeds"]] == [B_FEEDS[1]]
+    assert [f["url"] for f in listed.data["feeds"]] == [B_FEEDS[1], SHARED_FEED]
+    # A changing its own subscription to the feed both follow leaves B's subscription as it was.
+    for name, args in (("feeds pause", {"url": SHARED_FEED}), ("feeds mode", {"url": SHARED_FEED, "mode": "live"}),
+                       ("feeds filter add", {"url": SHARED_FEED, "exclude": "keepers"})):
+        reply = await dispatch(services, inv, REGISTRY[name], args)
+        assert not reply.error, (name, reply.text)
 
     # A's own data is still there (the checks above are not passing because A sees nothing at all).
     own = await dispatch(services, inv, REGISTRY["quotes"], {"speaker": "Ilse Marrow"})
     assert any("waited twenty years" in q["quote"] for q in own.data["quotes"])
-    assert len(own.data["quotes"]) == 1 and own.data["roles"] == ["who chairs the Gull Point heritage society"]
+    assert {q["article_id"] for q in own.data["quotes"]} == {world.a_article, world.shared_article}
+    assert "who chairs the Gull Point heritage society" in own.data["roles"]
     timeline = await dispatch(services, inv, REGISTRY["timeline"], {"topic": "lighthouse"})
     assert any(e["date_start"] == "2026-04-14" for e in timeline.data["events"])
 
     # Nothing of B's changed.
     subs = await services.store.subscriptions(B)
-    assert sorted(s.source.url for s in subs) == sorted(B_FEEDS) and not any(s.paused for s in subs)
+    assert sorted(s.source.url for s in subs) == sorted([*B_FEEDS, SHARED_FEED]) and not any(s.paused for s in subs)
     assert [s.id for s in await services.store.schedules(B)] == [world.b_schedule]
-    assert await services.store.count_articles(B) == 1
+    assert await services.store.count_articles(B) == 2
     b_opts = await services.store.subscription_options([s.id for s in subs])
     changed = [o for o in b_opts.values() if o.filters]
     assert len(changed) == 1 and changed[0].filters == (B_FILTER,) and changed[0].mode == "live"
+    assert [o.mode for o in b_opts.values()].count("live") == 1  # A's live shared feed is A's alone
     assert changed[0].template == "{title} Kelby marker"
     assert [(x.id, x.keyword) for x in await services.store.alerts(B)] == [(world.b_alert, "Kelby marker")]
     assert [x.keyword for x in await services.store.alerts(A)] == ["lighthouse"]  # A's own alert is A's

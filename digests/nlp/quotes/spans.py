@@ -16,6 +16,8 @@ _MARK = re.compile(r"‘‘|’’|''|[“”\"«»„]")
 _OPENERS = frozenset({"“", "«", "„", "‘‘"})
 _CLOSERS = frozenset({"”", "»", "’’"})
 _TOGGLES = frozenset({'"', "''"})
+# A quote opened low („, as in German) closes with the mark English opens with (“).
+_LOW_CLOSERS = frozenset({"“", "”"})
 
 @dataclass(slots=True)
 class Span:
@@ -59,7 +61,7 @@ def find_spans(text: str) -> list[Span]:
                 if mark in _OPENERS or mark in _TOGGLES:
                     open_at, open_mark = m.end(), m.start()
                     continued = first and open_prev and not body[: m.start()].strip()
-            elif mark in _CLOSERS or mark in _TOGGLES:
+            elif mark in _CLOSERS or mark in _TOGGLES or (body[open_mark] == "„" and mark in _LOW_CLOSERS):
                 _add_span(spans, text, Span(p0 + open_at, p0 + m.start(), p0 + open_mark, p0 + m.end(), pi, p0,
                                              p1, True, continued))
                 open_at = None

@@ -87,3 +87,30 @@ async def test_the_live_ledger_claims_an_article_once_per_channel(store: Store) 
     recent = await store.live_recent("w", "c", NOW - timedelta(minutes=1))
     assert sorted(a for a, _ in recent) == sorted(ids)
     assert await store.live_recent("w", "c", NOW + timedelta(minutes=1)) == []
+
+
+async def test_live_sends_count_a_channels_posts_of_the_window_and_drop_old_rows(store: Store) -> None:
+    for seconds in (0, 10, 50, 70):
+        await store.record_live_send("w", "c", NOW + timedelta(seconds=seconds))
+    await store.record_live_send("w", "other", NOW + timedelta(seconds=65))
+    window = await store.live_sends("w", "c", NOW + timedelta(seconds=70) - timedelta(minutes=1))
+    assert window == [NOW + timedelta(seconds=s) for s in (70, 50, 10)]
+    await store.record_live_send("w", "c", NOW + timedelta(days=2))  # a day later: the old rows are dropped
+    assert await store.live_sends("w", "c", NOW - timedelta(days=1)) == [NOW + timedelta(days=2)]
+    assert await store.live_sends("w", "other", NOW) == [NOW + timedelta(seconds=65)]
+
+
+async def test_held_live_stories_wait_in_the_store_until_released(store: Store) -> None:
+    ids = [(await store.add_article(NewArticle(f"t{i}", f"Body number {i} about the harbour works."), None,
+                                    workspace="w", via="feed")).article_id for i in range(3)]
+    await store.hold_live("w", "c", [(ids[0], 7, "Gazette", "https://g.example/1", NOW), (ids[1], 7, "Gazette", None,
+                                                                                          None)])
+    await store.hold_live("w", "c", [(ids[0], 7, "Gazette", "https://g.example/1", NOW)])  # held once
+    await store.hold_live("v", "c", [(ids[2], 8, "Post", None, NOW)])
+    assert await store.live_held() == [("v", "c", ids[2], 8, "Post", None, NOW),
+                                       ("w", "c", ids[0], 7, "Gazette", "https://g.example/1", NOW),
+                                       ("w", "c", ids[1], 7, "Gazette", None, None)]
+    await store.release_live_held("w", "c", keep={ids[1]})
+    assert [(w, a) for w, _, a, *_ in await store.live_held()] == [("v", ids[2]), ("w", ids[1])]
+    await store.release_live_held("w", "c")
+    assert [(w, a) for w, _, a, *_ in await store.live_held()] == [("v", ids[2])]

@@ -514,3 +514,34 @@ async def test_search_without_snippets_finds_the_same_articles(store: Store) -> 
     bare = await store.search("local", "ferry landing", snippets=False)
     assert [r.id for r in bare] == [r.id for r in full] and full[0].snippet
     assert all(r.snippet == "" for r in bare)
+
+
+async def test_a_speaker_typed_in_full_comes_first_before_longer_names_quoted_more(store: Store) -> None:
+    said = {"Ann Lee": 1, "Ann Leeson": 3}
+    n = 0
+    for name, count in said.items():
+        for _ in range(count):
+            n += 1
+            q = f"The harbour plan number {n} deserves a vote this spring"
+            body = f'"{q}," said {name}. ' + " ".join(f"w{n}x{k}" for k in range(40))  # no near-duplicates
+            await store.add_article(NewArticle(f"Plan {n}", body), Analysis(quotes=(_quote(q, body, name),)),
+                                    workspace="local", via="upload")
+    # Typed in full, the exact name leads; typed in part, the most quoted leads; a surname's start finds both.
+    assert [(nm, c) for _, nm, c in await store.match_speakers("local", "Ann Lee")] == [("Ann Lee", 1),
+                                                                                      ("Ann Leeson", 3)]
+    assert [nm for _, nm, _ in await store.match_speakers("local", "ann le")] == ["Ann Leeson", "Ann Lee"]
+    assert [nm for _, nm, _ in await store.match_speakers("local", "leeso")] == ["Ann Leeson"]
+    assert [nm for _, nm, _ in await store.match_speakers("local", "n Lees")] == ["Ann Leeson"]  # inside a name
+    assert [nm for _, nm, _ in await store.match_speakers("local", "")] == ["Ann Leeson", "Ann Lee"]
+    assert await store.match_speakers("local", "Ann Lee", limit=1) == (await store.match_speakers("local", "Ann Lee"))[:1]
+
+
+async def test_search_ranks_best_first_unless_asked_for_the_newest(store: Store) -> None:
+    older = await store.add_article(
+        NewArticle("Gull colony survey", "Gulls nest on the pier; gull numbers and gull chicks doubled, the gull survey "
+                   "found.", published=datetime(2026, 3, 1, tzinfo=UTC)), None, workspace="local", via="upload")
+    newer = await store.add_article(
+        NewArticle("Harbour lights repaired", "Crews repaired the harbour lights; one gull watched.",
+                   published=datetime(2026, 3, 9, tzinfo=UTC)), None, workspace="local", via="upload")
+    assert [r.id for r in await store.search("local", "gull")] == [older.article_id, newer.article_id]
+    assert [r.id for r in await store.search("local", "gull", newest=True)] == [newer.article_id, older.article_id]
