@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:7s} plain  {score_line(scorer, part, [p for p in plain if p['id'] in ids])}")
     for name, make in (("ours", lambda p: summarize(p["text"], p["title"])),
                        ("LEAD-3", lambda p: [p["text"][a:b] for a, b in split_sentences(p["text"])[:3]])):
-        openers: Counter[str] = Counter(lead_problem(make(p) if p["text"] else [], p["title"]) or "ok" for p in ours)
+        openers: Counter[str] = Counter(lead_problem(make(p) if p["text"] else [], p["title"], p["text"]) or "ok"
+                                        for p in ours)
         bad = sum(n for k, n in openers.items() if k != "ok")
         print(f"summary leads ({name}): {bad} of {len(ours)} open badly "
               f"({', '.join(f'{k}={n}' for k, n in sorted(openers.items()))})")

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="24h", help="window length (24h, 7d)")
     p = sub.add_parser("extract", help="run an extractor over JSONL (evaluation contract)")
     _common(p, True)
-    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "timelines", "stories"])
+    p.add_argument("task", choices=["quotes", "timexes", "summary", "pages", "timelines", "stories",
+                                    "story-summary"])
     p.add_argument("--jsonl", help="input lines (every task but timelines)")
     p.add_argument("--docs", help="timelines: documents to store, in order")
     p.add_argument("--queries", help='timelines: one {"entity"} a line')
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quotes-out", metavar="Q", help='stories: one {"quote","speaker","ids","variants"} line per '
                                                      "quote merged across the inputs")
     p.add_argument("--sentences", type=int, default=3)
+    p.add_argument("--max-words", type=int, default=80, help="story-summary: word budget per story")
     p = sub.add_parser("stories", help="stories: rebuild (assign every stored article to its story again)")
     _common(p, True)
     ssub = p.add_subparsers(dest="stories_cmd", required=True)
@@ -260,6 +262,10 @@ def _extract(args: argparse.Namespace) -> int:
             from digests.stories import run_stories_path
 
             run_stories_path(args.jsonl, args.out, args.quotes_out)
+        elif args.task == "story-summary":
+            from digests.stories._summary import run_story_summaries_path
+
+            run_story_summaries_path(args.jsonl, args.out, max_words=args.max_words)
         else:
             run_path(args.task, args.jsonl, args.out, args.sentences)
     except (OSError, ValueError) as exc:

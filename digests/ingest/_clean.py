@@ -32,6 +32,16 @@ _ADDRESSED = re.compile(
     r"\byou(?:r|rs|'re|'ll)?\b|^\W*(?:subscribe|sign|join|get|become|support|log|register|click|tap|read|submit|"
     r"send|e-?mail|contact|follow|download|try|start|enter|share|donate)\b", re.I)
 _QUOTED = re.compile(r"[\"“”]")
+# A pitch for membership, subscriptions or donations: a verb of joining and what the reader gets or gives.
+# Anchored: unanchored lookaheads would be tried at every position of a long line (quadratic).
+_PITCH = re.compile(
+    r"^(?=.*\b(?:join|subscrib\w*|sign ?up|renew|become an? (?:member|subscriber|supporter)|donat\w+)\b)"
+    r"(?=.*\b(?:access|journalism|reporting|newsletters?|inbox|membership|subscriptions?|perks?|ad-free|"
+    r"support (?:us|our|independent))\b)", re.I)
+_PITCH_OPEN = re.compile(r"^\W*(?:join|subscribe|renew|sign ?up|donate|become an? (?:member|subscriber|supporter))\b",
+                         re.I)
+_LIST_ITEM = re.compile(r"^\W*[—–•*·-]\s")
+_PERKS = re.compile(r"\b(?:subscri\w+|members?(?:hip)?|gifts?|perks?|offers?|discounts?)\b", re.I)
 
 
 # Each rule is short-line only: an article paragraph that mentions a newsletter or a copyright is longer.
@@ -72,10 +82,16 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"^\W*(?:for (?:more information|media inquiries|press inquiries)),?", re.I), 30),
     LineRule("contact", re.compile(r"\bletters? to the editor\b", re.I), 15),
     LineRule("contact", re.compile(r"\bletters? to the editor\b|\bcontact\b|\be-?mail\b", re.I), 30, addressed=True),
-    # Taxonomy labels under or above a story: "Category: Local news", "Tags: ferries, harbour", "Filed under: ...".
+    # Taxonomy labels under or above a story: "Category: Local news", "Tags: ferries, harbour", "Filed under: ...",
+    # also after a date label ("News date : 04/21/2022 Category : Press").
     LineRule("taxonomy", re.compile(
-        r"^\W*(?:categor(?:y|ies)|tags?|tagged(?: with| as)?|filed (?:under|in)|posted in|topics?|keywords?)\s*:",
+        r"^\W*(?:(?:(?:news |release |publication |post )?date|published|updated)\s*:\s*[\d/.-]+\s*)?"
+        r"(?:categor(?:y|ies)|tags?|tagged(?: with| as)?|filed (?:under|in)|posted in|topics?|keywords?)\s*:",
         re.I), 20),
+    # A membership or subscription pitch to the reader: "When you join ..., you'll get unlimited access".
+    LineRule("promo", _PITCH, 80, addressed=True),
+    # "Join now or renew to get:", "Join the conversation": a short call to join.
+    LineRule("promo", _PITCH_OPEN, 12),
     # App-store calls to action, in the imperative ("Download our app", "For the latest news, get the app");
     # a reported "passengers would download the app" is article text.
     LineRule("app", re.compile(
@@ -120,11 +136,22 @@ def clean_text(text: str) -> str:
     """Return article text with page boilerplate lines dropped and paragraphs separated by blank lines."""
     text = strip_controls(text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " "))
     paras = []
+    in_pitch = False
     for line in text.split("\n"):
         line = re.sub(r"[ \t]+", " ", line).strip()
         line = _BYLINE_PREFIX.sub("", line)
-        if not line or boilerplate_rule(line):
+        if not line:
             continue
+        rule = boilerplate_rule(line)
+        if rule:
+            in_pitch = rule == "promo" or bool(_PITCH.search(line))
+            continue
+        # A pitch runs on in its list of perks and its closing line for subscribers; the block ends at a line of
+        # the article.
+        if in_pitch and not _QUOTED.search(line) and (
+                _LIST_ITEM.match(line) or _PERKS.search(line) and ("!" in line or _ADDRESSED.search(line))):
+            continue
+        in_pitch = False
         paras.append(line)
     return "\n\n".join(paras)
 

@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,9 @@ GAIN = 1.5
 # precise pass's text is (almost) all within articleBody, that pass found the story and chose its paragraphs,
 # and what articleBody adds is mostly furniture that sites put in it (related links, author boxes, comments).
 COVERED = 0.5
+# The balanced pass may carry on past where the precise one stopped (a reference list, an address box): a tail
+# of at most this share of the text is kept when the balanced pass agrees on everything before it.
+TAIL_SHARE = 0.1
 # Word n-grams that compare two texts for containment.
 _SHINGLE = 4
 # A body under this many words (once dates and the title are taken out) is a stub, not an article.
@@ -69,13 +73,106 @@ def visible_chars(tree: Any) -> int:
     return total
 
 
-def _pass(page: str, url: str | None, focus: str) -> str:
+# Inline elements: inside a sentence they carry words of it (a link, an emphasis), never a block of furniture.
+_INLINE = ("a", "span", "em", "strong", "b", "i", "u", "small", "mark", "abbr", "cite", "font", "time", "q", "sup",
+           "sub", "s", "del", "ins", "bdi", "var", "dfn")
+_HIDING = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WORDY = re.compile(r"[^\W\d_]{2}")
+
+
+def _text_before(el: Any) -> str:
+    prev = el.getprevious()
+    if prev is not None:
+        return (prev.tail or "") or (prev.text_content() if isinstance(prev.tag, str) else "")
+    parent = el.getparent()
+    return (parent.text or "") if parent is not None else ""
+
+
+def _text_after(el: Any) -> str:
+    if el.tail and el.tail.strip():
+        return el.tail
+    nxt = el.getnext()
+    return nxt.text_content() if nxt is not None and isinstance(nxt.tag, str) else ""
+
+
+def keep_inline_text(tree: Any) -> int:
+    """Free inline elements inside running text of the class, id and style that extraction rules target.
+
+    An extractor's rules for page furniture match class names ("link", "bottom", "share", "author") and styles;
+    on a link or span in the middle of a sentence they cut words out of it ("has reported that for his role").
+    A hidden element stays as it is. Return how many elements were changed.
+    """
+    changed = 0
+    for el in tree.iter(*_INLINE):
+        attrs = el.attrib
+        if not any(k in attrs for k in ("class", "id", "style")):
+            continue
+        if attrs.get("hidden") is not None or attrs.get("aria-hidden") == "true" or _HIDING.search(attrs.get("style", "")):
+            continue
+        if _WORDY.search(_text_before(el)[-40:]) and _WORDY.search(_text_after(el)[:40]):
+            for k in ("class", "id", "style"):
+                attrs.pop(k, None)
+            changed += 1
+    return changed
+
+
+# Only headings: a paragraph that is one link is often the post's own point ("Click through: <link>").
+_TEASER_BLOCKS = ("h2", "h3", "h4", "h5", "h6")
+_TERMINAL = re.compile(r"""[.!?:;…]['"’”)\]]*$""")
+# A teaser headline is short: a heading-length line, not a paragraph that happens to be one link.
+TEASER_WORDS = 20
+
+
+def drop_link_headlines(tree: Any, title: str = "", url: str | None = None) -> int:
+    """Remove headings that are nothing but one link to another page (teaser headlines inside the article).
+
+    Pages set links to other stories as headlines between the paragraphs of an article ("Tsai says Beijing must
+    face reality"); extracted without their links they read as the article's own words. A link to the page
+    itself or that repeats its headline (a blog post's title) stays. Return how many went.
+    """
+    gone = []
+    own = _key(title)
+    path = urlsplit(url).path.rstrip("/") if url else ""
+    for el in tree.iter(*_TEASER_BLOCKS):
+        links = el.findall(".//a")
+        if len(links) != 1:
+            continue
+        href = (links[0].get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        words = " ".join(el.text_content().split())
+        if not words or " ".join(links[0].text_content().split()) != words:
+            continue
+        if len(words.split()) > TEASER_WORDS or _TERMINAL.search(words):
+            continue
+        key = _key(words)
+        if own and (key in own or own in key) or path and urlsplit(href).path.rstrip("/") == path:
+            continue
+        gone.append(el)
+    for el in gone:
+        parent = el.getparent()
+        if parent is not None:
+            # The tail is text of the parent that only followed the teaser: it stays.
+            tail = el.tail
+            prev = el.getprevious()
+            if tail:
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
+            parent.remove(el)
+    return len(gone)
+
+
+def _pass(page: str | Any, url: str | None, focus: str, *, fast: bool = False) -> str:
     import trafilatura
     from trafilatura.deduplication import LRUCache
 
     # A fresh LRUCache per call: trafilatura's shared one would drop paragraphs and whole pages seen earlier.
-    return trafilatura.extract(page, url=url, include_comments=False, include_tables=True,
-                               favor_precision=focus == "precision", favor_recall=focus == "recall",
+    # A parsed page is copied: extraction prunes the tree it is given.
+    doc = page if isinstance(page, str) else deepcopy(page)
+    return trafilatura.extract(doc, url=url, include_comments=False, include_tables=True,
+                               favor_precision=focus == "precision", favor_recall=focus == "recall", fast=fast,
                                deduplicate=LRUCache(maxsize=_DEDUP_SIZE)) or ""
 
 
@@ -96,6 +193,47 @@ def covered_share(text: str, other: str) -> float:
     if not mine:
         return 1.0
     return len(mine & _shingles(other)) / len(mine)
+
+
+_URLISH = re.compile(r"https?://|www\.", re.I)
+
+
+def with_tail(precise: str, balanced: str) -> str:
+    """Return ``precise`` with the short tail that ``balanced`` adds after all of it, when there is one.
+
+    The tail counts only if every paragraph of ``precise`` is in ``balanced`` in the same order (the two passes
+    read the same story), it is at most TAIL_SHARE of the text and none of its lines is a bare address.
+    """
+    mine = precise.split("\n\n")
+    other = balanced.split("\n\n")
+    pos = 0
+    for para in mine:
+        try:
+            pos = other.index(para, pos) + 1
+        except ValueError:
+            return precise
+    tail = other[pos:]
+    if not tail or sum(map(len, tail)) > TAIL_SHARE * len(precise) or any(_URLISH.search(t) for t in tail):
+        return precise
+    return "\n\n".join([*mine, *tail])
+
+
+# A paragraph of at least this many words that ends a sentence is a lead: what a reader sees first.
+LEAD_WORDS = 12
+
+
+def keeps_lead(text: str, other: str, title: str = "") -> bool:
+    """Return True if ``other`` holds the lead of ``text`` (its first sentence-like paragraph), or ``text`` has none.
+
+    A later rung of the ladder that reads more of a short page may pick a sidebar or a list of other stories
+    instead of the article: it may add to the lead the precise pass found, never replace it.
+    """
+    for para in text.split("\n\n"):
+        para = para.strip()
+        if para == title.strip() or len(para.split()) < LEAD_WORDS or not _TERMINAL.search(para):
+            continue
+        return covered_share(para, other) >= COVERED
+    return True
 
 
 def _little(text: str, visible: int) -> bool:
@@ -362,16 +500,24 @@ def extract_page(page: str, url: str | None = None, *, now: datetime | None = No
     title = choose_title(tree, (meta.title if meta else None) or "", site, url)
     visible = visible_chars(tree)
     step = "precise"
-    text = clean_text(_pass(page, url, "precision"))
+    # The passes read a copy whose inline elements in running text keep their words (see keep_inline_text).
+    body = deepcopy(tree)
+    keep_inline_text(body)
+    drop_link_headlines(body, title, url)
+    text = clean_text(_pass(body, url, "precision"))
     if _little(text, visible) or is_stub(text, title):
-        recall = clean_text(_pass(page, url, "recall"))
-        if len(recall) > GAIN * len(text):
+        recall = clean_text(_pass(body, url, "recall"))
+        if len(recall) > GAIN * len(text) and keeps_lead(text, recall, title):
             text, step = recall, "recall"
+    else:
+        # Only the main extractor: the tail is what it reads past the precise pass, not a fallback's guess.
+        text = with_tail(text, clean_text(_pass(body, url, "balanced", fast=True)))
     # A page may carry its whole story as structured data (schema.org articleBody) and show only a teaser.
     little = _little(text, visible) or is_stub(text, title)
     if little or '"articleBody"' in page:
         base = clean_text(_baseline(page))
-        if len(base) > GAIN * len(text) and (little or covered_share(text, base) < COVERED):
+        if len(base) > GAIN * len(text) and (keeps_lead(text, base, title) if little
+                                             else covered_share(text, base) < COVERED):
             text, step = base, "baseline"
     published = _as_datetime(meta.date if meta else None)
     if published is not None and not EARLIEST_DATE <= published <= now + FUTURE_SLACK:

@@ -59,7 +59,7 @@ def enforce_verbatim_quotes(summary: list[str], article: str) -> list[str]:
     return out
 
 
-def _lines(content: str) -> list[str]:
+def reply_lines(content: str) -> list[str]:
     """Split a model reply into summary sentences, one per line or by the project's splitter."""
     lines = [_BULLET.sub("", ln).strip() for ln in content.strip().splitlines()]
     lines = [ln for ln in lines if ln]
@@ -68,7 +68,7 @@ def _lines(content: str) -> list[str]:
     return lines
 
 
-def _trim(sentences: list[str], max_words: int) -> list[str]:
+def trim_words(sentences: list[str], max_words: int) -> list[str]:
     """Keep whole sentences while they fit in ``max_words`` (at least one)."""
     out: list[str] = []
     words = 0
@@ -96,13 +96,15 @@ class LLMSummarizer:
         """Return a representation without the API key."""
         return f"LLMSummarizer(base_url={self.base_url!r}, model={self.model!r}, timeout={self.timeout})"
 
-    async def complete(self, text: str, title: str = "", session: aiohttp.ClientSession | None = None) -> str:
-        """Return the raw reply of the model for one article; raise LLMError on any failure."""
+    async def complete(self, text: str, title: str = "", session: aiohttp.ClientSession | None = None, *,
+                       system: str | None = None) -> str:
+        """Return the raw reply of the model for one article (or ``system``'s task); raise LLMError on any failure."""
         body: dict[str, Any] = {
             "model": self.model,
             "temperature": 0,
             "messages": [
-                {"role": "system", "content": _SYSTEM.format(sentences=self.max_sentences, words=self.max_words)},
+                {"role": "system",
+                 "content": system or _SYSTEM.format(sentences=self.max_sentences, words=self.max_words)},
                 {"role": "user", "content": (f"Title: {title}\n\n" if title else "") + text},
             ],
         }
@@ -135,7 +137,7 @@ class LLMSummarizer:
         """Return an LLM summary with verified quotes, or the extractive summary if anything fails."""
         try:
             content = await self.complete(text, title, session)
-            lines = _trim(enforce_verbatim_quotes(_lines(content), text), self.max_words)
+            lines = trim_words(enforce_verbatim_quotes(reply_lines(content), text), self.max_words)
             if not lines:
                 raise LLMError("no sentence survived the quote check")
             return lines[: self.max_sentences]

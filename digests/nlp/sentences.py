@@ -92,7 +92,19 @@ def dateline_end(paragraph: str) -> int:
     return m.end()
 
 
-def _is_boundary(para: str, punct_start: int, punct: str, next_start: int) -> bool:
+# A short capitalised token with a full stop that some sentence of the same text continues after in lower case
+# ("the ID. family", "ID. 3"): the stop belongs to the name (a product or brand), as in "the ID. Buzz".
+_NAME_STOP = re.compile(r"(?<![\w.])([A-Z][A-Za-z0-9]{0,5})\.[ \t]+(?=[a-z]|\d)")
+
+
+def _name_stops(text: str) -> frozenset[str]:
+    """Return the tokens that ``text`` itself shows to end in a full stop that is not a sentence end."""
+    return frozenset(m.group(1).lower() for m in _NAME_STOP.finditer(text)
+                     if not m.group(1).isdigit() and m.group(1).lower() not in _NEVER_FINAL)
+
+
+def _is_boundary(para: str, punct_start: int, punct: str, next_start: int,
+                 name_stops: frozenset[str] = frozenset()) -> bool:
     if punct != ".":
         return True
     # Only the last word matters, so look back a bounded stretch: an unbounded rfind for a newline or tab
@@ -108,7 +120,7 @@ def _is_boundary(para: str, punct_start: int, punct: str, next_start: int) -> bo
     next_word = next_m.group(1).lower() if next_m else ""
     if low in _NEVER_FINAL:
         return False
-    if low in _AMBIGUOUS or _INITIALS.match(token):
+    if low in _AMBIGUOUS or _INITIALS.match(token) or low in name_stops:
         # "U.S. officials" continues, "in the U.S. The" ends; initials ("John F. Kennedy") likewise.
         return next_word in _OPENERS
     if len(token) == 1 and token.isupper():
@@ -150,7 +162,8 @@ def _glued_cuts(para: str, pos: int) -> list[tuple[int, int, int, str]]:
     return cuts
 
 
-def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]],
+                     name_stops: frozenset[str] = frozenset()) -> None:
     para = text[start:end]
     pos = dateline_end(para)
     cuts = [(m.start(1), m.start(2), m.end(), m.group(1) or "!") for m in _FURNITURE.finditer(para, pos)]
@@ -163,7 +176,7 @@ def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]
     for punct_start, stop, nxt, punct in cuts:
         if punct_start < pos:
             continue
-        if not _is_boundary(para, punct_start, punct, nxt):
+        if not _is_boundary(para, punct_start, punct, nxt, name_stops):
             continue
         if para[pos:stop].strip():
             out.append((start + pos, start + stop))
@@ -200,11 +213,12 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return (start, end) character spans of the sentences of ``text``."""
     spans: list[tuple[int, int]] = []
+    name_stops = _name_stops(text)
     for start, end in _paragraphs(text):
         while start < end and text[start].isspace():
             start += 1
         if start < end:
-            _split_paragraph(text, start, end, spans)
+            _split_paragraph(text, start, end, spans, name_stops)
     return spans
 
 

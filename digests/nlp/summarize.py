@@ -14,7 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from digests.nlp.sentences import split_sentences
+from digests.nlp.openers import dangles, opener_problem, quotes_balanced, strip_label
+from digests.nlp.sentences import dateline_end, split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -66,15 +67,12 @@ def _names_someone(sentence: str) -> bool:
     return any(w.lower() not in _STOP for w in _CAPITALISED.findall(sentence))
 
 
-def quotes_balanced(sentence: str) -> bool:
-    """Return True if every quotation that opens in ``sentence`` also closes in it."""
-    if sentence.count("“") != sentence.count("”"):
-        return False
-    return sentence.count('"') % 2 == 0
+def lead_problem(sentences: list[str], title: str = "", text: str | None = None) -> str | None:
+    """Return why a summary reads badly as a lead (byline, dateline, caption, subheading, back-reference, ...) or None.
 
-
-def lead_problem(sentences: list[str], title: str = "") -> str | None:
-    """Return why a summary reads badly as a lead (byline, dateline, caption, credit, pronoun, quote-cut, title), or None."""
+    With the article's ``text``, a first sentence that is not the article's own first one must not lean on what
+    came before it ("They", "This", "But", "The move").
+    """
     if not sentences:
         return None
     first = sentences[0].strip()
@@ -83,10 +81,14 @@ def lead_problem(sentences: list[str], title: str = "") -> str | None:
         return "title"
     if _BYLINE_OPEN.match(first):
         return "byline"
-    if _DATELINE_OPEN.match(first):
+    if _DATELINE_OPEN.match(first) or dateline_end(first):
         return "dateline"
     if is_caption(first):
         return "caption"
+    if opener_problem(first) == "subheading":
+        return "subheading"
+    if text is not None and dangles(first) and not _opens(text, first, title):
+        return "back-reference"
     for i, sent in enumerate(sentences):
         if _CREDIT.search(sent):
             return "credit"
@@ -129,7 +131,9 @@ QUOTE_SPAN = 3
 
 
 @dataclass(slots=True)
-class _Sentence:
+class Candidate:
+    """One sentence of an article as a summary candidate: its place, text, words, terms and page-debris flags."""
+
     index: int
     text: str
     n_words: int
@@ -192,25 +196,37 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _candidates(text: str, title: str = "") -> list[_Sentence]:
-    out: list[_Sentence] = []
+def _candidates(text: str, title: str = "", limit: int | None = None) -> list[Candidate]:
+    out: list[Candidate] = []
     head = title.strip()
+    kept = 0
     for a, b in _spans(text):
+        if limit is not None and kept >= limit:
+            break
         s = text[a:b].strip()
         if head and len(s) > len(head) + 20 and s.startswith(head):
             # A headline the page glued to the first sentence: the sentence starts after it.
             s = s[len(head):].lstrip(" :|-–—").strip()
+        if not is_caption(s):
+            # "Why it matters: Most of the ..." : a subheading glued to its sentence is not part of it.
+            s = strip_label(s)
         if is_caption(s):
             glue = _GLUED_AFTER_CAPTION.search(s, s.index(":") + 1)
             if glue:
                 # "Accused: Dr X, 38, denies the charges A senior doctor ...": the caption is page furniture, the
                 # sentence glued to it without a full stop is the story.
                 cap, s = s[:glue.start()], s[glue.end():]
-                out.append(_Sentence(len(out), cap, len(cap.split()), _terms(cap), True, True))
+                out.append(Candidate(len(out), cap, len(cap.split()), _terms(cap), True, True))
         n = len(s.split())
         debris = is_debris(s) or n < MIN_WORDS
-        out.append(_Sentence(len(out), s, n, _terms(s), debris, is_caption(s)))
+        kept += not debris
+        out.append(Candidate(len(out), s, n, _terms(s), debris, is_caption(s)))
     return out
+
+
+def candidate_sentences(text: str, title: str = "", limit: int | None = None) -> list[Candidate]:
+    """Return the summary candidates of ``text`` in order (at most ``limit`` that are not debris), headlines cut off."""
+    return _candidates(text, title, limit)
 
 
 def score_sentences(text: str, title: str = "") -> list[tuple[str, float]]:
@@ -220,7 +236,7 @@ def score_sentences(text: str, title: str = "") -> list[tuple[str, float]]:
     return [(s.text, s.score) for s in sents]
 
 
-def _score(sents: list[_Sentence], title: str) -> None:
+def _score(sents: list[Candidate], title: str) -> None:
     n = len(sents)
     if not n:
         return
@@ -262,12 +278,12 @@ def _score(sents: list[_Sentence], title: str) -> None:
         rank += 1
 
 
-def _pack(pool: list[_Sentence], max_sentences: int, cap: int) -> list[_Sentence]:
+def _pack(pool: list[Candidate], max_sentences: int, cap: int) -> list[Candidate]:
     """Pick at most ``max_sentences`` non-redundant sentences within ``cap`` words, maximizing score x words."""
-    best: list[_Sentence] = []
+    best: list[Candidate] = []
     best_value = 0.0
 
-    def walk(i: int, chosen: list[_Sentence], words: int, value: float) -> None:
+    def walk(i: int, chosen: list[Candidate], words: int, value: float) -> None:
         nonlocal best, best_value
         if value > best_value:
             best, best_value = list(chosen), value
@@ -302,12 +318,13 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
             s.score = (0.01 if is_debris(s.text) else 1.0) / (1 + s.index)
         ranked = sorted(sents, key=lambda s: -s.score)
     cap = int(max_words * OVERFLOW)
+    lead_index = next((s.index for s in sents if not s.debris), -1)
     chosen = _pack(ranked[:POOL], max_sentences, cap)
     # A lead that opens on a byline, caption or dangling pronoun, or cuts a quotation, reads badly: the
     # sentence at fault leaves the pool and the budget is packed again (a few times at most).
     for _ in range(MAX_REPACKS):
         ordered = sorted(chosen, key=lambda s: s.index)
-        bad = _faulty(ordered, title)
+        bad = _faulty(ordered, title, lead_index)
         if bad is None:
             break
         ranked = [s for s in ranked if s is not bad]
@@ -320,14 +337,23 @@ def summarize(text: str, title: str = "", max_sentences: int = 3, max_words: int
     return [s.text for s in sorted(chosen, key=lambda s: s.index)]
 
 
-def _faulty(ordered: list[_Sentence], title: str) -> _Sentence | None:
+def _faulty(ordered: list[Candidate], title: str, lead_index: int) -> Candidate | None:
     """Return the sentence that makes ``ordered`` a bad lead (see lead_problem), or None."""
+    if ordered and ordered[0].index != lead_index and dangles(ordered[0].text):
+        # It leans on a sentence the summary left out ("They", "This", "But"): only the article's lead may.
+        return ordered[0]
     texts = [s.text for s in ordered]
     for i in range(len(ordered)):
         if lead_problem(texts[i:i + 1] if i == 0 else texts[:i + 1], title) is not None and (
                 i == 0 or lead_problem(texts[:i], title) is None):
             return ordered[i]
     return None
+
+
+def _opens(text: str, sentence: str, title: str = "") -> bool:
+    """Return True if ``sentence`` is the first candidate sentence of ``text`` that is not page debris."""
+    lead = next((c for c in _candidates(text, title, 1) if not c.debris), None)
+    return lead is not None and lead.text.strip() == sentence.strip()
 
 
 def _cut_words(sentence: str, cap: int) -> str:
@@ -338,7 +364,7 @@ def _cut_words(sentence: str, cap: int) -> str:
     return " ".join(words) or " ".join(sentence.split()[:cap])
 
 
-def _overlap(a: _Sentence, b: _Sentence) -> float:
+def _overlap(a: Candidate, b: Candidate) -> float:
     """Share of the shorter sentence's content words that the other one also has."""
     small, big = (a, b) if len(a.terms) <= len(b.terms) else (b, a)
     if not small.terms:

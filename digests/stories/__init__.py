@@ -1,5 +1,5 @@
-"""Stories across outlets and days: online assignment as articles are stored, a story's timeline, and quotes
-merged across outlets (issue 26).
+"""Stories across outlets and days: online assignment as articles are stored, a story's summary and timeline,
+and quotes merged across outlets (issue 26).
 
 ``merge_quotes`` and ``build_merged`` group instances of one quote and decide its speaker in memory;
 ``who_said``, ``quotes_by``, ``quotes_of_articles`` and ``story_key_quotes`` read merged quotes from the store
@@ -29,11 +29,21 @@ from digests.stories._quotes import (
     key_quotes,
     merge_quotes,
 )
+from digests.stories._summary import (
+    ArticleText,
+    StoryArticle,
+    StorySummary,
+    SummarySentence,
+    articles_from_json,
+    summarize_story,
+)
+from digests.stories._summary_llm import summarize_story_llm
 from digests.stories._timeline import StoryEvent, TimelineArticle, date_label, story_timeline
 
 __all__ = [
     "KINDS",
     "ActiveStory",
+    "ArticleText",
     "Assigner",
     "Attribution",
     "Changes",
@@ -41,11 +51,15 @@ __all__ = [
     "MergedQuote",
     "Params",
     "QuoteInstance",
+    "StoryArticle",
     "StoryEvent",
     "StoryFeatures",
+    "StorySummary",
+    "SummarySentence",
     "TimelineArticle",
     "Verdict",
     "Vote",
+    "articles_from_json",
     "assign_records",
     "build_merged",
     "date_label",
@@ -62,6 +76,8 @@ __all__ = [
     "story_features",
     "story_key_quotes",
     "story_timeline",
+    "summarize_story",
+    "summarize_story_llm",
     "terms_of",
     "who_said",
     "worded_differently",

@@ -30,6 +30,12 @@ CUT = [
     ("share", "Share on Facebook"),
     ("taxonomy", "Tags: harbour, council, ferry services"),
     ("taxonomy", "Category : Community notices"),
+    ("taxonomy", "News date : 03/14/2027 Category : Harbour notices"),
+    ("promo", "When you join the Ferrow Gazette family, you become part of a newsroom that has covered the harbour, "
+              "the ferries and the council for forty years, and your membership pays for the reporting that keeps "
+              "them honest."),
+    ("promo", "Join now or renew to get:"),
+    ("promo", "Join the conversation"),
     ("app", "Download our free app and never miss a tide table"),
     ("app", "For breaking harbour news all day, download the Ferrow Gazette app for your phone"),
 ]
@@ -45,6 +51,9 @@ KEPT = [
     "The ferry operator said fewer passengers would download the timetable app once paper copies returned.",
     "Categories of spending agreed by the council included roads, the library and two new play areas.",
     "\"If you subscribe to the bus pass you save forty pounds a year,\" the mayor told the council on Monday.",
+    "Residents can join the new library membership scheme from Monday, the council said.",
+    "Members of the rowing club voted to join the regional league, giving them access to its boathouse.",
+    "You might say the members of the harbour board were surprised by the size of the vote.",
 ]
 
 
@@ -73,3 +82,28 @@ def test_a_glued_byline_is_cut_but_a_sentence_opening_with_by_is_kept() -> None:
     assert clean_text("Posted by Ada Quist | The ferry is back.") == "The ferry is back."
     line = "by the way: The ferry timetable changes on Monday, the operator said."
     assert clean_text(line) == line
+
+
+def test_a_membership_pitch_is_dropped_with_its_list_of_perks_and_the_article_goes_on() -> None:
+    text = "\n".join([
+        "The harbour ferry will run an extra crossing on Saturdays from May, the operator said.",
+        "When you join the Ferrow Gazette family, you'll get unlimited digital access to reporting you won't find "
+        "anywhere else.",
+        "Join now or renew to get:",
+        "— Instant access to our special reports",
+        "— Membership perks and invitations to readers' evenings",
+        "First-time subscribers also receive a tide table printed by a local press! Do it for the harbour.",
+        "Residents can join the new library membership scheme from Monday, the council said.",
+    ])
+    assert clean_text(text).split("\n\n") == [
+        "The harbour ferry will run an extra crossing on Saturdays from May, the operator said.",
+        "Residents can join the new library membership scheme from Monday, the council said.",
+    ]
+
+
+def test_a_pitch_block_ends_at_the_first_line_of_the_article() -> None:
+    text = "\n".join(["Want more recipes? Subscribe to our newsletter for the latest updates.",
+                      "Harbour fish pie with a crumb top", "- Sift the flour and salt into a bowl.",
+                      "- Whisk in the milk until smooth."])
+    assert clean_text(text).split("\n\n") == ["Harbour fish pie with a crumb top", "- Sift the flour and salt into a bowl.",
+                                               "- Whisk in the milk until smooth."]

@@ -19,6 +19,7 @@ from digests.ingest._pages import (
     plausible_guess,
     shown_dates,
     strip_site,
+    with_tail,
 )
 from tests.conftest import shared_eval
 
@@ -199,3 +200,90 @@ def test_code_blocks_are_kept() -> None:
         f"<p>{p}</p>" for p in PARAS[2:]) + "</article>")
     ex = extract_page(html, now=NOW)
     assert "pip install ferrow-tides" in ex.text and PARAS[3] in ex.text
+
+
+@pytest.mark.parametrize("link", [
+    '<span class="link"><a href="https://ferrow.example/a">the skipper Ivo Larne was banned for three races</a></span>',
+    '<span class="bottom">the skipper Ivo Larne was banned for three races</span>',
+    '<span style="border-bottom: 1px dotted">the skipper Ivo Larne was banned for three races</span>',
+    '<span class="author"><em>the skipper Ivo Larne was banned for three races</em></span>',
+])
+def test_link_text_inside_a_sentence_is_kept(link: str) -> None:
+    lead = (f"<p>The Ferrow Gazette has reported that {link} for his part in the collision at the harbour mouth on "
+            "Saturday, and the sailing club said it would appeal.</p>")
+    html = page("Club appeals race ban", [], extra=lead + "".join(f"<p>{p}</p>" for p in PARAS))
+    text = extract_page(html, now=NOW).text
+    assert ("has reported that the skipper Ivo Larne was banned for three races for his part in the collision"
+            in text)
+
+
+def test_a_hidden_span_inside_a_sentence_stays_hidden() -> None:
+    lead = ('<p>The harbour board met on Tuesday <span style="display:none">SECRET TRACKING TEXT</span> and voted to '
+            "rebuild the breakwater before the winter storms return to the peninsula.</p>")
+    html = page("Breakwater vote", [], extra=lead + "".join(f"<p>{p}</p>" for p in PARAS))
+    text = extract_page(html, now=NOW).text
+    assert "SECRET" not in text and "The harbour board met on Tuesday" in text
+
+
+def test_a_membership_pitch_inside_the_article_is_dropped() -> None:
+    pitch = ("<p>When you join the Ferrow Gazette family, you'll get unlimited digital access to reporting you "
+             "won't find anywhere else, and your membership keeps our newsroom open.</p>"
+             "<p>Join now or renew to get:</p><ul><li>— Instant access to our special reports</li>"
+             "<li>— Membership perks and invitations</li></ul>"
+             "<p>First-time subscribers also receive a printed tide table! Do it for the harbour.</p>")
+    more = ["The lifeboat crew said the inner basin had been unsafe for the smaller boats on eleven nights since "
+            "October, and that two moorings had broken in the last storm.",
+            "A public meeting on the plans will be held in the school hall on the first Thursday of next month, "
+            "with the engineers and the harbour master taking questions.",
+            "The ferry operator said the timetable would not change while the work goes on, though the quay may "
+            "close for a few days in the second summer."]
+    html = page("Breakwater vote", PARAS[:2], extra=pitch + "".join(f"<p>{p}</p>" for p in PARAS[2:] + more))
+    text = extract_page(html, now=NOW).text
+    assert PARAS[0] in text and more[2] in text
+    assert "join" not in text.lower() and "subscribers" not in text and "Instant access" not in text
+
+
+def test_the_balanced_pass_adds_a_short_tail_only_after_all_of_the_precise_text() -> None:
+    precise = "\n\n".join(PARAS * 2)
+    tail = "Harbour office: 3 Quay Street, Ferrow, open weekdays."
+    assert with_tail(precise, precise + "\n\n" + tail) == precise + "\n\n" + tail
+    # A long tail is another block of the page (comments, related stories), not the end of the story.
+    assert with_tail(precise, precise + "\n\n" + "\n\n".join([tail] * 8)) == precise
+    # The passes read different stories when the precise paragraphs are not all there in order.
+    swapped = "\n\n".join([PARAS[1], PARAS[0], *PARAS[2:], *PARAS])
+    assert with_tail(precise, swapped + "\n\n" + tail) == precise
+    assert with_tail(precise, precise + "\n\nMore at https://ferrow.example/harbour") == precise
+
+
+def test_a_teaser_headline_linking_to_another_story_is_dropped_but_the_own_headline_stays() -> None:
+    teaser = '<h3><a href="https://ferrow.example/2026/ferry-fares-rise">Ferry fares to rise by a tenth in spring</a></h3>'
+    own = '<h2><a href="https://ferrow.example/2026/breakwater-vote">Breakwater vote</a></h2>'
+    html = page("Breakwater vote", [], extra=own + "".join(f"<p>{p}</p>" for p in PARAS[:2]) + teaser
+                + "".join(f"<p>{p}</p>" for p in PARAS[2:]))
+    text = extract_page(html, "https://ferrow.example/2026/breakwater-vote", now=NOW).text
+    assert "Ferry fares to rise" not in text
+    assert PARAS[1] in text and PARAS[2] in text and "Breakwater vote" in text
+
+
+def test_a_later_rung_may_add_to_the_lead_but_never_replace_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import digests.ingest._pages as pages
+
+    lead = PARAS[0]
+    sidebar = "\n".join(f"Elsewhere: the {town} council approved a plan on Monday to repaint its bridge and widen "
+                        "the pavements on the high street after six weeks of consultation." for town in
+                        ("Kelmoor", "Dunwick", "Halsby", "Rosmont", "Torvane", "Brisk"))
+    assert pages.keeps_lead(lead, lead + "\n\n" + sidebar) and not pages.keeps_lead(lead, sidebar)
+    assert pages.keeps_lead("Breakwater vote\n\nShort.", sidebar, "Breakwater vote")  # no lead to keep
+
+    def fake_pass(page: object, url: str | None, focus: str, *, fast: bool = False) -> str:
+        return lead if focus == "precision" else sidebar
+
+    monkeypatch.setattr(pages, "_pass", fake_pass)
+    monkeypatch.setattr(pages, "_baseline", lambda page: sidebar)
+    html = page("Breakwater vote", [lead])
+    ex = extract_page(html, now=NOW)
+    assert ex.text.startswith(lead) and ex.step == "precise"
+    # When the longer text holds the lead, it may take over.
+    monkeypatch.setattr(pages, "_pass", lambda p, u, f, *, fast=False: lead if f == "precision" else
+                        lead + "\n" + sidebar)
+    assert extract_page(html, now=NOW).step == "recall"

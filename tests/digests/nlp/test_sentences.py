@@ -118,3 +118,22 @@ def test_titles_and_names_after_a_verb_or_preposition_are_not_split() -> None:
         "Fans packed the hall as the band played It Was Always You for the last time.",
     ):
         assert sentences(text) == [text]
+
+
+def test_a_full_stop_that_ends_a_product_name_is_not_a_sentence_end() -> None:
+    text = ("Norvik Motors will sell the KV. Arrow van in Ferrow from May. The KV. range now has four models, "
+            "and the KV. Arrow is the largest. Sales start in the EU. Britain follows in June.")
+    assert sentences(text) == [
+        "Norvik Motors will sell the KV. Arrow van in Ferrow from May.",
+        "The KV. range now has four models, and the KV. Arrow is the largest.",
+        "Sales start in the EU.",
+        "Britain follows in June.",
+    ]
+    # Without a sign in the text that the stop belongs to a name, a capitalised acronym still ends a sentence.
+    assert sentences("He moved to the US. Then he came back.") == ["He moved to the US.", "Then he came back."]
+
+
+def test_the_id_dot_of_a_product_line_stays_inside_its_sentence() -> None:
+    text = "Carmakers showed the ID. Cruiser at the Ferrow fair. The ID. models sold well in the spring."
+    assert sentences(text) == ["Carmakers showed the ID. Cruiser at the Ferrow fair.",
+                               "The ID. models sold well in the spring."]

@@ -215,3 +215,23 @@ def test_the_title_is_not_glued_to_the_first_sentence() -> None:
     out = _lead(title + " " + " ".join(STORY), title)
     assert out[0] == STORY[0]
     assert lead_problem([title + " " + STORY[0]], title) == "title"
+
+
+def test_lead_never_leans_on_a_sentence_the_summary_left_out() -> None:
+    text = ('"We cannot face another winter like the last one," harbour master Ines Varga told the meeting. '
+            "They voted on Tuesday to rebuild the north breakwater for eleven million pounds, the Ferrow harbour "
+            "board said after a long meeting. " + " ".join(STORY[1:]))
+    out = _lead(text)
+    assert not out[0].startswith("They")
+    assert lead_problem(out, text=text) is None
+    assert lead_problem(["They voted on Tuesday to rebuild the breakwater."], text=text) == "back-reference"
+    # The article's own first sentence may open on "They": nothing was left out before it.
+    first = "They came by boat, by bus and on foot to hear the harbour board vote on the breakwater on Tuesday."
+    assert lead_problem([first], text=first + " " + " ".join(STORY)) is None
+
+
+def test_a_subheading_glued_to_the_lead_is_cut_from_it() -> None:
+    text = "What happens next: " + " ".join(STORY)
+    out = _lead(text)
+    assert out[0] == STORY[0]
+    assert lead_problem(["What happens next: " + STORY[0]]) == "subheading"
