@@ -4,8 +4,8 @@
     .venv/bin/python -m bench.shards --articles 1000000 --database-url postgresql://…/pg1m_1m --processes 3
 
 Each process opens its own Services (its own pools, as a shard does) and runs its share of the streams (20 split
-as evenly as it goes) for ``--seconds``, with the bench's think time; with ``--ingest`` the first process also
-ingests the bench's tail meanwhile (put the store back with ``python -m bench.bulk --reset-tail`` after).
+as evenly as it goes) for ``--seconds``, with the bench's think time; with ``--ingest N`` the first process also
+ingests that many articles of the bench's tail meanwhile (put the store back with ``python -m bench.bulk --reset-tail`` after).
 Printed: p95 per command over all processes, commands per second, each process's private memory and loop lag.
 """
 
@@ -37,7 +37,7 @@ from bench.scale import (
 
 
 async def _shard(index: int, streams: list[int], n_articles: int, url: str, seconds: float, think_s: float,
-                 ingest: bool, seed: int) -> dict[str, Any]:
+                 ingest: int, seed: int) -> dict[str, Any]:
     from bot.commands import load
     from bot.config import Settings
     from bot.services import Services, settle_heap
@@ -61,7 +61,8 @@ async def _shard(index: int, streams: list[int], n_articles: int, url: str, seco
         added = 0
         if ingest:
             source_ids = await setup_feeds(svc, corpus)
-            added = await ingest_range(svc, corpus, tail, n_articles, source_ids, batch=64, in_flight=3)
+            added = await ingest_range(svc, corpus, tail, min(n_articles, tail + ingest), source_ids, batch=64,
+                                       in_flight=3)
         left = seconds - (time.perf_counter() - t0)
         if left > 0:
             await asyncio.sleep(left)
@@ -78,11 +79,11 @@ def _run_shard(args: tuple[Any, ...]) -> dict[str, Any]:
     return asyncio.run(_shard(*args))
 
 
-def run(n_articles: int, url: str, processes: int, seconds: float, think_ms: float, ingest: bool,
+def run(n_articles: int, url: str, processes: int, seconds: float, think_ms: float, ingest: int,
         seed: int = 9) -> dict[str, Any]:
     """Run the streams over ``processes`` processes; return the merged figures."""
     shares: list[list[int]] = [list(range(p, STREAMS, processes)) for p in range(processes)]
-    jobs = [(p, shares[p], n_articles, url, seconds, think_ms / 1000, ingest and p == 0, seed)
+    jobs = [(p, shares[p], n_articles, url, seconds, think_ms / 1000, ingest if p == 0 else 0, seed)
             for p in range(processes)]
     with mp.get_context("spawn").Pool(processes) as pool:
         parts = pool.map(_run_shard, jobs)
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processes", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--think-ms", type=float, default=250.0)
-    ap.add_argument("--ingest", action="store_true", help="the first process ingests the bench's tail meanwhile")
+    ap.add_argument("--ingest", type=int, default=0, metavar="N",
+                    help="the first process ingests the first N articles of the bench's tail meanwhile")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     fig = run(args.articles, args.database_url, args.processes, args.seconds, args.think_ms, args.ingest)
