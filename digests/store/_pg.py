@@ -208,7 +208,7 @@ class PgStore(Store):
     # ---- indexes over the newest rows -------------------------------------------------------------------------
 
     async def refresh_recent_indexes(self) -> list[str]:
-        """Rebuild each table's GIN index over its newest rows when new rows have outgrown it; return new names.
+        """Rebuild each search column's GIN index over its newest rows when new rows outgrew it; return new names.
 
         A GIN scan reads the whole posting list of every term, however few of its rows are new: 38 ms for a word
         in 68,000 of a million quotes, before the newest-N window (``_newest_matches``) can cut anything. A
