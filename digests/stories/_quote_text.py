@@ -31,6 +31,9 @@ FUZZY_WORDS = 6
 FUZZY_SHARE = 0.85
 # Word-set Jaccard at or above which two quotes of similar length are one (a few words apart).
 FUZZY_JACCARD = 0.8
+# Quotes of CONTAINED_WORDS up to this many words are also filed under their whole form less one word: a copy
+# with one word changed may share no shingle with them (runs of 8 words or more always share a fingerprint).
+NEIGHBOUR_WORDS = 11
 SHINGLE = 5
 WINDOW = 4  # shingles per winnowing window: any shared run of SHINGLE + WINDOW - 1 = 8 words shares a key
 # Longer spans (a quotation mark left open for pages) are found only by their whole normal form.
@@ -131,6 +134,11 @@ def quote_keys(text: str, scope: str = "") -> tuple[int, ...]:
     shingles: set[int] = set()
     if FUZZY_WORDS <= len(toks) <= MAX_WORDS:
         shingles = {_signed(h ^ salt) for h in fingerprints(toks)}
+    if CONTAINED_WORDS <= len(toks) <= NEIGHBOUR_WORDS:
+        # A short quote with a word changed, added or dropped may share no 5-word run with its copy (the change
+        # sits in every shingle): its whole form less one word is a key too (a deletion neighbourhood), which
+        # the copy shares (the same word left out of both, or the extra word left out of the longer one).
+        shingles |= {_signed(_whole(toks[:i] + toks[i + 1:]) ^ salt) for i in range(len(toks))}
     return (whole, *sorted(shingles - {whole}))
 
 

@@ -60,6 +60,13 @@ _CROWDS = frozenset("""crowd crowds protesters protestors demonstrators marchers
     workers activists chanters audience spectators rally mob people crowd-goers villagers onlookers""".split())
 _CHANTING = frozenset(f"{verb}{end}" for verb in ("chant", "shout", "yell", "scream", "roar") for end in ("", "s", "ed", "ing")) \
     | {"sing", "sang", "sings", "singing", "cry", "cried", "cries", "crying"}
+# The narration's last words before the opening mark name the words a label: a chant, a song, a sign's text,
+# a title ('Marchers chanted, "…"'; 'a banner that read "…"'; 'a film titled "…"'). A speech verb after the
+# quote then names who reports the label ('…," witnesses said'), not who said the words.
+_CROWD_SHOUTS = r"\b(?:" + "|".join(sorted(_CROWDS)) + r")\s+(?:(?:shout|yell|scream|roar)(?:s|ed|ing)?|cr(?:y|ies|ied|ying))"
+_LABEL_LEAD = re.compile(
+    r"(?:\b(?:chant(?:s|ed|ing)?|sang|sings?|singing|reads?|reading|(?:en)?titled|dubbed|nicknamed|so-called|"
+    r"emblazoned\s+with|inscribed\s+with|bearing|bore)|" + _CROWD_SHOUTS + r")[\s,:;—–-]*$", re.I)
 _SPEECH_CUE_NOT = frozenset({"chant", "chanted", "chanting", "chants", "sang", "sing", "sings", "read", "reads",
                              "reading", "write", "wrote", "writes", "post", "posted", "call", "called"})
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
@@ -205,7 +212,17 @@ def _spoken(inst: QuoteInstance) -> bool:
     """
     if not inst.mention or not inst.cue:
         return False
+    if _LABEL_LEAD.search(inst.before[-80:]) or (_title_shaped(inst) and _inside(inst)):
+        # The article itself introduces the words as a label, or prints them like a title inside a sentence of
+        # its own: the person next to them reports or names the label, they did not say it.
+        return False
     return inst.cue.lower().split()[0] not in _SPEECH_CUE_NOT and not _carried(inst) and not _chanted(inst)
+
+
+def _inside(inst: QuoteInstance) -> bool:
+    """Return whether the marks sit inside a sentence of the narration (not after "said:" or a new sentence)."""
+    before = inst.before.rstrip()
+    return bool(before) and before[-1:] not in ":,—–-.!?"
 
 
 def _title_shaped(inst: QuoteInstance) -> bool:

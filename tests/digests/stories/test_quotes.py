@@ -139,3 +139,47 @@ def test_a_scare_quoted_term_is_not_a_statement() -> None:
                              f"https://outlet{n}.example/x", "", DAY, before, " closure")
 
     assert not build_merged([inst(1, "The authority calls it a "), inst(2, "What officials describe as a ")]).statement
+
+
+# A march as three outlets told it, written for these tests: each gives the chant to someone who reports it.
+MARCH = [
+    (11, "dunmere-post.example",
+     "Hundreds marched through Dunmere on Saturday after the closure of the Tarrow Mill.\n\n"
+     "As they passed the town hall, marchers chanted, \u201cOpen the mill, pay the workers, we will not go home,\u201d "
+     "witnesses reported.\n\nMill owner Bertil Sand said he would meet the union on Monday."),
+    (12, "valley-news.example",
+     "Hundreds marched through Dunmere on Saturday after the closure of the Tarrow Mill.\n\n"
+     "Protesters chanted: \u201cOpen the mill, pay the workers, we will not go home,\u201d residents said.\n\n"
+     "Mill owner Bertil Sand said he would meet the union on Monday."),
+]
+
+
+def test_a_chant_that_others_report_is_not_a_statement() -> None:
+    insts = _instances(MARCH)
+    # Each article gives the words to whoever reported the chant, next to a speech verb.
+    assert {i.cue for i in insts} == {"reported", "said"}
+    [m] = merge_quotes(insts, names=_names(MARCH))
+    assert m.outlets == 2 and not m.statement
+
+
+def test_words_a_person_says_after_a_crowd_chanted_are_a_statement() -> None:
+    speech = (13, "mill-weekly.example",
+              "Hundreds marched through Dunmere on Saturday after the closure of the Tarrow Mill.\n\n"
+              "\u201cOpen the mill, pay the workers, we will not go home,\u201d union leader Mette Ravn told the "
+              "marchers at the town hall.\n\nMill owner Bertil Sand said he would meet the union on Monday.")
+    texts = [*MARCH, speech]
+    [m] = merge_quotes(_instances(texts), names=_names(texts))
+    assert m.statement and m.speaker == "Mette Ravn"
+
+
+def test_a_film_title_a_person_mentions_is_not_a_statement() -> None:
+    # One outlet's sentence has a speech verb ("said … that her film …"), but the words are the film's title.
+    texts = [(21, "screen-daily.example",
+              "Ilse Varga has a new film out.\n\nVarga, who starred in \u201cThe Quiet Orchard at Dawn\u201d and two "
+              "stage plays, said she was pleased with the reviews."),
+             (22, "arts-wire.example",
+              "Ilse Varga said on Friday that her film \u201cThe Quiet Orchard at Dawn\u201d would open in March.")]
+    insts = _instances(texts)
+    assert any(i.cue == "said" and i.speaker == "Ilse Varga" for i in insts)
+    [m] = merge_quotes(insts, names=_names(texts))
+    assert m.outlets == 2 and not m.statement
