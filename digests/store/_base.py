@@ -566,6 +566,33 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
                 "ON s.article_id = q.article_id WHERE q.id = quote_groups.lead_quote_id) WHERE id IN "
                 f"(SELECT group_id FROM quotes WHERE article_id IN ({marks}) AND group_id IS NOT NULL)", *part)
 
+    async def ungrouped_quote_articles(self) -> list[int]:
+        """Return the articles, oldest first, whose quotes were stored before quote groups existed (0007)."""
+        from digests.store._quote_groups import UNGROUPED_ARTICLES
+
+        return [int(r[0]) for r in await self._rows(UNGROUPED_ARTICLES)]
+
+    async def group_archive_quotes(self, article_ids: Sequence[int], *, chunk: int = 64,
+                                   progress: Any = None) -> int:
+        """Group the quotes of archived articles across outlets as if they arrived now, in the order given.
+
+        ``progress`` (if given) is called with the number of articles each chunk handled; returns how many
+        articles had quotes to group. The groups then take the story of the article whose wording they show.
+        """
+        done = 0
+        for at in range(0, len(article_ids), chunk):
+            part = list(article_ids[at:at + chunk])
+            done += await self._group_archive_chunk(part, datetime.now(UTC))
+            if progress is not None:
+                progress(len(part))
+        if done:
+            await self.place_quote_groups(article_ids)
+        return done
+
+    @abc.abstractmethod
+    async def _group_archive_chunk(self, article_ids: Sequence[int], now: datetime) -> int:
+        """Group some archived articles' ungrouped quotes in one transaction; return how many had any."""
+
     async def sweep_stories(self, *, limit: int | None = None, executor: Any = None,
                             progress: Any = None) -> int:
         """Assign every stored article that has no story yet, oldest first; return how many."""

@@ -229,3 +229,35 @@ async def test_an_undated_copy_meets_dated_ones_of_any_day(store: Store) -> None
                                        Analysis(quotes=(q,)), workspace="local", via="feed")).article_id
     rows = await store.quotes_for_articles("local", [old, undated])
     assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None
+
+
+async def test_quotes_stored_before_quote_groups_are_grouped_by_the_upgrade(store: Store,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import digests.store._pg_quote_groups as pg_groups
+    import digests.store._quote_groups as groups
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    # Stored as a database from before migration 0007 holds them: no keys, no groups, each article's own speaker.
+    with monkeypatch.context() as m:
+        m.setattr(groups, "assign_groups", lambda *_: None)
+        m.setattr(pg_groups, "assign_groups", nothing)
+        a = await _add(store, 1, SAID, "Ottilie Brandvik", "Ottilie Brandvik", 0.99)
+        b = await _add(store, 2, "We will reopen the bridge before the summer ferries start running",
+                       "her spokesman", "her spokesman", 0.95)
+        c = await _add(store, 3, SAID.replace("will", "shall"), "Ottilie Brandvik", "Brandvik", 0.9)
+    await store._opt_exec("UPDATE quotes SET confidence = NULL")
+    assert {r.group_id for r in await store.quotes_for_articles("local", [a, b, c])} == {None}
+    assert await store.ungrouped_quote_articles() == [a, b, c]
+    seen: list[int] = []
+    assert await store.group_archive_quotes([a, b, c], chunk=2, progress=seen.append) == 3
+    assert seen == [2, 1]
+    rows = await store.quotes_for_articles("local", [a, b, c])
+    assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None
+    assert [r.speaker for r in rows] == ["Ottilie Brandvik"] * 3
+    assert {name: n for _, name, n in await store.match_speakers("local", "")} == {"Ottilie Brandvik": 3}
+    # Done once: a second upgrade finds nothing left, and a later copy joins the same group.
+    assert await store.ungrouped_quote_articles() == []
+    d = await _add(store, 4, SAID, "Ottilie Brandvik", "she", 0.8)
+    assert {r.group_id for r in await store.quotes_for_articles("local", [a, d])} == {rows[0].group_id}
