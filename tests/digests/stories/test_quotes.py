@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from digests.nlp.quotes import extract_quotes
 from digests.stories import QuoteInstance, build_merged, key_quotes, merge_quotes
-from digests.stories._quotes import article_names
+from digests.stories._quotes import article_names, export_line
 
 # Three outlets' reports of one event, written for this test.
 GAZETTE = (
@@ -183,3 +183,18 @@ def test_a_film_title_a_person_mentions_is_not_a_statement() -> None:
     assert any(i.cue == "said" and i.speaker == "Ilse Varga" for i in insts)
     [m] = merge_quotes(insts, names=_names(texts))
     assert m.outlets == 2 and not m.statement
+
+
+def test_two_outlets_naming_two_people_for_the_words_is_an_even_split() -> None:
+    said = "We will not sell the ferry company to anyone who plans to cut the winter crossings"
+    texts = [(31, "harbour-herald.example",
+              "The ferry operator Tarrow Line is for sale, its board confirmed on Tuesday in Kelmsford.\n\n"
+              f"\u201c{said},\u201d said board chair Agnes Holm.\n\nBids close at the end of April."),
+             (32, "estuary-times.example",
+              "Kelmsford's ferry operator, Tarrow Line, has been put up for sale by its board.\n\n"
+              f"\u201c{said},\u201d said finance director Rolf Ekdahl.\n\nThe sale is expected to take months.")]
+    [m] = [m for m in merge_quotes(_instances(texts), names=_names(texts)) if len(m.instances) > 1]
+    assert m.verdict.status == "split" and m.speaker is None
+    assert set(m.verdict.split) == {"Agnes Holm", "Rolf Ekdahl"}
+    line = export_line(m, {31: ["doc-31"], 32: ["doc-32"]})
+    assert line["speaker"] == "" and set(line["split"]) == {"Agnes Holm", "Rolf Ekdahl"}  # type: ignore[arg-type]
