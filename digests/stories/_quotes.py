@@ -64,9 +64,12 @@ _CHANTING = frozenset(f"{verb}{end}" for verb in ("chant", "shout", "yell", "scr
 # a title ('Marchers chanted, "…"'; 'a banner that read "…"'; 'a film titled "…"'). A speech verb after the
 # quote then names who reports the label ('…," witnesses said'), not who said the words.
 _CROWD_SHOUTS = r"\b(?:" + "|".join(sorted(_CROWDS)) + r")\s+(?:(?:shout|yell|scream|roar)(?:s|ed|ing)?|cr(?:y|ies|ied|ying))"
+# "read" and "bearing" name a label only after a thing that carries words ('a banner that read', not 'a
+# statement that read': a statement someone issued is theirs).
+_CARRIED_BY = r"\b(?:" + "|".join(sorted(_LABEL_CARRIERS)) + r")\b[^.!?]{0,40}?\b(?:reads?|reading|bearing|bore|said|saying)"
 _LABEL_LEAD = re.compile(
-    r"(?:\b(?:chant(?:s|ed|ing)?|sang|sings?|singing|reads?|reading|(?:en)?titled|dubbed|nicknamed|so-called|"
-    r"emblazoned\s+with|inscribed\s+with|bearing|bore)|" + _CROWD_SHOUTS + r")[\s,:;—–-]*$", re.I)
+    r"(?:\b(?:chant(?:s|ed|ing)?|sang|sings?|singing|(?:en)?titled|dubbed|nicknamed|so-called|"
+    r"emblazoned\s+with|inscribed\s+with)|" + _CROWD_SHOUTS + "|" + _CARRIED_BY + r")[\s,:;—–-]*$", re.I)
 _SPEECH_CUE_NOT = frozenset({"chant", "chanted", "chanting", "chants", "sang", "sing", "sings", "read", "reads",
                              "reading", "write", "wrote", "writes", "post", "posted", "call", "called"})
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)

@@ -198,3 +198,16 @@ def test_two_outlets_naming_two_people_for_the_words_is_an_even_split() -> None:
     assert set(m.verdict.split) == {"Agnes Holm", "Rolf Ekdahl"}
     line = export_line(m, {31: ["doc-31"], 32: ["doc-32"]})
     assert line["speaker"] == "" and set(line["split"]) == {"Agnes Holm", "Rolf Ekdahl"}  # type: ignore[arg-type]
+
+
+def test_a_banners_words_are_a_label_but_a_statement_that_read_is_its_issuers() -> None:
+    def inst(n: int, before: str, mention: str) -> QuoteInstance:
+        return QuoteInstance(n, n, "No more closures on the north shore", 60, 95, mention, None, "said", mention,
+                             0.9, f"https://outlet{n}.example/x", "", DAY, before, f", {mention} said.")
+
+    banner = [inst(1, "Marchers carried a banner that read, ", "witnesses"),
+              inst(2, "One placard, held up at the front, said: ", "residents")]
+    assert not build_merged(banner).statement
+    issued = [inst(1, "The council's statement read: ", "council leader Britt Sollie"),
+              inst(2, "In a statement, the council wrote: ", "council leader Britt Sollie")]
+    assert build_merged(issued).statement
