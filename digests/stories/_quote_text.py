@@ -31,9 +31,10 @@ FUZZY_WORDS = 6
 FUZZY_SHARE = 0.85
 # Word-set Jaccard at or above which two quotes of similar length are one (a few words apart).
 FUZZY_JACCARD = 0.8
-# Quotes of CONTAINED_WORDS up to this many words are also filed under their whole form less one word: a copy
-# with one word changed may share no shingle with them (runs of 8 words or more always share a fingerprint).
+# Quotes of CONTAINED_WORDS - 1 up to this many words are also filed under their first and last EDGE_WORDS words:
+# a copy with one word changed may share no shingle with them (runs of 8 words or more share a fingerprint).
 NEIGHBOUR_WORDS = 11
+EDGE_WORDS = 4
 SHINGLE = 5
 WINDOW = 4  # shingles per winnowing window: any shared run of SHINGLE + WINDOW - 1 = 8 words shares a key
 # Longer spans (a quotation mark left open for pages) are found only by their whole normal form.
@@ -134,11 +135,13 @@ def quote_keys(text: str, scope: str = "") -> tuple[int, ...]:
     shingles: set[int] = set()
     if FUZZY_WORDS <= len(toks) <= MAX_WORDS:
         shingles = {_signed(h ^ salt) for h in fingerprints(toks)}
-    if CONTAINED_WORDS <= len(toks) <= NEIGHBOUR_WORDS:
+    if CONTAINED_WORDS - 1 <= len(toks) <= NEIGHBOUR_WORDS:
         # A short quote with a word changed, added or dropped may share no 5-word run with its copy (the change
-        # sits in every shingle): its whole form less one word is a key too (a deletion neighbourhood), which
-        # the copy shares (the same word left out of both, or the extra word left out of the longer one).
-        shingles |= {_signed(_whole(toks[:i] + toks[i + 1:]) ^ salt) for i in range(len(toks))}
+        # sits in every shingle): its first and its last EDGE_WORDS words are keys too. One change leaves one
+        # of them whole in both copies (the first when it is after them, else the last, as 7 words or more
+        # leave the change outside one of the two).
+        shingles |= {_signed(_word_hash("\x1fhead\x1f" + " ".join(toks[:EDGE_WORDS])) ^ salt),
+                     _signed(_word_hash("\x1ftail\x1f" + " ".join(toks[-EDGE_WORDS:])) ^ salt)}
     return (whole, *sorted(shingles - {whole}))
 
 
