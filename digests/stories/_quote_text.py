@@ -10,7 +10,8 @@ fingerprints of its 5-word shingles chosen by winnowing (Schleimer et al., SIGMO
 hash of every 4 consecutive shingles). Two quotes that share a run of 8 or more words share a fingerprint
 (the window inside the run picks the same minimum in both), so a truncated copy of 8 words or more is never
 missed (unless the run is stopwords only, which are not fingerprinted), while each quote needs only about two
-fingerprints in five shingles; a changed word breaks only the fingerprints around it.
+fingerprints in five shingles; a changed word breaks only the fingerprints around it. A quote of 7 to 11 words,
+where one changed word may sit in every shingle, is also filed under its first and its last four words.
 """
 
 from __future__ import annotations
