@@ -477,5 +477,6 @@ def group_members(conn: sqlite3.Connection, gid: int) -> list[Member]:
 
 
 __all__ = ["CANDIDATES", "FIRST_WORKSPACE", "UNGROUPED_ARTICLES", "Candidate", "GroupState", "Member", "Quoted",
-           "StoredQuote", "assign_groups", "day_of", "day_of_date", "full_refresh", "group_archive", "group_members", "group_state", "join_group", "links", "merged_from", "move_speaker",
-           "quote_scope", "refresh_group"]
+           "StoredQuote", "assign_groups", "day_of", "day_of_date", "full_refresh", "group_archive",
+           "group_members", "group_state", "join_group", "links", "merged_from", "move_speaker", "quote_scope",
+           "refresh_group", "scope_of"]

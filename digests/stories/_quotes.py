@@ -66,7 +66,7 @@ _CHANTING = frozenset(f"{verb}{end}" for verb in ("chant", "shout", "yell", "scr
 _CROWD_SHOUTS = r"\b(?:" + "|".join(sorted(_CROWDS)) + r")\s+(?:(?:shout|yell|scream|roar)(?:s|ed|ing)?|cr(?:y|ies|ied|ying))"
 # "read" and "bearing" name a label only after a thing that carries words ('a banner that read', not 'a
 # statement that read': a statement someone issued is theirs).
-_CARRIED_BY = r"\b(?:" + "|".join(sorted(_LABEL_CARRIERS)) + r")\b[^.!?]{0,40}?\b(?:reads?|reading|bearing|bore|said|saying)"
+_CARRIED_BY = r"\b(?:" + "|".join(sorted(_LABEL_CARRIERS)) + r")\b[^.!?]{0,30}?\b(?:reads?|reading|bearing|bore|said|saying)"
 _LABEL_LEAD = re.compile(
     r"(?:\b(?:chant(?:s|ed|ing)?|sang|sings?|singing|(?:en)?titled|dubbed|nicknamed|so-called|"
     r"emblazoned\s+with|inscribed\s+with)|" + _CROWD_SHOUTS + "|" + _CARRIED_BY + r")[\s,:;—–-]*$", re.I)
