@@ -16,7 +16,7 @@ from bot.slack.render import reply_to_blocks
 from bot.story_commands import story_id_of
 from tests.e2e.discord_standin import check_message
 from tests.e2e.slack_standin import block_problems
-from tests.helpers.tram_story import LIBRARY, SAID, SPEAKER, TRAM, add_articles, add_tram_story
+from tests.helpers.tram_story import SAID, SPEAKER, add_articles, add_tram_story
 
 WS, OTHER = "local", "discord:4242"
 INV = Invocation(WS, "c", "u")
