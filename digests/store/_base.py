@@ -613,8 +613,10 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         st = await self.story(story_id)
         if st is None:
             return None
-        row = await self._row("SELECT 1 FROM article_stories m JOIN workspace_articles w ON w.article_id = "
-                              "m.article_id AND w.workspace = ? WHERE m.story_id = ? LIMIT 1", workspace, st.id)
+        # Nested, so SQLite walks the story's articles and looks each up in the workspace by primary key.
+        row = await self._row("SELECT 1 FROM article_stories m WHERE m.story_id = ? AND EXISTS (SELECT 1 FROM "
+                              "workspace_articles w WHERE w.workspace = ? AND w.article_id = m.article_id) LIMIT 1",
+                              st.id, workspace)
         return (await self._headlines_seen(workspace, [st]))[0] if row else None
 
     async def _matched_stories(self, workspace: str, text: str, found: Sequence[StoryRow],

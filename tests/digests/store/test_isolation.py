@@ -631,7 +631,7 @@ async def _workspace_story(s: Store, w: World) -> None:
     no_b_headline([st], w)
     own = await s.workspace_story(B, w.b_story)
     assert own is not None and own.id == w.b_story
-    assert await s.workspace_story(A, 10**9) is None  # no such story
+    assert await s.workspace_story(A, 10**17) is None  # no such story (eighteen digits: what /story takes)
     # The lighthouse story's first article is A's upload: B is told the story by its own title, A by A's.
     lighthouse = await s.article_story(w.a, A)
     assert lighthouse is not None
