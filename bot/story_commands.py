@@ -107,7 +107,8 @@ async def story(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /story."""
     text = args["story"].strip()
     found, others = await resolve_story(svc, inv, text)
-    detail = await story_detail(svc.store, inv.workspace, found.id) if found is not None else None
+    # The row found is already the workspace's view of the story (its headline, merges followed).
+    detail = await story_detail(svc.store, inv.workspace, found) if found is not None else None
     if detail is None:
         return Reply(title="Story", text=not_found(text), data={"story": None})
     return story_reply(detail, others)

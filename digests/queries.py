@@ -158,9 +158,10 @@ async def story_texts(store: Store, workspace: str, story_id: int) -> tuple[list
     return rows, await store.articles_by_id(workspace, story_text_ids(rows))
 
 
-async def story_detail(store: Store, workspace: str, story_id: int) -> StoryDetail | None:
-    """Return what /story shows of a story; None when ``workspace`` sees no article of it."""
-    st = await store.workspace_story(workspace, story_id)
+async def story_detail(store: Store, workspace: str, story: int | StoryRow) -> StoryDetail | None:
+    """Return what /story shows of a story (an id, or a row ``workspace`` was given by ``workspace_story`` or
+    ``match_stories``); None when the workspace sees no article of it."""
+    st = await store.workspace_story(workspace, story) if isinstance(story, int) else story
     if st is None:
         return None
     rows, texts = await story_texts(store, workspace, st.id)
