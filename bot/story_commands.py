@@ -34,7 +34,10 @@ async def resolve_story(svc: Services, inv: Invocation, text: str) -> tuple[Stor
     """
     sid = story_id_of(text)
     if sid is not None:
-        return await svc.store.workspace_story(inv.workspace, sid), []
+        st = await svc.store.workspace_story(inv.workspace, sid)
+        if st is not None or "#" in text:
+            return st, []
+        # A bare number that is no story's id may be a headline's word ("/story 2024").
     found = await svc.store.match_stories(inv.workspace, text, limit=OTHER_MATCHES + 1)
     return (found[0] if found else None), found[1:]
 

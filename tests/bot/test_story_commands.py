@@ -68,6 +68,8 @@ async def test_story_by_id_and_one_line_answers(tram: Any) -> None:
         reply = await run_line(svc, INV, line)
         assert not reply.error and reply.data == {"story": None} and reply.items == ()
         assert reply.text.count("\n") == 0 and "No story #" in reply.text
+    # A bare number that is no story's id is read as a headline's word too.
+    assert (await run_line(svc, INV, "/story 987654")).text.startswith("No story #987654")
     none = await run_line(svc, INV, "/story zebra crossing festival")
     assert none.text == "No story in your workspace matches those words." and not none.items
 
@@ -117,6 +119,19 @@ Our reporter took the Brackmoor tram from the station to the Quillan hospital on
 
 The ride took eleven minutes, and the carriages were full of families trying out the new Brackmoor line.
 """
+
+
+async def test_a_bare_number_no_story_has_is_a_headline_word(services: Any, tmp_path: Path) -> None:
+    [aid] = await add_articles(services.ingestor, WS, tmp_path, {"race.md": """---
+title: Quillan marathon 2041 route crosses the new tram bridge
+url: https://northpost.example/marathon-2041
+---
+The Quillan marathon will cross the new tram bridge for the first time, its organisers said on Monday.
+"""})
+    sid = (await services.store.stories_for_articles([aid]))[aid]
+    assert sid != 2041
+    assert (await run_line(services, INV, "/story 2041")).data["story"]["id"] == sid
+    assert (await run_line(services, INV, "/story #2041")).data == {"story": None}  # with '#', an id only
 
 
 async def test_autocomplete_offers_recent_story_headlines(tram: Any) -> None:
