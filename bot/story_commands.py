@@ -10,7 +10,7 @@ from bot.commands import CommandError, Invocation, Item, Param, Reply, command
 from bot.display import day, merged_data, merged_item
 from bot.services import Services
 from digests.queries import STORY_EVENTS, StoryDetail, TimelineEntry, outlet_label, story_detail
-from digests.store import StoryRow
+from digests.store import ArticleRow, StoryRow
 from digests.stories import MergedQuote
 
 # Links listed under a story (one per article, the first telling of each outlet first); the rest are counted.
@@ -67,6 +67,20 @@ def _event_item(e: TimelineEntry) -> Item:
                 footer=f"{len(e.sources)} source(s): {src}")
 
 
+def cited_summary(d: StoryDetail, links: list[ArticleRow]) -> str:
+    """Return the story's summary with each sentence citing its article: [n] of the links listed under it."""
+    number = {a.id: n for n, a in enumerate(links, 1)}
+    sents = d.summary.sentences
+    parts = []
+    for i, sent in enumerate(sents):
+        if i + 1 < len(sents) and sents[i + 1].article_id == sent.article_id:
+            parts.append(sent.text)  # a run of one article's sentences cites it once, at its end
+            continue
+        n = number.get(sent.article_id)
+        parts.append(f"{sent.text} [{n}]" if n else f"{sent.text} ({sent.outlet or 'upload'})")
+    return " ".join(parts)
+
+
 def story_reply(d: StoryDetail, others: list[StoryRow]) -> Reply:
     """Return /story's answer for one story."""
     st, arts = d.story, d.articles
@@ -82,10 +96,12 @@ def story_reply(d: StoryDetail, others: list[StoryRow]) -> Reply:
     order = sorted(range(len(arts)), key=lambda i: (sum(outlet_label(a) == outlet_label(arts[i])
                                                         for a in arts[:i]), i))
     links = [arts[i] for i in order]
-    fields = tuple((f"{outlet_label(a)}: {a.title}"[:100], a.url or f"article #{a.id}")
-                   for a in links[:STORY_LINK_FIELDS])
+    fields = tuple((f"[{n}] {outlet_label(a)}: {a.title}"[:100], a.url or f"article #{a.id}")
+                   for n, a in enumerate(links[:STORY_LINK_FIELDS], 1))
     more = len(links) - len(fields)
-    items = [Item(title="Summary", body=d.summary.text or (arts[-1].summary or arts[-1].title), fields=fields,
+    items = [Item(title=f"Summary from {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}",
+                  body=cited_summary(d, links[:STORY_LINK_FIELDS]) or arts[-1].summary or arts[-1].title,
+                  fields=fields,
                   url=next((a.url for a in links if a.url), None),
                   footer=(f"{more} more article(s) · " if more > 0 else "") + ", ".join(outlets[:8])
                   + (f" and {len(outlets) - 8} more" if len(outlets) > 8 else ""))]

@@ -3,6 +3,7 @@ every front end's renderer (invented articles: tests/helpers/tram_story.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,12 @@ async def test_story_by_headline_words_shows_links_summary_quotes_and_events(tra
     assert f"Story #{sid} · 3 articles from 3 outlets" in reply.text
     assert data["summary"] and len(data["summary"].split()) <= 100
     assert {s["outlet"] for s in data["summary_sources"]} <= set(data["outlets"])
+    # Each sentence cites its article: [n] of the links listed under the summary.
+    summary = reply.items[0]
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", summary.body)}
+    assert cited and summary.body.rstrip().endswith("]")
+    urls = {s["url"] for s in data["summary_sources"]}
+    assert {summary.fields[n - 1][1] for n in cited} == urls
     [quote] = data["quotes"]
     assert (quote["quote"].rstrip(","), quote["speaker"], quote["outlets"]) == (SAID, SPEAKER, 3)
     dates = [e["date"] for e in data["events"]]
