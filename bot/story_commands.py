@@ -144,4 +144,9 @@ async def story_arg(svc: Services, inv: Invocation, text: str) -> StoryRow:
 async def complete_story(svc: Services, inv: Invocation, text: str) -> list[tuple[str, str]]:
     """Return up to 25 (label, value) choices of recent stories whose headline matches the typed words."""
     found = await svc.store.match_stories(inv.workspace, text, limit=25)
+    sid = story_id_of(text)
+    if sid is not None:
+        # An id typed: that story first (when the workspace sees it), then headlines holding the number.
+        st = await svc.store.workspace_story(inv.workspace, sid)
+        found = ([st] if st else []) + [f for f in found if f.id != sid][:24]
     return [(f"#{st.id} {st.headline or 'untitled story'}"[:100], f"#{st.id}") for st in found]

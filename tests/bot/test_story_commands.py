@@ -147,6 +147,8 @@ async def test_autocomplete_offers_recent_story_headlines(tram: Any) -> None:
     assert choices[0] == (f"#{sid} Brackmoor tram line opens to passengers", f"#{sid}")
     assert story_id_of(choices[0][1]) == sid
     assert len(await autocomplete(svc, INV, "story", "")) == 2  # nothing typed: the recent stories
+    assert (await autocomplete(svc, INV, "story", f"#{sid}"))[0][1] == f"#{sid}"  # an id typed: that story
+    assert await autocomplete(svc, Invocation(OTHER, "c", "u"), "story", f"#{sid}") == []
 
 
 async def test_timeline_story_restricts_to_the_story(tram: Any) -> None:
