@@ -759,6 +759,24 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
     async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
         """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
 
+    async def quote_narration(self, quote_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None, str, str]]:
+        """Return, by quote id, its cue, mention and the narration around it (up to 220 characters before the
+        opening mark, 80 after the closing one), read from its article."""
+        ids = sorted({int(q) for q in quote_ids})
+        out: dict[int, tuple[str | None, str | None, str, str]] = {}
+        for at in range(0, len(ids), QUOTE_GROUPS_PER_READ):
+            part = ids[at:at + QUOTE_GROUPS_PER_READ]
+            marks = ",".join("?" * len(part))
+            # Only "?" placeholders are composed into the SQL; the ids are bound. CASE, not max()/min(): both
+            # backends read it alike.
+            for r in await self._rows(
+                    "SELECT q.id, q.cue, q.mention, substr(a.text, CASE WHEN q.start >= 220 THEN q.start - 219 "  # noqa: S608
+                    "ELSE 1 END, CASE WHEN q.start >= 220 THEN 220 ELSE q.start END), "
+                    f'substr(a.text, q."end" + 1, 80) FROM quotes q JOIN articles a ON a.id = q.article_id '
+                    f"WHERE q.id IN ({marks})", *part):
+                out[int(r[0])] = (r[1], r[2], str(r[3] or ""), str(r[4] or ""))
+        return out
+
     async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
         """Return quote groups by id, each with the instances ``workspace`` can see (oldest first, at most
         QUOTE_GROUP_INSTANCES: the newest); a group it sees no instance of is left out."""

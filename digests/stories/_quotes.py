@@ -263,6 +263,17 @@ def is_statement(instances: Sequence[QuoteInstance]) -> bool:
     return not all(_title_shaped(i) or _scare_quoted(i) for i in instances)
 
 
+def shown_alone(inst: QuoteInstance) -> bool:
+    """Return whether a quote no other article carries is shown: not when its article prints it as a label.
+
+    One article's evidence only, so narrower than ``is_statement``: the narration introduces the words as a chant,
+    a song, a sign's text or a title right before the opening mark, or prints them like a title inside a sentence
+    of its own ('she told "Face the Nation"'). The quote stays stored (and in ``extract quotes``): a reader asking
+    who said what is not shown a programme's name as something someone said.
+    """
+    return not (_LABEL_LEAD.search(inst.before[-80:]) or (_title_shaped(inst) and _inside(inst)))
+
+
 def build_merged(instances: Sequence[QuoteInstance], group_id: int | None = None) -> MergedQuote:
     """Return the merged quote of some instances of one quote: wording shown, variants, speaker, statement."""
     insts = tuple(sorted(instances, key=lambda i: (i.published is None, i.published or datetime.min, i.article_id,
@@ -407,4 +418,4 @@ def export_line(m: MergedQuote, doc_ids: dict[int, list[str]]) -> dict[str, obje
 
 
 __all__ = ["MergedQuote", "QuoteInstance", "build_merged", "is_statement", "key_quotes", "merge_quotes",
-           "normal_form", "quote_keys", "same_quote"]
+           "normal_form", "quote_keys", "same_quote", "shown_alone"]

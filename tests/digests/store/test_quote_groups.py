@@ -261,3 +261,39 @@ async def test_quotes_stored_before_quote_groups_are_grouped_by_the_upgrade(stor
     assert await store.ungrouped_quote_articles() == []
     d = await _add(store, 4, SAID, "Ottilie Brandvik", "she", 0.8)
     assert {r.group_id for r in await store.quotes_for_articles("local", [a, d])} == {rows[0].group_id}
+
+
+async def test_a_title_one_article_prints_is_not_shown_but_its_quotes_are(store: Store) -> None:
+    said = "We will keep the quay open for the whole of the festival week"
+    text = (f"{LEAD}{ANGLES[0]} Festival director Runa Falk told \"Harbour Morning Live\" that the programme is "
+            f"ready. \"{said},\" Falk said.{TAIL}")
+    title = text.index("Harbour Morning Live")
+    start = text.index(said)
+    quotes = (Quote("Harbour Morning Live", title, title + 20, "Runa Falk", None, "told", "Festival director Runa Falk",
+                    0.7),
+              Quote(said, start, start + len(said), "Runa Falk", None, "said", "Falk", 0.95))
+    aid = (await store.add_article(NewArticle("Festival", text, url="https://outlet1.example/festival",
+                                              published=DAY), Analysis(quotes=quotes), workspace="local",
+                                   via="feed")).article_id
+    # Both stay stored; only the statement is shown.
+    assert len(await store.quotes_for_articles("local", [aid])) == 2
+    assert [m.quote for m in await quotes_of_articles(store, "local", [aid])] == [said]
+    assert await who_said(store, "local", "Harbour Morning Live") == []
+    rows = await store.quotes_for_articles("local", [aid])
+    narration = await store.quote_narration([r.id for r in rows])
+    by_quote = {r.quote: narration[r.id] for r in rows}
+    cue, mention, before, after = by_quote["Harbour Morning Live"]
+    assert (cue, mention) == ("told", "Festival director Runa Falk")
+    assert before.endswith('Runa Falk told "') and len(before) == 220 and after.startswith('" that the programme')
+    assert by_quote[said][3].startswith(',"') and by_quote[said][0] == "said"
+
+
+async def test_the_narration_of_a_quote_near_the_start_of_its_article(store: Store) -> None:
+    said = "The quay stays open all week"
+    text = f'Falk said: "{said}," and left.{LEAD}{TAIL}'
+    start = text.index(said)
+    aid = (await store.add_article(NewArticle("Quay", text, url="https://outlet1.example/quay", published=DAY),
+                                   Analysis(quotes=(Quote(said, start, start + len(said), "Runa Falk", None, "said",
+                                                          "Falk", 0.9),)), workspace="local", via="feed")).article_id
+    [row] = await store.quotes_for_articles("local", [aid])
+    assert (await store.quote_narration([row.id]))[row.id][2:] == ('Falk said: "', text[start + len(said):][:80])

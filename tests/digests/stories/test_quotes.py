@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from digests.nlp.quotes import extract_quotes
 from digests.stories import QuoteInstance, build_merged, key_quotes, merge_quotes
-from digests.stories._quotes import article_names, export_line
+from digests.stories._quotes import article_names, export_line, shown_alone
 
 # Three outlets' reports of one event, written for this test.
 GAZETTE = (
@@ -211,3 +211,15 @@ def test_a_banners_words_are_a_label_but_a_statement_that_read_is_its_issuers() 
     issued = [inst(1, "The council's statement read: ", "council leader Britt Sollie"),
               inst(2, "In a statement, the council wrote: ", "council leader Britt Sollie")]
     assert build_merged(issued).statement
+
+
+def test_a_quote_one_article_prints_as_a_label_is_not_shown_alone() -> None:
+    def inst(quote: str, before: str, cue: str | None = None, mention: str | None = None) -> QuoteInstance:
+        return QuoteInstance(1, 1, quote, len(before), len(before) + len(quote), "Runa Falk", None, cue, mention,
+                             0.8, None, "", DAY, before, "")
+
+    assert not shown_alone(inst("Harbour Morning Live", "Runa Falk told", "told", "Runa Falk"))
+    assert not shown_alone(inst("Keep the quay open!", "Outside the hall, the crowd chanted,"))
+    assert not shown_alone(inst("Save the Ferry", "Marchers carried placards reading"))
+    assert shown_alone(inst("We will keep the quay open for the festival,", "", "said", "Falk"))
+    assert shown_alone(inst("Keep the quay open,", "Falk told reporters:", "told", "Falk"))
