@@ -35,6 +35,17 @@ class Prepared:
     bands: tuple[int, ...]
     keys: tuple[str, ...]
     story: Any = None  # the article's story signature (digests.stories.StoryFeatures), when computed here
+    # Quote grouping's CPU work, done with the analysis (``prepare_quotes``): each analysed quote's public keys
+    # (``quote_keys``; the writer salts them for an upload's workspace) and words, and the names in the lead.
+    quote_keys: tuple[tuple[int, ...], ...] | None = None
+    quote_words: tuple[int, ...] = ()
+    names: frozenset[str] | None = None
+
+    def quote_prep(self, quotes: Sequence[Quote]) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]] | None:
+        """Return the keys and word counts computed for these quotes, or None when they were not computed."""
+        if self.quote_keys is None or len(self.quote_keys) != len(quotes) or len(self.quote_words) != len(quotes):
+            return None
+        return self.quote_keys, self.quote_words
 
 
 def prepare(art: NewArticle) -> Prepared:
@@ -51,6 +62,19 @@ def prepare_for_store(art: NewArticle) -> Prepared:
     prep = prepare(art)
     return Prepared(prep.sig, prep.content_hash, prep.bands, prep.keys,
                     story_features(art.title, art.text, art.published))
+
+
+def prepare_quotes(prep: Prepared, art: NewArticle, analysis: Analysis | None) -> Prepared:
+    """Return ``prep`` with the keys, word counts and lead names quote grouping needs (CPU work, no store)."""
+    from dataclasses import replace
+
+    from digests.stories._quote_text import quote_keys, word_count
+    from digests.stories._quotes import article_names
+
+    if analysis is None or not analysis.quotes:
+        return prep
+    return replace(prep, quote_keys=tuple(quote_keys(q.quote) for q in analysis.quotes),
+                   quote_words=tuple(word_count(q.quote) for q in analysis.quotes), names=article_names(art.text))
 
 
 def added_with_features(items: Sequence[BatchItem], results: Sequence[AddResult]) -> tuple[list[int], dict[int, Any]]:
@@ -298,7 +322,7 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
 
             # Before the grants: the other instances' workspaces get their counts moved, this article's none yet.
             assign_groups(conn, article_id, art.text, stored, quote_scope(art, first), day_of(art),
-                          item.now)
+                          item.now, prep.quote_prep(analysis.quotes), prep.names)
     for ws in item.workspaces:
         grant(conn, article_id, ws, item.via, item.now)
     return AddResult(article_id, "added", art.title)

@@ -345,12 +345,21 @@ async def _group_quotes(con: asyncpg.Connection, news: Sequence[_New], ids: dict
     by_article = {ids[n.ref]: n for n in news if n.item.analysis and n.item.analysis.quotes}
     rows = await con.fetch("SELECT id, article_id, start, quote FROM quotes WHERE article_id = ANY($1::bigint[]) "
                            "ORDER BY id", sorted(by_article))
+    # The keys, word counts and names the analysis workers computed, by each quote's place in its article.
+    prepped: dict[int, dict[tuple[int, str], tuple[tuple[int, ...], int]]] = {}
+    for aid, n in by_article.items():
+        quotes = n.item.analysis.quotes if n.item.analysis else ()
+        done = n.prep.quote_prep(quotes)
+        if done is not None:
+            prepped[aid] = {(q.start, q.quote): (k, w) for q, k, w in zip(quotes, done[0], done[1], strict=True)}
     new = []
-    for qid, aid, _start, text in rows:
+    for qid, aid, start, text in rows:
         n = by_article[int(aid)]
         art = n.item.article
+        got = prepped.get(int(aid), {}).get((int(start), str(text)))
         new.append(NewQuote(int(qid), int(aid), str(text), quote_scope(art, n.item.workspaces[0]),
-                            day_of(art), art.text))
+                            day_of(art), art.text, got[0] if got else None, got[1] if got else None,
+                            n.prep.names))
     await assign_groups(con, new, max(n.item.now for n in by_article.values()))
 
 

@@ -27,7 +27,7 @@ from digests.store._quote_groups import (
     group_state,
     may_share_one,
 )
-from digests.stories._quote_text import quote_keys, same_quote, word_count
+from digests.stories._quote_text import quote_keys, rescope, same_quote, word_count
 from digests.stories._quotes import NAMES_SCAN, article_names, shares_names
 
 # The newest postings of every key the chunk's quotes look up (POSTINGS + 1 at most each), with how many a
@@ -82,14 +82,17 @@ class NewQuote:
     scope: str
     day: int
     text: str  # its article's text (names for short quotes)
+    keys: tuple[int, ...] | None = None  # its public keys (``quote_keys``), when the analysis workers computed them
+    words: int | None = None
+    names: frozenset[str] | None = None  # its article's ``article_names``, likewise
 
 
 async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: datetime) -> None:
     """File the chunk's new quotes under their keys and unite each with the stored quotes of the same words."""
     if not new:
         return
-    keys = [quote_keys(q.quote, q.scope) for q in new]
-    words = [word_count(q.quote) for q in new]
+    keys = [rescope(q.keys, q.scope) if q.keys is not None else quote_keys(q.quote, q.scope) for q in new]
+    words = [q.words if q.words is not None else word_count(q.quote) for q in new]
     probes = [(i, n, k, q.day) for i, (q, ks) in enumerate(zip(new, keys, strict=True)) for n, k in enumerate(ks)]
     posted: dict[tuple[int, int], list[tuple[int, int]]] = {}
     recent: dict[tuple[int, int], set[int]] = {}  # postings recent enough to stand for a copy (REFILE_DAYS)
@@ -130,7 +133,10 @@ async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: d
     matched = [[rows[c] for c in cs if c in rows and rows[c].article_id != q.article_id
                 and same_quote(q.quote, rows[c].quote)] for q, cs in zip(new, cands, strict=True)]
     # Outside one story, copies merge only between articles that name the same people and places.
-    known = {q.article_id: article_names(q.text) for q in new}
+    known: dict[int, frozenset[str]] = {}
+    for q in new:
+        if q.article_id not in known:
+            known[q.article_id] = q.names if q.names is not None else article_names(q.text)
     need = sorted({c.article_id for found in matched for c in found} - set(known))
     if need:
         for aid, text in await con.fetch("SELECT id, left(text, $2) FROM articles WHERE id = ANY($1::bigint[])",

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from digests.store._records import NewArticle
-from digests.stories._quote_text import quote_keys, same_quote, word_count
+from digests.stories._quote_text import quote_keys, rescope, same_quote, word_count
 from digests.stories._quotes import (
     MERGE_WINDOW,
     NAMES_SCAN,
@@ -210,6 +210,13 @@ _NAMES_MAX = 4096
 _KEYS_PER_READ = 400
 
 
+def _remember(cache: dict[int, frozenset[str]], article_id: int, names: frozenset[str]) -> None:
+    """Keep an article's names, forgetting the longest kept when full (candidates are mostly recent articles)."""
+    if article_id not in cache and len(cache) >= _NAMES_MAX:
+        del cache[next(iter(cache))]
+    cache[article_id] = names
+
+
 def _database(conn: sqlite3.Connection) -> str | None:
     """Return the file a connection writes (None for an in-memory database: nothing is remembered for it)."""
     row = conn.execute("PRAGMA database_list").fetchone()
@@ -297,13 +304,22 @@ class StoredQuote:
 
 
 def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: Sequence[tuple[int, Quoted]],
-                  scope: str, day: int, now: datetime) -> None:
-    """File a new article's quotes under their keys and join each to the groups of the same words."""
+                  scope: str, day: int, now: datetime,
+                  prepped: tuple[Sequence[Sequence[int]], Sequence[int]] | None = None,
+                  own_names: frozenset[str] | None = None) -> None:
+    """File a new article's quotes under their keys and join each to the groups of the same words.
+
+    ``prepped`` (each quote's public keys and word count) and ``own_names`` (the article's ``article_names``)
+    are computed by the analysis workers when they can be; without them they are computed here.
+    """
     added: dict[int, list[int]] = {}  # group -> quotes that joined it now
     fresh: set[int] = set()  # groups made or merged now: decided in full
     names: dict[int, frozenset[str]] = {}
 
     told_before = _memory(_NAMES, conn)
+    if own_names is not None:
+        # Not remembered past this call: the transaction may yet roll back, and the id go to another article.
+        names[article_id] = own_names
 
     def told(other: int) -> frozenset[str]:
         if other not in names:
@@ -313,9 +329,7 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
                 row = conn.execute("SELECT substr(text, 1, ?) FROM articles WHERE id = ?",
                                    (NAMES_SCAN, other)).fetchone()
                 names[other] = article_names(row[0] if row else "")
-                if len(told_before) >= _NAMES_MAX:
-                    told_before.clear()
-                told_before[other] = names[other]
+                _remember(told_before, other, names[other])
         return names[other]
 
     def same_event(c: Candidate) -> bool:
@@ -328,7 +342,11 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
                               "LIMIT ?", (c.group_id, c.article_id, EVENT_MEMBERS)).fetchall()
         return any(shares_names(mine, told(int(o[0]))) for o in others)
 
-    keyed = [(qid, q, quote_keys(q.quote, scope), word_count(q.quote)) for qid, q in quotes]
+    if prepped is not None and len(prepped[0]) == len(quotes) == len(prepped[1]):
+        keyed = [(qid, q, rescope(keys, scope), words)
+                 for (qid, q), keys, words in zip(quotes, prepped[0], prepped[1], strict=True)]
+    else:
+        keyed = [(qid, q, quote_keys(q.quote, scope), word_count(q.quote)) for qid, q in quotes]
     postings = _postings(conn, [keys for _, _, keys, _ in keyed], day)
     probed: list[dict[int, list[int]]] = []  # per quote: key -> the stored quotes posted under it
     best: list[list[int]] = []

@@ -146,6 +146,19 @@ def quote_keys(text: str, scope: str = "") -> tuple[int, ...]:
     return (whole, *sorted(shingles - {whole}))
 
 
+def rescope(keys: Sequence[int], scope: str) -> tuple[int, ...]:
+    """Return ``quote_keys(text, scope)`` from ``quote_keys(text)`` (the public keys), without the text.
+
+    A scope's keys are the public ones with the scope's salt XORed in, so the analysis workers compute a quote's
+    keys once, not knowing which workspace the article goes to, and the writer only salts them.
+    """
+    salt = _scope_salt(scope)
+    if not salt or not keys:
+        return tuple(keys)
+    whole = _signed((keys[0] & _MASK) ^ salt)
+    return (whole, *sorted({_signed((k & _MASK) ^ salt) for k in keys[1:]} - {whole}))
+
+
 @lru_cache(maxsize=8192)
 def _token_set(text: str) -> frozenset[str]:
     return frozenset(quote_tokens(text))
