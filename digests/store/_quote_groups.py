@@ -207,7 +207,10 @@ _COMMON_MAX = 200_000
 # Per database, the names of articles whose quotes were candidates lately (an article's text never changes).
 _NAMES: dict[str, dict[int, frozenset[str]]] = {}
 _NAMES_MAX = 4096
-_KEYS_PER_READ = 400
+_KEYS_PER_READ = 200  # subqueries per statement (SQLite allows 500 terms in a compound SELECT)
+# A key's newest postings in a window: the newest day first, a day's lowest quote ids first.
+_NEWEST = ("SELECT * FROM (SELECT key, quote_id, words, day FROM quote_keys WHERE key = ? "
+           "AND (day BETWEEN ? AND ? OR day = ?) ORDER BY day DESC, quote_id LIMIT ?)")
 
 
 def _remember(cache: dict[int, frozenset[str]], article_id: int, names: frozenset[str]) -> None:
@@ -251,11 +254,11 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
     keys = sorted(wanted - set(out))
     for at in range(0, len(keys), _KEYS_PER_READ):
         part = keys[at:at + _KEYS_PER_READ]
-        marks = ",".join("?" * len(part))
-        # Only "?" placeholders are composed into the SQL; the keys are bound.
-        for key, qid, words, d in conn.execute(
-                f"SELECT key, quote_id, words, day FROM quote_keys WHERE key IN ({marks}) "  # noqa: S608
-                "AND (day BETWEEN ? AND ? OR day = ?)", (*part, lo, hi, UNDATED)):
+        # Each key's newest POSTINGS + 1 postings, cut in SQLite: a common shingle's hundreds of postings
+        # are counted past in C, not read into Python to be cut there (what was read is the same).
+        # Only the fixed subquery is composed into the SQL; the keys are bound.
+        sql = " UNION ALL ".join([_NEWEST] * len(part))
+        for key, qid, words, d in conn.execute(sql, [v for k in part for v in (k, lo, hi, UNDATED, POSTINGS + 1)]):
             out.setdefault(key, []).append((qid, words, d))
     for key in keys:
         found = out.get(key)
@@ -263,8 +266,6 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
             if len(common) >= _COMMON_MAX:
                 common.clear()
             common[key] = day
-            found.sort(key=lambda p: -p[2])
-            del found[POSTINGS + 1:]
     return out
 
 

@@ -176,8 +176,13 @@ def same_quote(a: str, b: str) -> str | None:
         return None
     # Every way of being one quote needs most of the shorter one's words in the other: most candidates a key
     # lookup brings stop here, before any alignment.
-    present = sum(1 for t in short if t in sb)
-    if present < min(FUZZY_SHARE, FUZZY_JACCARD) * len(short):
+    # Each word missing from the other takes at least one place: a set difference (in C) turns most away.
+    missing = sa - sb
+    need = min(FUZZY_SHARE, FUZZY_JACCARD) * len(short)
+    if len(short) - len(missing) < need:
+        return None
+    present = len(short) - (sum(short.count(t) for t in missing) if missing else 0)
+    if present < need:
         return None
     if len(short) >= CONTAINED_WORDS and present == len(short) and _contains(long_, short):
         return "contained"
