@@ -207,10 +207,7 @@ _COMMON_MAX = 200_000
 # Per database, the names of articles whose quotes were candidates lately (an article's text never changes).
 _NAMES: dict[str, dict[int, frozenset[str]]] = {}
 _NAMES_MAX = 4096
-_KEYS_PER_READ = 200  # subqueries per statement (SQLite allows 500 terms in a compound SELECT)
-# A key's newest postings in a window: the newest day first, a day's lowest quote ids first.
-_NEWEST = ("SELECT * FROM (SELECT key, quote_id, words, day FROM quote_keys WHERE key = ? "
-           "AND (day BETWEEN ? AND ? OR day = ?) ORDER BY day DESC, quote_id LIMIT ?)")
+_KEYS_PER_READ = 400  # keys bound per statement (twice each: 800 of SQLite's 32766)
 
 
 def _remember(cache: dict[int, frozenset[str]], article_id: int, names: frozenset[str]) -> None:
@@ -245,20 +242,26 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
     wanted: set[int] = set()
     for keys in keyed:
         if abs(common.get(keys[0], -WINDOW_DAYS) - day) <= REFILE_DAYS:
+            # Undated postings are older than any window's (the least day): read after the window's newest.
             out[keys[0]] = conn.execute(
-                "SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND (day BETWEEN ? AND ? OR day = ?) "
-                "ORDER BY day DESC LIMIT ?", (keys[0], lo, hi, UNDATED, POSTINGS + 1)).fetchall()
+                "SELECT * FROM (SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND day BETWEEN ? AND ? "
+                "ORDER BY day DESC LIMIT ?) UNION ALL SELECT * FROM (SELECT quote_id, words, day FROM quote_keys "
+                "WHERE key = ? AND day = ? AND ? LIMIT ?)",
+                (keys[0], lo, hi, POSTINGS + 1, keys[0], UNDATED, lo > UNDATED, POSTINGS + 1)).fetchall()[:POSTINGS + 1]
         else:
             wanted.add(keys[0])
         wanted.update(k for k in keys[1:] if abs(common.get(k, -WINDOW_DAYS) - day) > REFILE_DAYS)
     keys = sorted(wanted - set(out))
     for at in range(0, len(keys), _KEYS_PER_READ):
         part = keys[at:at + _KEYS_PER_READ]
-        # Each key's newest POSTINGS + 1 postings, cut in SQLite: a common shingle's hundreds of postings
-        # are counted past in C, not read into Python to be cut there (what was read is the same).
-        # Only the fixed subquery is composed into the SQL; the keys are bound.
-        sql = " UNION ALL ".join([_NEWEST] * len(part))
-        for key, qid, words, d in conn.execute(sql, [v for k in part for v in (k, lo, hi, UNDATED, POSTINGS + 1)]):
+        marks = ",".join("?" * len(part))
+        # Only "?" placeholders are composed into the SQL; the keys are bound.
+        # The window and the undated day as two ranges of the primary key: "day BETWEEN ? AND ? OR day = ?"
+        # made SQLite walk every posting of the key, of every day (thousands for a common phrase).
+        for key, qid, words, d in conn.execute(
+                f"SELECT key, quote_id, words, day FROM quote_keys WHERE key IN ({marks}) "  # noqa: S608
+                f"AND day BETWEEN ? AND ? UNION ALL SELECT key, quote_id, words, day FROM quote_keys "
+                f"WHERE key IN ({marks}) AND day = ? AND ?", (*part, lo, hi, *part, UNDATED, lo > UNDATED)):
             out.setdefault(key, []).append((qid, words, d))
     for key in keys:
         found = out.get(key)
@@ -266,6 +269,8 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
             if len(common) >= _COMMON_MAX:
                 common.clear()
             common[key] = day
+            found.sort(key=lambda p: -p[2])
+            del found[POSTINGS + 1:]
     return out
 
 
