@@ -35,10 +35,17 @@ from digests.stories._quotes import NAMES_SCAN, article_names, shares_names
 _POSTED = """
 SELECT p.i, p.n, k.quote_id, k.words, k.day FROM unnest($1::int[], $2::int[], $3::bigint[], $4::int[])
        AS p(i, n, key, day)
-CROSS JOIN LATERAL (SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key
-                    AND (x.day BETWEEN p.day - $5 AND p.day + $5 OR x.day = 0 OR p.day = 0)
-                    ORDER BY x.day DESC LIMIT $6) k
+CROSS JOIN LATERAL ((SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key
+                     AND x.day BETWEEN CASE WHEN p.day = 0 THEN 0 ELSE p.day - $5 END
+                                   AND CASE WHEN p.day = 0 THEN 2147483647 ELSE p.day + $5 END
+                     ORDER BY x.day DESC LIMIT $6)
+                    UNION ALL
+                    (SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key AND x.day = 0
+                     AND p.day <> 0 LIMIT $6)
+                    ORDER BY day DESC LIMIT $6) k
 """
+# The window and the undated day are two ranges of the primary key: as one OR, a key with fewer than $6
+# postings in the window had every posting of every day walked.
 
 _MEMBERS = """
 SELECT q.group_id, q.id, q.article_id, q.quote, q.start, q."end", q.role, q.cue, q.mention, q.confidence,
