@@ -404,7 +404,8 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
         loose = [qid] + [c.quote_id for c in found if c.group_id is None]
         conn.executemany("UPDATE quotes SET group_id = ? WHERE id = ?", [(gid, i) for i in loose])
         added.setdefault(gid, []).extend(loose)
-    conn.executemany("INSERT OR IGNORE INTO quote_keys(key, day, quote_id, words) VALUES (?, ?, ?, ?)", filed)
+    # In key order: each insert lands next to the one before in the primary key (fewer pages walked).
+    conn.executemany("INSERT OR IGNORE INTO quote_keys(key, day, quote_id, words) VALUES (?, ?, ?, ?)", sorted(filed))
     for gid in sorted(added):
         row = conn.execute("SELECT instances, speaker_id, status FROM quote_groups WHERE id = ?", (gid,)).fetchone()
         before = int(row[0]) if row else 0
