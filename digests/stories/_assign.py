@@ -50,15 +50,15 @@ class Params:
 
     # Logistic regression over FEATURES, trained on ECB+ dev topics with topic % 4 == 1 (bench/stories_train.py).
     model: tuple[float, ...] = field(default_factory=load_model)
-    # An article joins the best story scoring at least this: probability 0.27, not 0.5, because a missed join
-    # splits a story for every later article while the reseating repairs a wrong one (B-cubed F1 on the tuned
-    # half, 10 orders: 0.942 at 0.0, 0.949 at -1.0, 0.953 with merging at -1.0 too, 0.951 at -1.5).
-    join: float = -1.0
-    merge: float = -1.0  # two stories whose model score reaches this are merged
+    # An article joins the best story scoring at least this: even odds. Lower bars score no better on the tuned
+    # half (B-cubed F1 over 10 orders: 0.945 at 0, 0.943 at -0.5, 0.947 at -1, 0.943 at -1.5) and at -1 one
+    # place name two unrelated local articles share brings their stories to the merge bar.
+    join: float = 0.0
+    merge: float = 0.0  # two stories whose model score reaches this are merged
     eject: float = -2.0  # a member scoring below this (probability 0.12) against the rest of its story leaves it
     year_tolerance: int = 1
     dormant_after: timedelta = timedelta(days=3)  # a story without articles this long is dormant...
-    # ...and is joined again only on strong evidence: a probability of 0.99 (log-odds ln 99), not 0.5. Set by hand:
+    # ...and is joined again only on strong evidence: a probability of 0.99 (log-odds ln 99) instead of 0.5. By hand:
     # every ECB+ document arrives at once, so no training pair tells the model what time is worth.
     dormant_extra: float = 4.6
     horizon: timedelta = timedelta(days=14)  # stories idle longer leave memory (and the candidates)
