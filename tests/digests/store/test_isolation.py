@@ -309,8 +309,70 @@ async def _add_near_copy(s: Store, w: World) -> None:
 
 @case("grant", writes=True)
 async def _grant(s: Store, w: World) -> None:
+    before = await s.count_articles(B)
     assert not await s.grant(w.shared, A, "feed")  # A already sees it
-    assert await s.count_articles(B) == 8  # granting A never touches B's rows
+    assert await s.count_articles(B) == before  # granting A never touches B's rows
+
+
+# ---- exact duplicates of private uploads ----------------------------------------------------------------------
+
+# A's upload word for word under another title and author: B's own copy, not a link to A's row.
+A_COPY = NewArticle("Notes from the council meeting", A_ART[0].text, author="B's clerk", published=AT)
+# A page on the web (a feed B does not read) with the very text of B's upload of the flood.
+B_TEXT_ON_WEB = NewArticle("River bursts its banks", event_articles(FLOOD, 1)[0].text,
+                           url="https://flood.example.test/river", published=AT + timedelta(days=1))
+
+
+@case("find_duplicate", "the very text of another workspace's upload")
+async def _exact_copy_found(s: Store, w: World) -> None:
+    dup = await s.find_duplicate(A_COPY, B)
+    assert dup is None or dup.article_id != w.a, "B was told its upload is A's private article"
+    own = await s.find_duplicate(NewArticle("Again", A_ART[0].text), A)
+    assert own is not None and own.article_id == w.a, "A's own upload again is a duplicate of it"
+    public = await s.find_duplicate(NewArticle("Keepers", SHARED_ART[0].text), B)
+    assert public is not None and public.article_id == w.shared, "a public article's text is a duplicate of it"
+
+
+@case("find_duplicate", "find_duplicates (no workspace): a page with the very text of a private upload")
+async def _exact_copy_found_any(s: Store, w: World) -> None:
+    [dup] = await s.find_duplicates([B_TEXT_ON_WEB], near=False)
+    assert dup is None or dup.article_id != w.b_flood, "a page was taken for B's private upload"
+
+
+@case("add_article", "the very text of another workspace's upload", writes=True)
+async def _add_exact_copy(s: Store, w: World) -> None:
+    out = await s.add_article(A_COPY, None, workspace=B, via="upload", now=AT)
+    assert out.status == "added" and out.article_id != w.a, "B's upload was linked to A's private article"
+    assert await s.article(B, w.a) is None
+    mine = await s.article(B, out.article_id)
+    assert mine is not None and (mine.title, mine.author) == (A_COPY.title, A_COPY.author)
+    again = await s.add_article(A_COPY, None, workspace=B, via="upload", now=AT)
+    assert (again.status, again.article_id) == ("duplicate", out.article_id)
+
+
+@case("add_article", "a page with the very text of a private upload", writes=True)
+async def _add_page_like_upload(s: Store, w: World) -> None:
+    out = await s.add_article(B_TEXT_ON_WEB, None, workspace=A, via="upload", now=AT + timedelta(days=1))
+    assert out.article_id != w.b_flood, "A's page was linked to B's private upload"
+    assert await s.article(A, w.b_flood) is None
+    page = await s.article(A, out.article_id)
+    assert page is not None and page.url == B_TEXT_ON_WEB.url and page.title == B_TEXT_ON_WEB.title
+    # The page's URL now leads to the page, for B too; B's upload stays B's alone.
+    again = await s.add_article(B_TEXT_ON_WEB, None, workspace=B, via="upload", now=AT + timedelta(days=1))
+    assert again.article_id == out.article_id and await s.article(A, w.b_flood) is None
+
+
+@case("add_article", "a page near the text of a private upload, reaching its workspace first", writes=True)
+async def _add_page_near_upload(s: Store, w: World) -> None:
+    text = B_ART[0].text.replace("Storms damaged", "Storms badly damaged")
+    near = await s.find_duplicate(NewArticle("Kelby storm", text), B)
+    assert near is not None and near.article_id == w.b, "not near B's upload: the check would say little"
+    page = NewArticle("Kelby storm", text, url="https://kelby.example.test/storm-2",
+                      published=AT + timedelta(days=1), source_id=w.shared_source)
+    first = await s.add_article(page, None, workspace=B, via="feed", now=AT + timedelta(days=1))
+    assert first.article_id != w.b, "a feed's page was linked to B's private upload"
+    second = await s.add_article(page, None, workspace=A, via="feed", now=AT + timedelta(days=1))
+    assert second.article_id == first.article_id and await s.article(A, w.b) is None
 
 
 # ---- quotes and speakers --------------------------------------------------------------------------------------
