@@ -614,6 +614,20 @@ async def only_a_stories(s: Store, ids: Any, w: World) -> None:
     assert [sid for sid in got if not await s.story_articles(A, sid)] == [], "a story only B sees came back for A"
 
 
+async def counts_seen(s: Store, stories: Any, w: World) -> None:
+    """Assert that each story's articles, outlets and first and last times are those of what A sees of it."""
+    from digests.store._stories import host_of
+
+    got = list(stories)
+    assert w.fire in [st.id for st in got], "the fire (B's uploads in it) did not come back: the check says little"
+    for st in got:
+        seen = await s.story_articles(A, st.id)
+        hosts = {h for a in seen if (h := host_of(a.url) or host_of(a.source))}
+        times = [a.published for a in seen if a.published]
+        assert (st.articles, st.outlets, st.first_at, st.last_at) == (
+            len(seen), len(hosts), min(times), max(times)), f"story {st.id} counts what A does not see"
+
+
 @case("article_story", "with the workspace")
 async def _article_story(s: Store, w: World) -> None:
     for aid in (w.b, *w.b_fire):
@@ -622,6 +636,7 @@ async def _article_story(s: Store, w: World) -> None:
         st = await s.article_story(aid, A)
         assert st is not None and st.id == w.fire
         no_b_headline([st], w)
+        await counts_seen(s, [st], w)
     own = await s.article_story(w.b_fire[0], B)
     assert own is not None and own.id == w.fire  # B sees its own article's story
     # The lighthouse story's first article is A's upload: B is told the story by its own title, A by A's.
@@ -660,6 +675,7 @@ async def _window(s: Store, w: World) -> None:
     assert [(v.story.id, v.article_ids, v.new_ids) for v in views] == [
         (w.fire, (w.shared_fire, w.a_fire), (w.shared_fire, w.a_fire))]
     no_b_headline([v.story for v in views], w)
+    await counts_seen(s, [v.story for v in views], w)
 
 
 @case("stories_in_window", "until before A's articles arrived: only B's did")
@@ -676,6 +692,7 @@ async def _window_since(s: Store, w: World) -> None:
     only_a([aid for v in views for aid in v.new_ids], w)
     await only_a_stories(s, [v.story.id for v in views], w)
     no_b_headline([v.story for v in views], w)
+    await counts_seen(s, [v.story for v in views], w)
 
 
 @case("stories_in_window", "with a limit: the newest story A got (the lighthouse, B's article in it)")
@@ -691,6 +708,7 @@ async def _workspace_story(s: Store, w: World) -> None:
     st = await s.workspace_story(A, w.fire)
     assert st is not None and st.id == w.fire
     no_b_headline([st], w)
+    await counts_seen(s, [st], w)
     own = await s.workspace_story(B, w.b_story)
     assert own is not None and own.id == w.b_story
     assert await s.workspace_story(A, 10**17) is None  # no such story (eighteen digits: what /story takes)
@@ -707,6 +725,7 @@ async def _match_stories_all(s: Store, w: World) -> None:
     found = await s.match_stories(A, "")
     await only_a_stories(s, [st.id for st in found], w)
     no_b_headline(found, w)
+    await counts_seen(s, found, w)
 
 
 @case("match_stories", "by headline words")
@@ -714,6 +733,7 @@ async def _match_stories(s: Store, w: World) -> None:
     found = await s.match_stories(A, FIRE_B.place.lower()[:5])
     assert [st.id for st in found] == [w.fire]
     no_b_headline(found, w)
+    await counts_seen(s, found, w)
     assert [st.id for st in await s.match_stories(B, B_FIRST_WORD)] == [w.fire]
 
 
