@@ -375,6 +375,24 @@ async def _add_page_near_upload(s: Store, w: World) -> None:
     assert second.article_id == first.article_id and await s.article(A, w.b) is None
 
 
+
+@case("add_article", "B's upload quoting the public quote's words, said by another", writes=True)
+async def _add_upload_quoting_public(s: Store, w: World) -> None:
+    before = await s.quote_groups(A, [w.public_group])
+    shared = await s.article(A, w.shared_fire)
+    assert shared is not None
+    for n in range(3):  # enough votes to sway the speaker, were they counted
+        text = (f"Notes from the relief centre by the {FIRE_B.company} mill in {FIRE_B.place}, day {n + 1}. "
+                f"\"{PUBLIC_SAID},\" said {PRIVATE_SPEAKER}. The volunteers served {40 + n} meals.")
+        start = text.index(PUBLIC_SAID)
+        said = Quote(PUBLIC_SAID, start, start + len(PUBLIC_SAID), PRIVATE_SPEAKER, None, "said")
+        out = await s.add_article(NewArticle(f"Relief centre day {n + 1}", text, published=shared.published), Analysis(
+            quotes=(said,)), workspace=B, via="upload", now=FIRE_AT)
+        assert out.status == "added"
+        [mine] = await s.quotes_for_articles(B, [out.article_id])
+        assert mine.group_id != w.public_group, "B's upload joined the quote group A sees"
+    assert await s.quote_groups(A, [w.public_group]) == before
+
 # ---- quotes and speakers --------------------------------------------------------------------------------------
 
 @case("quotes_for_articles")
