@@ -644,12 +644,14 @@ async def test_filters_include_and_exclude_as_set(harness: Harness, http_server:
     sid = await _subscribe(harness, feed)
     call = await harness.answer("/feeds", f'filter add {feed.url} field:title exclude:"best kayaks"')
     assert "Filter #1" in _all_text(call.args["blocks"])
-    call = await harness.answer("/feeds", f"filter add {feed.url} field:speaker include:Holt")
+    # Both quoted people match the include; the kayak story is still dropped by the exclude. (Two stories, two
+    # people: one person quoted in both would make them one story to the assigner of so small a store.)
+    call = await harness.answer("/feeds", f"filter add {feed.url} field:speaker include:/Holt|Vance/")
     assert "Filter #2" in _all_text(call.args["blocks"])
     call = await harness.answer("/feeds", f"filter add {feed.url} include:(?<=x)y regex:true")
     assert call.args["response_type"] == "ephemeral" and "does not compile" in _all_text(call.args["blocks"])
     feed.add("The best kayaks of the season", "A paddling shop lent out sea kayaks for a weekend of tests. "
-             '"The lighter boats turned faster in the swell," said tester Ines Holt.', slug="ad")
+             '"The lighter boats turned faster in the swell," said tester Edda Vance.', slug="ad")
     feed.add(*STORIES[5], slug="bread")
     feed.add(*STORIES[4], slug="road")
     await _round(sched, sid)
