@@ -69,3 +69,59 @@ def test_a_merged_story_leads_with_its_newest_article() -> None:
     story = digest.stories[0]
     assert story.headline == "Calder harbour bridge reopening postponed" and story.lead_article_id == 2
     assert "will not reopen" in story.summary and story.story_id == 5 and not story.update
+
+
+async def test_the_samples_digest_keeps_its_stories_headlines_and_lead_summaries(services: Any) -> None:
+    """The bundled samples' digest: eight stories, the flood told twice led by its newest article's summary."""
+    await load_samples(services)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    digest = await build_digest(services.store, "local", datetime(2026, 11, 1, tzinfo=UTC), now)
+    assert len(digest.stories) == 8
+    [flood] = [s for s in digest.stories if len(s.article_ids) == 2]
+    lead = await services.store.article("local", flood.lead_article_id)
+    assert flood.headline == lead.title == "Larkhaven counts the cost after flash flood on the Mell"
+    assert flood.summary == lead.summary and flood.outlets == ("samples.newsbot.invalid",)
+    assert [c.article_id for c in flood.citations] == [lead.id] and not flood.update
+    assert all(s.story_id is not None for s in digest.stories)
+
+
+async def test_a_story_shown_in_one_digest_is_an_update_listing_only_what_is_new_in_the_next(
+        store_url: str) -> None:
+    """Two windows of one channel: the fire told by two outlets, then a third telling with news of its own."""
+    from digests.digest import mark_digest_shown
+    from digests.store import NewArticle, Store
+    from tests.helpers.stories import FIRE_B, STRIKE, event_articles
+
+    ws, channel = "slack:T1", "C-news"
+    t0 = datetime(2031, 3, 4, 8, tzinfo=UTC)
+    first, second, _, third = event_articles(FIRE_B, 4, published=t0)
+    strike = event_articles(STRIKE, 1, published=t0 + timedelta(hours=9))[0]
+    store = await Store.open(store_url)
+    try:
+        async def add(art: NewArticle, at: datetime) -> int:
+            return (await store.add_article(art, None, workspace=ws, via="feed", now=at)).article_id
+
+        old = [await add(first, t0 + timedelta(hours=4)), await add(second, t0 + timedelta(hours=4))]
+        end1 = t0 + timedelta(hours=5)
+        one = await build_digest(store, ws, t0 - timedelta(hours=1), end1, channel=channel)
+        [fire] = one.stories
+        assert set(fire.article_ids) == set(old) and not fire.update and len(fire.outlets) == 2
+        assert {c.outlet for c in fire.citations} <= set(fire.outlets) and fire.citations
+        await mark_digest_shown(store, ws, channel, one, end1)
+
+        new = await add(third, t0 + timedelta(hours=10))
+        other = await add(strike, t0 + timedelta(hours=10))
+        end2 = t0 + timedelta(hours=12)
+        two = await build_digest(store, ws, end1, end2, channel=channel)
+        by_id = {s.article_ids: s for s in two.stories}
+        update, fresh = by_id[(new,)], by_id[(other,)]
+        assert update.update and update.seen_count == 2 and update.story_id == fire.story_id
+        assert not fresh.update
+        # The update's summary says only what the third telling adds: its own sentences, none the channel read.
+        assert update.citations and {c.article_id for c in update.citations} == {new}
+        assert not any(c.text in first.text or c.text in second.text for c in update.citations)
+        # Another channel was shown nothing: the same window is news there, not an update.
+        elsewhere = await build_digest(store, ws, end1, end2, channel="C-other")
+        assert not any(s.update for s in elsewhere.stories)
+    finally:
+        await store.close()
