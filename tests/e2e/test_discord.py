@@ -35,6 +35,7 @@ from tests.e2e.discord_standin import (
 )
 from tests.helpers.http import LocalServer
 from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, NewsFeed
+from tests.helpers.stories import FIRE_B, event_articles
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -729,6 +730,30 @@ async def _round(sched: Any, *source_ids: int) -> None:
     for sid in source_ids:
         await sched.poll_source(sid)
     await sched.flush_live()
+
+
+async def test_later_news_of_a_live_story_is_an_update_in_a_thread_of_its_post(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A story posted live, then another article of it with news: the update goes into a thread of the first post."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news_channel = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/fires.xml", "Valley News")
+    feed.add(*STORIES[0], slug="old")
+    sid = await _subscribe(harness, feed, news_channel)
+    await _round(sched, sid)
+    first, _, _, news = event_articles(FIRE_B, 4)
+    feed.add(first.title, first.text, slug="fire")
+    await _round(sched, sid)
+    feed.add(news.title, news.text, slug="fire-news")
+    await _round(sched, sid)
+    [post] = channel_posts(s, news_channel["id"])  # the update is not a new post in the channel
+    assert first.title in text_of(post)
+    [thread] = [t for t in s.threads.values() if t["parent_id"] == news_channel["id"]]
+    [update] = channel_posts(s, thread["id"])
+    assert f"Update: {news.title}" in text_of(update)
+    assert s.messages[post["id"]]["thread"]["id"] == thread["id"]
+    assert_clean(s)
 
 
 async def test_live_posts_each_new_story_once_and_a_shared_story_once_with_both_sources(
