@@ -23,7 +23,7 @@ from digests.stories._summary import outlet_of
 LATE_ARRIVAL = timedelta(hours=24)
 # A story's summary is written from at most this many of its newest articles in the window (and as many of those
 # the channel saw before): the cost of a digest stays bounded however big a story grows.
-SUMMARY_ARTICLES = 40
+SUMMARY_ARTICLES = 20
 SUMMARY_WORDS = 80
 
 
@@ -76,26 +76,37 @@ def _key_quote(members: Sequence[Article], quotes: Mapping[int, Sequence[QuoteRo
     return max(cands, key=_quote_score, default=None), len(cands)
 
 
-def _score(g: StoryGroup, quotes: Mapping[int, Sequence[QuoteRow]], newest: datetime, until: datetime) -> float:
-    key, n_cands = _key_quote(g.articles, quotes)
-    when = max((_when(a, until) for a in g.articles), default=until)
-    age_h = max(0.0, (newest - when).total_seconds() / 3600)
-    return 2.0 * len(g.articles) + (1.0 if key else 0.0) + n_cands * 0.1 + 1.0 / (1.0 + age_h / 12)
+def _ranked(groups: Sequence[StoryGroup], quotes: Mapping[int, Sequence[QuoteRow]],
+            until: datetime) -> list[tuple[StoryGroup, QuoteRow | None]]:
+    """Return (group, key quote) best first: more articles, a key quote, more quotes, newer."""
+    newest = max((_when(a, until) for g in groups for a in g.articles), default=until)
+    scored = []
+    for i, g in enumerate(groups):
+        key, n_cands = _key_quote(g.articles, quotes)
+        when = max((_when(a, until) for a in g.articles), default=until)
+        age_h = max(0.0, (newest - when).total_seconds() / 3600)
+        score = 2.0 * len(g.articles) + (1.0 if key else 0.0) + n_cands * 0.1 + 1.0 / (1.0 + age_h / 12)
+        scored.append((score, i, g, key))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [(g, key) for _, _, g, key in scored]
 
 
 def rank(groups: Sequence[StoryGroup], quotes: Mapping[int, Sequence[QuoteRow]], until: datetime) -> list[StoryGroup]:
     """Return story groups best first: more articles, a key quote, more quotes, newer."""
-    newest = max((_when(a, until) for g in groups for a in g.articles), default=until)
-    scored = [(_score(g, quotes, newest, until), i, g) for i, g in enumerate(groups)]
-    return [g for _, _, g in sorted(scored, key=lambda s: (-s[0], s[1]))]
+    return [g for g, _ in _ranked(groups, quotes, until)]
 
 
-def story_of_group(g: StoryGroup, quotes: Mapping[int, Sequence[QuoteRow]], until: datetime) -> Story:
-    """Compose one story: the newest article leads, the summary comes from every article (what is new, if seen)."""
+def story_of_group(g: StoryGroup, quotes: Mapping[int, Sequence[QuoteRow]], until: datetime, *,
+                   key: QuoteRow | None | bool = True) -> Story:
+    """Compose one story: the newest article leads, the summary comes from every article (what is new, if seen).
+
+    ``key`` is the story's key quote when the caller chose it already (True: choose it here).
+    """
     members = list(g.articles)
     # The newest article leads: when a story moved on (a reopening postponed), its headline is the news.
     lead = max(members, key=lambda a: (_when(a, until), len(a.summary or ""), -a.id))
-    key, _ = _key_quote(members, quotes)
+    if key is True or key is False:
+        key, _ = _key_quote(members, quotes)
     outlets = tuple(dict.fromkeys(o for a in members if (o := outlet_of(a))))
     newest_first = sorted(members, key=lambda a: (_when(a, until), a.id), reverse=True)[:SUMMARY_ARTICLES]
     if g.seen_ids:
@@ -132,15 +143,14 @@ def story_of_group(g: StoryGroup, quotes: Mapping[int, Sequence[QuoteRow]], unti
 def compose(workspace: str, since: datetime, until: datetime, groups: Sequence[StoryGroup],
             quotes: Mapping[int, Sequence[QuoteRow]], *, max_stories: int = 10) -> Digest:
     """Build a render-neutral digest from a window's story groups and their stored quotes."""
-    ranked = rank(groups, quotes, until)
+    ranked = _ranked(groups, quotes, until)
     best: QuoteRow | None = None
-    for g in ranked:
-        key, _ = _key_quote(g.articles, quotes)
+    for _, key in ranked:
         if key and (best is None or _quote_score(key) > _quote_score(best)):
             best = key
     return Digest(
         workspace=workspace, window_start=since, window_end=until,
-        stories=tuple(story_of_group(g, quotes, until) for g in ranked[:max_stories]),
+        stories=tuple(story_of_group(g, quotes, until, key=key) for g, key in ranked[:max_stories]),
         quote_of_the_day=Quote(best.quote, best.start, best.end, best.speaker, best.role) if best else None,
         quote_of_the_day_article_id=best.article_id if best else None,
     )
