@@ -30,7 +30,7 @@ class Param:
     description: str
     type: str = "text"  # text, int, bool, duration, date, timezone, choice, role
     required: bool = False
-    autocomplete: str | None = None  # speaker, article, timezone, feed, schedule
+    autocomplete: str | None = None  # speaker, article, story, timezone, feed, schedule
     choices: tuple[str, ...] = ()
     default: Any = None
 
@@ -436,6 +436,7 @@ async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, 
 def load() -> dict[str, Command]:
     """Return the registry of every command (importing the handler modules registers them)."""
     import bot.handlers  # noqa: F401 - registration happens on import
+    import bot.story_commands  # noqa: F401
     import bot.subscriptions  # noqa: F401
 
     return REGISTRY

@@ -608,6 +608,18 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         st = await self.story(int(row[0])) if row else None
         return (await self._headlines_seen(workspace, [st]))[0] if st else None
 
+    async def workspace_story(self, workspace: str, story_id: int) -> StoryRow | None:
+        """Return a story as ``workspace`` sees it (merges followed, its headline from public articles and its
+        own); None when there is no such story or the workspace sees none of its articles."""
+        st = await self.story(story_id)
+        if st is None:
+            return None
+        # Nested, so SQLite walks the story's articles and looks each up in the workspace by primary key.
+        row = await self._row("SELECT 1 FROM article_stories m WHERE m.story_id = ? AND EXISTS (SELECT 1 FROM "
+                              "workspace_articles w WHERE w.workspace = ? AND w.article_id = m.article_id) LIMIT 1",
+                              st.id, workspace)
+        return (await self._headlines_seen(workspace, [st]))[0] if row else None
+
     async def _matched_stories(self, workspace: str, text: str, found: Sequence[StoryRow],
                                limit: int) -> list[StoryRow]:
         """Return the stories a headline search found and those of ``workspace``'s articles whose titles match

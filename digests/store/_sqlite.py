@@ -500,8 +500,10 @@ class SqliteStore(Store):
 
     async def match_stories(self, workspace: str, text: str, limit: int = 25) -> list[StoryRow]:
         """Return stories ``workspace`` can see whose headline matches ``text`` (last word a prefix), newest first."""
-        seen = ("EXISTS (SELECT 1 FROM article_stories m JOIN workspace_articles w ON w.article_id = m.article_id "
-                "AND w.workspace = ? WHERE m.story_id = s.id)")
+        # Nested, so SQLite walks the story's articles (by story) and looks each up in the workspace (by primary
+        # key); as a join it scanned every article of the workspace per story (300 ms at 3,000 articles).
+        seen = ("EXISTS (SELECT 1 FROM article_stories m WHERE m.story_id = s.id AND EXISTS (SELECT 1 FROM "
+                "workspace_articles w WHERE w.workspace = ? AND w.article_id = m.article_id))")
         q = fts_query(text, prefix_last=True)
         if not q:
             rows = await self._all(f"SELECT {_STORY_COLS} FROM stories s WHERE s.merged_into IS NULL AND {seen} "

@@ -644,6 +644,24 @@ async def _window_limit(s: Store, w: World) -> None:
     assert view.article_ids == (w.a, w.shared) and view.new_ids == (w.a, w.shared)
 
 
+@case("workspace_story")
+async def _workspace_story(s: Store, w: World) -> None:
+    for sid in (w.b_story, w.b_public_story):
+        assert await s.workspace_story(A, sid) is None, f"B's own story {sid} came back for A"
+    st = await s.workspace_story(A, w.fire)
+    assert st is not None and st.id == w.fire
+    no_b_headline([st], w)
+    own = await s.workspace_story(B, w.b_story)
+    assert own is not None and own.id == w.b_story
+    assert await s.workspace_story(A, 10**17) is None  # no such story (eighteen digits: what /story takes)
+    # The lighthouse story's first article is A's upload: B is told the story by its own title, A by A's.
+    lighthouse = await s.article_story(w.a, A)
+    assert lighthouse is not None
+    theirs, mine = await s.workspace_story(B, lighthouse.id), await s.workspace_story(A, lighthouse.id)
+    assert theirs is not None and mine is not None
+    assert (theirs.headline, mine.headline) == (B_ART[0].title, A_ART[0].title)
+
+
 @case("match_stories", "nothing typed yet")
 async def _match_stories_all(s: Store, w: World) -> None:
     found = await s.match_stories(A, "")
