@@ -144,8 +144,11 @@ def cited_summary(story: Story) -> tuple[str, tuple[tuple[str, str], ...]]:
     if not story.citations:
         body = story.summary
     else:
-        body = " ".join(f"{c.text} [{mark[c.article_id]}]" if c.article_id in mark else c.text
-                        for c in story.citations)
+        cs = story.citations
+        # A run of one article's sentences cites it once, at its end (as /story does).
+        body = " ".join(f"{c.text} [{mark[c.article_id]}]"
+                        if c.article_id in mark and (i + 1 == len(cs) or cs[i + 1].article_id != c.article_id)
+                        else c.text for i, c in enumerate(cs))
     fields = []
     for aid in order:
         title, url = by_id[aid]
