@@ -868,7 +868,10 @@ class BotScheduler:
         """Drop delivery-log lines older than the retention (``NEWSBOT_DELIVERY_LOG_DAYS``)."""
         now = self.clock()
         self._pruned_at = now
-        return await self.store.prune_deliveries(now - timedelta(days=self.settings.delivery_log_days))
+        before = now - timedelta(days=self.settings.delivery_log_days)
+        # What a channel was shown of a story is kept as long as the log: a story quiet for longer is news again.
+        await self.store.prune_shown_stories(before)
+        return await self.store.prune_deliveries(before)
 
     # ---- failures -------------------------------------------------------------------------------------------
 

@@ -283,6 +283,10 @@ class OptionsMixin(abc.ABC):
             "message = COALESCE(shown_stories.message, excluded.message)",
             workspace, channel, story_id, json.dumps(ids), _iso(at), _iso(at), message)
 
+    async def prune_shown_stories(self, before: datetime) -> int:
+        """Forget what channels were shown of stories last shown before ``before``; return how many rows went."""
+        return await self._opt_exec("DELETE FROM shown_stories WHERE last_at < ?", _iso(before))
+
     async def live_held(self) -> list[tuple[str, str, int, int, str, str | None, datetime | None]]:
         """Return every channel's held stories: (workspace, channel, article, subscription, outlet, link, since)."""
         rows = await self._opt_all(

@@ -73,6 +73,11 @@ def test_news_of_a_story_the_channel_already_got_is_an_update_in_its_thread() ->
     [ls] = plan.singles
     assert ls.update and ls.thread == "m1" and ls.story.article_ids == (4,) and ls.story.update
     assert ls.story.citations and all(c.article_id == 4 for c in ls.story.citations)
+    # Within the rate limit like any post: a full minute holds the update back, still an update.
+    held = plan_channel("w", NOW, [Candidate(4, 11, "Post", "https://p.example/12")], {4: later}, {},
+                        story_of={1: 70, 4: 70}, shown=_shown(70, FERRY), seen={1: FERRY}, live_subs={11},
+                        filters={}, alerts=[], room=0)
+    assert held.singles == [] and [d.update for d in held.deferred] == [True]
 
 
 def test_an_article_a_digest_of_the_channel_listed_is_not_posted_again() -> None:

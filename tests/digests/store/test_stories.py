@@ -154,3 +154,13 @@ async def test_what_a_channel_was_shown_follows_a_story_into_the_one_it_merged_i
     shown = await store.shown_stories("local", "news", [big])
     assert set(shown) == {big} and set(shown[big].article_ids) == {*fire, *flood}
     assert shown[big].first_at == WHEN and shown[big].message == "m1"
+
+
+async def test_what_channels_were_shown_is_forgotten_past_the_retention(store: Store) -> None:
+    [fire] = await _add(store, event_articles(FIRE_B, 1))
+    [flood] = await _add(store, event_articles(FLOOD, 1))
+    stories = await store.stories_for_articles([fire, flood])
+    await store.mark_shown("local", "news", stories[fire], [fire], WHEN)
+    await store.mark_shown("local", "news", stories[flood], [flood], WHEN + timedelta(days=2))
+    assert await store.prune_shown_stories(WHEN + timedelta(days=1)) == 1
+    assert set(await store.shown_stories("local", "news", stories.values())) == {stories[flood]}
