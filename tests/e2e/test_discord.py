@@ -901,6 +901,29 @@ async def test_a_scheduled_digest_goes_into_a_thread(harness: Harness, tmp_path:
     assert all(title in in_thread for title, _ in STORIES[:3])
 
 
+async def test_later_news_of_a_live_story_goes_into_its_forum_post(harness: Harness,
+                                                                   http_server: LocalServer) -> None:
+    """In a forum channel a live story is a forum post; its later news is a message in that post, not a new post."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    forum = s.channel(a, "stories")
+    desk = s.add_forum_post(forum, "News desk")
+    feed = NewsFeed(http_server, "/forum-fires.xml", "Valley News")
+    feed.add(*STORIES[0], slug="old")
+    sid = await _subscribe(harness, feed, desk)
+    await _round(sched, sid)
+    first, _, _, news = event_articles(FIRE_B, 4)
+    feed.add(first.title, first.text, slug="fire")
+    await _round(sched, sid)
+    feed.add(news.title, news.text, slug="fire-news")
+    await _round(sched, sid)
+    [post] = [t for t in s.threads.values() if t["parent_id"] == forum["id"] and t["id"] != desk["id"]]
+    assert post["name"] == first.title
+    story, update = channel_posts(s, post["id"])
+    assert first.title in text_of(story) and f"Update: {news.title}" in text_of(update)
+    assert_clean(s)
+
+
 async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer,
                                                         tmp_path: Path) -> None:
     """Set up from inside a forum post, a live feed and a digest both start one forum post per story."""
