@@ -120,9 +120,13 @@ def story_of_group(g: StoryGroup, quotes: Mapping[int, Sequence[QuoteRow]], unti
     if summary is not None and summary.sentences:
         text = summary.text
         citations = tuple(Citation(s.text, s.article_id, s.outlet, s.url) for s in summary.sentences)
+    elif g.seen_ids:
+        # New articles that add nothing the channel has not read: listed, never passed off as news.
+        text = f"Also reported by {', '.join(outlets) or 'another source'}; nothing new since this channel last saw it."
+        citations = ()
     else:
         text = lead.summary or lead.text[:400]
-        citations = (Citation(text, lead.id, outlet_of(lead), lead.url),) if not g.seen_ids else ()
+        citations = (Citation(text, lead.id, outlet_of(lead), lead.url),)
     return Story(
         headline=lead.title,
         summary=text,

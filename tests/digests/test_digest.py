@@ -125,3 +125,18 @@ async def test_a_story_shown_in_one_digest_is_an_update_listing_only_what_is_new
         assert not any(s.update for s in elsewhere.stories)
     finally:
         await store.close()
+
+
+def test_an_update_that_adds_nothing_says_so_instead_of_repeating_the_story() -> None:
+    from digests.digest import compose
+
+    t0 = datetime(2031, 5, 1, 8, 0, tzinfo=UTC)
+    text = ("The Calder harbour bridge reopened on Monday after four months of repairs, city engineers said. "
+            "Buses return to the bridge route from Tuesday.")
+    seen = Article(id=1, title="Calder bridge reopens", text=text, summary=text, url="https://a.example/1",
+                   published=t0)
+    again = Article(id=2, title="Calder harbour bridge open again", text=text, summary=text,
+                    url="https://b.example/2", published=t0 + timedelta(hours=3))
+    [story] = compose("local", t0, t0 + timedelta(days=1), [StoryGroup((again,), 5, (1,), (seen,))], {}).stories
+    assert story.update and story.article_ids == (2,) and story.citations == ()
+    assert story.summary == "Also reported by b.example; nothing new since this channel last saw it."
