@@ -567,6 +567,33 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
                 "ON s.article_id = q.article_id WHERE q.id = quote_groups.lead_quote_id) WHERE id IN "
                 f"(SELECT group_id FROM quotes WHERE article_id IN ({marks}) AND group_id IS NOT NULL)", *part)
 
+    async def ungrouped_quote_articles(self) -> list[int]:
+        """Return the articles, oldest first, whose quotes were stored before quote groups existed (0007)."""
+        from digests.store._quote_groups import UNGROUPED_ARTICLES
+
+        return [int(r[0]) for r in await self._rows(UNGROUPED_ARTICLES)]
+
+    async def group_archive_quotes(self, article_ids: Sequence[int], *, chunk: int = 64,
+                                   progress: Any = None) -> int:
+        """Group the quotes of archived articles across outlets as if they arrived now, in the order given.
+
+        ``progress`` (if given) is called with the number of articles each chunk handled; returns how many
+        articles had quotes to group. The groups then take the story of the article whose wording they show.
+        """
+        done = 0
+        for at in range(0, len(article_ids), chunk):
+            part = list(article_ids[at:at + chunk])
+            done += await self._group_archive_chunk(part, datetime.now(UTC))
+            if progress is not None:
+                progress(len(part))
+        if done:
+            await self.place_quote_groups(article_ids)
+        return done
+
+    @abc.abstractmethod
+    async def _group_archive_chunk(self, article_ids: Sequence[int], now: datetime) -> int:
+        """Group some archived articles' ungrouped quotes in one transaction; return how many had any."""
+
     async def sweep_stories(self, *, limit: int | None = None, executor: Any = None,
                             progress: Any = None) -> int:
         """Assign every stored article that has no story yet, oldest first; return how many."""
@@ -732,6 +759,24 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
     @abc.abstractmethod
     async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
         """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
+
+    async def quote_narration(self, quote_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None, str, str]]:
+        """Return, by quote id, its cue, mention and the narration around it (up to 220 characters before the
+        opening mark, 80 after the closing one), read from its article."""
+        ids = sorted({int(q) for q in quote_ids})
+        out: dict[int, tuple[str | None, str | None, str, str]] = {}
+        for at in range(0, len(ids), QUOTE_GROUPS_PER_READ):
+            part = ids[at:at + QUOTE_GROUPS_PER_READ]
+            marks = ",".join("?" * len(part))
+            # Only "?" placeholders are composed into the SQL; the ids are bound. CASE, not max()/min(): both
+            # backends read it alike.
+            for r in await self._rows(
+                    "SELECT q.id, q.cue, q.mention, substr(a.text, CASE WHEN q.start >= 220 THEN q.start - 219 "  # noqa: S608
+                    "ELSE 1 END, CASE WHEN q.start >= 220 THEN 220 ELSE q.start END), "
+                    f'substr(a.text, q."end" + 1, 80) FROM quotes q JOIN articles a ON a.id = q.article_id '
+                    f"WHERE q.id IN ({marks})", *part):
+                out[int(r[0])] = (r[1], r[2], str(r[3] or ""), str(r[4] or ""))
+        return out
 
     async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
         """Return quote groups by id, each with the instances ``workspace`` can see (oldest first, at most

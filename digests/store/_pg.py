@@ -430,6 +430,28 @@ class PgStore(Store):
             await con.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_STORIES)
             yield _PgStorySession(con)
 
+    async def _group_archive_chunk(self, article_ids: Sequence[int], now: datetime) -> int:
+        """Group some archived articles' ungrouped quotes in one transaction (``_pg_quote_groups``)."""
+        from digests.store._pg_quote_groups import NewQuote, assign_groups
+        from digests.store._quote_groups import day_of_date, scope_of
+
+        ids = list(article_ids)
+        async with self._write, self.transaction() as con:
+            arts = {int(r[0]): r for r in await con.fetch(
+                "SELECT a.id, a.text, a.url, a.source_id, a.published, (SELECT w.workspace FROM workspace_articles w "
+                "WHERE w.article_id = a.id ORDER BY w.added_at, w.workspace LIMIT 1) FROM articles a "
+                "WHERE a.id = ANY($1::bigint[])", ids)}
+            rows = await con.fetch("SELECT id, article_id, quote FROM quotes WHERE article_id = ANY($1::bigint[]) "
+                                   "AND group_id IS NULL ORDER BY article_id, id", ids)
+            new = []
+            for qid, aid, text in rows:
+                a = arts.get(int(aid))
+                if a is not None:
+                    new.append(NewQuote(int(qid), int(aid), str(text), scope_of(a[2], a[3], str(a[5] or "")),
+                                        day_of_date(a[4]), str(a[1] or "")))
+            await assign_groups(con, new, now)
+        return len({q.article_id for q in new})
+
     async def add_articles(self, items: Sequence[BatchItem]) -> list[AddResult]:
         """Store many articles, ``write_chunk`` per transaction (each rolled back whole on any error)."""
         for item in items:

@@ -18,9 +18,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from digests.models import Quote
 from digests.store._records import NewArticle
 from digests.stories._quote_text import quote_keys, same_quote, word_count
 from digests.stories._quotes import (
@@ -52,8 +51,13 @@ _OPENING = "“\"«„‘'‚ \t"
 
 def quote_scope(art: NewArticle, workspace: str) -> str:
     """Return the key space of an article's quotes: public for web articles, the workspace's for uploads."""
+    return scope_of(art.url, art.source_id, workspace)
+
+
+def scope_of(url: str | None, source_id: int | None, workspace: str) -> str:
+    """Return the key space of the quotes of an article with this URL and feed, first granted to ``workspace``."""
     # A private upload's quotes never join (nor sway the speaker of) quotes other workspaces see.
-    return "" if art.url or art.source_id else f"ws:{workspace}"
+    return "" if url or source_id else f"ws:{workspace}"
 
 
 UNDATED = 0  # the day an article without a publication date files its quotes under
@@ -65,7 +69,12 @@ def day_of(art: NewArticle) -> int:
     An undated article may be an old one stored today: its copies are looked for at any time, and dated
     articles look for its copies whatever their own date.
     """
-    return art.published.astimezone(UTC).date().toordinal() if art.published else UNDATED
+    return day_of_date(art.published)
+
+
+def day_of_date(published: datetime | None) -> int:
+    """Return the day quotes of an article published then are filed under (``day_of``)."""
+    return published.astimezone(UTC).date().toordinal() if published else UNDATED
 
 
 def window(day: int) -> tuple[int, int]:
@@ -271,7 +280,23 @@ def full_refresh(before: int, after: int) -> bool:
     return after <= FULL_REFRESH or after.bit_length() > before.bit_length()
 
 
-def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: Sequence[tuple[int, Quote]],
+class Quoted(Protocol):
+    """A quote to group: its words (a freshly extracted quote, or a stored one)."""
+
+    @property
+    def quote(self) -> str:
+        """Return the quoted words."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuote:
+    """A quote read back from the store, to be grouped (its words are all grouping needs)."""
+
+    quote: str
+
+
+def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: Sequence[tuple[int, Quoted]],
                   scope: str, day: int, now: datetime) -> None:
     """File a new article's quotes under their keys and join each to the groups of the same words."""
     added: dict[int, list[int]] = {}  # group -> quotes that joined it now
@@ -411,11 +436,47 @@ def move_speaker(conn: sqlite3.Connection, qid: int, article_id: int, old: int |
             (new, article_id))
 
 
+# Articles some of whose quotes are in no group and filed under no key: stored before quote groups existed
+# (migration 0007). Every quote stored since is filed under its keys or joined to a group of its copies.
+UNGROUPED_ARTICLES = (
+    "SELECT DISTINCT q.article_id FROM quotes q LEFT JOIN (SELECT DISTINCT quote_id FROM quote_keys) k "
+    "ON k.quote_id = q.id WHERE q.group_id IS NULL AND k.quote_id IS NULL ORDER BY q.article_id")
+# The workspace an article was first granted to (the key space of an upload's quotes).
+FIRST_WORKSPACE = "SELECT workspace FROM workspace_articles WHERE article_id = ? ORDER BY added_at, workspace LIMIT 1"
+
+
+def group_archive(conn: sqlite3.Connection, article_ids: Sequence[int], now: datetime) -> int:
+    """Group the quotes of articles stored before quote groups existed, as if they arrived now, in id order.
+
+    One IMMEDIATE transaction; returns how many of the articles had quotes to group.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = 0
+        for aid in article_ids:
+            art = conn.execute("SELECT text, url, source_id, published FROM articles WHERE id = ?", (aid,)).fetchone()
+            quotes = conn.execute("SELECT id, quote FROM quotes WHERE article_id = ? AND group_id IS NULL "
+                                  "ORDER BY id", (aid,)).fetchall()
+            if art is None or not quotes:
+                continue
+            first = conn.execute(FIRST_WORKSPACE, (aid,)).fetchone()
+            published = datetime.fromisoformat(art[3]) if art[3] else None
+            assign_groups(conn, aid, art[0] or "", [(int(q[0]), StoredQuote(str(q[1]))) for q in quotes],
+                          scope_of(art[1], art[2], str(first[0]) if first else ""), day_of_date(published), now)
+            done += 1
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return done
+
+
 def group_members(conn: sqlite3.Connection, gid: int) -> list[Member]:
     """Return the instances of one group (every workspace's)."""
     return [_member(r) for r in conn.execute(_MEMBERS, (gid,)).fetchall()]
 
 
-__all__ = ["CANDIDATES", "Candidate", "GroupState", "Member", "assign_groups", "day_of",
-           "full_refresh", "group_members", "group_state", "join_group", "links", "merged_from", "move_speaker",
-           "quote_scope", "refresh_group"]
+__all__ = ["CANDIDATES", "FIRST_WORKSPACE", "UNGROUPED_ARTICLES", "Candidate", "GroupState", "Member", "Quoted",
+           "StoredQuote", "assign_groups", "day_of", "day_of_date", "full_refresh", "group_archive",
+           "group_members", "group_state", "join_group", "links", "merged_from", "move_speaker", "quote_scope",
+           "refresh_group", "scope_of"]

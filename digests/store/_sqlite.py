@@ -401,6 +401,13 @@ class SqliteStore(Store):
             await self._yield_to_commands(spent)
         return out
 
+    async def _group_archive_chunk(self, article_ids: Sequence[int], now: datetime) -> int:
+        """Group some archived articles' ungrouped quotes in one transaction on the writer's thread."""
+        from digests.store._quote_groups import group_archive
+
+        async with self._write:
+            return await self._db._execute(group_archive, self._db._conn, article_ids, now)  # type: ignore[no-any-return]
+
     async def find_duplicates(self, arts: Sequence[NewArticle], *, near: bool = True) -> list[AddResult | None]:
         """Return, for each article, the stored article it duplicates or None (one call on the reader)."""
         if not arts:

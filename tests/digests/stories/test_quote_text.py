@@ -59,3 +59,14 @@ def test_every_copy_of_eight_words_or_more_shares_a_key_with_the_longer(start: i
 def test_keys_of_one_scope_never_meet_another() -> None:
     assert not set(quote_keys(FULL, "ws:a")) & set(quote_keys(FULL, ""))
     assert quote_keys(FULL, "ws:a") == quote_keys(FULL.upper(), "ws:a")
+
+
+@pytest.mark.parametrize("length", [8, 9, 10, 11])
+def test_a_short_copy_with_one_word_changed_or_dropped_shares_a_key(length: int) -> None:
+    words = "harbour crews will mend every cable before the ferries come back soon".split()[:length]
+    for at in range(length):
+        changed = words[:at] + ["quickly"] + words[at + 1:]
+        dropped = words[:at] + words[at + 1:]
+        for other in (changed, dropped):
+            a, b = " ".join(words), " ".join(other)
+            assert set(quote_keys(a)) & set(quote_keys(b)), (a, b)
