@@ -55,7 +55,8 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quote_groups", "quotes", "quote_keys",
           "events", "schedules", "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options",
-          "live_posts", "stories", "article_stories", "story_state", "delivery_log", "live_sends", "live_held")
+          "live_posts", "stories", "article_stories", "story_state", "delivery_log", "live_sends", "live_held",
+          "shown_stories")
 
 
 class Row(Protocol):

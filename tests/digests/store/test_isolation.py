@@ -160,6 +160,10 @@ async def _world(store: Store) -> World:
         DeliveryRecord(B, CHANNEL, "posted", AT + timedelta(seconds=1), "B's upload", None, "", b.article_id,
                        "https://kelby.example.test/storm", B_ART[0].title)])
     fire = await _fire_story(store, src.id)
+    # Both channels named "general" were shown the fire: each its own articles of it, with its own first post.
+    await store.mark_shown(B, CHANNEL, fire["fire"], fire["b_fire"], FIRE_AT, message="b-1")
+    await store.mark_shown(B, CHANNEL, fire["b_story"], [fire["b_flood"]], FIRE_AT, message="b-2")
+    await store.mark_shown(A, CHANNEL, fire["fire"], [fire["a_fire"]], FIRE_AT, message="a-1")
     return World(a.article_id, b.article_id, shared.article_id, speaker, a_sched.id, b_sched.id, a_alert.id,
                  b_alert.id, src.id, **fire)
 
@@ -605,6 +609,24 @@ async def _hold(s: Store, w: World) -> None:
 async def _release(s: Store, w: World) -> None:
     await s.release_live_held(A, CHANNEL)  # A's channel of the same name: B's held story stays
     assert [(ws, aid) for ws, _, aid, *_ in await s.live_held()] == [(B, w.b)]
+
+
+@case("shown_stories")
+async def _shown_stories(s: Store, w: World) -> None:
+    # Both channels of the same name were shown the fire; A's row holds only A's articles.
+    shown = await s.shown_stories(A, CHANNEL, [w.fire, w.b_story])
+    assert set(shown) == {w.fire}, "B's story of its own came back for A"
+    assert shown[w.fire].article_ids == (w.a_fire,) and shown[w.fire].message == "a-1"
+    assert await s.shown_stories(A, "another", [w.fire]) == {}
+
+
+@case("mark_shown", writes=True)
+async def _mark_shown(s: Store, w: World) -> None:
+    await s.mark_shown(A, CHANNEL, w.fire, [w.shared_fire], AT + timedelta(days=6), message="a-2")
+    a = (await s.shown_stories(A, CHANNEL, [w.fire]))[w.fire]
+    assert set(a.article_ids) == {w.a_fire, w.shared_fire} and a.message == "a-1"  # the first post keeps its thread
+    b = (await s.shown_stories(B, CHANNEL, [w.fire]))[w.fire]
+    assert set(b.article_ids) == set(w.b_fire) and b.message == "b-1"
 
 
 @case("save_page_state", writes=True)
