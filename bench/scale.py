@@ -37,7 +37,7 @@ from digests.ingest import BatchDoc
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle
 
-QUERY_KINDS = ("who_said", "quotes", "timeline", "search", "summary", "autocomplete")
+QUERY_KINDS = ("who_said", "quotes", "timeline", "search", "summary", "story", "autocomplete")
 DIGEST_ARTICLES = 1000
 STREAMS = 20
 IDLE_STREAMS_S = 8.0
@@ -245,6 +245,11 @@ def make_queries(corpus: Corpus, stop: int, per_kind: int, seed: int = 99) -> li
                 out.append(Query(kind, ws, "/search " + " ".join(rng.sample(pool, min(k, len(pool))))))
             elif kind == "summary":
                 out.append(Query(kind, ws, "/summary " + " ".join(art.title.split()[: rng.randint(2, 5)])))
+            elif kind == "story":
+                # Headline words of a stored article: /story finds the newest story they match and builds its page.
+                title_words = [w for w in art.title.split() if len(w) > 3]
+                k = rng.randint(1, 3)
+                out.append(Query(kind, ws, "/story " + " ".join(title_words[:k] or art.title.split()[:2])))
             else:
                 if rng.random() < 0.7:
                     name = q.speaker if q else corpus.speakers[0].name

@@ -65,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="database upkeep: upgrade (apply migrations), backup (SQLite), copy (move a store)")
     _common(p, True)
     dbsub = p.add_subparsers(dest="db_cmd", required=True)
-    dbsub.add_parser("upgrade", help="apply pending migrations, give every stored article its story, print the "
-                                     "schema version")
+    dbsub.add_parser("upgrade", help="apply pending migrations, give every stored article its story, group the "
+                                     "quotes of articles stored before quote groups, print the schema version")
     p = dbsub.add_parser("backup", help="copy the SQLite database to a new file while the bot runs (online backup)")
     p.add_argument("target", metavar="FILE", help="the backup file to create (must not exist)")
     p = dbsub.add_parser("copy", help="copy every row of one store into an empty other one, then verify it")
@@ -304,6 +304,22 @@ async def _assign_archive(store: Any, *, rebuild: bool = False) -> int:
     return int(done)
 
 
+async def _group_archive_quotes(store: Any) -> int:
+    """Group across outlets the quotes of articles stored before quote groups existed, with progress."""
+    from rich.progress import Progress
+
+    ids = await store.ungrouped_quote_articles()
+    if not ids:
+        return 0
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("grouping quotes across outlets", total=len(ids))
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+
+        return int(await store.group_archive_quotes(ids, progress=advance))
+
+
 async def _stories(args: argparse.Namespace) -> int:
     from digests.store import Store
 
@@ -335,6 +351,9 @@ async def _db(args: argparse.Namespace) -> int:
             done = await _assign_archive(store)
             if done:
                 print(f"{done} stored articles assigned to their stories")
+            grouped = await _group_archive_quotes(store)
+            if grouped:
+                print(f"quotes of {grouped} stored articles grouped across outlets")
             print(f"{redact_url(url)}: schema version {await store.schema_version()} ({store.backend})")
         finally:
             await store.close()

@@ -30,7 +30,7 @@ class Param:
     description: str
     type: str = "text"  # text, int, bool, duration, date, timezone, choice, role
     required: bool = False
-    autocomplete: str | None = None  # speaker, article, timezone, feed, schedule
+    autocomplete: str | None = None  # speaker, article, story, timezone, feed, schedule
     choices: tuple[str, ...] = ()
     default: Any = None
 
@@ -95,6 +95,9 @@ class Reply:
     mentions: tuple[str, ...] = ()
     # "message": one message (later pages follow); "thread": a headline message, the items in its thread.
     layout: str = "message"
+    # A channel post that continues an earlier one (a live story's update): the id of that post, whose thread
+    # takes this one on platforms with threads.
+    in_thread: str | None = None
 
     @property
     def pages(self) -> int:
@@ -433,6 +436,7 @@ async def dispatch(svc: Services, inv: Invocation, cmd: Command, raw: dict[str, 
 def load() -> dict[str, Command]:
     """Return the registry of every command (importing the handler modules registers them)."""
     import bot.handlers  # noqa: F401 - registration happens on import
+    import bot.story_commands  # noqa: F401
     import bot.subscriptions  # noqa: F401
 
     return REGISTRY

@@ -9,6 +9,7 @@ from bot.commands import REGISTRY, CommandError, Invocation, Item, Param, Reply,
 from bot.display import (
     arrival_note,
     day,
+    digest_story_item,
     display_quote,
     feed_url,
     filter_rule,
@@ -18,21 +19,24 @@ from bot.display import (
     quote_data,
     quote_item,
     speaker_label,
-    story_link,
-    story_quote,
     when_label,
 )
 from bot.services import Services
 from bot.text import unmark
 from digests.digest import build_digest
 from digests.models import Digest
+from digests.queries import STORY_LINKS, outlet_label, story_timeline_entries
 from digests.queries import timeline as timeline_query
 from digests.schedule_spec import ScheduleSpecError, parse_schedule
-from digests.stories import MergedQuote
+from digests.store import ArticleRow
+from digests.stories import MergedQuote, quotes_of_articles
 from digests.stories import quotes_by as merged_quotes_by
 from digests.stories import who_said as merged_who_said
+from digests.stories._timeline import Order
 
 PAGE_FETCH = 25
+# /search links this many more hits of one story under its best hit (the rest are counted).
+SEARCH_MORE_LINKS = 4
 # /summary lists at most this many dated events (and says how many it left out).
 SUMMARY_EVENTS = 20
 
@@ -83,12 +87,17 @@ def who_said_header(found: list[MergedQuote]) -> str:
     return f"{quotes} by {len(counts)} speakers: {', '.join(named[:5])}{more}."
 
 
-@command("quotes", "A speaker's quotes, newest first",
-         Param("speaker", "the speaker's name", required=True, autocomplete="speaker"),
+@command("quotes", "A speaker's quotes, newest first, or a story's quotes (story:<id>)",
+         Param("speaker", "the speaker's name", autocomplete="speaker"),
          Param("topic", "only quotes about this topic"),
-         Param("since", "how far back, e.g. 30d", type="duration"))
+         Param("since", "how far back, e.g. 30d", type="duration"),
+         Param("story", "only this story's quotes: its #id or headline words", autocomplete="story"))
 async def quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /quotes: each quote once, with the outlets that carried it."""
+    if args["story"]:
+        return await story_quotes(svc, inv, args)
+    if not args["speaker"]:
+        raise CommandError("/quotes needs speaker: the speaker's name (or story: a story's #id)")
     matches = await svc.store.match_speakers(inv.workspace, args["speaker"], limit=5)
     if not matches:
         return Reply(title=f"Quotes by {args['speaker']}", text="No speaker by that name in your articles.",
@@ -105,15 +114,45 @@ async def quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
                  data={"speaker": name, "roles": roles, "quotes": [merged_data(m) for m in found]})
 
 
-@command("timeline", "Dated events about a topic, merged across articles, in date order or most reported first",
-         Param("topic", "who or what the events are about", required=True),
+async def story_quotes(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
+    """Answer /quotes story:<id>: the story's quotes (those of its articles the workspace sees), the most outlets
+    first, optionally one speaker's, about a topic or since a time."""
+    from bot.story_commands import story_arg
+
+    st = await story_arg(svc, inv, args["story"])
+    arts = await svc.store.story_articles(inv.workspace, st.id, limit=STORY_LINKS)
+    since = _since(inv, args["since"])
+    if since is not None:
+        arts = [a for a in arts if a.published is None or a.published >= since]
+    found = await quotes_of_articles(svc.store, inv.workspace, [a.id for a in arts])
+    found = [m for m in found if m.statement]
+    if args["speaker"]:
+        wanted = args["speaker"].casefold()
+        found = [m for m in found if wanted in merged_speaker(m).casefold()]
+    if args["topic"]:
+        words = args["topic"].casefold().split()
+        found = [m for m in found if all(w in m.quote.casefold() for w in words)]
+    found = sorted(found, key=lambda m: -m.outlets)[:PAGE_FETCH]
+    heading = f"Quotes of story #{st.id}: {st.headline}" if st.headline else f"Quotes of story #{st.id}"
+    who = f" by {args['speaker']}" if args["speaker"] else ""
+    text = (f"{len(found)} quote(s){who}, the most outlets first." if found
+            else f"No quote{who} in this story's articles.")
+    return Reply(title=heading[:250], text=text, items=tuple(merged_item(m) for m in found),
+                 data={"story": st.id, "speaker": args["speaker"], "quotes": [merged_data(m) for m in found]})
+
+
+@command("timeline", "Dated events about a topic or a story, merged across articles, by date or most reported first",
+         Param("topic", "who or what the events are about"),
          Param("since", "from this date (YYYY-MM-DD) or this long ago (30d)", type="date"),
          Param("until", "up to this date (YYYY-MM-DD)", type="date"),
          Param("order", "by date, or the dates most articles report first", type="choice",
                choices=("date", "importance"), default="date"),
-         Param("image", "attach a timeline picture", type="bool", default=False), slow=True)
+         Param("image", "attach a timeline picture", type="bool", default=False),
+         Param("story", "only this story's articles: its #id or headline words", autocomplete="story"), slow=True)
 async def timeline(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /timeline."""
+    if not args["topic"] and not args["story"]:
+        raise CommandError("/timeline needs topic: who or what the events are about (or story: a story's #id)")
     since = args["since"]
     if isinstance(since, timedelta):
         since = (inv.now - since).date()
@@ -121,8 +160,17 @@ async def timeline(svc: Services, inv: Invocation, args: dict[str, Any]) -> Repl
     if isinstance(until, timedelta):
         until = (inv.now - until).date()
     by_weight = args["order"] == "importance"
-    entries = await timeline_query(svc.store, inv.workspace, args["topic"], since=since, until=until,
-                                   order="weight" if by_weight else "date")
+    order: Order = "weight" if by_weight else "date"
+    about = args["topic"]
+    if args["story"]:
+        from bot.story_commands import story_arg
+
+        st = await story_arg(svc, inv, args["story"])
+        entries = await story_timeline_entries(svc.store, inv.workspace, st.id, about, since=since, until=until,
+                                               order=order)
+        about = f"{about} in story #{st.id}" if about else f"story #{st.id}: {st.headline}"
+    else:
+        entries = await timeline_query(svc.store, inv.workspace, about, since=since, until=until, order=order)
     items = []
     for e in entries:
         when = e.date or (e.date_start.isoformat() if e.date_start == e.date_end else f"{e.date_start} – {e.date_end}")
@@ -141,10 +189,11 @@ async def timeline(svc: Services, inv: Invocation, args: dict[str, Any]) -> Repl
     if args["image"] and entries:
         from digests.timeline_image import render_timeline
 
-        image = render_timeline(args["topic"], entries)
+        image = render_timeline(about, entries)
     order_note = ", most reported dates first" if by_weight else ""
-    return Reply(title=f"Timeline: {args['topic']}",
-                 text=f"{len(entries)} dated event(s){order_note}." if entries else "No dated events match that topic.",
+    none = "No dated events in this story." if args["story"] and not args["topic"] else "No dated events match that topic."
+    return Reply(title=f"Timeline: {about}"[:250],
+                 text=f"{len(entries)} dated event(s){order_note}." if entries else none,
                  items=tuple(items), image=image, image_name="timeline.png" if image else None,
                  data={"events": [e.to_dict() for e in entries]})
 
@@ -153,10 +202,7 @@ def digest_reply(d: Digest) -> Reply:
     """Turn a digest into a reply (used by /digest and scheduled posts)."""
     items = []
     for s in d.stories:
-        fields = tuple((title[:80] or "source", url) for title, url in s.links[:5])
-        items.append(Item(title=s.headline, body=s.summary, url=story_link(s) or (s.links[0][1] if s.links else None),
-                          footer=f"{len(s.article_ids)} source(s) · {day(s.published)}", fields=fields,
-                          quote=story_quote(s)))
+        items.append(digest_story_item(s))
     qotd = ""
     if d.quote_of_the_day:
         q = d.quote_of_the_day
@@ -167,7 +213,10 @@ def digest_reply(d: Digest) -> Reply:
     if qotd:
         text += "\n" + qotd
     data = {"stories": [{"headline": s.headline, "summary": s.summary, "links": [list(x) for x in s.links],
-                         "article_ids": list(s.article_ids),
+                         "article_ids": list(s.article_ids), "story_id": s.story_id, "outlets": list(s.outlets),
+                         "update": s.update, "seen_before": s.seen_count,
+                         "citations": [{"text": c.text, "article_id": c.article_id, "outlet": c.outlet,
+                                        "url": c.url} for c in s.citations],
                          "key_quote": ({"quote": s.key_quote.quote, "speaker": s.key_quote.speaker,
                                         "role": s.key_quote.role, "article_id": s.key_quote_article_id}
                                        if s.key_quote else None)} for s in d.stories],
@@ -222,16 +271,33 @@ async def summary(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply
 async def search(svc: Services, inv: Invocation, args: dict[str, Any]) -> Reply:
     """Answer /search."""
     rows = await svc.store.search(inv.workspace, args["query"], limit=PAGE_FETCH, newest=args["sort"] == "newest")
-    items = []
+    story_of = await svc.store.stories_for_articles([r.id for r in rows])
+    # Hits of one story make one entry, at the rank of its best hit; an article without a story yet is its own.
+    groups: dict[int | str, list[ArticleRow]] = {}
     for r in rows:
+        groups.setdefault(story_of.get(r.id, f"a{r.id}"), []).append(r)
+    items = []
+    for key, hits in groups.items():
+        r = hits[0]
         # The snippet marks the words found as **word**: that is emphasis for the front ends to draw, not text.
         body, marks = unmark(r.snippet.replace("\n", " ")) if r.snippet else (r.summary[:300], ())
-        items.append(Item(title=r.title, body=body, url=r.url, footer=f"{day(r.published)} · article #{r.id}",
-                          marks=marks))
+        footer = f"{day(r.published)} · article #{r.id}"
+        fields: tuple[tuple[str, str], ...] = ()
+        if len(hits) > 1:
+            outlets = len({outlet_label(h) for h in hits})
+            footer += (f" · story #{key}: {len(hits)} articles from {outlets} outlet{'s' if outlets != 1 else ''}"
+                       f" · /story #{key}")
+            fields = tuple((f"{outlet_label(h)}: {h.title}"[:100], h.url or f"article #{h.id}")
+                           for h in hits[1:1 + SEARCH_MORE_LINKS])
+        items.append(Item(title=r.title, body=body, url=r.url, footer=footer, marks=marks, fields=fields))
+    n = len(rows)
+    text = f"{n} article(s)" + (f" in {len(groups)} stor{'y' if len(groups) == 1 else 'ies'}." if n else "")
     return Reply(title=f"Search: {args['query']}",
-                 text=f"{len(rows)} article(s)." if rows else "No article matches those words.", items=tuple(items),
-                 data={"articles": [{"id": r.id, "title": r.title, "url": r.url,
-                                     "published": day(r.published) if r.published else None} for r in rows]})
+                 text=text if rows else "No article matches those words.", items=tuple(items),
+                 data={"articles": [{"id": r.id, "title": r.title, "url": r.url, "story": story_of.get(r.id),
+                                     "published": day(r.published) if r.published else None} for r in rows],
+                       "stories": [{"story": k if isinstance(k, int) else None, "articles": [h.id for h in hits]}
+                                   for k, hits in groups.items()]})
 
 
 @command("ingest", "Add one article by URL", Param("url", "the article's web address", required=True), slow=True)
@@ -444,6 +510,10 @@ async def autocomplete(svc: Services, inv: Invocation, kind: str, text: str) -> 
     if kind == "article":
         return [(f"#{a.id} {a.title}"[:100], f"#{a.id}") for a in
                 await svc.store.find_articles(inv.workspace, text, limit=25)]
+    if kind == "story":
+        from bot.story_commands import complete_story
+
+        return await complete_story(svc, inv, text)
     if kind == "timezone":
         from digests.schedule_spec import match_timezones
 

@@ -55,7 +55,8 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quote_groups", "quotes", "quote_keys",
           "events", "schedules", "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options",
-          "live_posts", "stories", "article_stories", "story_state", "delivery_log", "live_sends", "live_held")
+          "live_posts", "stories", "article_stories", "story_state", "delivery_log", "live_sends", "live_held",
+          "shown_stories")
 
 
 class Row(Protocol):
@@ -566,6 +567,33 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
                 "ON s.article_id = q.article_id WHERE q.id = quote_groups.lead_quote_id) WHERE id IN "
                 f"(SELECT group_id FROM quotes WHERE article_id IN ({marks}) AND group_id IS NOT NULL)", *part)
 
+    async def ungrouped_quote_articles(self) -> list[int]:
+        """Return the articles, oldest first, whose quotes were stored before quote groups existed (0007)."""
+        from digests.store._quote_groups import UNGROUPED_ARTICLES
+
+        return [int(r[0]) for r in await self._rows(UNGROUPED_ARTICLES)]
+
+    async def group_archive_quotes(self, article_ids: Sequence[int], *, chunk: int = 64,
+                                   progress: Any = None) -> int:
+        """Group the quotes of archived articles across outlets as if they arrived now, in the order given.
+
+        ``progress`` (if given) is called with the number of articles each chunk handled; returns how many
+        articles had quotes to group. The groups then take the story of the article whose wording they show.
+        """
+        done = 0
+        for at in range(0, len(article_ids), chunk):
+            part = list(article_ids[at:at + chunk])
+            done += await self._group_archive_chunk(part, datetime.now(UTC))
+            if progress is not None:
+                progress(len(part))
+        if done:
+            await self.place_quote_groups(article_ids)
+        return done
+
+    @abc.abstractmethod
+    async def _group_archive_chunk(self, article_ids: Sequence[int], now: datetime) -> int:
+        """Group some archived articles' ungrouped quotes in one transaction; return how many had any."""
+
     async def sweep_stories(self, *, limit: int | None = None, executor: Any = None,
                             progress: Any = None) -> int:
         """Assign every stored article that has no story yet, oldest first; return how many."""
@@ -607,6 +635,18 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         st = await self.story(int(row[0])) if row else None
         return (await self._headlines_seen(workspace, [st]))[0] if st else None
 
+    async def workspace_story(self, workspace: str, story_id: int) -> StoryRow | None:
+        """Return a story as ``workspace`` sees it (merges followed, its headline from public articles and its
+        own); None when there is no such story or the workspace sees none of its articles."""
+        st = await self.story(story_id)
+        if st is None:
+            return None
+        # Nested, so SQLite walks the story's articles and looks each up in the workspace by primary key.
+        row = await self._row("SELECT 1 FROM article_stories m WHERE m.story_id = ? AND EXISTS (SELECT 1 FROM "
+                              "workspace_articles w WHERE w.workspace = ? AND w.article_id = m.article_id) LIMIT 1",
+                              st.id, workspace)
+        return (await self._headlines_seen(workspace, [st]))[0] if row else None
+
     async def _matched_stories(self, workspace: str, text: str, found: Sequence[StoryRow],
                                limit: int) -> list[StoryRow]:
         """Return the stories a headline search found and those of ``workspace``'s articles whose titles match
@@ -627,17 +667,42 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
                         f"WHERE m.article_id IN ({','.join('?' * len(part))}) AND s.merged_into IS NULL", *part):
                     out.setdefault(int(r["id"]), story_row(r))
         floor = datetime.min.replace(tzinfo=UTC)
-        newest = sorted(out.values(), key=lambda st: (st.last_at or floor, st.id), reverse=True)[:limit]
-        return await self._headlines_seen(workspace, newest)
+        # Newest by what the workspace sees: another workspace's upload moves no story ahead of another.
+        seen = await self._seen_counts(workspace, list(out))
+        last = {sid: c[3] for sid, c in seen.items()}
+        newest = sorted(out.values(), key=lambda st: (last.get(st.id) or floor, st.id), reverse=True)[:limit]
+        return await self._headlines_seen(workspace, newest, seen)
 
-    async def _headlines_seen(self, workspace: str, stories: Sequence[StoryRow]) -> list[StoryRow]:
-        """Return stories with the headline ``workspace`` may see: drawn from public articles and its own.
+    async def _seen_counts(self, workspace: str, story_ids: Sequence[int],
+                           ) -> dict[int, tuple[int, int, datetime | None, datetime | None]]:
+        """Return (articles, outlets, first, last) of each story over the articles ``workspace`` can see."""
+        ids = sorted(set(story_ids))
+        out: dict[int, tuple[int, int, datetime | None, datetime | None]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            # Only "?" placeholders are composed into the SQL; the workspace and the ids are bound.
+            for r in await self._rows(
+                    "SELECT m.story_id, COUNT(*), COUNT(DISTINCT m.host), MIN(m.at), MAX(m.at) "  # noqa: S608
+                    "FROM article_stories m JOIN workspace_articles w ON w.article_id = m.article_id "
+                    f"AND w.workspace = ? WHERE m.story_id IN ({','.join('?' * len(part))}) GROUP BY m.story_id",
+                    workspace, *part):
+                out[int(r[0])] = (int(r[1]), int(r[2]), to_dt(r[3]), to_dt(r[4]))
+        return out
 
-        The stored headline already skips private uploads; this also covers one stored before it did.
+    async def _headlines_seen(self, workspace: str, stories: Sequence[StoryRow],
+                              counts: dict[int, tuple[int, int, datetime | None, datetime | None]] | None = None,
+                              ) -> list[StoryRow]:
+        """Return stories as ``workspace`` may see them: the headline drawn from public articles and its own, the
+        articles, outlets and first and last times counted over the articles it can see (``counts``, when the
+        caller has them).
+
+        The stored headline already skips private uploads; this also covers one stored before it did. The stored
+        counts and times are over every workspace's articles: another workspace's uploads would show in them.
         """
         from digests.store._stories import PUBLIC_ARTICLE, headline_sql
 
         ids = sorted({st.id for st in stories})
+        seen = counts if counts is not None else await self._seen_counts(workspace, ids)
         among = (f"({PUBLIC_ARTICLE} OR EXISTS (SELECT 1 FROM workspace_articles v WHERE v.workspace = ? "
                  "AND v.article_id = a.id))")
         heads: dict[int, str] = {}
@@ -647,7 +712,8 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
             rows = await self._rows(f"SELECT s.id, {headline_sql('s.id', among)} FROM stories s "  # noqa: S608
                                     f"WHERE s.id IN ({','.join('?' * len(part))})", workspace, workspace, *part)
             heads.update({int(r[0]): str(r[1] or "") for r in rows})
-        return [replace(st, headline=heads.get(st.id, "")) for st in stories]
+        return [replace(st, headline=heads.get(st.id, ""), articles=c[0], outlets=c[1], first_at=c[2], last_at=c[3])
+                for st in stories for c in [seen.get(st.id, (0, 0, None, None))]]
 
     async def stories_for_articles(self, article_ids: Iterable[int]) -> dict[int, int]:
         """Return the story id of each of these articles that has one (article id -> story id)."""
@@ -688,20 +754,23 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         ids = sorted(fresh)
         stories: dict[int, StoryRow] = {}
         seen: dict[int, list[int]] = {}
+        last: dict[int, datetime | None] = {}  # the newest article of each story the workspace sees
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
             for r in await self._rows(f"SELECT {_STORY_COLS} FROM stories s WHERE s.id IN ({marks})", *part):
                 stories[int(r["id"])] = story_row(r)
-            for sid, aid in await self._rows(
-                    "SELECT m.story_id, m.article_id FROM article_stories m JOIN workspace_articles w "
+            for sid, aid, at in await self._rows(
+                    "SELECT m.story_id, m.article_id, m.at FROM article_stories m JOIN workspace_articles w "
                     f"ON w.article_id = m.article_id AND w.workspace = ? WHERE m.story_id IN ({marks}) "
                     "ORDER BY m.story_id, m.at, m.article_id", workspace, *part):
                 seen.setdefault(int(sid), []).append(int(aid))
+                last[int(sid)] = to_dt(at)
         floor = datetime.min.replace(tzinfo=UTC)
         views = [StoryView(st, tuple(seen.get(sid, ())), tuple(a for a in seen.get(sid, ()) if a in fresh[sid]))
                  for sid, st in stories.items()]
-        views.sort(key=lambda v: (v.story.last_at or floor, v.story.id), reverse=True)
+        # Newest by what the workspace sees: another workspace's upload moves no story ahead of another.
+        views.sort(key=lambda v: (last.get(v.story.id) or floor, v.story.id), reverse=True)
         views = views[:limit]
         heads = await self._headlines_seen(workspace, [v.story for v in views])
         return [replace(v, story=st) for v, st in zip(views, heads, strict=True)]
@@ -719,6 +788,24 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
     @abc.abstractmethod
     async def who_said(self, workspace: str, phrase: str, *, limit: int = 10, offset: int = 0) -> list[QuoteRow]:
         """Return quotes containing the words of ``phrase``: the exact phrase first, then newest first."""
+
+    async def quote_narration(self, quote_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None, str, str]]:
+        """Return, by quote id, its cue, mention and the narration around it (up to 220 characters before the
+        opening mark, 80 after the closing one), read from its article."""
+        ids = sorted({int(q) for q in quote_ids})
+        out: dict[int, tuple[str | None, str | None, str, str]] = {}
+        for at in range(0, len(ids), QUOTE_GROUPS_PER_READ):
+            part = ids[at:at + QUOTE_GROUPS_PER_READ]
+            marks = ",".join("?" * len(part))
+            # Only "?" placeholders are composed into the SQL; the ids are bound. CASE, not max()/min(): both
+            # backends read it alike.
+            for r in await self._rows(
+                    "SELECT q.id, q.cue, q.mention, substr(a.text, CASE WHEN q.start >= 220 THEN q.start - 219 "  # noqa: S608
+                    "ELSE 1 END, CASE WHEN q.start >= 220 THEN 220 ELSE q.start END), "
+                    f'substr(a.text, q."end" + 1, 80) FROM quotes q JOIN articles a ON a.id = q.article_id '
+                    f"WHERE q.id IN ({marks})", *part):
+                out[int(r[0])] = (r[1], r[2], str(r[3] or ""), str(r[4] or ""))
+        return out
 
     async def quote_groups(self, workspace: str, group_ids: Iterable[int]) -> dict[int, QuoteGroupRow]:
         """Return quote groups by id, each with the instances ``workspace`` can see (oldest first, at most

@@ -143,7 +143,9 @@ def story_features(title: str, text: str, published: datetime | date | None = No
         if c >= KEY_REPEATS:
             keys[w] += 1
     head = f"{title} {body[:NUM_CHARS]}"
-    nums = Counter(n.rstrip(".,") for n in _NUMBER.findall(head))
+    # A year is no number of the event: the year has its own evidence, and "2025", written by half of a year's
+    # articles, would make two articles whose only number it is look alike (a one-entry vector has cosine 1).
+    nums = Counter(n for n in (m.rstrip(".,") for m in _NUMBER.findall(head)) if not _YEAR.fullmatch(n))
     # The latest year the article speaks of is the best guess of when its event happened; a year after the
     # publication date (a plan, a forecast) is not.
     ceiling = (published or datetime.now(UTC)).year + 1

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from digests.store import QuoteGroupRow, QuoteRow, Store
 from digests.stories._quote_speaker import Verdict, Vote
-from digests.stories._quotes import MergedQuote, QuoteInstance, export_line, key_quotes, wording_variants
+from digests.stories._quotes import (
+    MergedQuote,
+    QuoteInstance,
+    export_line,
+    key_quotes,
+    shown_alone,
+    wording_variants,
+)
+
+_OPENING = "“\"«„‘'‚ \t"  # the opening mark and spaces the narration before a quote ends in
 
 
 def instance_of(r: QuoteRow) -> QuoteInstance:
@@ -53,15 +63,24 @@ def single(r: QuoteRow) -> MergedQuote:
 
 
 async def merge_rows(store: Store, workspace: str, rows: Sequence[QuoteRow]) -> list[MergedQuote]:
-    """Return quote rows as merged quotes in the rows' order, each group once, labels left out."""
+    """Return quote rows as merged quotes in the rows' order, each group once, labels left out.
+
+    A quote no other article carries is left out when its own article prints it as a label (``shown_alone``).
+    """
     ids = {r.group_id for r in rows if r.group_id is not None}
     groups = await store.quote_groups(workspace, ids) if ids else {}
+    alone = [r for r in rows if r.group_id is None or r.group_id not in groups]
+    narration = await store.quote_narration(r.id for r in alone) if alone else {}
     out: list[MergedQuote] = []
     seen: set[int] = set()
     for r in rows:
         g = groups.get(r.group_id) if r.group_id is not None else None
         if g is None:
-            out.append(single(r))
+            cue, mention, before, after = narration.get(r.id, (None, None, "", ""))
+            inst = replace(instance_of(r), cue=cue, mention=mention,
+                           before=before[before.rfind("\n") + 1:].rstrip(_OPENING), after=after.split("\n", 1)[0])
+            if shown_alone(inst):
+                out.append(single(r))
         elif g.id not in seen:
             seen.add(g.id)
             if g.statement:

@@ -10,7 +10,8 @@ fingerprints of its 5-word shingles chosen by winnowing (Schleimer et al., SIGMO
 hash of every 4 consecutive shingles). Two quotes that share a run of 8 or more words share a fingerprint
 (the window inside the run picks the same minimum in both), so a truncated copy of 8 words or more is never
 missed (unless the run is stopwords only, which are not fingerprinted), while each quote needs only about two
-fingerprints in five shingles; a changed word breaks only the fingerprints around it.
+fingerprints in five shingles; a changed word breaks only the fingerprints around it. A quote of 7 to 11 words,
+where one changed word may sit in every shingle, is also filed under its first and its last four words.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ FUZZY_WORDS = 6
 FUZZY_SHARE = 0.85
 # Word-set Jaccard at or above which two quotes of similar length are one (a few words apart).
 FUZZY_JACCARD = 0.8
+# Quotes of CONTAINED_WORDS - 1 up to this many words are also filed under their first and last EDGE_WORDS words:
+# a copy with one word changed may share no shingle with them (runs of 8 words or more share a fingerprint).
+NEIGHBOUR_WORDS = 11
+EDGE_WORDS = 4
 SHINGLE = 5
 WINDOW = 4  # shingles per winnowing window: any shared run of SHINGLE + WINDOW - 1 = 8 words shares a key
 # Longer spans (a quotation mark left open for pages) are found only by their whole normal form.
@@ -131,7 +136,27 @@ def quote_keys(text: str, scope: str = "") -> tuple[int, ...]:
     shingles: set[int] = set()
     if FUZZY_WORDS <= len(toks) <= MAX_WORDS:
         shingles = {_signed(h ^ salt) for h in fingerprints(toks)}
+    if CONTAINED_WORDS - 1 <= len(toks) <= NEIGHBOUR_WORDS:
+        # A short quote with a word changed, added or dropped may share no 5-word run with its copy (the change
+        # sits in every shingle): its first and its last EDGE_WORDS words are keys too. One change leaves one
+        # of them whole in both copies (the first when it is after them, else the last, as 7 words or more
+        # leave the change outside one of the two).
+        shingles |= {_signed(_word_hash("\x1fhead\x1f" + " ".join(toks[:EDGE_WORDS])) ^ salt),
+                     _signed(_word_hash("\x1ftail\x1f" + " ".join(toks[-EDGE_WORDS:])) ^ salt)}
     return (whole, *sorted(shingles - {whole}))
+
+
+def rescope(keys: Sequence[int], scope: str) -> tuple[int, ...]:
+    """Return ``quote_keys(text, scope)`` from ``quote_keys(text)`` (the public keys), without the text.
+
+    A scope's keys are the public ones with the scope's salt XORed in, so the analysis workers compute a quote's
+    keys once, not knowing which workspace the article goes to, and the writer only salts them.
+    """
+    salt = _scope_salt(scope)
+    if not salt or not keys:
+        return tuple(keys)
+    whole = _signed((keys[0] & _MASK) ^ salt)
+    return (whole, *sorted({_signed((k & _MASK) ^ salt) for k in keys[1:]} - {whole}))
 
 
 @lru_cache(maxsize=8192)
@@ -151,8 +176,13 @@ def same_quote(a: str, b: str) -> str | None:
         return None
     # Every way of being one quote needs most of the shorter one's words in the other: most candidates a key
     # lookup brings stop here, before any alignment.
-    present = sum(1 for t in short if t in sb)
-    if present < min(FUZZY_SHARE, FUZZY_JACCARD) * len(short):
+    # Each word missing from the other takes at least one place: a set difference (in C) turns most away.
+    missing = sa - sb
+    need = min(FUZZY_SHARE, FUZZY_JACCARD) * len(short)
+    if len(short) - len(missing) < need:
+        return None
+    present = len(short) - (sum(short.count(t) for t in missing) if missing else 0)
+    if present < need:
         return None
     if len(short) >= CONTAINED_WORDS and present == len(short) and _contains(long_, short):
         return "contained"

@@ -60,6 +60,16 @@ _CROWDS = frozenset("""crowd crowds protesters protestors demonstrators marchers
     workers activists chanters audience spectators rally mob people crowd-goers villagers onlookers""".split())
 _CHANTING = frozenset(f"{verb}{end}" for verb in ("chant", "shout", "yell", "scream", "roar") for end in ("", "s", "ed", "ing")) \
     | {"sing", "sang", "sings", "singing", "cry", "cried", "cries", "crying"}
+# The narration's last words before the opening mark name the words a label: a chant, a song, a sign's text,
+# a title ('Marchers chanted, "…"'; 'a banner that read "…"'; 'a film titled "…"'). A speech verb after the
+# quote then names who reports the label ('…," witnesses said'), not who said the words.
+_CROWD_SHOUTS = r"\b(?:" + "|".join(sorted(_CROWDS)) + r")\s+(?:(?:shout|yell|scream|roar)(?:s|ed|ing)?|cr(?:y|ies|ied|ying))"
+# "read" and "bearing" name a label only after a thing that carries words ('a banner that read', not 'a
+# statement that read': a statement someone issued is theirs).
+_CARRIED_BY = r"\b(?:" + "|".join(sorted(_LABEL_CARRIERS)) + r")\b[^.!?]{0,30}?\b(?:reads?|reading|bearing|bore|said|saying)"
+_LABEL_LEAD = re.compile(
+    r"(?:\b(?:chant(?:s|ed|ing)?|sang|sings?|singing|(?:en)?titled|dubbed|nicknamed|so-called|"
+    r"emblazoned\s+with|inscribed\s+with)|" + _CROWD_SHOUTS + "|" + _CARRIED_BY + r")[\s,:;—–-]*$", re.I)
 _SPEECH_CUE_NOT = frozenset({"chant", "chanted", "chanting", "chants", "sang", "sing", "sings", "read", "reads",
                              "reading", "write", "wrote", "writes", "post", "posted", "call", "called"})
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
@@ -205,7 +215,17 @@ def _spoken(inst: QuoteInstance) -> bool:
     """
     if not inst.mention or not inst.cue:
         return False
+    if _LABEL_LEAD.search(inst.before[-80:]) or (_title_shaped(inst) and _inside(inst)):
+        # The article itself introduces the words as a label, or prints them like a title inside a sentence of
+        # its own: the person next to them reports or names the label, they did not say it.
+        return False
     return inst.cue.lower().split()[0] not in _SPEECH_CUE_NOT and not _carried(inst) and not _chanted(inst)
+
+
+def _inside(inst: QuoteInstance) -> bool:
+    """Return whether the marks sit inside a sentence of the narration (not after "said:" or a new sentence)."""
+    before = inst.before.rstrip()
+    return bool(before) and before[-1:] not in ":,—–-.!?"
 
 
 def _title_shaped(inst: QuoteInstance) -> bool:
@@ -241,6 +261,17 @@ def is_statement(instances: Sequence[QuoteInstance]) -> bool:
     if any(_labelled(i) for i in instances):
         return False
     return not all(_title_shaped(i) or _scare_quoted(i) for i in instances)
+
+
+def shown_alone(inst: QuoteInstance) -> bool:
+    """Return whether a quote no other article carries is shown: not when its article prints it as a label.
+
+    One article's evidence only, so narrower than ``is_statement``: the narration introduces the words as a chant,
+    a song, a sign's text or a title right before the opening mark, or prints them like a title inside a sentence
+    of its own ('she told "Face the Nation"'). The quote stays stored (and in ``extract quotes``): a reader asking
+    who said what is not shown a programme's name as something someone said.
+    """
+    return not (_LABEL_LEAD.search(inst.before[-80:]) or (_title_shaped(inst) and _inside(inst)))
 
 
 def build_merged(instances: Sequence[QuoteInstance], group_id: int | None = None) -> MergedQuote:
@@ -387,4 +418,4 @@ def export_line(m: MergedQuote, doc_ids: dict[int, list[str]]) -> dict[str, obje
 
 
 __all__ = ["MergedQuote", "QuoteInstance", "build_merged", "is_statement", "key_quotes", "merge_quotes",
-           "normal_form", "quote_keys", "same_quote"]
+           "normal_form", "quote_keys", "same_quote", "shown_alone"]

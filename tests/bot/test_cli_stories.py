@@ -46,3 +46,34 @@ def test_db_upgrade_assigns_the_archive_and_rebuild_does_it_again(db: Path,
     assert asyncio.run(_stories(db)) == (0, 2)
     assert main(["--db", str(db), "stories", "rebuild"]) == 0
     assert "5 articles assigned to 2 stories" in capsys.readouterr().out
+
+
+def test_db_upgrade_groups_the_quotes_of_an_archive_across_outlets(db: Path, capsys: pytest.CaptureFixture[str],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import digests.store._quote_groups as groups
+    from tests.digests.store.test_quote_groups import SAID, _article
+
+    async def archive() -> None:
+        store = await Store.open(db)
+        for n in (1, 2):
+            art, analysis = _article(n, SAID, "Ottilie Brandvik", "Brandvik", 0.9)
+            await store.add_article(art, analysis, workspace="local", via="feed")
+        await store.close()
+
+    async def grouped() -> set[int | None]:
+        store = await Store.open(db)
+        try:
+            return {r.group_id for r in await store.quotes_for_articles("local", [1, 2])}
+        finally:
+            await store.close()
+
+    with monkeypatch.context() as m:
+        m.setattr(groups, "assign_groups", lambda *_: None)  # stored as before quote groups existed
+        asyncio.run(archive())
+    assert asyncio.run(grouped()) == {None}
+    assert main(["--db", str(db), "db", "upgrade"]) == 0
+    assert "quotes of 2 stored articles grouped across outlets" in capsys.readouterr().out
+    [gid] = asyncio.run(grouped())
+    assert gid is not None
+    assert main(["--db", str(db), "db", "upgrade"]) == 0
+    assert "grouped across outlets" not in capsys.readouterr().out

@@ -96,3 +96,58 @@ async def test_a_timeline_built_off_the_loop_is_the_one_built_on_it(store_url: s
     finally:
         await store.close()
     assert off and [e.to_dict() for e in off] == [e.to_dict() for e in on]
+
+
+def test_a_long_story_is_read_from_its_first_and_newest_articles() -> None:
+    from digests.queries import STORY_TEXTS, STORY_TEXTS_FIRST, story_text_ids
+    from digests.store import ArticleRow
+
+    rows = [ArticleRow(i, f"t{i}", None, None, "") for i in range(1, 61)]
+    ids = story_text_ids(rows)
+    assert len(ids) == STORY_TEXTS
+    assert ids[:STORY_TEXTS_FIRST] == list(range(1, STORY_TEXTS_FIRST + 1))
+    assert ids[STORY_TEXTS_FIRST:] == list(range(61 - (STORY_TEXTS - STORY_TEXTS_FIRST), 61))
+    assert story_text_ids(rows[:7]) == list(range(1, 8))
+
+
+async def test_story_detail_on_both_backends(store_url: str) -> None:
+    """A story's page: its articles, a summary citing them, the quote both carried, the event both date; nothing
+    for a workspace that sees none of it."""
+    from digests.models import Quote
+    from digests.queries import story_detail, story_timeline_entries
+
+    store = await Store.open(store_url)
+    try:
+        said = "The new pier will carry the ferry passengers from the first of June"
+        ids = []
+        tellings = (("Lisk pier to open for ferries in June", "coastwire.example",
+                     "The harbour trust said the Lisk pier opens to ferries on 1 June 2034. \"{said},\" said trust "
+                     "chair Edda Moran. Work on the Lisk pier began in 2032."),
+                    ("Ferry passengers get Lisk pier from June", "bayreport.example",
+                     "Ferries will berth at the rebuilt Lisk pier from 1 June 2034, the trust announced. Builders "
+                     "replaced its timber piles with steel. \"{said},\" Edda Moran, the trust's chair, told "
+                     "reporters at the quay."))
+        for title, host, told in tellings:
+            text = told.format(said=said)
+            start = text.index(said)
+            out = await store.add_article(
+                NewArticle(title, text, url=f"https://{host}/lisk-pier"),
+                Analysis(quotes=(Quote(said, start, start + len(said), "Edda Moran", "trust chair", "said"),),
+                         events=(Event(date(2034, 6, 1), date(2034, 6, 1), "day", "on 1 June 2034",
+                                       "The harbour trust said the Lisk pier opens to ferries on 1 June 2034."),)),
+                workspace="local", via="feed")
+            ids.append(out.article_id)
+        [sid] = set((await store.stories_for_articles(ids)).values())
+        d = await story_detail(store, "local", sid)
+        assert d is not None and [a.id for a in d.articles] == ids
+        assert d.outlets == ["coastwire.example", "bayreport.example"]
+        assert d.summary.sentences and {s.article_id for s in d.summary.sentences} <= set(ids)
+        assert [(m.speaker, m.outlets) for m in d.quotes] == [("Edda Moran", 2)]
+        june = [e for e in d.events if e.date == "2034-06-01"]
+        assert len(june) == 1 and {s["article_id"] for s in june[0].sources} == set(ids)
+        assert await story_detail(store, "slack:T9", sid) is None
+        assert await story_timeline_entries(store, "slack:T9", sid) == []
+        assert {e.date for e in await story_timeline_entries(store, "local", sid, "pier")} == {"2034-06-01"}
+        assert await story_timeline_entries(store, "local", sid, "zeppelin") == []
+    finally:
+        await store.close()

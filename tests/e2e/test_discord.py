@@ -35,6 +35,7 @@ from tests.e2e.discord_standin import (
 )
 from tests.helpers.http import LocalServer
 from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, NewsFeed
+from tests.helpers.stories import FIRE_B, event_articles
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -226,7 +227,11 @@ async def test_commands_sync_from_the_registry(harness: Harness) -> None:
     alerts_add = next(o for o in synced["alerts"]["options"] if o["name"] == "add")
     assert next(o for o in alerts_add["options"] if o["name"] == "role")["type"] == 8  # a ROLE option
     opts = {o["name"]: o for o in synced["timeline"]["options"]}
-    assert opts["topic"]["type"] == 3 and opts["topic"]["required"] is True
+    # A topic or a story (story:<id>): neither alone is required; the story autocompletes from headlines.
+    assert opts["topic"]["type"] == 3 and not opts["topic"].get("required")
+    assert opts["story"]["type"] == 3 and opts["story"]["autocomplete"] is True
+    [story] = synced["story"]["options"]
+    assert (story["name"], story["type"], story["required"], story["autocomplete"]) == ("story", 3, True, True)
     assert opts["image"]["type"] == 5
     search = {o["name"]: o for o in synced["search"]["options"]}
     assert [c["value"] for c in search["sort"]["choices"]] == ["best", "newest"]
@@ -310,13 +315,18 @@ async def test_digest_lists_each_new_story_with_its_quote_and_link(harness: Harn
     msg = await s.answer(rec)
     assert rec.callbacks[0]["type"] == 5  # /digest is slow: deferred first
     header, *stories = msg["embeds"]
-    assert header["title"] == "News digest" and header["description"].startswith("2 stories")
+    # One embed per stored story (both articles quote the same harbour master on the ferry: the store may well
+    # take them for one story), each article linked under its story, the newest leading.
+    ids = [a.id for a in await harness.svc.store.find_articles(harness.ws(a), "", limit=10)]
+    n = len(set((await harness.svc.store.stories_for_articles(ids)).values()))
+    assert header["title"] == "News digest" and header["description"].startswith(f"{n} stor")
+    assert len(stories) == n
+    assert "https://example.invalid/orvane-ferry" in text_of(msg) and "https://example.invalid/orchard-grants" in text_of(msg)
     by_title = {e.get("title"): e for e in stories}
-    assert set(by_title) == {"Orvane ferry line returns after engine refit",
+    assert set(by_title) <= {"Orvane ferry line returns after engine refit",
                              "Brennick backs orchard grants for the valley"}
-    ferry = by_title["Orvane ferry line returns after engine refit"]
-    assert ferry["url"] == "https://example.invalid/orvane-ferry"
-    assert "— Talia Brennick" in ferry["description"] or "— Osric Pell" in ferry["description"]
+    assert any("— Talia Brennick" in e["description"] or "— Osric Pell" in e["description"] for e in stories)
+    assert all(e["footer"]["text"].startswith("1 outlet") for e in stories)
     assert "Zephyrine" not in text_of(msg)  # the other guild's story stays out
 
 
@@ -381,13 +391,14 @@ _BIRDS = ("kittiwakes", "herring gulls", "fulmars", "razorbills", "guillemots", 
 
 
 async def _many_articles(harness: Harness, tmp: Path, n: int) -> None:
-    # Each article differs in most words, so the store's near-duplicate check keeps them apart.
+    # Each article differs in most words, so the store's near-duplicate check keeps them apart, and they are a
+    # month apart, so each is a story of its own (/search shows a story's hits as one entry).
     arts = {}
     for i in range(n):
         place, bird, other = _PLACES[i], _BIRDS[i], _BIRDS[(i + 5) % len(_BIRDS)]
         arts[f"gull{i}.md"] = f"""---
 title: Gull census at {place}
-published: 2031-04-{i + 1:02d}
+published: 2031-{i + 1:02d}-01
 url: https://example.invalid/gulls/{i}
 ---
 Volunteers at {place} counted {100 + 7 * i} pairs of {bird} and {3 + i} pairs of {other} during census round {i}.
@@ -403,7 +414,10 @@ async def test_page_buttons_turn_for_the_invoker_only(harness: Harness, tmp_path
     await _many_articles(harness, tmp_path, 12)
     user = s.snowflake()
     msg = await s.invoke("search", {"query": "gulls"}, guild=a, user_id=user)
-    assert "Page 1/3" in text_of(msg)
+    # Hits of one story are one entry: as many pages as the census reports made stories, five a page.
+    hits = [r.id for r in await harness.svc.store.search(harness.ws(a), "gulls", limit=25)]
+    n = -(-len(set((await harness.svc.store.stories_for_articles(hits)).values())) // 5)
+    assert n >= 2 and f"Page 1/{n}" in text_of(msg)
     labels = buttons(msg)
     assert set(labels) == {"« First", "‹ Prev", "Next ›", "Last »"}
     assert labels["‹ Prev"]["disabled"] is True and labels["Next ›"]["disabled"] is False
@@ -421,13 +435,13 @@ async def test_page_buttons_turn_for_the_invoker_only(harness: Harness, tmp_path
     await s.wait_until(lambda: press.callbacks, what="the page turn")
     assert press.callbacks[0]["type"] == 7
     turned = s.messages[msg["id"]]
-    assert "Page 2/3" in text_of(turned) and text_of(turned) != first_page
+    assert f"Page 2/{n}" in text_of(turned) and text_of(turned) != first_page
     assert buttons(turned)["‹ Prev"]["disabled"] is False
 
     last = await s.send_interaction(s.component_payload(s.public(turned), labels["Last »"]["custom_id"],
                                                         guild=a, user_id=user))
     await s.wait_until(lambda: last.callbacks, what="the jump to the last page")
-    assert "Page 3/3" in text_of(s.messages[msg["id"]])
+    assert f"Page {n}/{n}" in text_of(s.messages[msg["id"]])
     assert buttons(s.messages[msg["id"]])["Next ›"]["disabled"] is True
 
 
@@ -726,6 +740,30 @@ async def _round(sched: Any, *source_ids: int) -> None:
     await sched.flush_live()
 
 
+async def test_later_news_of_a_live_story_is_an_update_in_a_thread_of_its_post(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A story posted live, then another article of it with news: the update goes into a thread of the first post."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news_channel = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/fires.xml", "Valley News")
+    feed.add(*STORIES[0], slug="old")
+    sid = await _subscribe(harness, feed, news_channel)
+    await _round(sched, sid)
+    first, _, _, news = event_articles(FIRE_B, 4)
+    feed.add(first.title, first.text, slug="fire")
+    await _round(sched, sid)
+    feed.add(news.title, news.text, slug="fire-news")
+    await _round(sched, sid)
+    [post] = channel_posts(s, news_channel["id"])  # the update is not a new post in the channel
+    assert first.title in text_of(post)
+    [thread] = [t for t in s.threads.values() if t["parent_id"] == news_channel["id"]]
+    [update] = channel_posts(s, thread["id"])
+    assert f"Update: {news.title}" in text_of(update)
+    assert s.messages[post["id"]]["thread"]["id"] == thread["id"]
+    assert_clean(s)
+
+
 async def test_live_posts_each_new_story_once_and_a_shared_story_once_with_both_sources(
         harness: Harness, http_server: LocalServer) -> None:
     """Baseline items stay silent; each new story is posted once; one story in two feeds is one post, two sources."""
@@ -861,6 +899,29 @@ async def test_a_scheduled_digest_goes_into_a_thread(harness: Harness, tmp_path:
     thread = in_channel[0]["thread"]
     in_thread = text_of_all(channel_posts(s, thread["id"]))
     assert all(title in in_thread for title, _ in STORIES[:3])
+
+
+async def test_later_news_of_a_live_story_goes_into_its_forum_post(harness: Harness,
+                                                                   http_server: LocalServer) -> None:
+    """In a forum channel a live story is a forum post; its later news is a message in that post, not a new post."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    forum = s.channel(a, "stories")
+    desk = s.add_forum_post(forum, "News desk")
+    feed = NewsFeed(http_server, "/forum-fires.xml", "Valley News")
+    feed.add(*STORIES[0], slug="old")
+    sid = await _subscribe(harness, feed, desk)
+    await _round(sched, sid)
+    first, _, _, news = event_articles(FIRE_B, 4)
+    feed.add(first.title, first.text, slug="fire")
+    await _round(sched, sid)
+    feed.add(news.title, news.text, slug="fire-news")
+    await _round(sched, sid)
+    [post] = [t for t in s.threads.values() if t["parent_id"] == forum["id"] and t["id"] != desk["id"]]
+    assert post["name"] == first.title
+    story, update = channel_posts(s, post["id"])
+    assert first.title in text_of(story) and f"Update: {news.title}" in text_of(update)
+    assert_clean(s)
 
 
 async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer,
@@ -1238,3 +1299,45 @@ async def test_a_digest_quote_is_a_discord_block_quote_and_urls_carry_no_invisib
     # An answer that echoes a URL the user gave shows it exactly as typed, with nothing invisible in it.
     answer = await s.invoke("feeds why", {"item": feed_url}, guild=a, channel=news, **ADMIN)
     assert feed_url in text_of(answer) and "\u200b" not in str(answer["embeds"])
+
+
+async def test_story_shows_links_quotes_and_events_pages_and_completes(harness: Harness, tmp_path: Path) -> None:
+    """/story through the real client: deferred, then embeds with the story's links, its quote carried by three
+    outlets and its dated events, paged; its id autocompletes from headlines; another guild sees none of it."""
+    from tests.helpers.tram_story import SAID, SPEAKER, add_tram_story
+
+    s, a = harness.s, harness.a
+    sid, _, _ = await add_tram_story(harness.svc, harness.ws(a), tmp_path)
+    choices = await s.autocomplete("story", {"story": "brackm"}, "story", guild=a)
+    assert choices[0] == {"name": f"#{sid} Brackmoor tram line opens to passengers", "value": f"#{sid}"}
+    assert await s.autocomplete("story", {"story": "brackm"}, "story", guild=harness.b) == []
+    user = s.snowflake()
+    rec = await s.send_interaction(s.command_payload("story", {"story": choices[0]["value"]}, guild=a, user_id=user))
+    msg = await s.answer(rec)
+    assert rec.callbacks[0]["type"] == 5  # deferred first: a story reads several articles
+    t = text_of(msg)
+    assert msg["embeds"][0]["title"] == "Brackmoor tram line opens to passengers"
+    assert f"Story #{sid} · 3 articles from 3 outlets" in t
+    for url in ("https://harbourline.example/brackmoor-tram", "https://northpost.example/trams-brackmoor",
+                "https://valleyherald.example/brackmoor-tram-crowds"):
+        assert url in t
+    assert f"— {SPEAKER}" in t and "reported by 3 outlets" in t
+    assert SAID in t
+    assert "Page 1/2" in t
+    press = await s.send_interaction(s.component_payload(s.public(msg), buttons(msg)["Next ›"]["custom_id"],
+                                                         guild=a, user_id=user))
+    await s.wait_until(lambda: press.callbacks, what="the page turn")
+    assert "2036" in text_of(s.messages[msg["id"]])  # the last dated event, on page 2
+
+    unknown = text_of(await s.invoke("story", {"story": "#987654"}, guild=a))
+    assert "No story #987654 in your workspace" in unknown
+    assert "No story #" in text_of(await s.invoke("story", {"story": f"#{sid}"}, guild=harness.b))
+    t = text_of(await s.invoke("timeline", {"story": f"#{sid}"}, guild=a))
+    assert f"Timeline: story #{sid}" in t and "2030-05-04" in t
+    t = text_of(await s.invoke("quotes", {"story": f"#{sid}"}, guild=a))
+    assert f"Quotes of story #{sid}" in t and "reported by 3 outlets" in t
+    t = text_of(await s.invoke("search", {"query": "Quillan"}, guild=a))
+    assert f"3 articles from 3 outlets · /story #{sid}" in t
+    rec = await s.send_interaction(s.command_payload("story", {"story": "tram " * 120}, guild=a))
+    bad = await s.answer(rec)
+    assert bad["flags"] & EPHEMERAL and "story is too long" in bad["content"]

@@ -31,3 +31,15 @@ def test_render_text_shows_items_links_and_errors() -> None:
     text = render_text(reply)
     assert "1. a" in text and "https://x.test/a" in text and "(f)" in text
     assert render_text(Reply(title="Sorry", text="bad", error=True)).startswith("! Sorry")
+
+
+async def test_console_shows_a_story_with_its_links_quote_and_events(services: Any, tmp_path: Any) -> None:
+    from tests.helpers.tram_story import SAID, add_tram_story
+
+    sid, _, _ = await add_tram_story(services, "local", tmp_path)
+    out = io.StringIO()
+    await Console(services, stdin=io.StringIO(f"/story #{sid}\n/story #{sid + 1000}\n"), stdout=out).run()
+    text = out.getvalue()
+    assert text.startswith("Brackmoor tram line opens to passengers") or "\nBrackmoor tram line opens" in text
+    assert "https://valleyherald.example/brackmoor-tram-crowds" in text and SAID in text
+    assert "2033-03-12" in text and f"No story #{sid + 1000} in your workspace" in text

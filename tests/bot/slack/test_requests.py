@@ -238,3 +238,52 @@ async def test_http_mode_without_a_signing_secret_is_refused(settings: Settings)
         assert build_app(svc, Delivery()) is not None
     finally:
         await svc.close()
+
+
+def _slash(slack: SlackStandIn, name: str, command: str, text: str) -> str:
+    return _form({"token": "legacy", "team_id": TEAM_ID, "team_domain": "test", "channel_id": CHANNEL,
+                  "channel_name": "news", "user_id": "U0READER", "user_name": "reader", "command": command,
+                  "text": text, "api_app_id": "A0APP", "response_url": slack.response_url(name),
+                  "trigger_id": "1.2.3"})
+
+
+def _shown(blocks: Any) -> str:
+    """Return every string a reader sees in Block Kit blocks (not the buttons' values)."""
+    if isinstance(blocks, str):
+        return blocks.replace("\u200b", "")
+    if isinstance(blocks, dict):
+        return "\n".join(_shown(v) for k, v in blocks.items() if k not in ("value", "action_id", "block_id"))
+    if isinstance(blocks, list):
+        return "\n".join(_shown(v) for v in blocks)
+    return ""
+
+
+async def test_story_answers_signed_slash_commands_and_refuses_a_forged_one(app: App, tmp_path: Any) -> None:
+    """/story, /timeline story: and /quotes story: sent as Slack sends them (signed) answer through response_url;
+    the same /story forged runs nothing."""
+    from tests.e2e.slack_standin import block_problems
+    from tests.helpers.tram_story import SAID, SPEAKER, add_tram_story
+
+    sid, _, _ = await add_tram_story(app.svc, f"slack:{TEAM_ID}", tmp_path)
+    form = "application/x-www-form-urlencoded"
+    assert await app.post(_slash(app.slack, "forged-story", "/story", "brackmoor tram"), form, "wrong_secret") == 401
+    lines = {"story": ("/story", "brackmoor tram"), "unknown": ("/story", "#987654"), "empty": ("/story", ""),
+             "timeline": ("/timeline", f"story:#{sid}"), "quotes": ("/quotes", f"story:#{sid}"),
+             "search": ("/search", "Quillan")}
+    got = {}
+    for name, (command, text) in lines.items():
+        assert await app.post(_slash(app.slack, name, command, text), form) == 200
+        [call] = await app.slack.wait_for("respond", name=name)
+        assert block_problems(call.args["blocks"]) == [], name
+        got[name] = (call.args.get("response_type"), _shown(call.args["blocks"]))
+    kind, story = got["story"]
+    assert kind == "in_channel" and "Brackmoor tram line opens to passengers" in story
+    assert f"Story #{sid} · 3 articles from 3 outlets" in story
+    assert "https://northpost.example/trams-brackmoor" in story and "reported by 3 outlets" in story
+    assert SAID in story and SPEAKER in story
+    assert "No story #987654 in your workspace" in got["unknown"][1]
+    assert got["empty"][0] == "ephemeral" and "/story needs story" in got["empty"][1]
+    assert "2030-05-04" in got["timeline"][1] and "reported by 3 outlets" in got["quotes"][1]
+    assert f"3 articles from 3 outlets · /story #{sid}" in got["search"][1]
+    assert not any(c.args.get("name") == "forged-story" for c in app.slack.calls if c.method == "respond")
+    assert app.ran[0] == "/story brackmoor tram"

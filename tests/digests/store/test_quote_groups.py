@@ -12,7 +12,7 @@ import pytest
 
 from digests.models import Analysis, Quote
 from digests.store import NewArticle, Store
-from digests.store._batch import BatchItem
+from digests.store._batch import BatchItem, prepare_for_store, prepare_quotes
 from digests.stories import quotes_of_articles, who_said
 
 DAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -146,6 +146,22 @@ async def test_a_chunk_of_articles_groups_as_one_at_a_time_does(store: Store) ->
     assert len({r.group_id for r in rows}) == 1 and {r.speaker for r in rows} == {"Ottilie Brandvik"}
 
 
+@pytest.mark.parametrize("prepared", [True, False])
+async def test_keys_the_workers_computed_group_as_the_writers_own(store: Store, prepared: bool) -> None:
+    items = []
+    # Uploads of one workspace merge, another workspace's and a public copy of the same words stay apart.
+    for n, (workspace, url) in enumerate((("w1", False), ("w1", False), ("w2", False), ("local", True)), 1):
+        art, analysis = _article(n, SAID, "Ottilie Brandvik", "Brandvik", 0.9, url=url)
+        prep = prepare_quotes(prepare_for_store(art), art, analysis) if prepared else None
+        assert prep is None or prep.quote_keys is not None and prep.names
+        items.append(BatchItem(art, analysis, (workspace,), "upload", DAY, prep))
+    ids = [r.article_id for r in await store.add_articles(items)]
+    w1 = await store.quotes_for_articles("w1", ids[:2])
+    assert len({r.group_id for r in w1}) == 1 and w1[0].group_id is not None
+    others = await store.quotes_for_articles("w2", ids[2:3]) + await store.quotes_for_articles("local", ids[3:])
+    assert [r.group_id for r in others] == [None, None]
+
+
 async def test_a_large_group_takes_new_copies_without_deciding_again(store: Store,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from digests.store import _quote_groups
@@ -229,3 +245,71 @@ async def test_an_undated_copy_meets_dated_ones_of_any_day(store: Store) -> None
                                        Analysis(quotes=(q,)), workspace="local", via="feed")).article_id
     rows = await store.quotes_for_articles("local", [old, undated])
     assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None
+
+
+async def test_quotes_stored_before_quote_groups_are_grouped_by_the_upgrade(store: Store,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import digests.store._pg_quote_groups as pg_groups
+    import digests.store._quote_groups as groups
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    # Stored as a database from before migration 0007 holds them: no keys, no groups, each article's own speaker.
+    with monkeypatch.context() as m:
+        m.setattr(groups, "assign_groups", lambda *_: None)
+        m.setattr(pg_groups, "assign_groups", nothing)
+        a = await _add(store, 1, SAID, "Ottilie Brandvik", "Ottilie Brandvik", 0.99)
+        b = await _add(store, 2, "We will reopen the bridge before the summer ferries start running",
+                       "her spokesman", "her spokesman", 0.95)
+        c = await _add(store, 3, SAID.replace("will", "shall"), "Ottilie Brandvik", "Brandvik", 0.9)
+    await store._opt_exec("UPDATE quotes SET confidence = NULL")
+    assert {r.group_id for r in await store.quotes_for_articles("local", [a, b, c])} == {None}
+    assert await store.ungrouped_quote_articles() == [a, b, c]
+    seen: list[int] = []
+    assert await store.group_archive_quotes([a, b, c], chunk=2, progress=seen.append) == 3
+    assert seen == [2, 1]
+    rows = await store.quotes_for_articles("local", [a, b, c])
+    assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None
+    assert [r.speaker for r in rows] == ["Ottilie Brandvik"] * 3
+    assert {name: n for _, name, n in await store.match_speakers("local", "")} == {"Ottilie Brandvik": 3}
+    # Done once: a second upgrade finds nothing left, and a later copy joins the same group.
+    assert await store.ungrouped_quote_articles() == []
+    d = await _add(store, 4, SAID, "Ottilie Brandvik", "she", 0.8)
+    assert {r.group_id for r in await store.quotes_for_articles("local", [a, d])} == {rows[0].group_id}
+
+
+async def test_a_title_one_article_prints_is_not_shown_but_its_quotes_are(store: Store) -> None:
+    said = "We will keep the quay open for the whole of the festival week"
+    text = (f"{LEAD}{ANGLES[0]} Festival director Runa Falk told \"Harbour Morning Live\" that the programme is "
+            f"ready. \"{said},\" Falk said.{TAIL}")
+    title = text.index("Harbour Morning Live")
+    start = text.index(said)
+    quotes = (Quote("Harbour Morning Live", title, title + 20, "Runa Falk", None, "told", "Festival director Runa Falk",
+                    0.7),
+              Quote(said, start, start + len(said), "Runa Falk", None, "said", "Falk", 0.95))
+    aid = (await store.add_article(NewArticle("Festival", text, url="https://outlet1.example/festival",
+                                              published=DAY), Analysis(quotes=quotes), workspace="local",
+                                   via="feed")).article_id
+    # Both stay stored; only the statement is shown.
+    assert len(await store.quotes_for_articles("local", [aid])) == 2
+    assert [m.quote for m in await quotes_of_articles(store, "local", [aid])] == [said]
+    assert await who_said(store, "local", "Harbour Morning Live") == []
+    rows = await store.quotes_for_articles("local", [aid])
+    narration = await store.quote_narration([r.id for r in rows])
+    by_quote = {r.quote: narration[r.id] for r in rows}
+    cue, mention, before, after = by_quote["Harbour Morning Live"]
+    assert (cue, mention) == ("told", "Festival director Runa Falk")
+    assert before.endswith('Runa Falk told "') and len(before) == 220 and after.startswith('" that the programme')
+    assert by_quote[said][3].startswith(',"') and by_quote[said][0] == "said"
+
+
+async def test_the_narration_of_a_quote_near_the_start_of_its_article(store: Store) -> None:
+    said = "The quay stays open all week"
+    text = f'Falk said: "{said}," and left.{LEAD}{TAIL}'
+    start = text.index(said)
+    aid = (await store.add_article(NewArticle("Quay", text, url="https://outlet1.example/quay", published=DAY),
+                                   Analysis(quotes=(Quote(said, start, start + len(said), "Runa Falk", None, "said",
+                                                          "Falk", 0.9),)), workspace="local", via="feed")).article_id
+    [row] = await store.quotes_for_articles("local", [aid])
+    assert (await store.quote_narration([row.id]))[row.id][2:] == ('Falk said: "', text[start + len(said):][:80])

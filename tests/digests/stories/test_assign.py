@@ -112,3 +112,21 @@ def test_features_survive_their_stored_form() -> None:
     assert StoryFeatures.from_json(f.to_json()) == f
     assert f.year == FIRE_A.year
     assert "kestrel" in f.names and "orlen" in f.keys
+
+
+def test_unrelated_items_sharing_only_the_year_stay_apart() -> None:
+    texts = [
+        ("Harrowby library keeps later hours", "Readers in Harrowby can borrow books until nine from March 2025, "
+         "librarian Ines Varrow said, after a petition by students."),
+        ("Cycle lane planned on Quenmoor Road", "Tobiah Kell, who chairs the transport panel, wants a protected "
+         "cycle lane along Quenmoor Road by the end of 2025."),
+        ("Teskal school canteen switches caterer", "Pupils at Teskal Academy will eat meals cooked by Brightfork "
+         "Kitchens from the autumn term of 2025, head teacher Maren Solt wrote to parents."),
+        ("Allotment rents rise in Brannock", "Gardeners renting plots from Brannock Parish face higher fees in "
+         "2025; treasurer Piet Arlund blamed water charges."),
+    ]
+    arts = [NewArticle(title, text, published=datetime(2025, 3, 20, 9, tzinfo=UTC) + timedelta(hours=i))
+            for i, (title, text) in enumerate(texts)]
+    f = story_features(arts[0].title, arts[0].text, arts[0].published)
+    assert f.nums == {} and f.year == 2025  # the year is the year's evidence, not a number of the event
+    assert len(_partition(_run(arts, datetime(2025, 3, 21, tzinfo=UTC)), len(arts))) == len(arts)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from digests.nlp.quotes import extract_quotes
 from digests.stories import QuoteInstance, build_merged, key_quotes, merge_quotes
-from digests.stories._quotes import article_names
+from digests.stories._quotes import article_names, export_line, shown_alone
 
 # Three outlets' reports of one event, written for this test.
 GAZETTE = (
@@ -139,3 +139,87 @@ def test_a_scare_quoted_term_is_not_a_statement() -> None:
                              f"https://outlet{n}.example/x", "", DAY, before, " closure")
 
     assert not build_merged([inst(1, "The authority calls it a "), inst(2, "What officials describe as a ")]).statement
+
+
+# A march as three outlets told it, written for these tests: each gives the chant to someone who reports it.
+MARCH = [
+    (11, "dunmere-post.example",
+     "Hundreds marched through Dunmere on Saturday after the closure of the Tarrow Mill.\n\n"
+     "As they passed the town hall, marchers chanted, \u201cOpen the mill, pay the workers, we will not go home,\u201d "
+     "witnesses reported.\n\nMill owner Bertil Sand said he would meet the union on Monday."),
+    (12, "valley-news.example",
+     "Hundreds marched through Dunmere on Saturday after the closure of the Tarrow Mill.\n\n"
+     "Protesters chanted: \u201cOpen the mill, pay the workers, we will not go home,\u201d residents said.\n\n"
+     "Mill owner Bertil Sand said he would meet the union on Monday."),
+]
+
+
+def test_a_chant_that_others_report_is_not_a_statement() -> None:
+    insts = _instances(MARCH)
+    # Each article gives the words to whoever reported the chant, next to a speech verb.
+    assert {i.cue for i in insts} == {"reported", "said"}
+    [m] = merge_quotes(insts, names=_names(MARCH))
+    assert m.outlets == 2 and not m.statement
+
+
+def test_words_a_person_says_after_a_crowd_chanted_are_a_statement() -> None:
+    speech = (13, "mill-weekly.example",
+              "Hundreds marched through Dunmere on Saturday after the closure of the Tarrow Mill.\n\n"
+              "\u201cOpen the mill, pay the workers, we will not go home,\u201d union leader Mette Ravn told the "
+              "marchers at the town hall.\n\nMill owner Bertil Sand said he would meet the union on Monday.")
+    texts = [*MARCH, speech]
+    [m] = merge_quotes(_instances(texts), names=_names(texts))
+    assert m.statement and m.speaker == "Mette Ravn"
+
+
+def test_a_film_title_a_person_mentions_is_not_a_statement() -> None:
+    # One outlet's sentence has a speech verb ("said … that her film …"), but the words are the film's title.
+    texts = [(21, "screen-daily.example",
+              "Ilse Varga has a new film out.\n\nVarga, who starred in \u201cThe Quiet Orchard at Dawn\u201d and two "
+              "stage plays, said she was pleased with the reviews."),
+             (22, "arts-wire.example",
+              "Ilse Varga said on Friday that her film \u201cThe Quiet Orchard at Dawn\u201d would open in March.")]
+    insts = _instances(texts)
+    assert any(i.cue == "said" and i.speaker == "Ilse Varga" for i in insts)
+    [m] = merge_quotes(insts, names=_names(texts))
+    assert m.outlets == 2 and not m.statement
+
+
+def test_two_outlets_naming_two_people_for_the_words_is_an_even_split() -> None:
+    said = "We will not sell the ferry company to anyone who plans to cut the winter crossings"
+    texts = [(31, "harbour-herald.example",
+              "The ferry operator Tarrow Line is for sale, its board confirmed on Tuesday in Kelmsford.\n\n"
+              f"\u201c{said},\u201d said board chair Agnes Holm.\n\nBids close at the end of April."),
+             (32, "estuary-times.example",
+              "Kelmsford's ferry operator, Tarrow Line, has been put up for sale by its board.\n\n"
+              f"\u201c{said},\u201d said finance director Rolf Ekdahl.\n\nThe sale is expected to take months.")]
+    [m] = [m for m in merge_quotes(_instances(texts), names=_names(texts)) if len(m.instances) > 1]
+    assert m.verdict.status == "split" and m.speaker is None
+    assert set(m.verdict.split) == {"Agnes Holm", "Rolf Ekdahl"}
+    line = export_line(m, {31: ["doc-31"], 32: ["doc-32"]})
+    assert line["speaker"] == "" and set(line["split"]) == {"Agnes Holm", "Rolf Ekdahl"}  # type: ignore[arg-type]
+
+
+def test_a_banners_words_are_a_label_but_a_statement_that_read_is_its_issuers() -> None:
+    def inst(n: int, before: str, mention: str) -> QuoteInstance:
+        return QuoteInstance(n, n, "No more closures on the north shore", 60, 95, mention, None, "said", mention,
+                             0.9, f"https://outlet{n}.example/x", "", DAY, before, f", {mention} said.")
+
+    banner = [inst(1, "Marchers carried a banner that read, ", "witnesses"),
+              inst(2, "One placard, held up at the front, said: ", "residents")]
+    assert not build_merged(banner).statement
+    issued = [inst(1, "The council's statement read: ", "council leader Britt Sollie"),
+              inst(2, "In a statement, the council wrote: ", "council leader Britt Sollie")]
+    assert build_merged(issued).statement
+
+
+def test_a_quote_one_article_prints_as_a_label_is_not_shown_alone() -> None:
+    def inst(quote: str, before: str, cue: str | None = None, mention: str | None = None) -> QuoteInstance:
+        return QuoteInstance(1, 1, quote, len(before), len(before) + len(quote), "Runa Falk", None, cue, mention,
+                             0.8, None, "", DAY, before, "")
+
+    assert not shown_alone(inst("Harbour Morning Live", "Runa Falk told", "told", "Runa Falk"))
+    assert not shown_alone(inst("Keep the quay open!", "Outside the hall, the crowd chanted,"))
+    assert not shown_alone(inst("Save the Ferry", "Marchers carried placards reading"))
+    assert shown_alone(inst("We will keep the quay open for the festival,", "", "said", "Falk"))
+    assert shown_alone(inst("Keep the quay open,", "Falk told reporters:", "told", "Falk"))
