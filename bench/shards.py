@@ -75,8 +75,8 @@ async def _shard(index: int, streams: list[int], n_articles: int, url: str, seco
         await svc.close()
 
 
-def _run_shard(args: tuple[Any, ...]) -> dict[str, Any]:
-    return asyncio.run(_shard(*args))
+def _run_shard(args: tuple[Any, ...], results: Any) -> None:
+    results.put(asyncio.run(_shard(*args)))
 
 
 def run(n_articles: int, url: str, processes: int, seconds: float, think_ms: float, ingest: int,
@@ -85,8 +85,15 @@ def run(n_articles: int, url: str, processes: int, seconds: float, think_ms: flo
     shares: list[list[int]] = [list(range(p, STREAMS, processes)) for p in range(processes)]
     jobs = [(p, shares[p], n_articles, url, seconds, think_ms / 1000, ingest if p == 0 else 0, seed)
             for p in range(processes)]
-    with mp.get_context("spawn").Pool(processes) as pool:
-        parts = pool.map(_run_shard, jobs)
+    # Plain processes, not a Pool: a pool's workers are daemons, which may not start the ingest's analysis workers.
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_run_shard, args=(job, results)) for job in jobs]
+    for proc in procs:
+        proc.start()
+    parts = [results.get() for _ in procs]
+    for proc in procs:
+        proc.join()
     merged: dict[str, list[float]] = {}
     for part in parts:
         for kind, values in part["latencies"].items():
