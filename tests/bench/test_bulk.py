@@ -14,7 +14,7 @@ from bot.commands import Invocation, load, run_line
 from bot.config import Settings
 from bot.services import Services
 
-N, POOL = 300, 80  # a tail of 240 articles: the pool and two copies of it
+N, POOL = 150, 40  # a tail of 120 articles: the pool and two copies of it
 
 
 def test_exchanged_names_keep_every_quote_offset() -> None:
