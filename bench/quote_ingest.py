@@ -62,12 +62,33 @@ def grouping(on: bool) -> Iterator[None]:
         _quote_groups.assign_groups, _pg_quote_groups.assign_groups = saved
 
 
+@contextmanager
+def writer_cpu(spent: dict[str, float]) -> Iterator[None]:
+    """Add up the CPU time the SQLite writer's thread spends in ``add_batch`` ."""
+    from digests.store import _sqlite
+
+    real_batch = _sqlite.add_batch
+
+    def timed_batch(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.thread_time()  # the writer's own thread: other threads and processes do not count
+        try:
+            return real_batch(*args, **kwargs)
+        finally:
+            spent["cpu"] += time.thread_time() - t0
+
+    _sqlite.add_batch = timed_batch  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        _sqlite.add_batch = real_batch  # type: ignore[assignment]
+
+
 async def measure(svc: Services, batches: Iterator[list[BatchDoc]]) -> dict[bool, dict[str, float]]:
     """Ingest the batches, alternating assignment off and on; return per-mode totals."""
-    out = {mode: {"articles": 0.0, "seconds": 0.0, "write_s": 0.0} for mode in (False, True)}
+    out = {mode: {"articles": 0.0, "seconds": 0.0, "write_s": 0.0, "cpu": 0.0} for mode in (False, True)}
     store = svc.store
     real_add = store.add_articles
-    spent = {"write": 0.0}
+    spent = {"write": 0.0, "cpu": 0.0}
 
     async def timed_add(items: Any) -> Any:
         t0 = time.perf_counter()
@@ -80,13 +101,14 @@ async def measure(svc: Services, batches: Iterator[list[BatchDoc]]) -> dict[bool
     try:
         for k, docs in enumerate(batches):
             mode = k % 2 == 1
-            spent["write"] = 0.0
-            with grouping(mode):
+            spent["write"] = spent["cpu"] = 0.0
+            with grouping(mode), writer_cpu(spent):
                 t0 = time.perf_counter()
                 await svc.ingestor.store_batch(docs)
                 out[mode]["seconds"] += time.perf_counter() - t0
             out[mode]["articles"] += len(docs)
             out[mode]["write_s"] += spent["write"]
+            out[mode]["cpu"] += spent["cpu"]
     finally:
         store.add_articles = real_add  # type: ignore[method-assign]
     return out
@@ -133,6 +155,8 @@ async def run(args: argparse.Namespace) -> int:
             elif stored > build_to:
                 raise SystemExit(f"the store holds {stored} articles, more than the {build_to} to build; "
                                  "give an empty one")
+            if args.build_only:
+                return 0
             if args.tail_jsonl:
                 batches = _jsonl_batches(args.tail_jsonl, args.measure, args.batch)
             else:
@@ -144,11 +168,16 @@ async def run(args: argparse.Namespace) -> int:
     for mode, name in ((False, "off"), (True, "on")):
         r = res[mode]
         print(f"assignment {name:<3}: {r['articles']:.0f} articles, {r['articles'] / r['seconds']:.1f} articles/s "
-              f"end to end, writer {1000 * r['write_s'] / r['articles']:.2f} ms/article")
+              f"end to end, writer {1000 * r['write_s'] / r['articles']:.2f} ms/article"
+              + (f", writer CPU {1000 * r['cpu'] / r['articles']:.2f} ms/article" if r["cpu"] else ""))
     off, on = (res[m]["seconds"] / res[m]["articles"] for m in (False, True))
     w_off, w_on = (res[m]["write_s"] / res[m]["articles"] for m in (False, True))
     print(f"extra ingest time with assignment: {100 * (on - off) / off:+.1f}% end to end; writer "
           f"{1000 * (w_on - w_off):+.2f} ms/article ({100 * (w_on - w_off) / off:+.1f}% of the time per article)")
+    if res[True]["cpu"]:
+        c_off, c_on = (res[m]["cpu"] / res[m]["articles"] for m in (False, True))
+        print(f"writer thread CPU (SQLite): {1000 * c_off:.2f} ms/article off, {1000 * c_on:.2f} on, "
+              f"{1000 * (c_on - c_off):+.2f} ms/article with assignment")
     print(f"reproduce: {Path(sys.executable).name} -m bench.quote_ingest --articles {args.articles} "
           f"--measure {args.measure} --workers {args.workers} --batch {args.batch}"
           + (f" --db {args.db}" if args.db else "") + (f" --tail-jsonl {args.tail_jsonl}" if args.tail_jsonl else ""))
@@ -164,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="go on from the store at --db instead of a new one")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--build-only", action="store_true",
+                    help="build the store to articles - measure and stop (copy it to measure again and again)")
     ap.add_argument("--tail-jsonl", type=Path, help="measure on these documents instead of the corpus' last ones")
     args = ap.parse_args(argv)
     if args.measure <= 0 or args.measure > args.articles:

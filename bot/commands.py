@@ -95,6 +95,9 @@ class Reply:
     mentions: tuple[str, ...] = ()
     # "message": one message (later pages follow); "thread": a headline message, the items in its thread.
     layout: str = "message"
+    # A channel post that continues an earlier one (a live story's update): the id of that post, whose thread
+    # takes this one on platforms with threads.
+    in_thread: str | None = None
 
     @property
     def pages(self) -> int:

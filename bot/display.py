@@ -119,6 +119,58 @@ def story_quote(story: Story) -> ItemQuote | None:
     return item_quote(q, link)
 
 
+MAX_STORY_LINKS = 5  # links under a digest story
+LINK_LABEL = 80  # characters of a link's label
+
+
+def outlets_label(n: int) -> str:
+    """Return how many outlets told a story, as shown: "1 outlet", "5 outlets"."""
+    return f"{n} outlet{'' if n == 1 else 's'}"
+
+
+def cited_summary(story: Story) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Return a story's summary with a footnote mark after each sentence ("… [2]") and its links, the cited
+    articles first, each labelled with its mark and outlet; the front ends draw the links as they draw fields."""
+    links = list(zip(story.article_ids, story.links, strict=False))
+    by_id = {aid: link for aid, link in links}
+    order: list[int] = []
+    for c in story.citations:
+        if c.article_id in by_id and c.article_id not in order:
+            order.append(c.article_id)
+    order += [aid for aid, _ in links if aid not in order]
+    order = order[:MAX_STORY_LINKS]
+    mark = {aid: n for n, aid in enumerate(order, 1)}
+    outlet = {c.article_id: c.outlet for c in story.citations if c.outlet}
+    if not story.citations:
+        body = story.summary
+    else:
+        cs = story.citations
+        # A run of one article's sentences cites it once, at its end (as /story does).
+        body = " ".join(f"{c.text} [{mark[c.article_id]}]"
+                        if c.article_id in mark and (i + 1 == len(cs) or cs[i + 1].article_id != c.article_id)
+                        else c.text for i, c in enumerate(cs))
+    fields = []
+    for aid in order:
+        title, url = by_id[aid]
+        head = f"[{mark[aid]}] {outlet[aid]}: " if aid in outlet else f"[{mark[aid]}] "
+        room = LINK_LABEL - len(head)
+        short = title if len(title) <= room else title[:room - 1].rsplit(" ", 1)[0] + "…"
+        fields.append(((head + short)[:LINK_LABEL] or "source", url))
+    return body, tuple(fields)
+
+
+def digest_story_item(story: Story) -> Item:
+    """Return a digest story as an item: headline (marked as an update), cited summary, key quote, outlets."""
+    body, fields = cited_summary(story)
+    n = len(story.article_ids)
+    count = (f"update: {n} new article{'' if n == 1 else 's'} since this channel's last post of it"
+             if story.update else f"{n} article{'' if n == 1 else 's'}")
+    footer = f"{outlets_label(len(story.outlets) or 1)} · {count} · {day(story.published)}"
+    return Item(title=f"Update: {story.headline}" if story.update else story.headline, body=body,
+                url=story_link(story) or (story.links[0][1] if story.links else None), footer=footer,
+                fields=fields, quote=story_quote(story))
+
+
 def _month(d: date) -> str:
     return f"{calendar.month_name[d.month]} {d.year}"
 

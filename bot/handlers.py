@@ -9,6 +9,7 @@ from bot.commands import REGISTRY, CommandError, Invocation, Item, Param, Reply,
 from bot.display import (
     arrival_note,
     day,
+    digest_story_item,
     display_quote,
     feed_url,
     filter_rule,
@@ -18,8 +19,6 @@ from bot.display import (
     quote_data,
     quote_item,
     speaker_label,
-    story_link,
-    story_quote,
     when_label,
 )
 from bot.services import Services
@@ -203,10 +202,7 @@ def digest_reply(d: Digest) -> Reply:
     """Turn a digest into a reply (used by /digest and scheduled posts)."""
     items = []
     for s in d.stories:
-        fields = tuple((title[:80] or "source", url) for title, url in s.links[:5])
-        items.append(Item(title=s.headline, body=s.summary, url=story_link(s) or (s.links[0][1] if s.links else None),
-                          footer=f"{len(s.article_ids)} source(s) · {day(s.published)}", fields=fields,
-                          quote=story_quote(s)))
+        items.append(digest_story_item(s))
     qotd = ""
     if d.quote_of_the_day:
         q = d.quote_of_the_day
@@ -217,7 +213,10 @@ def digest_reply(d: Digest) -> Reply:
     if qotd:
         text += "\n" + qotd
     data = {"stories": [{"headline": s.headline, "summary": s.summary, "links": [list(x) for x in s.links],
-                         "article_ids": list(s.article_ids),
+                         "article_ids": list(s.article_ids), "story_id": s.story_id, "outlets": list(s.outlets),
+                         "update": s.update, "seen_before": s.seen_count,
+                         "citations": [{"text": c.text, "article_id": c.article_id, "outlet": c.outlet,
+                                        "url": c.url} for c in s.citations],
                          "key_quote": ({"quote": s.key_quote.quote, "speaker": s.key_quote.speaker,
                                         "role": s.key_quote.role, "article_id": s.key_quote_article_id}
                                        if s.key_quote else None)} for s in d.stories],

@@ -28,11 +28,10 @@ from bot.display import arrival_note
 from bot.handlers import digest_reply
 from bot.services import Services
 from bot.subscriptions import folded_reply, live_reply
-from digests.digest import build_digest, compose
+from digests.digest import SUMMARY_ARTICLES, build_digest, compose, mark_digest_shown, story_groups
 from digests.feeds import FeedPolicy, FeedPoller, PollReport, newest, utc_now
 from digests.filters import CompiledFilters, FilterError, keyword_matcher, load_filters
 from digests.live import (
-    MERGE_WINDOW,
     RATE_LIMIT,
     RATE_WINDOW,
     Candidate,
@@ -388,7 +387,8 @@ class BotScheduler:
         stage = "build"
         try:
             since = await self._content_start(schedule_id, run_id, start, fire - max_window)
-            digest = await build_digest(self.store, row.workspace, since, fire)
+            # A story this channel was shown in an earlier digest (or live) comes back as an update.
+            digest = await build_digest(self.store, row.workspace, since, fire, channel=row.channel)
             status = "posted" if digest.stories else "empty"
             ids: list[str] = []
             if digest.stories or row.notify_empty:
@@ -398,6 +398,7 @@ class BotScheduler:
                     reply = replace(reply, text=reply.text + "\n(posted late: the bot was not running at "
                                     f"{fire.astimezone(ZoneInfo(row.timezone)):%Y-%m-%d %H:%M %Z})")
                 ids = await self.delivery.post(row.workspace, row.channel, reply)
+                await mark_digest_shown(self.store, row.workspace, row.channel, digest, fire)
             await self.store.finish_run(run_id, status, message_ids=json.dumps(ids) if ids else None)
             return RunResult(schedule_id, status, run_id, start, fire, tuple(ids), late=late)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded in the ledger and shown
@@ -706,8 +707,13 @@ class BotScheduler:
         quotes: dict[int, list[QuoteRow]] = {}
         for q in await self.store.quotes_for_articles(workspace, list(dict.fromkeys(c.article_id for c in cands))):
             quotes.setdefault(q.article_id, []).append(q)
-        recent_ids = [aid for aid, _ in (await self.store.live_recent(workspace, channel, now - MERGE_WINDOW))[:100]]
-        recent = await self.store.articles_by_id(workspace, recent_ids)
+        # What this channel was shown of these articles' stories (live or in a digest), kept in the store: a
+        # story posted before is updated, never posted as new, whatever restarts came between.
+        story_of = await self.store.stories_for_articles(articles)
+        shown = await self.store.shown_stories(workspace, channel, set(story_of.values()))
+        seen = {a.id: a for a in await self.store.articles_by_id(
+            workspace, sorted({i for sh in shown.values() for i in (*sh.article_ids[:1],
+                                                                   *sh.article_ids[-SUMMARY_ARTICLES:])}))}
         filters = {i: CompiledFilters(load_filters(o.filters)) for i, o in opts.items() if o.filters}
         live_subs = {i for i, o in opts.items() if o.mode == "live"}
         alerts = []
@@ -720,8 +726,8 @@ class BotScheduler:
         # restarts and processes.
         sent = await self.store.live_sends(workspace, channel, now - RATE_WINDOW)
         # Grouping and composing stories is CPU work: keep it off the event loop like the digests.
-        plan = await asyncio.to_thread(plan_channel, workspace, now, cands, articles, quotes, recent,
-                                       live_subs=live_subs, filters=filters, alerts=alerts,
+        plan = await asyncio.to_thread(plan_channel, workspace, now, cands, articles, quotes, story_of=story_of,
+                                       shown=shown, seen=seen, live_subs=live_subs, filters=filters, alerts=alerts,
                                        room=rate_room(sent, now))
         await self.store.live_claim(workspace, channel, plan.filtered, "filtered", now)
         await self.store.live_claim(workspace, channel, plan.merged, "merged", now)
@@ -736,6 +742,11 @@ class BotScheduler:
         def story_lines(ls: LiveStory, outcome: str, detail: str) -> None:
             lead = ls.story.lead_article_id or ls.story.article_ids[0]
             n = len(ls.sources)
+            if ls.shown is not None:
+                first = seen.get(ls.shown.article_ids[0]) if ls.shown.article_ids else None
+                story = f"“{first.title}” (article #{first.id})" if first else f"“{ls.story.headline}”"
+                detail += (f"; an update of the story {story}, first shown here {_when(ls.shown.first_at)}"
+                           + (f", in the thread of message {ls.thread}" if ls.thread and outcome == "posted" else ""))
             for aid in ls.story.article_ids:
                 for c in by_article.get(aid, []):
                     if aid == lead or outcome != "posted":
@@ -743,6 +754,10 @@ class BotScheduler:
                     else:
                         lines.append(line(c, "merged", f"told the same story as “{ls.story.headline}” (article "
                                           f"#{lead}), posted here {_when(now)} as one post with {n} sources", lead))
+
+        async def shown_now(ls: LiveStory, message: str | None) -> None:
+            if ls.story.story_id is not None:
+                await self.store.mark_shown(workspace, channel, ls.story.story_id, ls.story.article_ids, now, message)
 
         posted: list[str] = []
         for ls in plan.singles:
@@ -758,6 +773,7 @@ class BotScheduler:
             if error:
                 story_lines(ls, "failed", f"the post failed {_when(now)}: {error}")
             else:
+                await shown_now(ls, ids[0] if ids else None)
                 story_lines(ls, "posted", f"posted here {_when(now)} (message {', '.join(ids)}){why}")
         folded: list[LiveStory] = []
         for ls in plan.folded:
@@ -771,6 +787,7 @@ class BotScheduler:
                 if error:
                     story_lines(ls, "failed", f"the post failed {_when(now)}: {error}")
                 else:
+                    await shown_now(ls, None)
                     story_lines(ls, "folded", f"folded into the “{len(folded)} more stories” post {_when(now)} "
                                 f"(message {', '.join(ids)}): this channel gets at most {RATE_LIMIT} live posts a "
                                 "minute")
@@ -822,13 +839,15 @@ class BotScheduler:
             for q in rows:
                 quotes.setdefault(q.article_id, []).append(q)
             since = min((a.published or a.fetched or now for a in picked), default=now)
-            digest = await asyncio.to_thread(compose, sub.workspace, min(since, now), now, picked, quotes,
+            groups = await story_groups(self.store, sub.workspace, picked)
+            digest = await asyncio.to_thread(compose, sub.workspace, min(since, now), now, groups, quotes,
                                              max_stories=len(picked))
             reply = replace(digest_reply(digest), title=f"Latest from {outlet}")
             # Claimed first, so a live round never posts them again; a failed post stays claimed (at most once).
             await self.store.live_claim(sub.workspace, sub.channel, [a.id for a in picked], "posted", now)
             try:
                 ids = await self.delivery.post(sub.workspace, sub.channel, reply)
+                await mark_digest_shown(self.store, sub.workspace, sub.channel, digest, now)
             except Exception as exc:
                 lines += [DeliveryRecord(
                     sub.workspace, sub.channel, "failed", now, subscription_id=sub.id, feed_url=sub.source.url,
@@ -849,7 +868,10 @@ class BotScheduler:
         """Drop delivery-log lines older than the retention (``NEWSBOT_DELIVERY_LOG_DAYS``)."""
         now = self.clock()
         self._pruned_at = now
-        return await self.store.prune_deliveries(now - timedelta(days=self.settings.delivery_log_days))
+        before = now - timedelta(days=self.settings.delivery_log_days)
+        # What a channel was shown of a story is kept as long as the log: a story quiet for longer is news again.
+        await self.store.prune_shown_stories(before)
+        return await self.store.prune_deliveries(before)
 
     # ---- failures -------------------------------------------------------------------------------------------
 

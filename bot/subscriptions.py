@@ -38,15 +38,22 @@ def live_reply(ls: LiveStory, template: str | None = None) -> Reply:
     footer = " · ".join(x for x in (v.published, f"{len(ls.sources)} source(s)") if x)
     item = Item(title=v.title, body=body, url=v.link or None, footer=footer, fields=fields, quote=quote)
     outlets = v.outlet[:TITLE_OUTLETS] or "a feed"
-    return Reply(title=f"New from {outlets}", items=(item,), mentions=ls.mentions, page_size=1,
+    if ls.update:
+        item = replace(item, title=f"Update: {v.title}", footer=" · ".join(
+            x for x in (v.published, f"update: {len(ls.story.article_ids)} new article(s) since this channel's "
+                        "first post of it", f"{len(ls.sources)} source(s)") if x))
+    return Reply(title=f"{'Update' if ls.update else 'New'} from {outlets}", items=(item,), mentions=ls.mentions,
+                 page_size=1, in_thread=ls.thread,
                  data={"headline": v.title, "summary": v.summary, "quote": v.quote, "speaker": v.speaker,
                        "sources": [list(s) for s in ls.sources], "article_ids": list(ls.story.article_ids),
-                       "mentions": list(ls.mentions)})
+                       "mentions": list(ls.mentions), "story_id": ls.story.story_id, "update": ls.update,
+                       "thread": ls.thread})
 
 
 def folded_reply(stories: list[LiveStory]) -> Reply:
     """Fold the overflow of a burst into one post listing each story's headline and link."""
-    items = tuple(Item(title=s.story.headline, url=s.values().link or None,
+    items = tuple(Item(title=f"Update: {s.story.headline}" if s.update else s.story.headline,
+                       url=s.values().link or None,
                        footer=", ".join(dict.fromkeys(o for o, _ in s.sources))[:200]) for s in stories)
     mentions = tuple(dict.fromkeys(m for s in stories for m in s.mentions))
     n = len(stories)

@@ -1,5 +1,9 @@
 """Live delivery decisions: which new stories a channel gets now, merged across feeds, filtered, rate limited.
 
+Articles are grouped by the story the store assigned them. A story the channel was shown before (a live post or
+a digest) comes back as an update: only its new articles, a summary of what they add, posted into the thread
+of the story's first post; an update that adds nothing is merged, not posted.
+
 Pure engine logic: the scheduler collects candidates from feed polls and posts what ``plan_channel`` returns.
 """
 
@@ -10,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from digests.digest import compose, group_stories
+from digests.digest import StoryGroup, group_by_story, story_of_group
 from digests.filters import CompiledFilters, StoryText
 from digests.models import Article, Story
-from digests.store import QuoteRow
+from digests.store import QuoteRow, ShownStory
 from digests.templates import StoryValues
 
 # At most this many posts a channel gets in RATE_WINDOW; the rest of a burst is folded into one post.
@@ -21,8 +25,6 @@ RATE_LIMIT = 5
 RATE_WINDOW = timedelta(minutes=1)
 # A folded post lists at most this many headlines; later ones wait for the next round.
 FOLD_MAX = 20
-# New stories are compared with what the channel got this long ago, so a late copy from another feed is dropped.
-MERGE_WINDOW = timedelta(hours=48)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,18 @@ class LiveStory:
     subscription_ids: tuple[int, ...] = ()
     speakers: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()  # why it is posted: an include filter or an alert that matched
+    # An update of a story the channel was shown before: what it was shown, and the post whose thread takes it.
+    shown: ShownStory | None = None
+
+    @property
+    def update(self) -> bool:
+        """Tell whether this post updates a story the channel got before."""
+        return self.shown is not None
+
+    @property
+    def thread(self) -> str | None:
+        """Return the id of the story's first post here, whose thread takes its updates (None: none known)."""
+        return self.shown.message if self.shown else None
 
     def values(self) -> StoryValues:
         """Return the template values of this story."""
@@ -120,37 +134,51 @@ def effective_time(article: Article, default: datetime) -> datetime:
 
 
 def plan_channel(workspace: str, now: datetime, candidates: Sequence[Candidate], articles: Mapping[int, Article],
-                 quotes: Mapping[int, Sequence[QuoteRow]], recent: Sequence[Article], *,
+                 quotes: Mapping[int, Sequence[QuoteRow]], *, story_of: Mapping[int, int] | None = None,
+                 shown: Mapping[int, ShownStory] | None = None, seen: Mapping[int, Article] | None = None,
                  live_subs: set[int], filters: Mapping[int, CompiledFilters],
                  alerts: Sequence[tuple[str, Any]], room: int) -> ChannelPlan:
     """Decide a channel's live posts from new candidates.
 
-    Articles telling the same story (one article seen in several feeds, or near-duplicates) become one story
-    with all its sources; a story the channel already got (``recent``) is dropped as merged. A story is
-    posted when a live subscription that brought it lets it through its filters, or when an alert matches it
-    (``alerts``: (mention, compiled keyword)); only those alerts' mentions are attached. Every article held
-    back gets a ``Decision`` saying why.
+    Articles of one stored story (``story_of``: article id -> story id; one article seen in several feeds, or
+    another outlet's telling) become one post with all their sources. A story the channel was shown before
+    (``shown``, by story id; ``seen``: those articles' texts) is an update of its new articles, and is merged
+    instead when it adds nothing new. A story is posted when a live subscription that brought it lets it through
+    its filters, or when an alert matches it (``alerts``: (mention, compiled keyword)); only those alerts'
+    mentions are attached. Every article held back gets a ``Decision`` saying why.
     """
     plan = ChannelPlan()
+    shown = shown or {}
+    seen = seen or {}
     by_article: dict[int, list[Candidate]] = {}
     for c in candidates:
         if c.article_id in articles:
             by_article.setdefault(c.article_id, []).append(c)
     new = sorted((articles[i] for i in by_article), key=lambda a: (effective_time(a, now), a.id))
-    recent_ids = {a.id for a in recent}
+    groups = group_by_story(new, story_of or {}, shown)
+    grouped = {a.id for g in groups for a in g.articles}
+    for a in new:
+        if a.id not in grouped:  # a digest (or a post) of this channel listed this very article already
+            had = shown.get((story_of or {}).get(a.id, -1))
+            first = _first_seen(had, seen) if had else None
+            plan.merged.append(a.id)
+            plan.decisions.append(Decision(a.id, "merged", "already shown here in the story "
+                                           f"“{first.title if first else a.title}”", first.id if first else None))
     ready: list[LiveStory] = []
-    for members in group_stories([*recent, *new]):
-        fresh = [a for a in members if a.id not in recent_ids]
-        if not fresh:
-            continue
-        if len(fresh) < len(members):  # the channel already has this story from an earlier round
-            first = next(a for a in members if a.id in recent_ids)
+    for g in groups:
+        fresh = list(g.articles)
+        before = shown.get(g.story_id) if g.story_id is not None else None
+        if before is not None:
+            g = StoryGroup(g.articles, g.story_id, g.seen_ids, tuple(seen[i] for i in g.seen_ids if i in seen))
+        story = story_of_group(g, {a.id: quotes.get(a.id, ()) for a in fresh}, now)
+        if before is not None and not story.citations:
+            # Another telling of what the channel already got (a copy from another feed): nothing to update.
+            first = _first_seen(before, seen)
             plan.merged.extend(a.id for a in fresh)
-            plan.decisions += [Decision(a.id, "merged", f"the same story as “{first.title}” (article #{first.id}), "
-                                        "which this channel already got", first.id) for a in fresh]
+            what = (f"“{first.title}” (article #{first.id})" if first else f"“{story.headline}”")
+            plan.decisions += [Decision(a.id, "merged", f"the same story as {what}, which this channel already got; "
+                                        "it adds nothing new", first.id if first else None) for a in fresh]
             continue
-        digest = compose(workspace, now, now, fresh, {a.id: quotes.get(a.id, ()) for a in fresh}, max_stories=1)
-        story = digest.stories[0]
         cands = [c for a in fresh for c in by_article[a.id]]
         sources = tuple(dict.fromkeys((c.outlet, c.link or "") for c in cands))
         subs = tuple(dict.fromkeys(c.subscription_id for c in cands))
@@ -171,6 +199,11 @@ def plan_channel(workspace: str, now: datetime, candidates: Sequence[Candidate],
                                         "matched it") for a in fresh]
             continue
         reasons = tuple(dict.fromkeys(r for s in passing if (r := verdicts[s][1])))
-        ready.append(LiveStory(story, sources, mentions, tuple(passing), text.speakers, reasons))
+        ready.append(LiveStory(story, sources, mentions, tuple(passing), text.speakers, reasons, before))
     plan.singles, plan.folded, plan.deferred = split_for_rate(ready, room)
     return plan
+
+
+def _first_seen(shown: ShownStory, seen: Mapping[int, Article]) -> Article | None:
+    """Return the first article of a story the channel was shown that is at hand."""
+    return next((seen[i] for i in shown.article_ids if i in seen), None)

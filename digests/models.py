@@ -84,6 +84,16 @@ class Speaker:
 
 
 @dataclass(frozen=True, slots=True)
+class Citation:
+    """One sentence of a story's summary and the article it comes from (a renderer links or footnotes it)."""
+
+    text: str
+    article_id: int | None = None
+    outlet: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
     """One story in a digest: articles that tell the same news, with its best quote."""
 
@@ -96,6 +106,15 @@ class Story:
     key_quote_article_id: int | None = None
     # The article whose headline and summary lead the story (its newest version).
     lead_article_id: int | None = None
+    # The stored story these articles belong to (None: an article not assigned to a story yet).
+    story_id: int | None = None
+    # The outlets of the articles listed, in the order they appear.
+    outlets: tuple[str, ...] = ()
+    # The summary sentence by sentence, each with the article it cites.
+    citations: tuple[Citation, ...] = ()
+    # Shown to this channel before: the articles listed are only the new ones, the summary says what is new.
+    update: bool = False
+    seen_count: int = 0  # articles of it the channel was shown before
 
 
 @dataclass(frozen=True, slots=True)

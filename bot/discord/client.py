@@ -56,6 +56,7 @@ DEFER_AFTER_S = 2.0
 NO_MENTIONS = discord.AllowedMentions.none()
 DESCRIPTION_MAX = 100  # Discord's limit for command and option descriptions
 THREAD_NAME_MAX = 100  # Discord's limit for thread and forum post names
+THREAD_EXISTS = 160004  # Discord's error code: a thread has already been created for this message
 
 Callback = Callable[..., Coroutine[Any, Any, None]]
 AutocompleteFn = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]
@@ -349,6 +350,8 @@ class NewsBot(discord.Client):
         ids: list[str] = []
         content, allowed = mention_parts(reply)
         try:
+            if reply.in_thread:
+                return await self._post_in_thread(channel_id, cached, reply)
             if isinstance(cached, discord.ForumChannel):
                 return await self._post_forum(cached, reply)
             if reply.layout == "thread" and reply.items:
@@ -391,6 +394,32 @@ class NewsBot(discord.Client):
             ids.append(str(sent.id))
         return ids
 
+    async def _post_in_thread(self, channel_id: int, cached: Any, reply: Reply) -> list[str]:
+        """Post a reply into the thread of an earlier post (a live story's update): a forum post is a thread
+        already; in a text channel the thread is started from that post's message, or found there."""
+        content, allowed = mention_parts(reply)
+        assert reply.in_thread is not None
+        target = int(reply.in_thread)
+        if not isinstance(cached, discord.ForumChannel):
+            name = reply.items[0].title if reply.items else reply.title
+            try:
+                data = await self.http.start_thread_with_message(
+                    channel_id, target, name=fit(name, THREAD_NAME_MAX) or "Story", auto_archive_duration=1440,
+                    rate_limit_per_user=None)
+                target = int(data["id"])
+            except discord.HTTPException as exc:
+                # 160004: the message has its thread already, and a thread started from a message has its id.
+                if exc.code != THREAD_EXISTS:
+                    raise
+        thread = self.get_partial_messageable(target)
+        ids = []
+        for page in range(reply.pages):
+            first = page == 0 and bool(content)
+            msg = await thread.send(content if first else None, embeds=reply_to_embeds(reply, page),
+                                    allowed_mentions=allowed if first else NO_MENTIONS)
+            ids.append(str(msg.id))
+        return ids
+
     async def _post_forum(self, forum: discord.ForumChannel, reply: Reply) -> list[str]:
         """Post to a forum channel: one post (a thread with its first message) per story."""
         content, allowed = mention_parts(reply)
@@ -401,7 +430,8 @@ class NewsBot(discord.Client):
             made = await forum.create_thread(name=fit(name, THREAD_NAME_MAX) or "Story", content=content or None,
                                              embeds=reply_to_embeds(part),
                                              allowed_mentions=allowed if content else NO_MENTIONS)
-            ids.append(str(made.message.id))
+            # The post's thread id (on Discord the id of its first message too): its updates go there.
+            ids.append(str(made.thread.id))
         return ids
 
 

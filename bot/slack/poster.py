@@ -83,7 +83,7 @@ def make_poster(client: AsyncWebClient) -> Poster:
                     channel=channel, blocks=reply_to_blocks(reply, page),
                     text=((mention + " " if mention else "") + fallback_text(reply) if page == 0
                           else escape_notification(f"{reply.title} ({page + 1}/{reply.pages})")),
-                    thread_ts=ids[0] if ids else None, unfurl_links=False, unfurl_media=False)
+                    thread_ts=reply.in_thread or (ids[0] if ids else None), unfurl_links=False, unfurl_media=False)
                 ids.append(str(resp["ts"]))
         except SlackApiError as exc:
             error = exc.response.get("error")

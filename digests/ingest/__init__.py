@@ -26,7 +26,7 @@ from digests.models import Analysis
 from digests.nlp.llm import LLMSummarizer
 from digests.nlp.pipeline import analyze
 from digests.store import NewArticle, SourceRow, Store
-from digests.store._batch import BatchItem, Prepared, prepare_for_store
+from digests.store._batch import BatchItem, Prepared, prepare_for_store, prepare_quotes
 
 __all__ = [
     "BatchDoc",
@@ -135,8 +135,12 @@ def analyze_and_prepare(arts: list[NewArticle]) -> list[tuple[Analysis, Prepared
     Everything CPU-heavy per article happens here (its story signature too), so the bot's process (the event
     loop and the writer's thread) only binds the results into prepared statements.
     """
-    return [(analyze(a.text, a.title, a.published.date() if a.published else None), prepare_for_store(a))
-            for a in arts]
+    out = []
+    for a in arts:
+        analysis = analyze(a.text, a.title, a.published.date() if a.published else None)
+        # Quote grouping's keys and names too: the writer, one thread for every worker, only looks them up.
+        out.append((analysis, prepare_quotes(prepare_for_store(a), a, analysis)))
+    return out
 
 
 class Ingestor:

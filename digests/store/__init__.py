@@ -3,7 +3,7 @@
 from digests.nlp.speakers import speaker_key
 from digests.store._base import SchemaTooNew, Store, StoreError, StoreUnavailable, fts_query, redact_url
 from digests.store._delivery import DeliveryRecord, item_key
-from digests.store._options import AlertRow, SubscriptionOptions
+from digests.store._options import AlertRow, ShownStory, SubscriptionOptions
 from digests.store._records import (
     AddResult,
     ArticleRow,
@@ -36,6 +36,7 @@ __all__ = [
     "ScheduleRow",
     "SourceRow",
     "SchemaTooNew",
+    "ShownStory",
     "StoryRow",
     "StoryView",
     "SqliteStore",

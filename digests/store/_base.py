@@ -55,7 +55,8 @@ _FTS_TOKEN = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
 TABLES = ("sources", "articles", "article_bands", "article_keys", "workspace_articles", "subscriptions",
           "speakers", "speaker_aliases", "speaker_roles", "workspace_speakers", "quote_groups", "quotes", "quote_keys",
           "events", "schedules", "digest_runs", "page_states", "subscription_options", "alerts", "schedule_options",
-          "live_posts", "stories", "article_stories", "story_state", "delivery_log", "live_sends", "live_held")
+          "live_posts", "stories", "article_stories", "story_state", "delivery_log", "live_sends", "live_held",
+          "shown_stories")
 
 
 class Row(Protocol):
@@ -666,17 +667,42 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
                         f"WHERE m.article_id IN ({','.join('?' * len(part))}) AND s.merged_into IS NULL", *part):
                     out.setdefault(int(r["id"]), story_row(r))
         floor = datetime.min.replace(tzinfo=UTC)
-        newest = sorted(out.values(), key=lambda st: (st.last_at or floor, st.id), reverse=True)[:limit]
-        return await self._headlines_seen(workspace, newest)
+        # Newest by what the workspace sees: another workspace's upload moves no story ahead of another.
+        seen = await self._seen_counts(workspace, list(out))
+        last = {sid: c[3] for sid, c in seen.items()}
+        newest = sorted(out.values(), key=lambda st: (last.get(st.id) or floor, st.id), reverse=True)[:limit]
+        return await self._headlines_seen(workspace, newest, seen)
 
-    async def _headlines_seen(self, workspace: str, stories: Sequence[StoryRow]) -> list[StoryRow]:
-        """Return stories with the headline ``workspace`` may see: drawn from public articles and its own.
+    async def _seen_counts(self, workspace: str, story_ids: Sequence[int],
+                           ) -> dict[int, tuple[int, int, datetime | None, datetime | None]]:
+        """Return (articles, outlets, first, last) of each story over the articles ``workspace`` can see."""
+        ids = sorted(set(story_ids))
+        out: dict[int, tuple[int, int, datetime | None, datetime | None]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            # Only "?" placeholders are composed into the SQL; the workspace and the ids are bound.
+            for r in await self._rows(
+                    "SELECT m.story_id, COUNT(*), COUNT(DISTINCT m.host), MIN(m.at), MAX(m.at) "  # noqa: S608
+                    "FROM article_stories m JOIN workspace_articles w ON w.article_id = m.article_id "
+                    f"AND w.workspace = ? WHERE m.story_id IN ({','.join('?' * len(part))}) GROUP BY m.story_id",
+                    workspace, *part):
+                out[int(r[0])] = (int(r[1]), int(r[2]), to_dt(r[3]), to_dt(r[4]))
+        return out
 
-        The stored headline already skips private uploads; this also covers one stored before it did.
+    async def _headlines_seen(self, workspace: str, stories: Sequence[StoryRow],
+                              counts: dict[int, tuple[int, int, datetime | None, datetime | None]] | None = None,
+                              ) -> list[StoryRow]:
+        """Return stories as ``workspace`` may see them: the headline drawn from public articles and its own, the
+        articles, outlets and first and last times counted over the articles it can see (``counts``, when the
+        caller has them).
+
+        The stored headline already skips private uploads; this also covers one stored before it did. The stored
+        counts and times are over every workspace's articles: another workspace's uploads would show in them.
         """
         from digests.store._stories import PUBLIC_ARTICLE, headline_sql
 
         ids = sorted({st.id for st in stories})
+        seen = counts if counts is not None else await self._seen_counts(workspace, ids)
         among = (f"({PUBLIC_ARTICLE} OR EXISTS (SELECT 1 FROM workspace_articles v WHERE v.workspace = ? "
                  "AND v.article_id = a.id))")
         heads: dict[int, str] = {}
@@ -686,7 +712,8 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
             rows = await self._rows(f"SELECT s.id, {headline_sql('s.id', among)} FROM stories s "  # noqa: S608
                                     f"WHERE s.id IN ({','.join('?' * len(part))})", workspace, workspace, *part)
             heads.update({int(r[0]): str(r[1] or "") for r in rows})
-        return [replace(st, headline=heads.get(st.id, "")) for st in stories]
+        return [replace(st, headline=heads.get(st.id, ""), articles=c[0], outlets=c[1], first_at=c[2], last_at=c[3])
+                for st in stories for c in [seen.get(st.id, (0, 0, None, None))]]
 
     async def stories_for_articles(self, article_ids: Iterable[int]) -> dict[int, int]:
         """Return the story id of each of these articles that has one (article id -> story id)."""
@@ -727,20 +754,23 @@ class Store(OptionsMixin, DeliveryMixin, abc.ABC):
         ids = sorted(fresh)
         stories: dict[int, StoryRow] = {}
         seen: dict[int, list[int]] = {}
+        last: dict[int, datetime | None] = {}  # the newest article of each story the workspace sees
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
             for r in await self._rows(f"SELECT {_STORY_COLS} FROM stories s WHERE s.id IN ({marks})", *part):
                 stories[int(r["id"])] = story_row(r)
-            for sid, aid in await self._rows(
-                    "SELECT m.story_id, m.article_id FROM article_stories m JOIN workspace_articles w "
+            for sid, aid, at in await self._rows(
+                    "SELECT m.story_id, m.article_id, m.at FROM article_stories m JOIN workspace_articles w "
                     f"ON w.article_id = m.article_id AND w.workspace = ? WHERE m.story_id IN ({marks}) "
                     "ORDER BY m.story_id, m.at, m.article_id", workspace, *part):
                 seen.setdefault(int(sid), []).append(int(aid))
+                last[int(sid)] = to_dt(at)
         floor = datetime.min.replace(tzinfo=UTC)
         views = [StoryView(st, tuple(seen.get(sid, ())), tuple(a for a in seen.get(sid, ()) if a in fresh[sid]))
                  for sid, st in stories.items()]
-        views.sort(key=lambda v: (v.story.last_at or floor, v.story.id), reverse=True)
+        # Newest by what the workspace sees: another workspace's upload moves no story ahead of another.
+        views.sort(key=lambda v: (last.get(v.story.id) or floor, v.story.id), reverse=True)
         views = views[:limit]
         heads = await self._headlines_seen(workspace, [v.story for v in views])
         return [replace(v, story=st) for v, st in zip(views, heads, strict=True)]

@@ -22,6 +22,8 @@ from digests.store._records import AddResult, NewArticle
 from digests.store._text import band_keys, canonical_url, content_hash, min_shared_bands, minhash
 
 NEAR_DUPLICATE = 0.8
+# An article from the web (a URL or a feed): every workspace may see it. Any other is a workspace's private upload.
+PUBLIC_ARTICLE = "(COALESCE(a.url, '') != '' OR a.source_id IS NOT NULL)"
 # A stored article sharing fewer bands cannot be NEAR_DUPLICATE alike: it is not fetched, nor compared.
 NEAR_BANDS = min_shared_bands(NEAR_DUPLICATE)
 
@@ -35,6 +37,17 @@ class Prepared:
     bands: tuple[int, ...]
     keys: tuple[str, ...]
     story: Any = None  # the article's story signature (digests.stories.StoryFeatures), when computed here
+    # Quote grouping's CPU work, done with the analysis (``prepare_quotes``): each analysed quote's public keys
+    # (``quote_keys``; the writer salts them for an upload's workspace) and words, and the names in the lead.
+    quote_keys: tuple[tuple[int, ...], ...] | None = None
+    quote_words: tuple[int, ...] = ()
+    names: frozenset[str] | None = None
+
+    def quote_prep(self, quotes: Sequence[Quote]) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]] | None:
+        """Return the keys and word counts computed for these quotes, or None when they were not computed."""
+        if self.quote_keys is None or len(self.quote_keys) != len(quotes) or len(self.quote_words) != len(quotes):
+            return None
+        return self.quote_keys, self.quote_words
 
 
 def prepare(art: NewArticle) -> Prepared:
@@ -51,6 +64,19 @@ def prepare_for_store(art: NewArticle) -> Prepared:
     prep = prepare(art)
     return Prepared(prep.sig, prep.content_hash, prep.bands, prep.keys,
                     story_features(art.title, art.text, art.published))
+
+
+def prepare_quotes(prep: Prepared, art: NewArticle, analysis: Analysis | None) -> Prepared:
+    """Return ``prep`` with the keys, word counts and lead names quote grouping needs (CPU work, no store)."""
+    from dataclasses import replace
+
+    from digests.stories._quote_text import quote_keys, word_count
+    from digests.stories._quotes import article_names
+
+    if analysis is None or not analysis.quotes:
+        return prep
+    return replace(prep, quote_keys=tuple(quote_keys(q.quote) for q in analysis.quotes),
+                   quote_words=tuple(word_count(q.quote) for q in analysis.quotes), names=article_names(art.text))
 
 
 def added_with_features(items: Sequence[BatchItem], results: Sequence[AddResult]) -> tuple[list[int], dict[int, Any]]:
@@ -100,22 +126,56 @@ def article_keys(art: NewArticle) -> list[str]:
     return keys
 
 
+def is_public(art: NewArticle) -> bool:
+    """Return whether an article came from the web (a URL or a feed), as ``PUBLIC_ARTICLE`` tells a stored one."""
+    return bool(art.url) or art.source_id is not None
+
+
+def stored_hash(body_hash: str, art: NewArticle, workspace: str | None) -> str:
+    """Return the content hash an article is stored under: a private upload's is its workspace's own.
+
+    ``articles.content_hash`` is unique, so a private upload hashed like a public article would be the one row
+    for that text: another workspace's identical upload, or the same text arriving from the web, would be
+    linked to it (and learn of it, or lose its URL and feed).
+    """
+    return body_hash if is_public(art) or workspace is None else f"{body_hash}:{workspace}"
+
+
+def exact_hashes(body_hash: str, art: NewArticle, workspace: str | None) -> tuple[str, ...]:
+    """Return the content hashes an article may be an exact duplicate of, best first.
+
+    A public article: only the public one (the hash of its body). A private upload: the public article of the
+    same text, then the workspace's own earlier upload of it; never another workspace's.
+    """
+    own = stored_hash(body_hash, art, workspace)
+    return (body_hash,) if own == body_hash else (body_hash, own)
+
+
+def near_workspace(art: NewArticle, workspace: str | None) -> str | None:
+    """Return the workspace whose private uploads ``art`` may be linked to as a near-duplicate (None: none)."""
+    # A public article linked to a private upload would give that row its URL: whoever later gets the URL (a
+    # feed's other subscribers) would get the upload.
+    return None if is_public(art) else workspace
+
+
 def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None,
                    workspace: str | None = None, prepared: Prepared | None = None) -> AddResult | None:
     """Return the stored article ``art`` duplicates (same URL, GUID, body, or near-same body unless ``sig`` is None).
 
-    A near-duplicate is only linked to a stored article that came from the web (URL or feed) or that
-    ``workspace`` can already see: linking to another workspace's private upload would show its text.
+    Only a stored article from the web (URL or feed) or, for a private upload, one that ``workspace`` can
+    already see is a duplicate: linking to another workspace's private upload would tell that it exists and
+    show its text, and linking a public article to a private one would store it without its URL and feed.
     """
     for key in prepared.keys if prepared else article_keys(art):
-        row = conn.execute("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
-                           "WHERE k.key = ?", (key,)).fetchone()
+        row = conn.execute("SELECT a.id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "  # noqa: S608
+                           f"WHERE k.key = ? AND {PUBLIC_ARTICLE}", (key,)).fetchone()
         if row:
             return AddResult(row[0], "duplicate", row[1])
-    row = conn.execute("SELECT id, title FROM articles WHERE content_hash = ?",
-                       (prepared.content_hash if prepared else content_hash(art.title, art.text),)).fetchone()
-    if row:
-        return AddResult(row[0], "duplicate", row[1])
+    body = prepared.content_hash if prepared else content_hash(art.title, art.text)
+    for h in exact_hashes(body, art, workspace):
+        row = conn.execute("SELECT id, title FROM articles WHERE content_hash = ?", (h,)).fetchone()
+        if row:
+            return AddResult(row[0], "duplicate", row[1])
     if sig is None:
         return None
     bands = list(prepared.bands) if prepared else band_keys(np.frombuffer(sig, dtype=np.uint64))
@@ -124,9 +184,9 @@ def find_duplicate(conn: sqlite3.Connection, art: NewArticle, sig: bytes | None,
     sql = (
         "SELECT a.id, a.title, a.minhash FROM (SELECT article_id FROM article_bands "  # noqa: S608
         f"WHERE key IN ({marks}) GROUP BY article_id HAVING COUNT(*) >= ?) m JOIN articles a ON a.id = m.article_id "
-        "WHERE (a.url IS NOT NULL OR a.source_id IS NOT NULL OR EXISTS "
+        f"WHERE ({PUBLIC_ARTICLE} OR EXISTS "
         "(SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = ?)) LIMIT 200")
-    return nearest(sig, conn.execute(sql, (*bands, NEAR_BANDS, workspace)).fetchall())
+    return nearest(sig, conn.execute(sql, (*bands, NEAR_BANDS, near_workspace(art, workspace))).fetchall())
 
 
 def nearest(sig: bytes, rows: Sequence[Sequence[Any]]) -> AddResult | None:
@@ -281,7 +341,7 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
     article_id = int(conn.execute(
         "INSERT INTO articles(url, guid, source_id, content_hash, minhash, title, author, text, published,"
         " fetched, summary, analyzed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (art.url, art.guid, art.source_id, prep.content_hash, sig, art.title, art.author,
+        (art.url, art.guid, art.source_id, stored_hash(prep.content_hash, art, first), sig, art.title, art.author,
          art.text, _iso(art.published), _iso(item.now), analysis.summary if analysis else "",
          1 if analysis else 0)).lastrowid or 0)
     conn.executemany("INSERT OR IGNORE INTO article_keys(key, article_id) VALUES (?, ?)",
@@ -298,7 +358,7 @@ def add_one(conn: sqlite3.Connection, item: BatchItem) -> AddResult:
 
             # Before the grants: the other instances' workspaces get their counts moved, this article's none yet.
             assign_groups(conn, article_id, art.text, stored, quote_scope(art, first), day_of(art),
-                          item.now)
+                          item.now, prep.quote_prep(analysis.quotes), prep.names)
     for ws in item.workspaces:
         grant(conn, article_id, ws, item.via, item.now)
     return AddResult(article_id, "added", art.title)

@@ -45,6 +45,21 @@ class SubscriptionOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownStory:
+    """What a channel was shown of one story: its articles, when first and last, the first live post's id."""
+
+    story_id: int  # the story as it is now (a story shown before a merge is found under the one it went into)
+    article_ids: tuple[int, ...]
+    first_at: datetime
+    last_at: datetime
+    message: str | None = None
+
+
+# Article ids kept per shown story (the newest): an update reads them back as what the channel already knows.
+SHOWN_IDS_KEPT = 500
+
+
+@dataclass(frozen=True, slots=True)
 class AlertRow:
     """A channel's alert: stories matching ``keyword`` are posted mentioning ``mention`` (role:ID or subteam:ID)."""
 
@@ -224,6 +239,53 @@ class OptionsMixin(abc.ABC):
         marks = ",".join("?" * len(ids))
         await self._opt_exec("DELETE FROM live_held WHERE workspace = ? AND channel = ?"
                              + (f" AND article_id NOT IN ({marks})" if ids else ""), workspace, channel, *ids)
+
+    # ---- stories a channel was shown ---------------------------------------------------------------------------
+
+    async def shown_stories(self, workspace: str, channel: str, story_ids: Iterable[int]) -> dict[int, ShownStory]:
+        """Return what a channel was shown of these stories (by story id, merges followed), from digests and
+        live posts."""
+        ids = sorted(set(story_ids))
+        out: dict[int, ShownStory] = {}
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            marks = ",".join("?" * len(part))
+            # A row written for a story merged since counts for the story it went into (merges are one hop:
+            # the store points every merged story at the final one).
+            rows = await self._opt_all(
+                "SELECT COALESCE(s.merged_into, h.story_id) AS now_id, h.article_ids, h.first_at, h.last_at, "
+                "h.message FROM shown_stories h LEFT JOIN stories s ON s.id = h.story_id "
+                f"WHERE h.workspace = ? AND h.channel = ? AND COALESCE(s.merged_into, h.story_id) IN ({marks}) "
+                "ORDER BY h.first_at", workspace, channel, *part)
+            for r in rows:
+                sid = int(r["now_id"])
+                first, last = _dt(r["first_at"]) or datetime.now(UTC), _dt(r["last_at"]) or datetime.now(UTC)
+                arts = tuple(int(x) for x in json.loads(r["article_ids"] or "[]"))
+                had = out.get(sid)
+                if had is None:
+                    out[sid] = ShownStory(sid, arts, first, last, r["message"])
+                else:
+                    out[sid] = ShownStory(sid, tuple(dict.fromkeys(had.article_ids + arts)), min(had.first_at, first),
+                                          max(had.last_at, last), had.message or r["message"])
+        return out
+
+    async def mark_shown(self, workspace: str, channel: str, story_id: int, article_ids: Iterable[int],
+                         at: datetime, message: str | None = None) -> None:
+        """Record that a channel was shown these articles of a story at ``at`` (``message``: its first live post)."""
+        rows = await self._opt_all("SELECT article_ids FROM shown_stories WHERE workspace = ? AND channel = ? "
+                                   "AND story_id = ?", workspace, channel, story_id)
+        known = [int(x) for x in json.loads(rows[0]["article_ids"] or "[]")] if rows else []
+        ids = list(dict.fromkeys([*known, *(int(a) for a in article_ids)]))[-SHOWN_IDS_KEPT:]
+        await self._opt_exec(
+            "INSERT INTO shown_stories(workspace, channel, story_id, article_ids, first_at, last_at, message) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT (workspace, channel, story_id) DO UPDATE SET "
+            "article_ids = excluded.article_ids, last_at = excluded.last_at, "
+            "message = COALESCE(shown_stories.message, excluded.message)",
+            workspace, channel, story_id, json.dumps(ids), _iso(at), _iso(at), message)
+
+    async def prune_shown_stories(self, before: datetime) -> int:
+        """Forget what channels were shown of stories last shown before ``before``; return how many rows went."""
+        return await self._opt_exec("DELETE FROM shown_stories WHERE last_at < ?", _iso(before))
 
     async def live_held(self) -> list[tuple[str, str, int, int, str, str | None, datetime | None]]:
         """Return every channel's held stories: (workspace, channel, article, subscription, outlet, link, since)."""

@@ -49,7 +49,16 @@ from digests.store._base import (
     to_date,
     to_dt,
 )
-from digests.store._batch import BatchItem, Prepared, added_with_features, article_keys, nearest, prepare
+from digests.store._batch import (
+    BatchItem,
+    Prepared,
+    added_with_features,
+    article_keys,
+    exact_hashes,
+    near_workspace,
+    nearest,
+    prepare,
+)
 from digests.store._pg_batch import add_chunk, find_stored, grant_many, match_stored
 from digests.store._records import (
     AddResult,
@@ -494,19 +503,23 @@ class PgStore(Store):
             return []
         preps = [prepare(a) if near else None for a in arts]
         keys = [list(p.keys) if p else article_keys(a) for a, p in zip(arts, preps, strict=True)]
-        hashes = [p.content_hash if p else content_hash(a.title, a.text) for a, p in zip(arts, preps, strict=True)]
+        # No workspace: a private upload's exact duplicate can only be the public article of its text.
+        hashes = [exact_hashes(p.content_hash if p else content_hash(a.title, a.text), a, None)
+                  for a, p in zip(arts, preps, strict=True)]
         cands = [(i, None, p.bands) for i, p in enumerate(preps) if p]
-        found = await self._read(lambda con: find_stored(con, (k for ks in keys for k in ks), hashes, cands))
-        return [match_stored(found, ks, h) or (nearest(p.sig, found.near.get(i, [])) if p else None)
-                for i, (ks, h, p) in enumerate(zip(keys, hashes, preps, strict=True))]
+        found = await self._read(lambda con: find_stored(con, (k for ks in keys for k in ks),
+                                                         (h for hs in hashes for h in hs), cands))
+        return [match_stored(found, ks, hs) or (nearest(p.sig, found.near.get(i, [])) if p else None)
+                for i, (ks, hs, p) in enumerate(zip(keys, hashes, preps, strict=True))]
 
     async def find_duplicate(self, art: NewArticle, workspace: str | None = None, *,
                              prepared: Prepared | None = None) -> AddResult | None:
         """Return the stored article that ``art`` duplicates (same URL, GUID, body or near-same body)."""
         prep = prepared if prepared is not None else await asyncio.to_thread(prepare, art)  # MinHash off the loop
-        found = await self._read(lambda con: find_stored(con, prep.keys, (prep.content_hash,),
-                                                         [(0, workspace, prep.bands)]))
-        return match_stored(found, prep.keys, prep.content_hash) or nearest(prep.sig, found.near.get(0, []))
+        tries = exact_hashes(prep.content_hash, art, workspace)
+        found = await self._read(lambda con: find_stored(con, prep.keys, tries,
+                                                         [(0, near_workspace(art, workspace), prep.bands)]))
+        return match_stored(found, prep.keys, tries) or nearest(prep.sig, found.near.get(0, []))
 
     async def grant(self, article_id: int, workspace: str, via: str, now: datetime | None = None) -> bool:
         """Let ``workspace`` see an article; return False when it already could."""

@@ -19,32 +19,44 @@ import asyncpg
 
 from digests.models import Quote
 from digests.nlp.speakers import speaker_key
-from digests.store._batch import NEAR_BANDS, BatchItem, Prepared, nearest, surname_owner
+from digests.store._batch import (
+    NEAR_BANDS,
+    PUBLIC_ARTICLE,
+    BatchItem,
+    Prepared,
+    exact_hashes,
+    is_public,
+    near_workspace,
+    nearest,
+    stored_hash,
+    surname_owner,
+)
 from digests.store._records import AddResult
 
 LOCK_QUOTE_GROUPS = 0x71756F74  # advisory lock: one process at a time groups quotes
 
-# One read for a chunk's duplicates. Per article i (bands a 2-D array, row i): the same candidates as the
-# sequential check, at most 200 stored articles sharing enough bands that are public or visible to its
-# workspace (or, on a second look, made visible by an earlier article of the chunk).
-_DUPLICATES = """
-SELECT 0 AS kind, NULL::int AS i, k.key AS key, a.id, a.title, NULL::bytea AS minhash,
-       a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
-  FROM article_keys k JOIN articles a ON a.id = k.article_id WHERE k.key = ANY($1::text[])
+# One read for a chunk's duplicates. Keys: only those of public articles. Hashes: the ones each article may
+# duplicate (``exact_hashes``: a private upload's are its workspace's own). Per article i (bands a 2-D array,
+# row i): the same candidates as the sequential check, at most 200 stored articles sharing enough bands that
+# are public or visible to its workspace (or, on a second look, made visible by an earlier article of the chunk);
+# a public article's workspace is NULL (public candidates only).
+_DUPLICATES = f"""
+SELECT 0 AS kind, NULL::int AS i, k.key AS key, a.id, a.title, NULL::bytea AS minhash, TRUE AS public
+  FROM article_keys k JOIN articles a ON a.id = k.article_id WHERE k.key = ANY($1::text[]) AND {PUBLIC_ARTICLE}
 UNION ALL
-SELECT 1, NULL, a.content_hash, a.id, a.title, NULL, a.url IS NOT NULL OR a.source_id IS NOT NULL
+SELECT 1, NULL, a.content_hash, a.id, a.title, NULL, {PUBLIC_ARTICLE}
   FROM articles a WHERE a.content_hash = ANY($2::text[])
 UNION ALL
 SELECT 2, u.i, NULL, c.id, c.title, c.minhash, c.public
   FROM unnest($3::int[], $4::text[]) WITH ORDINALITY AS u(i, ws, n)
   CROSS JOIN LATERAL (
-    SELECT a.id, a.title, a.minhash, a.url IS NOT NULL OR a.source_id IS NOT NULL AS public
+    SELECT a.id, a.title, a.minhash, {PUBLIC_ARTICLE} AS public
     FROM (SELECT b.article_id FROM article_bands b WHERE b.key = ANY(($5::bigint[])[u.n::int:u.n::int])
           GROUP BY b.article_id HAVING COUNT(*) >= $7) m JOIN articles a ON a.id = m.article_id
-    WHERE a.url IS NOT NULL OR a.source_id IS NOT NULL OR a.id = ANY($6::bigint[])
+    WHERE {PUBLIC_ARTICLE} OR (u.ws IS NOT NULL AND a.id = ANY($6::bigint[]))
       OR EXISTS (SELECT 1 FROM workspace_articles w WHERE w.article_id = a.id AND w.workspace = u.ws)
     LIMIT 200) c
-"""
+"""  # noqa: S608 (only the constant PUBLIC_ARTICLE is composed in; every value is bound)
 
 # One read for the surname rule: the full names each (workspace, surname) already knows (two tell "several"),
 # and the stored full names with those surnames that the chunk's own articles or grants may bring into a
@@ -166,13 +178,14 @@ async def find_stored(con: asyncpg.Connection, keys: Iterable[str], hashes: Iter
     return found
 
 
-def match_stored(found: Found, keys: Iterable[str], content_hash: str) -> AddResult | None:
-    """Return the exact duplicate ``found`` holds for an article's keys or body hash (keys first)."""
+def match_stored(found: Found, keys: Iterable[str], hashes: Iterable[str]) -> AddResult | None:
+    """Return the exact duplicate ``found`` holds for an article's keys or hashes (``exact_hashes``; keys first)."""
     for key in keys:
         if key in found.keys:
             return AddResult(found.keys[key][0], "duplicate", found.keys[key][1])
-    if content_hash in found.hashes:
-        return AddResult(found.hashes[content_hash][0], "duplicate", found.hashes[content_hash][1])
+    for h in hashes:
+        if h in found.hashes:
+            return AddResult(found.hashes[h][0], "duplicate", found.hashes[h][1])
     return None
 
 
@@ -184,6 +197,7 @@ class _New:
     item: BatchItem
     prep: Prepared
     public: bool
+    hash: str  # the content hash it is stored under (``stored_hash``)
     visible: set[str] = field(default_factory=set)
     speakers: set[str] = field(default_factory=set)
     quotes: list[tuple[Quote, str | None]] = field(default_factory=list)
@@ -204,24 +218,25 @@ class _Chunk:
 
 async def _dedup(con: asyncpg.Connection, items: Sequence[BatchItem]) -> _Chunk:
     preps = [it.ready() for it in items]
-    found = await find_stored(con, (k for p in preps for k in p.keys), (p.content_hash for p in preps),
-                              [(i, it.workspaces[0], p.bands) for i, (it, p) in enumerate(zip(items, preps,
-                                                                                               strict=True))])
+    tries = [exact_hashes(p.content_hash, it.article, it.workspaces[0]) for it, p in zip(items, preps, strict=True)]
+    found = await find_stored(con, (k for p in preps for k in p.keys), (h for t in tries for h in t),
+                              [(i, near_workspace(it.article, it.workspaces[0]), p.bands)
+                               for i, (it, p) in enumerate(zip(items, preps, strict=True))])
     chunk = _Chunk(items)
     hashes: dict[str, tuple[int, str]] = {}
     for i, (item, prep) in enumerate(zip(items, preps, strict=True)):
         first = item.workspaces[0]
-        dup = _exact(found, chunk, hashes, prep)
+        dup = _exact(found, chunk, hashes, prep, tries[i])
         if dup is None:
             near = found.near.get(i, [])
-            shown = chunk.granted.get(first, set()) - found.public
+            shown = chunk.granted.get(first, set()) - found.public if not is_public(item.article) else set()
             if shown:
                 # An earlier article of the chunk showed stored private uploads to this workspace, which the
                 # first look could not count as candidates: look again with them.
                 again = await find_stored(con, (), (), [(i, first, prep.bands)], sorted(shown))
                 near = again.near.get(i, [])
                 found.public |= again.public
-            dup = nearest(prep.sig, near + _near_in_chunk(chunk, prep, first))
+            dup = nearest(prep.sig, near + _near_in_chunk(chunk, prep, near_workspace(item.article, first)))
         if dup is not None:
             for key in prep.keys:
                 chunk.keys.setdefault(key, (dup.article_id, dup.title))
@@ -230,12 +245,13 @@ async def _dedup(con: asyncpg.Connection, items: Sequence[BatchItem]) -> _Chunk:
         else:
             target = -(len(chunk.new) + 1)
             art = item.article
-            chunk.new[target] = _New(target, item, prep, art.url is not None or art.source_id is not None)
+            own = stored_hash(prep.content_hash, art, first)
+            chunk.new[target] = _New(target, item, prep, is_public(art), own)
             for key in prep.keys:
                 chunk.keys.setdefault(key, (target, art.title))
             for band in prep.bands:
                 chunk.bands.setdefault(band, set()).add(target)
-            hashes[prep.content_hash] = (target, art.title)
+            hashes[own] = (target, art.title)
             chunk.results.append(AddResult(target, "added", art.title))
         chunk.targets.append(target)
         for ws in item.workspaces:
@@ -246,18 +262,23 @@ async def _dedup(con: asyncpg.Connection, items: Sequence[BatchItem]) -> _Chunk:
     return chunk
 
 
-def _exact(found: Found, chunk: _Chunk, hashes: dict[str, tuple[int, str]], prep: Prepared) -> AddResult | None:
+def _exact(found: Found, chunk: _Chunk, hashes: dict[str, tuple[int, str]], prep: Prepared,
+           tries: Sequence[str]) -> AddResult | None:
     for key in prep.keys:
         # A stored key keeps its article: the chunk's rows for it are inserted with ON CONFLICT DO NOTHING.
+        # The chunk's own keys are all public articles' (a private upload has no URL and no feed GUID).
         ref, title = found.keys.get(key) or chunk.keys.get(key) or (0, "")
         if ref:
             return AddResult(ref, "duplicate", title)
-    if prep.content_hash in hashes:
-        return AddResult(hashes[prep.content_hash][0], "duplicate", hashes[prep.content_hash][1])
-    return match_stored(found, (), prep.content_hash)
+    for h in tries:
+        if h in hashes:
+            return AddResult(hashes[h][0], "duplicate", hashes[h][1])
+        if (dup := match_stored(found, (), (h,))) is not None:
+            return dup
+    return None
 
 
-def _near_in_chunk(chunk: _Chunk, prep: Prepared, workspace: str) -> list[tuple[int, str, bytes]]:
+def _near_in_chunk(chunk: _Chunk, prep: Prepared, workspace: str | None) -> list[tuple[int, str, bytes]]:
     refs = sorted({r for band in prep.bands for r in chunk.bands.get(band, ())}, reverse=True)
     return [(r, n.item.article.title, n.prep.sig) for r in refs
             if (n := chunk.new[r]).public or workspace in n.visible]
@@ -345,12 +366,21 @@ async def _group_quotes(con: asyncpg.Connection, news: Sequence[_New], ids: dict
     by_article = {ids[n.ref]: n for n in news if n.item.analysis and n.item.analysis.quotes}
     rows = await con.fetch("SELECT id, article_id, start, quote FROM quotes WHERE article_id = ANY($1::bigint[]) "
                            "ORDER BY id", sorted(by_article))
+    # The keys, word counts and names the analysis workers computed, by each quote's place in its article.
+    prepped: dict[int, dict[tuple[int, str], tuple[tuple[int, ...], int]]] = {}
+    for aid, n in by_article.items():
+        quotes = n.item.analysis.quotes if n.item.analysis else ()
+        done = n.prep.quote_prep(quotes)
+        if done is not None:
+            prepped[aid] = {(q.start, q.quote): (k, w) for q, k, w in zip(quotes, done[0], done[1], strict=True)}
     new = []
-    for qid, aid, _start, text in rows:
+    for qid, aid, start, text in rows:
         n = by_article[int(aid)]
         art = n.item.article
+        got = prepped.get(int(aid), {}).get((int(start), str(text)))
         new.append(NewQuote(int(qid), int(aid), str(text), quote_scope(art, n.item.workspaces[0]),
-                            day_of(art), art.text))
+                            day_of(art), art.text, got[0] if got else None, got[1] if got else None,
+                            n.prep.names))
     await assign_groups(con, new, max(n.item.now for n in by_article.values()))
 
 
@@ -375,7 +405,7 @@ async def add_chunk(con: asyncpg.Connection, items: Sequence[BatchItem]) -> list
         if key not in db.ids:
             names.setdefault(key, name)
     news = list(chunk.new.values())
-    arts = [(n.item.article.url, n.item.article.guid, n.item.article.source_id, n.prep.content_hash, n.prep.sig,
+    arts = [(n.item.article.url, n.item.article.guid, n.item.article.source_id, n.hash, n.prep.sig,
              n.item.article.title, n.item.article.author, n.item.article.text, n.item.article.published,
              n.item.now, n.item.analysis.summary if n.item.analysis else "", 1 if n.item.analysis else 0)
             for n in news]
@@ -385,7 +415,7 @@ async def add_chunk(con: asyncpg.Connection, items: Sequence[BatchItem]) -> list
         rows = await con.fetch(_INSERT_ARTICLES_AND_SPEAKERS, *_columns(arts, 12), *_columns(spk, 3))
         by_hash = {r[2]: int(r[1]) for r in rows if r[0] == 0}
         db.ids.update({r[2]: int(r[1]) for r in rows if r[0] == 1})
-        ids = {n.ref: by_hash[n.prep.content_hash] for n in news}
+        ids = {n.ref: by_hash[n.hash] for n in news}
 
     def aid(ref: int) -> int:
         return ids[ref] if ref < 0 else ref

@@ -27,7 +27,7 @@ from digests.store._quote_groups import (
     group_state,
     may_share_one,
 )
-from digests.stories._quote_text import quote_keys, same_quote, word_count
+from digests.stories._quote_text import quote_keys, rescope, same_quote, word_count
 from digests.stories._quotes import NAMES_SCAN, article_names, shares_names
 
 # The newest postings of every key the chunk's quotes look up (POSTINGS + 1 at most each), with how many a
@@ -35,10 +35,17 @@ from digests.stories._quotes import NAMES_SCAN, article_names, shares_names
 _POSTED = """
 SELECT p.i, p.n, k.quote_id, k.words, k.day FROM unnest($1::int[], $2::int[], $3::bigint[], $4::int[])
        AS p(i, n, key, day)
-CROSS JOIN LATERAL (SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key
-                    AND (x.day BETWEEN p.day - $5 AND p.day + $5 OR x.day = 0 OR p.day = 0)
-                    ORDER BY x.day DESC LIMIT $6) k
+CROSS JOIN LATERAL ((SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key
+                     AND x.day BETWEEN CASE WHEN p.day = 0 THEN 0 ELSE p.day - $5 END
+                                   AND CASE WHEN p.day = 0 THEN 2147483647 ELSE p.day + $5 END
+                     ORDER BY x.day DESC LIMIT $6)
+                    UNION ALL
+                    (SELECT x.quote_id, x.words, x.day FROM quote_keys x WHERE x.key = p.key AND x.day = 0
+                     AND p.day <> 0 LIMIT $6)
+                    ORDER BY day DESC LIMIT $6) k
 """
+# The window and the undated day are two ranges of the primary key: as one OR, a key with fewer than $6
+# postings in the window had every posting of every day walked.
 
 _MEMBERS = """
 SELECT q.group_id, q.id, q.article_id, q.quote, q.start, q."end", q.role, q.cue, q.mention, q.confidence,
@@ -82,14 +89,17 @@ class NewQuote:
     scope: str
     day: int
     text: str  # its article's text (names for short quotes)
+    keys: tuple[int, ...] | None = None  # its public keys (``quote_keys``), when the analysis workers computed them
+    words: int | None = None
+    names: frozenset[str] | None = None  # its article's ``article_names``, likewise
 
 
 async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: datetime) -> None:
     """File the chunk's new quotes under their keys and unite each with the stored quotes of the same words."""
     if not new:
         return
-    keys = [quote_keys(q.quote, q.scope) for q in new]
-    words = [word_count(q.quote) for q in new]
+    keys = [rescope(q.keys, q.scope) if q.keys is not None else quote_keys(q.quote, q.scope) for q in new]
+    words = [q.words if q.words is not None else word_count(q.quote) for q in new]
     probes = [(i, n, k, q.day) for i, (q, ks) in enumerate(zip(new, keys, strict=True)) for n, k in enumerate(ks)]
     posted: dict[tuple[int, int], list[tuple[int, int]]] = {}
     recent: dict[tuple[int, int], set[int]] = {}  # postings recent enough to stand for a copy (REFILE_DAYS)
@@ -130,7 +140,10 @@ async def assign_groups(con: asyncpg.Connection, new: Sequence[NewQuote], now: d
     matched = [[rows[c] for c in cs if c in rows and rows[c].article_id != q.article_id
                 and same_quote(q.quote, rows[c].quote)] for q, cs in zip(new, cands, strict=True)]
     # Outside one story, copies merge only between articles that name the same people and places.
-    known = {q.article_id: article_names(q.text) for q in new}
+    known: dict[int, frozenset[str]] = {}
+    for q in new:
+        if q.article_id not in known:
+            known[q.article_id] = q.names if q.names is not None else article_names(q.text)
     need = sorted({c.article_id for found in matched for c in found} - set(known))
     if need:
         for aid, text in await con.fetch("SELECT id, left(text, $2) FROM articles WHERE id = ANY($1::bigint[])",

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from digests.store._records import NewArticle
-from digests.stories._quote_text import quote_keys, same_quote, word_count
+from digests.stories._quote_text import quote_keys, rescope, same_quote, word_count
 from digests.stories._quotes import (
     MERGE_WINDOW,
     NAMES_SCAN,
@@ -207,7 +207,14 @@ _COMMON_MAX = 200_000
 # Per database, the names of articles whose quotes were candidates lately (an article's text never changes).
 _NAMES: dict[str, dict[int, frozenset[str]]] = {}
 _NAMES_MAX = 4096
-_KEYS_PER_READ = 400
+_KEYS_PER_READ = 400  # keys bound per statement (twice each: 800 of SQLite's 32766)
+
+
+def _remember(cache: dict[int, frozenset[str]], article_id: int, names: frozenset[str]) -> None:
+    """Keep an article's names, forgetting the longest kept when full (candidates are mostly recent articles)."""
+    if article_id not in cache and len(cache) >= _NAMES_MAX:
+        del cache[next(iter(cache))]
+    cache[article_id] = names
 
 
 def _database(conn: sqlite3.Connection) -> str | None:
@@ -235,9 +242,12 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
     wanted: set[int] = set()
     for keys in keyed:
         if abs(common.get(keys[0], -WINDOW_DAYS) - day) <= REFILE_DAYS:
+            # Undated postings are older than any window's (the least day): read after the window's newest.
             out[keys[0]] = conn.execute(
-                "SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND (day BETWEEN ? AND ? OR day = ?) "
-                "ORDER BY day DESC LIMIT ?", (keys[0], lo, hi, UNDATED, POSTINGS + 1)).fetchall()
+                "SELECT * FROM (SELECT quote_id, words, day FROM quote_keys WHERE key = ? AND day BETWEEN ? AND ? "
+                "ORDER BY day DESC LIMIT ?) UNION ALL SELECT * FROM (SELECT quote_id, words, day FROM quote_keys "
+                "WHERE key = ? AND day = ? AND ? LIMIT ?)",
+                (keys[0], lo, hi, POSTINGS + 1, keys[0], UNDATED, lo > UNDATED, POSTINGS + 1)).fetchall()[:POSTINGS + 1]
         else:
             wanted.add(keys[0])
         wanted.update(k for k in keys[1:] if abs(common.get(k, -WINDOW_DAYS) - day) > REFILE_DAYS)
@@ -246,9 +256,12 @@ def _postings(conn: sqlite3.Connection, keyed: Sequence[Sequence[int]], day: int
         part = keys[at:at + _KEYS_PER_READ]
         marks = ",".join("?" * len(part))
         # Only "?" placeholders are composed into the SQL; the keys are bound.
+        # The window and the undated day as two ranges of the primary key: "day BETWEEN ? AND ? OR day = ?"
+        # made SQLite walk every posting of the key, of every day (thousands for a common phrase).
         for key, qid, words, d in conn.execute(
                 f"SELECT key, quote_id, words, day FROM quote_keys WHERE key IN ({marks}) "  # noqa: S608
-                "AND (day BETWEEN ? AND ? OR day = ?)", (*part, lo, hi, UNDATED)):
+                f"AND day BETWEEN ? AND ? UNION ALL SELECT key, quote_id, words, day FROM quote_keys "
+                f"WHERE key IN ({marks}) AND day = ? AND ?", (*part, lo, hi, *part, UNDATED, lo > UNDATED)):
             out.setdefault(key, []).append((qid, words, d))
     for key in keys:
         found = out.get(key)
@@ -297,13 +310,22 @@ class StoredQuote:
 
 
 def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: Sequence[tuple[int, Quoted]],
-                  scope: str, day: int, now: datetime) -> None:
-    """File a new article's quotes under their keys and join each to the groups of the same words."""
+                  scope: str, day: int, now: datetime,
+                  prepped: tuple[Sequence[Sequence[int]], Sequence[int]] | None = None,
+                  own_names: frozenset[str] | None = None) -> None:
+    """File a new article's quotes under their keys and join each to the groups of the same words.
+
+    ``prepped`` (each quote's public keys and word count) and ``own_names`` (the article's ``article_names``)
+    are computed by the analysis workers when they can be; without them they are computed here.
+    """
     added: dict[int, list[int]] = {}  # group -> quotes that joined it now
     fresh: set[int] = set()  # groups made or merged now: decided in full
     names: dict[int, frozenset[str]] = {}
 
     told_before = _memory(_NAMES, conn)
+    if own_names is not None:
+        # Not remembered past this call: the transaction may yet roll back, and the id go to another article.
+        names[article_id] = own_names
 
     def told(other: int) -> frozenset[str]:
         if other not in names:
@@ -313,9 +335,7 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
                 row = conn.execute("SELECT substr(text, 1, ?) FROM articles WHERE id = ?",
                                    (NAMES_SCAN, other)).fetchone()
                 names[other] = article_names(row[0] if row else "")
-                if len(told_before) >= _NAMES_MAX:
-                    told_before.clear()
-                told_before[other] = names[other]
+                _remember(told_before, other, names[other])
         return names[other]
 
     def same_event(c: Candidate) -> bool:
@@ -328,7 +348,11 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
                               "LIMIT ?", (c.group_id, c.article_id, EVENT_MEMBERS)).fetchall()
         return any(shares_names(mine, told(int(o[0]))) for o in others)
 
-    keyed = [(qid, q, quote_keys(q.quote, scope), word_count(q.quote)) for qid, q in quotes]
+    if prepped is not None and len(prepped[0]) == len(quotes) == len(prepped[1]):
+        keyed = [(qid, q, rescope(keys, scope), words)
+                 for (qid, q), keys, words in zip(quotes, prepped[0], prepped[1], strict=True)]
+    else:
+        keyed = [(qid, q, quote_keys(q.quote, scope), word_count(q.quote)) for qid, q in quotes]
     postings = _postings(conn, [keys for _, _, keys, _ in keyed], day)
     probed: list[dict[int, list[int]]] = []  # per quote: key -> the stored quotes posted under it
     best: list[list[int]] = []
@@ -380,7 +404,8 @@ def assign_groups(conn: sqlite3.Connection, article_id: int, text: str, quotes: 
         loose = [qid] + [c.quote_id for c in found if c.group_id is None]
         conn.executemany("UPDATE quotes SET group_id = ? WHERE id = ?", [(gid, i) for i in loose])
         added.setdefault(gid, []).extend(loose)
-    conn.executemany("INSERT OR IGNORE INTO quote_keys(key, day, quote_id, words) VALUES (?, ?, ?, ?)", filed)
+    # In key order: each insert lands next to the one before in the primary key (fewer pages walked).
+    conn.executemany("INSERT OR IGNORE INTO quote_keys(key, day, quote_id, words) VALUES (?, ?, ?, ?)", sorted(filed))
     for gid in sorted(added):
         row = conn.execute("SELECT instances, speaker_id, status FROM quote_groups WHERE id = ?", (gid,)).fetchone()
         before = int(row[0]) if row else 0

@@ -175,14 +175,19 @@ class PageStateRow:
 
 @dataclass(frozen=True, slots=True)
 class StoryRow:
-    """A story: one event across outlets and days (global; a workspace sees only its visible articles)."""
+    """A story: one event across outlets and days (global; a workspace sees only its visible articles).
+
+    Read for a workspace (``workspace_story``, ``article_story`` with one, ``stories_in_window``,
+    ``match_stories``), its headline, counts and times are those of the articles that workspace sees; read
+    without one (``story``), over every workspace's.
+    """
 
     id: int
     headline: str
     first_at: datetime | None
     last_at: datetime | None
-    articles: int  # articles in the story, over every workspace
-    outlets: int  # distinct source hosts, over every workspace
+    articles: int  # articles in the story
+    outlets: int  # distinct source hosts
     merged_into: int | None = None  # set on a story that was merged into another
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from digests.store._batch import PUBLIC_ARTICLE
 from digests.stories import Assigner, Changes, StoryFeatures, story_features
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,8 @@ def features_of(rows: Sequence[tuple[str, str, datetime | None]]) -> list[StoryF
     return [story_features(title, text, published) for title, text, published in rows]
 
 
-# An article every workspace may be told of: from the web (a link) or a feed. A private upload is neither: its
-# title never leads a story's stored headline (nor its headline search), which every workspace reads.
-PUBLIC_ARTICLE = "(COALESCE(a.url, '') != '' OR a.source_id IS NOT NULL)"
+# PUBLIC_ARTICLE (from _batch, which de-duplicates by it too): an article every workspace may be told of. A
+# private upload's title never leads a story's stored headline (nor its headline search), which every workspace reads.
 
 
 def headline_sql(story: str, among: str) -> str:

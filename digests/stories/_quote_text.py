@@ -146,6 +146,19 @@ def quote_keys(text: str, scope: str = "") -> tuple[int, ...]:
     return (whole, *sorted(shingles - {whole}))
 
 
+def rescope(keys: Sequence[int], scope: str) -> tuple[int, ...]:
+    """Return ``quote_keys(text, scope)`` from ``quote_keys(text)`` (the public keys), without the text.
+
+    A scope's keys are the public ones with the scope's salt XORed in, so the analysis workers compute a quote's
+    keys once, not knowing which workspace the article goes to, and the writer only salts them.
+    """
+    salt = _scope_salt(scope)
+    if not salt or not keys:
+        return tuple(keys)
+    whole = _signed((keys[0] & _MASK) ^ salt)
+    return (whole, *sorted({_signed((k & _MASK) ^ salt) for k in keys[1:]} - {whole}))
+
+
 @lru_cache(maxsize=8192)
 def _token_set(text: str) -> frozenset[str]:
     return frozenset(quote_tokens(text))
@@ -163,8 +176,13 @@ def same_quote(a: str, b: str) -> str | None:
         return None
     # Every way of being one quote needs most of the shorter one's words in the other: most candidates a key
     # lookup brings stop here, before any alignment.
-    present = sum(1 for t in short if t in sb)
-    if present < min(FUZZY_SHARE, FUZZY_JACCARD) * len(short):
+    # Each word missing from the other takes at least one place: a set difference (in C) turns most away.
+    missing = sa - sb
+    need = min(FUZZY_SHARE, FUZZY_JACCARD) * len(short)
+    if len(short) - len(missing) < need:
+        return None
+    present = len(short) - (sum(short.count(t) for t in missing) if missing else 0)
+    if present < need:
         return None
     if len(short) >= CONTAINED_WORDS and present == len(short) and _contains(long_, short):
         return "contained"

@@ -42,3 +42,26 @@ async def test_digest_blocks_fit_slack_limits(services: Any) -> None:
         assert block_problems(blocks) == [] and len(blocks) <= limit("blocks.count")
         assert sum(b["type"] == "section" for b in blocks) >= len(reply.page_items(page))
         assert len(json.dumps(blocks)) < 40_000
+
+
+def test_an_update_and_its_citations_render_within_every_platform_limit() -> None:
+    from digests.models import Citation, Digest, Story
+
+    at = datetime(2031, 3, 4, 8, tzinfo=UTC)
+    cited = (Citation("Engineers found a crack in the new ramp of the Orvane berth on Monday.", 7, "gazette.example",
+                      "https://gazette.example/ramp"),
+             Citation("Commuters go back to the old berth until the repairs end.", 8, "post.example",
+                      "https://post.example/berth"))
+    story = Story("Orvane berth closed for ramp repairs", " ".join(c.text for c in cited),
+                  (("Orvane ramp cracks", "https://post.example/berth"), ("Berth shut", "https://gazette.example/ramp")),
+                  (8, 7), at, story_id=3, outlets=("post.example", "gazette.example"), citations=cited, update=True,
+                  seen_count=2)
+    reply = digest_reply(Digest("local", at - timedelta(days=1), at, (story,)))
+    [item] = reply.items
+    assert item.title == "Update: Orvane berth closed for ramp repairs"
+    assert item.body == f"{cited[0].text} [1] {cited[1].text} [2]"
+    assert [f[0] for f in item.fields] == ["[1] gazette.example: Berth shut", "[2] post.example: Orvane ramp cracks"]
+    assert item.footer.startswith("2 outlets · update: 2 new articles")
+    assert reply.data["stories"][0]["update"] and reply.data["stories"][0]["story_id"] == 3
+    assert check_message({"embeds": [e.to_dict() for e in reply_to_embeds(reply, 0)]}) == []
+    assert block_problems(reply_to_blocks(reply, 0, command_line="/digest")) == []

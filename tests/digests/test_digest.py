@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import load_samples
-from digests.digest import build_digest, group_stories
+from digests.digest import StoryGroup, build_digest, group_by_story
 from digests.models import Article
 from tests.conftest import shared_eval
 
@@ -39,17 +39,10 @@ async def test_two_outlets_telling_one_story_make_one_story(services: Any) -> No
     assert sizes[-1] == 2 and sizes.count(1) == len(sizes) - 1
 
 
-def test_unrelated_articles_stay_apart_and_retellings_group() -> None:
-    def art(i: int, title: str, text: str) -> Article:
-        return Article(id=i, title=title, text=text)
-
-    a = art(1, "Dunmore council approves new cycle lanes",
-            "The Dunmore council approved cycle lanes on Fenwick Road and Quarry Street after a vote by Ida Brandt.")
-    b = art(2, "Cycle lanes coming to Fenwick Road",
-            "Councillors in Dunmore backed Ida Brandt's plan for lanes on Fenwick Road and Quarry Street.")
-    c = art(3, "Orchard harvest hit by late frost", "Growers in the Selby valley lost half their apples to frost.")
-    groups = group_stories([a, b, c])
-    assert sorted(len(g) for g in groups) == [1, 2]
+def test_articles_group_by_their_stored_story_and_unassigned_ones_stand_alone() -> None:
+    arts = [Article(id=i, title=f"Item {i}", text="Some words about the item.") for i in range(1, 5)]
+    groups = group_by_story(arts, {1: 70, 2: 71, 3: 70})  # article 4 has no story yet
+    assert [(g.story_id, [a.id for a in g.articles]) for g in groups] == [(70, [1, 3]), (71, [2]), (None, [4])]
 
 
 async def test_an_empty_window_has_no_stories(services: Any) -> None:
@@ -57,38 +50,6 @@ async def test_an_empty_window_has_no_stories(services: Any) -> None:
     then = datetime.now(UTC) - timedelta(days=30)
     digest = await build_digest(services.store, "local", then - timedelta(days=1), then)
     assert digest.stories == () and digest.quote_of_the_day is None
-
-
-def test_items_from_one_template_with_different_facts_stay_apart() -> None:
-    """Twelve notices sharing most of their words (issue 28) are twelve stories; an update of one story is not."""
-    from tests.helpers.newsfeed import TEMPLATED
-
-    notices = [Article(id=i, title=t, text=x) for i, (t, x) in enumerate(TEMPLATED)]
-    assert [len(g) for g in group_stories(notices)] == [1] * 12
-    first = Article(id=20, title="Fire at Elm Street warehouse: 3 injured",
-                    text="A fire broke out at a warehouse on Elm Street on Tuesday night. Three people were hurt, "
-                         "the fire service said.")
-    update = Article(id=21, title="Fire at Elm Street warehouse: 5 injured, road closed",
-                     text="A fire broke out at a warehouse on Elm Street on Tuesday night. Five people were hurt "
-                          "and the road was closed, the fire service said.")
-    assert [len(g) for g in group_stories([first, update])] == [2]  # a count that changed is the same story
-
-
-def test_different_facts_are_names_places_and_dates_not_counts() -> None:
-    from digests.digest import _tokens, different_facts
-
-    def words(title: str, text: str) -> list[tuple[str, bool]]:
-        return _tokens(Article(id=0, title=title, text=text))
-
-    base = "The {x} will close for repairs on {d}, the council said, and buses will stop at the old depot instead."
-    same_street = words("Road works", base.format(x="bridge on Mill Lane", d="Monday 3 March"))
-    assert different_facts(same_street, words("Road works", base.format(x="bridge on Kiln Lane", d="Monday 3 March")))
-    assert different_facts(same_street, words("Road works", base.format(x="bridge on Mill Lane", d="Friday 7 March")))
-    assert not different_facts(words("Fire: 3 hurt", "Three were hurt in the fire at the depot on Mill Lane."),
-                               words("Fire: 5 hurt", "Five were hurt in the fire at the depot on Mill Lane."))
-    # Two outlets telling one story share too little wording to count as a template: the usual rules decide.
-    assert not different_facts(words("Mill Lane bridge shut", "Kiln Lane and Mill Lane bridges shut on Monday."),
-                               words("Repairs close two bridges", "Crews will close both old bridges next week."))
 
 
 def test_a_merged_story_leads_with_its_newest_article() -> None:
@@ -103,8 +64,79 @@ def test_a_merged_story_leads_with_its_newest_article() -> None:
                   text="The Calder harbour bridge will not reopen on Monday after all, city engineers said, because "
                        "the Calder bridge repairs on the old harbour span found new cracks.",
                   published=t0 + timedelta(hours=5))
-    digest = compose("local", t0, t0 + timedelta(days=1), [old, new], {})
+    digest = compose("local", t0, t0 + timedelta(days=1), [StoryGroup((old, new), 5)], {})
     assert len(digest.stories) == 1 and digest.stories[0].article_ids == (1, 2)
     story = digest.stories[0]
     assert story.headline == "Calder harbour bridge reopening postponed" and story.lead_article_id == 2
-    assert "will not reopen" in story.summary
+    assert "will not reopen" in story.summary and story.story_id == 5 and not story.update
+
+
+async def test_the_samples_digest_keeps_its_stories_headlines_and_lead_summaries(services: Any) -> None:
+    """The bundled samples' digest: eight stories, the flood told twice led by its newest article's summary."""
+    await load_samples(services)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    digest = await build_digest(services.store, "local", datetime(2026, 11, 1, tzinfo=UTC), now)
+    assert len(digest.stories) == 8
+    [flood] = [s for s in digest.stories if len(s.article_ids) == 2]
+    lead = await services.store.article("local", flood.lead_article_id)
+    assert flood.headline == lead.title == "Larkhaven counts the cost after flash flood on the Mell"
+    assert flood.summary == lead.summary and flood.outlets == ("samples.newsbot.invalid",)
+    assert [c.article_id for c in flood.citations] == [lead.id] and not flood.update
+    assert all(s.story_id is not None for s in digest.stories)
+
+
+async def test_a_story_shown_in_one_digest_is_an_update_listing_only_what_is_new_in_the_next(
+        store_url: str) -> None:
+    """Two windows of one channel: the fire told by two outlets, then a third telling with news of its own."""
+    from digests.digest import mark_digest_shown
+    from digests.store import NewArticle, Store
+    from tests.helpers.stories import FIRE_B, STRIKE, event_articles
+
+    ws, channel = "slack:T1", "C-news"
+    t0 = datetime(2031, 3, 4, 8, tzinfo=UTC)
+    first, second, _, third = event_articles(FIRE_B, 4, published=t0)
+    strike = event_articles(STRIKE, 1, published=t0 + timedelta(hours=9))[0]
+    store = await Store.open(store_url)
+    try:
+        async def add(art: NewArticle, at: datetime) -> int:
+            return (await store.add_article(art, None, workspace=ws, via="feed", now=at)).article_id
+
+        old = [await add(first, t0 + timedelta(hours=4)), await add(second, t0 + timedelta(hours=4))]
+        end1 = t0 + timedelta(hours=5)
+        one = await build_digest(store, ws, t0 - timedelta(hours=1), end1, channel=channel)
+        [fire] = one.stories
+        assert set(fire.article_ids) == set(old) and not fire.update and len(fire.outlets) == 2
+        assert {c.outlet for c in fire.citations} <= set(fire.outlets) and fire.citations
+        await mark_digest_shown(store, ws, channel, one, end1)
+
+        new = await add(third, t0 + timedelta(hours=10))
+        other = await add(strike, t0 + timedelta(hours=10))
+        end2 = t0 + timedelta(hours=12)
+        two = await build_digest(store, ws, end1, end2, channel=channel)
+        by_id = {s.article_ids: s for s in two.stories}
+        update, fresh = by_id[(new,)], by_id[(other,)]
+        assert update.update and update.seen_count == 2 and update.story_id == fire.story_id
+        assert not fresh.update
+        # The update's summary says only what the third telling adds: its own sentences, none the channel read.
+        assert update.citations and {c.article_id for c in update.citations} == {new}
+        assert not any(c.text in first.text or c.text in second.text for c in update.citations)
+        # Another channel was shown nothing: the same window is news there, not an update.
+        elsewhere = await build_digest(store, ws, end1, end2, channel="C-other")
+        assert not any(s.update for s in elsewhere.stories)
+    finally:
+        await store.close()
+
+
+def test_an_update_that_adds_nothing_says_so_instead_of_repeating_the_story() -> None:
+    from digests.digest import compose
+
+    t0 = datetime(2031, 5, 1, 8, 0, tzinfo=UTC)
+    text = ("The Calder harbour bridge reopened on Monday after four months of repairs, city engineers said. "
+            "Buses return to the bridge route from Tuesday.")
+    seen = Article(id=1, title="Calder bridge reopens", text=text, summary=text, url="https://a.example/1",
+                   published=t0)
+    again = Article(id=2, title="Calder harbour bridge open again", text=text, summary=text,
+                    url="https://b.example/2", published=t0 + timedelta(hours=3))
+    [story] = compose("local", t0, t0 + timedelta(days=1), [StoryGroup((again,), 5, (1,), (seen,))], {}).stories
+    assert story.update and story.article_ids == (2,) and story.citations == ()
+    assert story.summary == "Also reported by b.example; nothing new since this channel last saw it."

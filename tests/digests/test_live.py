@@ -9,7 +9,7 @@ import pytest
 from digests.filters import FIELDS, CompiledFilters, Filter, keyword_matcher
 from digests.live import FOLD_MAX, RATE_LIMIT, RATE_WINDOW, Candidate, plan_channel, rate_room, split_for_rate
 from digests.models import Article
-from digests.store import QuoteRow
+from digests.store import QuoteRow, ShownStory
 
 NOW = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -43,22 +43,54 @@ def test_a_burst_keeps_one_post_for_the_fold() -> None:
 def test_near_duplicates_from_two_feeds_become_one_story_with_both_sources() -> None:
     cands = [Candidate(1, 10, "Gazette", "https://g.example/1"), Candidate(2, 11, "Post", "https://p.example/9"),
              Candidate(3, 10, "Gazette", "https://g.example/2")]
-    plan = plan_channel("w", NOW, cands, {a.id: a for a in (FERRY, FERRY_COPY, CONCERT)}, {}, [],
-                        live_subs={10, 11}, filters={}, alerts=[], room=5)
+    plan = plan_channel("w", NOW, cands, {a.id: a for a in (FERRY, FERRY_COPY, CONCERT)}, {},
+                        story_of={1: 70, 2: 70, 3: 71}, live_subs={10, 11}, filters={}, alerts=[], room=5)
     assert [set(ls.story.article_ids) for ls in plan.singles] == [{1, 2}, {3}]
     assert plan.singles[0].sources == (("Gazette", "https://g.example/1"), ("Post", "https://p.example/9"))
 
 
-def test_a_story_the_channel_already_got_is_merged_not_posted() -> None:
-    plan = plan_channel("w", NOW, [Candidate(2, 11, "Post", "https://p.example/9")], {2: FERRY_COPY}, {}, [FERRY],
-                        live_subs={11}, filters={}, alerts=[], room=5)
+def _shown(story: int, *arts: Article, message: str | None = "m1") -> dict[int, ShownStory]:
+    return {story: ShownStory(story, tuple(a.id for a in arts), NOW - timedelta(hours=1), NOW - timedelta(hours=1),
+                              message)}
+
+
+def test_a_copy_of_a_story_the_channel_already_got_is_merged_not_posted() -> None:
+    plan = plan_channel("w", NOW, [Candidate(2, 11, "Post", "https://p.example/9")], {2: FERRY_COPY}, {},
+                        story_of={1: 70, 2: 70}, shown=_shown(70, FERRY), seen={1: FERRY}, live_subs={11},
+                        filters={}, alerts=[], room=5)
     assert plan.singles == [] and plan.merged == [2]
+    [why] = plan.decisions
+    assert why.related_article_id == FERRY.id and "adds nothing new" in why.detail
+
+
+def test_news_of_a_story_the_channel_already_got_is_an_update_in_its_thread() -> None:
+    later = _art(4, "Second ferry berth closed for repairs after one week",
+                 "Engineers closed the new ferry berth on the north quay after cracks appeared in its ramp, and "
+                 "island commuters were sent back to the old berth until the repairs are done.")
+    plan = plan_channel("w", NOW, [Candidate(4, 11, "Post", "https://p.example/12")], {4: later}, {},
+                        story_of={1: 70, 4: 70}, shown=_shown(70, FERRY), seen={1: FERRY}, live_subs={11},
+                        filters={}, alerts=[], room=5)
+    [ls] = plan.singles
+    assert ls.update and ls.thread == "m1" and ls.story.article_ids == (4,) and ls.story.update
+    assert ls.story.citations and all(c.article_id == 4 for c in ls.story.citations)
+    # Within the rate limit like any post: a full minute holds the update back, still an update.
+    held = plan_channel("w", NOW, [Candidate(4, 11, "Post", "https://p.example/12")], {4: later}, {},
+                        story_of={1: 70, 4: 70}, shown=_shown(70, FERRY), seen={1: FERRY}, live_subs={11},
+                        filters={}, alerts=[], room=0)
+    assert held.singles == [] and [d.update for d in held.deferred] == [True]
+
+
+def test_an_article_a_digest_of_the_channel_listed_is_not_posted_again() -> None:
+    plan = plan_channel("w", NOW, [Candidate(1, 11, "Gazette")], {1: FERRY}, {}, story_of={1: 70},
+                        shown=_shown(70, FERRY, message=None), seen={1: FERRY}, live_subs={11}, filters={},
+                        alerts=[], room=5)
+    assert plan.singles == [] and plan.merged == [1] and plan.decisions[0].outcome == "merged"
 
 
 def test_filters_per_subscription_and_alerts_on_digest_feeds() -> None:
     cands = [Candidate(1, 10, "Gazette"), Candidate(3, 20, "Digest feed")]
     no_ferries = {10: CompiledFilters([Filter("title", "exclude", "word", "ferry").validate()])}
-    plan = plan_channel("w", NOW, cands, {1: FERRY, 3: CONCERT}, {}, [], live_subs={10}, filters=no_ferries,
+    plan = plan_channel("w", NOW, cands, {1: FERRY, 3: CONCERT}, {}, live_subs={10}, filters=no_ferries,
                         alerts=[("role:7", keyword_matcher("orchestra"))], room=5)
     # The ferry story is filtered out of the live feed; the digest feed's concert story goes out for its alert.
     assert plan.filtered == [1]
@@ -71,7 +103,8 @@ def test_every_held_back_article_gets_a_decision_saying_why() -> None:
     sponsored = _art(4, "Sponsored: river cruises", "Paid cruises on the river this summer, booked online.")
     arts = {a.id: a for a in (FERRY_COPY, CONCERT, sponsored)}
     filters = {2: CompiledFilters([Filter("title", "exclude", "word", "sponsored").validate()])}
-    plan = plan_channel("local", NOW, cands, arts, {}, [FERRY], live_subs={1, 2}, filters=filters, alerts=[],
+    plan = plan_channel("local", NOW, cands, arts, {}, story_of={1: 70, 2: 70, 3: 71, 4: 72},
+                        shown=_shown(70, FERRY), seen={1: FERRY}, live_subs={1, 2}, filters=filters, alerts=[],
                         room=5)
     why = {d.article_id: (d.outcome, d.detail, d.related_article_id) for d in plan.decisions}
     assert why[FERRY_COPY.id][0] == "merged" and why[FERRY_COPY.id][2] == FERRY.id
@@ -79,7 +112,7 @@ def test_every_held_back_article_gets_a_decision_saying_why() -> None:
     assert why[4] == ("filtered", "filter #1 (exclude title word “sponsored”) matched", None)
     assert [s.story.headline for s in plan.singles] == [CONCERT.title] and CONCERT.id not in why
     # A digest feed's story with no alert waits for the digest, and says so.
-    plan = plan_channel("local", NOW, [Candidate(CONCERT.id, 3, "Gazette")], arts, {}, [], live_subs=set(),
+    plan = plan_channel("local", NOW, [Candidate(CONCERT.id, 3, "Gazette")], arts, {}, live_subs=set(),
                         filters={}, alerts=[], room=5)
     assert [d.outcome for d in plan.decisions] == ["digest"] and not plan.singles
 
@@ -109,7 +142,7 @@ def test_each_filter_field_looks_at_that_field_only(where: str) -> None:
     for field in FIELDS:
         for action in ("include", "exclude"):
             rule = CompiledFilters([Filter(field, action, "word", WORD.lower()).validate()])
-            plan = plan_channel("w", NOW, [Candidate(40, 10, outlet)], {40: art}, {40: quotes}, [],
+            plan = plan_channel("w", NOW, [Candidate(40, 10, outlet)], {40: art}, {40: quotes},
                                 live_subs={10}, filters={10: rule}, alerts=[], room=5)
             matches = field in (where, "any")
             posted = bool(plan.singles)
@@ -159,8 +192,9 @@ def test_every_story_of_a_round_is_decided_whatever_the_ones_before_it_were() ->
     cands = [Candidate(12, 10, "Gazette"), Candidate(13, 10, "Gazette"), Candidate(14, 20, "Digest feed"),
              Candidate(15, 10, "Gazette")]
     no_regattas = {10: CompiledFilters([Filter("title", "exclude", "word", "regatta").validate()])}
-    plan = plan_channel("w", NOW, cands, {a.id: a for a in (merged, filtered, digest_only, posted)}, quotes, [seen],
-                        live_subs={10}, filters=no_regattas, alerts=[], room=5)
+    plan = plan_channel("w", NOW, cands, {a.id: a for a in (merged, filtered, digest_only, posted)}, quotes,
+                        story_of={11: 80, 12: 80, 13: 81, 14: 82, 15: 83}, shown=_shown(80, seen),
+                        seen={11: seen}, live_subs={10}, filters=no_regattas, alerts=[], room=5)
     assert plan.merged == [12]
     # The regatta story is filtered out; the digest feed's story, with no alert, waits for the digest.
     assert sorted(plan.filtered) == [13, 14]
@@ -177,6 +211,6 @@ def test_words_at_the_seams_of_a_storys_parts_are_whole_words() -> None:
                     summary=f"Work on the Orvane pier starts with {WORD}", published=NOW - timedelta(minutes=3),
                     fetched=NOW)
     rule = CompiledFilters([Filter("text", "include", "word", WORD.lower()).validate()])
-    plan = plan_channel("w", NOW, [Candidate(50, 10, "Gazette")], {50: first}, {}, [], live_subs={10},
+    plan = plan_channel("w", NOW, [Candidate(50, 10, "Gazette")], {50: first}, {}, live_subs={10},
                         filters={10: rule}, alerts=[], room=5)
     assert [ls.story.article_ids for ls in plan.singles] == [(50,)]

@@ -35,6 +35,7 @@ from tests.e2e.discord_standin import (
 )
 from tests.helpers.http import LocalServer
 from tests.helpers.newsfeed import HOSTILE, PUFFINS_REWORDED, STORIES, NewsFeed
+from tests.helpers.stories import FIRE_B, event_articles
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -314,13 +315,18 @@ async def test_digest_lists_each_new_story_with_its_quote_and_link(harness: Harn
     msg = await s.answer(rec)
     assert rec.callbacks[0]["type"] == 5  # /digest is slow: deferred first
     header, *stories = msg["embeds"]
-    assert header["title"] == "News digest" and header["description"].startswith("2 stories")
+    # One embed per stored story (both articles quote the same harbour master on the ferry: the store may well
+    # take them for one story), each article linked under its story, the newest leading.
+    ids = [a.id for a in await harness.svc.store.find_articles(harness.ws(a), "", limit=10)]
+    n = len(set((await harness.svc.store.stories_for_articles(ids)).values()))
+    assert header["title"] == "News digest" and header["description"].startswith(f"{n} stor")
+    assert len(stories) == n
+    assert "https://example.invalid/orvane-ferry" in text_of(msg) and "https://example.invalid/orchard-grants" in text_of(msg)
     by_title = {e.get("title"): e for e in stories}
-    assert set(by_title) == {"Orvane ferry line returns after engine refit",
+    assert set(by_title) <= {"Orvane ferry line returns after engine refit",
                              "Brennick backs orchard grants for the valley"}
-    ferry = by_title["Orvane ferry line returns after engine refit"]
-    assert ferry["url"] == "https://example.invalid/orvane-ferry"
-    assert "— Talia Brennick" in ferry["description"] or "— Osric Pell" in ferry["description"]
+    assert any("— Talia Brennick" in e["description"] or "— Osric Pell" in e["description"] for e in stories)
+    assert all(e["footer"]["text"].startswith("1 outlet") for e in stories)
     assert "Zephyrine" not in text_of(msg)  # the other guild's story stays out
 
 
@@ -734,6 +740,30 @@ async def _round(sched: Any, *source_ids: int) -> None:
     await sched.flush_live()
 
 
+async def test_later_news_of_a_live_story_is_an_update_in_a_thread_of_its_post(
+        harness: Harness, http_server: LocalServer) -> None:
+    """A story posted live, then another article of it with news: the update goes into a thread of the first post."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    news_channel = s.channel(a, "news")
+    feed = NewsFeed(http_server, "/fires.xml", "Valley News")
+    feed.add(*STORIES[0], slug="old")
+    sid = await _subscribe(harness, feed, news_channel)
+    await _round(sched, sid)
+    first, _, _, news = event_articles(FIRE_B, 4)
+    feed.add(first.title, first.text, slug="fire")
+    await _round(sched, sid)
+    feed.add(news.title, news.text, slug="fire-news")
+    await _round(sched, sid)
+    [post] = channel_posts(s, news_channel["id"])  # the update is not a new post in the channel
+    assert first.title in text_of(post)
+    [thread] = [t for t in s.threads.values() if t["parent_id"] == news_channel["id"]]
+    [update] = channel_posts(s, thread["id"])
+    assert f"Update: {news.title}" in text_of(update)
+    assert s.messages[post["id"]]["thread"]["id"] == thread["id"]
+    assert_clean(s)
+
+
 async def test_live_posts_each_new_story_once_and_a_shared_story_once_with_both_sources(
         harness: Harness, http_server: LocalServer) -> None:
     """Baseline items stay silent; each new story is posted once; one story in two feeds is one post, two sources."""
@@ -869,6 +899,29 @@ async def test_a_scheduled_digest_goes_into_a_thread(harness: Harness, tmp_path:
     thread = in_channel[0]["thread"]
     in_thread = text_of_all(channel_posts(s, thread["id"]))
     assert all(title in in_thread for title, _ in STORIES[:3])
+
+
+async def test_later_news_of_a_live_story_goes_into_its_forum_post(harness: Harness,
+                                                                   http_server: LocalServer) -> None:
+    """In a forum channel a live story is a forum post; its later news is a message in that post, not a new post."""
+    s, a = harness.s, harness.a
+    sched = await _live_bot(harness)
+    forum = s.channel(a, "stories")
+    desk = s.add_forum_post(forum, "News desk")
+    feed = NewsFeed(http_server, "/forum-fires.xml", "Valley News")
+    feed.add(*STORIES[0], slug="old")
+    sid = await _subscribe(harness, feed, desk)
+    await _round(sched, sid)
+    first, _, _, news = event_articles(FIRE_B, 4)
+    feed.add(first.title, first.text, slug="fire")
+    await _round(sched, sid)
+    feed.add(news.title, news.text, slug="fire-news")
+    await _round(sched, sid)
+    [post] = [t for t in s.threads.values() if t["parent_id"] == forum["id"] and t["id"] != desk["id"]]
+    assert post["name"] == first.title
+    story, update = channel_posts(s, post["id"])
+    assert first.title in text_of(story) and f"Update: {news.title}" in text_of(update)
+    assert_clean(s)
 
 
 async def test_a_forum_channel_gets_one_post_per_story(harness: Harness, http_server: LocalServer,

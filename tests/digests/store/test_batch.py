@@ -40,8 +40,10 @@ def _said(body: str, quote: str, speaker: str, role: str | None = None, lead: st
     return text, Analysis(quotes=(Quote(quote, start, start + len(quote), speaker, role, "said"),))
 
 
-def _item(title: str, text: str, analysis: Analysis | None, workspace: str, url: str | None) -> BatchItem:
-    return BatchItem(NewArticle(title, text, url=url, published=NOW), analysis, (workspace,), "feed", NOW)
+def _item(title: str, text: str, analysis: Analysis | None, workspace: str | tuple[str, ...],
+          url: str | None) -> BatchItem:
+    workspaces = (workspace,) if isinstance(workspace, str) else workspace
+    return BatchItem(NewArticle(title, text, url=url, published=NOW), analysis, workspaces, "feed", NOW)
 
 
 def _scenario() -> tuple[list[BatchItem], list[BatchItem]]:
@@ -74,9 +76,14 @@ def _scenario() -> tuple[list[BatchItem], list[BatchItem]]:
         # A near copy of w1's private upload reaching w2 must not be linked to it.
         _item("Basin works", harbour + " More later.", None, "w2", "https://news.example/basin"),
         _item("Canal notes", CANAL.replace("forty", "fifty"), None, "w1", None),
-        # w3 receives the upload's very text (a duplicate, shown to w3), then a near copy: now it may be linked.
-        _item("Basin (w3)", harbour, harbour_a, "w3", None),
-        _item("Basin notes", harbour + " Crews start at dawn.", None, "w3", "https://news.example/basin-notes"),
+        # The very text of that upload on the web: its own public row, not a link to w1's upload of the chunk.
+        _item("Canal (web)", CANAL.replace("forty", "fifty"), None, "w2", "https://news.example/canal"),
+        # w2 uploads the same text: a duplicate of the public page.
+        _item("Canal (w2)", CANAL.replace("forty", "fifty"), None, "w2", None),
+        # w1 uploads its text again for itself and w3 (a duplicate, shown to w3), then w3 uploads a near copy:
+        # now it may be linked.
+        _item("Basin (w1, w3)", harbour, harbour_a, ("w1", "w3"), None),
+        _item("Basin notes", harbour + " Crews start at dawn.", None, "w3", None),
     ]
     return before, chunk
 
@@ -115,8 +122,9 @@ async def test_one_chunk_stores_what_one_at_a_time_stores(store_url: str) -> Non
         one_by_one = await _run(store_url.replace("store.db", "store-2.db"), 1)
     assert chunked == one_by_one
     assert [s for s, _ in chunked["results"]] == ["added", "duplicate", "duplicate", "added", "added", "added",
-                                                 "near-duplicate", "added", "added", "duplicate",
-                                                 "near-duplicate"]
+                                                 "near-duplicate", "added", "added", "added", "duplicate",
+                                                 "duplicate", "near-duplicate"]
+    assert chunked["results"][10] == ("duplicate", "Canal (web)")
     assert chunked["results"][1][1] == "Pier opens" and chunked["results"][6][1] == "Frost"
     assert chunked["speakers"]["w1"] == [("Ida Varga", 1), ("Nell Ashdown", 2), ("Tomas Brenner", 2)]
     assert chunked["speakers"]["w2"] == [("Ashdown", 1), ("Nell Ashdown", 1), ("Tomas Brenner", 1)]

@@ -160,6 +160,10 @@ async def _world(store: Store) -> World:
         DeliveryRecord(B, CHANNEL, "posted", AT + timedelta(seconds=1), "B's upload", None, "", b.article_id,
                        "https://kelby.example.test/storm", B_ART[0].title)])
     fire = await _fire_story(store, src.id)
+    # Both channels named "general" were shown the fire: each its own articles of it, with its own first post.
+    await store.mark_shown(B, CHANNEL, fire["fire"], fire["b_fire"], FIRE_AT, message="b-1")
+    await store.mark_shown(B, CHANNEL, fire["b_story"], [fire["b_flood"]], FIRE_AT, message="b-2")
+    await store.mark_shown(A, CHANNEL, fire["fire"], [fire["a_fire"]], FIRE_AT, message="a-1")
     return World(a.article_id, b.article_id, shared.article_id, speaker, a_sched.id, b_sched.id, a_alert.id,
                  b_alert.id, src.id, **fire)
 
@@ -309,9 +313,89 @@ async def _add_near_copy(s: Store, w: World) -> None:
 
 @case("grant", writes=True)
 async def _grant(s: Store, w: World) -> None:
+    before = await s.count_articles(B)
     assert not await s.grant(w.shared, A, "feed")  # A already sees it
-    assert await s.count_articles(B) == 8  # granting A never touches B's rows
+    assert await s.count_articles(B) == before  # granting A never touches B's rows
 
+
+# ---- exact duplicates of private uploads ----------------------------------------------------------------------
+
+# A's upload word for word under another title and author: B's own copy, not a link to A's row.
+A_COPY = NewArticle("Notes from the council meeting", A_ART[0].text, author="B's clerk", published=AT)
+# A page on the web (a feed B does not read) with the very text of B's upload of the flood.
+B_TEXT_ON_WEB = NewArticle("River bursts its banks", event_articles(FLOOD, 1)[0].text,
+                           url="https://flood.example.test/river", published=AT + timedelta(days=1))
+
+
+@case("find_duplicate", "the very text of another workspace's upload")
+async def _exact_copy_found(s: Store, w: World) -> None:
+    dup = await s.find_duplicate(A_COPY, B)
+    assert dup is None or dup.article_id != w.a, "B was told its upload is A's private article"
+    own = await s.find_duplicate(NewArticle("Again", A_ART[0].text), A)
+    assert own is not None and own.article_id == w.a, "A's own upload again is a duplicate of it"
+    public = await s.find_duplicate(NewArticle("Keepers", SHARED_ART[0].text), B)
+    assert public is not None and public.article_id == w.shared, "a public article's text is a duplicate of it"
+
+
+@case("find_duplicate", "find_duplicates (no workspace): a page with the very text of a private upload")
+async def _exact_copy_found_any(s: Store, w: World) -> None:
+    [dup] = await s.find_duplicates([B_TEXT_ON_WEB], near=False)
+    assert dup is None or dup.article_id != w.b_flood, "a page was taken for B's private upload"
+
+
+@case("add_article", "the very text of another workspace's upload", writes=True)
+async def _add_exact_copy(s: Store, w: World) -> None:
+    out = await s.add_article(A_COPY, None, workspace=B, via="upload", now=AT)
+    assert out.status == "added" and out.article_id != w.a, "B's upload was linked to A's private article"
+    assert await s.article(B, w.a) is None
+    mine = await s.article(B, out.article_id)
+    assert mine is not None and (mine.title, mine.author) == (A_COPY.title, A_COPY.author)
+    again = await s.add_article(A_COPY, None, workspace=B, via="upload", now=AT)
+    assert (again.status, again.article_id) == ("duplicate", out.article_id)
+
+
+@case("add_article", "a page with the very text of a private upload", writes=True)
+async def _add_page_like_upload(s: Store, w: World) -> None:
+    out = await s.add_article(B_TEXT_ON_WEB, None, workspace=A, via="upload", now=AT + timedelta(days=1))
+    assert out.article_id != w.b_flood, "A's page was linked to B's private upload"
+    assert await s.article(A, w.b_flood) is None
+    page = await s.article(A, out.article_id)
+    assert page is not None and page.url == B_TEXT_ON_WEB.url and page.title == B_TEXT_ON_WEB.title
+    # The page's URL now leads to the page, for B too; B's upload stays B's alone.
+    again = await s.add_article(B_TEXT_ON_WEB, None, workspace=B, via="upload", now=AT + timedelta(days=1))
+    assert again.article_id == out.article_id and await s.article(A, w.b_flood) is None
+
+
+@case("add_article", "a page near the text of a private upload, reaching its workspace first", writes=True)
+async def _add_page_near_upload(s: Store, w: World) -> None:
+    text = B_ART[0].text.replace("Storms damaged", "Storms badly damaged")
+    near = await s.find_duplicate(NewArticle("Kelby storm", text), B)
+    assert near is not None and near.article_id == w.b, "not near B's upload: the check would say little"
+    page = NewArticle("Kelby storm", text, url="https://kelby.example.test/storm-2",
+                      published=AT + timedelta(days=1), source_id=w.shared_source)
+    first = await s.add_article(page, None, workspace=B, via="feed", now=AT + timedelta(days=1))
+    assert first.article_id != w.b, "a feed's page was linked to B's private upload"
+    second = await s.add_article(page, None, workspace=A, via="feed", now=AT + timedelta(days=1))
+    assert second.article_id == first.article_id and await s.article(A, w.b) is None
+
+
+
+@case("add_article", "B's upload quoting the public quote's words, said by another", writes=True)
+async def _add_upload_quoting_public(s: Store, w: World) -> None:
+    before = await s.quote_groups(A, [w.public_group])
+    shared = await s.article(A, w.shared_fire)
+    assert shared is not None
+    for n in range(3):  # enough votes to sway the speaker, were they counted
+        text = (f"Notes from the relief centre by the {FIRE_B.company} mill in {FIRE_B.place}, day {n + 1}. "
+                f"\"{PUBLIC_SAID},\" said {PRIVATE_SPEAKER}. The volunteers served {40 + n} meals.")
+        start = text.index(PUBLIC_SAID)
+        said = Quote(PUBLIC_SAID, start, start + len(PUBLIC_SAID), PRIVATE_SPEAKER, None, "said")
+        out = await s.add_article(NewArticle(f"Relief centre day {n + 1}", text, published=shared.published), Analysis(
+            quotes=(said,)), workspace=B, via="upload", now=FIRE_AT)
+        assert out.status == "added"
+        [mine] = await s.quotes_for_articles(B, [out.article_id])
+        assert mine.group_id != w.public_group, "B's upload joined the quote group A sees"
+    assert await s.quote_groups(A, [w.public_group]) == before
 
 # ---- quotes and speakers --------------------------------------------------------------------------------------
 
@@ -527,6 +611,24 @@ async def _release(s: Store, w: World) -> None:
     assert [(ws, aid) for ws, _, aid, *_ in await s.live_held()] == [(B, w.b)]
 
 
+@case("shown_stories")
+async def _shown_stories(s: Store, w: World) -> None:
+    # Both channels of the same name were shown the fire; A's row holds only A's articles.
+    shown = await s.shown_stories(A, CHANNEL, [w.fire, w.b_story])
+    assert set(shown) == {w.fire}, "B's story of its own came back for A"
+    assert shown[w.fire].article_ids == (w.a_fire,) and shown[w.fire].message == "a-1"
+    assert await s.shown_stories(A, "another", [w.fire]) == {}
+
+
+@case("mark_shown", writes=True)
+async def _mark_shown(s: Store, w: World) -> None:
+    await s.mark_shown(A, CHANNEL, w.fire, [w.shared_fire], AT + timedelta(days=6), message="a-2")
+    a = (await s.shown_stories(A, CHANNEL, [w.fire]))[w.fire]
+    assert set(a.article_ids) == {w.a_fire, w.shared_fire} and a.message == "a-1"  # the first post keeps its thread
+    b = (await s.shown_stories(B, CHANNEL, [w.fire]))[w.fire]
+    assert set(b.article_ids) == set(w.b_fire) and b.message == "b-1"
+
+
 @case("save_page_state", writes=True)
 async def _page_state(s: Store, w: World) -> None:
     sid = await s.save_page_state("search", "{}", workspace=A, channel=CHANNEL, user="u", is_admin=False,
@@ -552,6 +654,20 @@ async def only_a_stories(s: Store, ids: Any, w: World) -> None:
     assert [sid for sid in got if not await s.story_articles(A, sid)] == [], "a story only B sees came back for A"
 
 
+async def counts_seen(s: Store, stories: Any, w: World) -> None:
+    """Assert that each story's articles, outlets and first and last times are those of what A sees of it."""
+    from digests.store._stories import host_of
+
+    got = list(stories)
+    assert w.fire in [st.id for st in got], "the fire (B's uploads in it) did not come back: the check says little"
+    for st in got:
+        seen = await s.story_articles(A, st.id)
+        hosts = {h for a in seen if (h := host_of(a.url) or host_of(a.source))}
+        times = [a.published for a in seen if a.published]
+        assert (st.articles, st.outlets, st.first_at, st.last_at) == (
+            len(seen), len(hosts), min(times), max(times)), f"story {st.id} counts what A does not see"
+
+
 @case("article_story", "with the workspace")
 async def _article_story(s: Store, w: World) -> None:
     for aid in (w.b, *w.b_fire):
@@ -560,6 +676,7 @@ async def _article_story(s: Store, w: World) -> None:
         st = await s.article_story(aid, A)
         assert st is not None and st.id == w.fire
         no_b_headline([st], w)
+        await counts_seen(s, [st], w)
     own = await s.article_story(w.b_fire[0], B)
     assert own is not None and own.id == w.fire  # B sees its own article's story
     # The lighthouse story's first article is A's upload: B is told the story by its own title, A by A's.
@@ -598,6 +715,7 @@ async def _window(s: Store, w: World) -> None:
     assert [(v.story.id, v.article_ids, v.new_ids) for v in views] == [
         (w.fire, (w.shared_fire, w.a_fire), (w.shared_fire, w.a_fire))]
     no_b_headline([v.story for v in views], w)
+    await counts_seen(s, [v.story for v in views], w)
 
 
 @case("stories_in_window", "until before A's articles arrived: only B's did")
@@ -614,6 +732,7 @@ async def _window_since(s: Store, w: World) -> None:
     only_a([aid for v in views for aid in v.new_ids], w)
     await only_a_stories(s, [v.story.id for v in views], w)
     no_b_headline([v.story for v in views], w)
+    await counts_seen(s, [v.story for v in views], w)
 
 
 @case("stories_in_window", "with a limit: the newest story A got (the lighthouse, B's article in it)")
@@ -629,6 +748,7 @@ async def _workspace_story(s: Store, w: World) -> None:
     st = await s.workspace_story(A, w.fire)
     assert st is not None and st.id == w.fire
     no_b_headline([st], w)
+    await counts_seen(s, [st], w)
     own = await s.workspace_story(B, w.b_story)
     assert own is not None and own.id == w.b_story
     assert await s.workspace_story(A, 10**17) is None  # no such story (eighteen digits: what /story takes)
@@ -645,6 +765,7 @@ async def _match_stories_all(s: Store, w: World) -> None:
     found = await s.match_stories(A, "")
     await only_a_stories(s, [st.id for st in found], w)
     no_b_headline(found, w)
+    await counts_seen(s, found, w)
 
 
 @case("match_stories", "by headline words")
@@ -652,6 +773,7 @@ async def _match_stories(s: Store, w: World) -> None:
     found = await s.match_stories(A, FIRE_B.place.lower()[:5])
     assert [st.id for st in found] == [w.fire]
     no_b_headline(found, w)
+    await counts_seen(s, found, w)
     assert [st.id for st in await s.match_stories(B, B_FIRST_WORD)] == [w.fire]
 
 

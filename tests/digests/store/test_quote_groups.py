@@ -12,7 +12,7 @@ import pytest
 
 from digests.models import Analysis, Quote
 from digests.store import NewArticle, Store
-from digests.store._batch import BatchItem
+from digests.store._batch import BatchItem, prepare_for_store, prepare_quotes
 from digests.stories import quotes_of_articles, who_said
 
 DAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -144,6 +144,22 @@ async def test_a_chunk_of_articles_groups_as_one_at_a_time_does(store: Store) ->
     results = await store.add_articles(items)
     rows = await store.quotes_for_articles("local", [r.article_id for r in results])
     assert len({r.group_id for r in rows}) == 1 and {r.speaker for r in rows} == {"Ottilie Brandvik"}
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+async def test_keys_the_workers_computed_group_as_the_writers_own(store: Store, prepared: bool) -> None:
+    items = []
+    # Uploads of one workspace merge, another workspace's and a public copy of the same words stay apart.
+    for n, (workspace, url) in enumerate((("w1", False), ("w1", False), ("w2", False), ("local", True)), 1):
+        art, analysis = _article(n, SAID, "Ottilie Brandvik", "Brandvik", 0.9, url=url)
+        prep = prepare_quotes(prepare_for_store(art), art, analysis) if prepared else None
+        assert prep is None or prep.quote_keys is not None and prep.names
+        items.append(BatchItem(art, analysis, (workspace,), "upload", DAY, prep))
+    ids = [r.article_id for r in await store.add_articles(items)]
+    w1 = await store.quotes_for_articles("w1", ids[:2])
+    assert len({r.group_id for r in w1}) == 1 and w1[0].group_id is not None
+    others = await store.quotes_for_articles("w2", ids[2:3]) + await store.quotes_for_articles("local", ids[3:])
+    assert [r.group_id for r in others] == [None, None]
 
 
 async def test_a_large_group_takes_new_copies_without_deciding_again(store: Store,

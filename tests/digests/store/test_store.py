@@ -545,3 +545,43 @@ async def test_search_ranks_best_first_unless_asked_for_the_newest(store: Store)
                    published=datetime(2026, 3, 9, tzinfo=UTC)), None, workspace="local", via="upload")
     assert [r.id for r in await store.search("local", "gull")] == [older.article_id, newer.article_id]
     assert [r.id for r in await store.search("local", "gull", newest=True)] == [newer.article_id, older.article_id]
+
+
+async def _as_before_migration_26(url: str, upload: int) -> None:
+    """Put a store back as the old writer left it: the upload under its bare hash, holding a web page's URL key."""
+    bare = "UPDATE articles SET content_hash = split_part(content_hash, ':', 1) WHERE id = $1"
+    key = "INSERT INTO article_keys(key, article_id) VALUES ('url:https://web.example/mill', $1)"
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            db.execute("UPDATE articles SET content_hash = substr(content_hash, 1, 64) WHERE id = ?", (upload,))
+            db.execute(key.replace("$1", "?"), (upload,))
+            db.execute("PRAGMA user_version = 25")
+        return
+    import asyncpg
+
+    con = await asyncpg.connect(url)
+    try:
+        await con.execute(bare, upload)
+        await con.execute(key, upload)
+        await con.execute("DELETE FROM schema_version WHERE version >= 26")
+    finally:
+        await con.close()
+
+
+async def test_uploads_stored_before_migration_26_become_their_workspaces_own(store_url: str) -> None:
+    s = await Store.open(store_url)
+    upload = await s.add_article(NewArticle("Mill notes", BODY), None, workspace="w1", via="upload")
+    await s.close()
+    await _as_before_migration_26(store_url, upload.article_id)
+    s = await Store.open(store_url)
+    try:
+        theirs = await s.add_article(NewArticle("Our notes", BODY), None, workspace="w2", via="upload")
+        again = await s.add_article(NewArticle("Mill notes", BODY), None, workspace="w1", via="upload")
+        page = await s.add_article(NewArticle("Mill page", BODY, url="https://web.example/mill"), None,
+                                   workspace="w2", via="upload")
+        assert theirs.status == "added" and theirs.article_id != upload.article_id
+        assert page.status == "added" and page.article_id not in (upload.article_id, theirs.article_id)
+        assert (again.status, again.article_id) == ("duplicate", upload.article_id)
+        assert await s.article("w2", upload.article_id) is None
+    finally:
+        await s.close()

@@ -135,3 +135,32 @@ async def test_bad_articles_each_get_a_story_of_their_own_without_error(store: S
     for i in ids:
         st = await store.story(stories[i])
         assert st is not None and st.articles == 1
+
+
+async def test_what_a_channel_was_shown_follows_a_story_into_the_one_it_merged_into(store: Store) -> None:
+    fire = await _add(store, event_articles(FIRE_B, 2))
+    flood = await _add(store, event_articles(FLOOD, 1))
+    stories = await store.stories_for_articles([*fire, *flood])
+    small, big = stories[flood[0]], stories[fire[0]]
+    assert small != big
+    await store.mark_shown("local", "news", small, flood, WHEN, message="m1")
+    await store.mark_shown("local", "news", big, fire[:1], WHEN + timedelta(hours=1))
+    await store.mark_shown("local", "news", big, fire[1:], WHEN + timedelta(hours=2), message="m2")
+    shown = await store.shown_stories("local", "news", [big, small])
+    assert shown[big].article_ids == tuple(fire) and shown[big].message == "m2"  # the first post's id stays
+    assert shown[big].first_at == WHEN + timedelta(hours=1) and shown[big].last_at == WHEN + timedelta(hours=2)
+    # The store merges the flood's story into the fire's (as the assigner does when two stories converge).
+    await store._opt_exec("UPDATE stories SET merged_into = ? WHERE id = ?", big, small)
+    shown = await store.shown_stories("local", "news", [big])
+    assert set(shown) == {big} and set(shown[big].article_ids) == {*fire, *flood}
+    assert shown[big].first_at == WHEN and shown[big].message == "m1"
+
+
+async def test_what_channels_were_shown_is_forgotten_past_the_retention(store: Store) -> None:
+    [fire] = await _add(store, event_articles(FIRE_B, 1))
+    [flood] = await _add(store, event_articles(FLOOD, 1))
+    stories = await store.stories_for_articles([fire, flood])
+    await store.mark_shown("local", "news", stories[fire], [fire], WHEN)
+    await store.mark_shown("local", "news", stories[flood], [flood], WHEN + timedelta(days=2))
+    assert await store.prune_shown_stories(WHEN + timedelta(days=1)) == 1
+    assert set(await store.shown_stories("local", "news", stories.values())) == {stories[flood]}

@@ -8,6 +8,7 @@ from digests.stories._quote_text import (
     CONTAINED_WORDS,
     normal_form,
     quote_keys,
+    rescope,
     same_quote,
     worded_differently,
 )
@@ -59,6 +60,13 @@ def test_every_copy_of_eight_words_or_more_shares_a_key_with_the_longer(start: i
 def test_keys_of_one_scope_never_meet_another() -> None:
     assert not set(quote_keys(FULL, "ws:a")) & set(quote_keys(FULL, ""))
     assert quote_keys(FULL, "ws:a") == quote_keys(FULL.upper(), "ws:a")
+
+
+@pytest.mark.parametrize("scope", ["", "ws:a", "ws:another workspace"])
+@pytest.mark.parametrize("length", [1, 3, 7, 9, 12, 20])
+def test_a_scopes_keys_are_the_public_ones_salted(scope: str, length: int) -> None:
+    text = " ".join(FULL.split()[:length])
+    assert rescope(quote_keys(text), scope) == quote_keys(text, scope)
 
 
 @pytest.mark.parametrize("length", [8, 9, 10, 11])
