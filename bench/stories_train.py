@@ -148,6 +148,8 @@ ABLATION: list[tuple[str, Sequence[str], Callable[[Params], Params]]] = [
     ("without reseating", (), lambda p: replace(p, reseat_max=0)),
     ("without merging", (), lambda p: replace(p, merge=1e9)),
     ("without reseating and merging", (), lambda p: replace(p, reseat_max=0, merge=1e9)),
+    ("without re-clustering", (), lambda p: replace(p, recluster_k=0)),
+    ("re-clustering without the lone-article guard", (), lambda p: replace(p, recluster_guard=False)),
     ("terms of title and lead only", ("names", "nums", "keys", "keys_apart", "year_apart"), lambda p: p),
 ]
 

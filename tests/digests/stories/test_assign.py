@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digests.store import NewArticle
 from digests.stories import Assigner, StoryFeatures, story_features
+from digests.stories._assign import Member, Params
 from tests.helpers.stories import FIRE_A, FIRE_B, FLOOD, STRIKE, event_articles, templated_items
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -130,3 +132,33 @@ def test_unrelated_items_sharing_only_the_year_stay_apart() -> None:
     f = story_features(arts[0].title, arts[0].text, arts[0].published)
     assert f.nums == {} and f.year == 2025  # the year is the year's evidence, not a number of the event
     assert len(_partition(_run(arts, datetime(2025, 3, 21, tzinfo=UTC)), len(arts))) == len(arts)
+
+
+
+def _wrongly_joined(params: Params) -> tuple[Assigner, dict[int, object]]:
+    """Put three fire and two flood articles into one story (as an unlucky order can), then assign a third flood one."""
+    a = Assigner(params)
+    fire, flood = event_articles(FIRE_B, 3), event_articles(FLOOD, 3)
+    mixed = a._new_story(NOW)
+    for i, art in enumerate(fire + flood[:2]):
+        feats = story_features(art.title, art.text, art.published)
+        a.count(feats)
+        a._add(mixed, Member(i, a.vectors(feats), feats.year, NOW, mixed, art.published))
+    a.take_changes()
+    last = flood[2]
+    a.assign(5, story_features(last.title, last.text, last.published), NOW, last.published)
+    return a, dict(a.take_changes().members)
+
+
+def test_reclustering_splits_a_story_that_wrongly_holds_two_events_and_records_the_moves() -> None:
+    a, moved = _wrongly_joined(Params())
+    stories = {aid: a.story_of(aid) for aid in range(6)}
+    assert len({id(stories[i]) for i in range(3)}) == 1 and len({id(stories[i]) for i in range(3, 6)}) == 1
+    assert stories[0] is not stories[3]
+    # The store hears of every article whose story changed, each with the story it is in now.
+    assert {3, 4, 5} <= set(moved) and all(moved[aid] is stories[aid] for aid in moved)
+
+
+def test_without_reclustering_the_wrong_join_stays() -> None:
+    a, _ = _wrongly_joined(replace(Params(), recluster_k=0))
+    assert len({id(a.story_of(aid)) for aid in range(6)}) == 1
