@@ -7,8 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from digests.filters import FIELDS, CompiledFilters, Filter, keyword_matcher
-from digests.live import FOLD_MAX, RATE_LIMIT, RATE_WINDOW, Candidate, plan_channel, rate_room, split_for_rate
-from digests.models import Article
+from digests.live import (
+    FOLD_MAX,
+    RATE_LIMIT,
+    RATE_WINDOW,
+    Candidate,
+    Decision,
+    plan_channel,
+    rate_room,
+    split_for_rate,
+    story_text,
+)
+from digests.models import Article, Story
 from digests.store import QuoteRow, ShownStory
 
 NOW = datetime(2031, 3, 2, 12, 0, tzinfo=UTC)
@@ -214,3 +224,79 @@ def test_words_at_the_seams_of_a_storys_parts_are_whole_words() -> None:
     plan = plan_channel("w", NOW, [Candidate(50, 10, "Gazette")], {50: first}, {}, live_subs={10},
                         filters={10: rule}, alerts=[], room=5)
     assert [ls.story.article_ids for ls in plan.singles] == [(50,)]
+
+
+# A story the channel got an hour ago, told first by PIER then by FERRY; only its new articles are news here.
+PIER = _art(5, "Harbour board names the new north quay berth", "The harbour board named the north quay's new "
+            "berth after a retired ferry captain and said it would open within the month.")
+
+
+def test_an_article_shown_before_is_merged_naming_the_storys_first_article_at_hand() -> None:
+    shown = _shown(70, PIER, FERRY)
+    plan = plan_channel("w", NOW, [Candidate(FERRY.id, 11, "Gazette")], {FERRY.id: FERRY}, {},
+                        story_of={PIER.id: 70, FERRY.id: 70}, shown=shown, seen={PIER.id: PIER, FERRY.id: FERRY},
+                        live_subs={11}, filters={}, alerts=[], room=5)
+    assert plan.merged == [FERRY.id] and plan.decisions == [
+        Decision(FERRY.id, "merged", f"already shown here in the story “{PIER.title}”", PIER.id)]
+    # The story's earlier articles no longer at hand (pruned): the article names itself, and nothing else.
+    plan = plan_channel("w", NOW, [Candidate(FERRY.id, 11, "Gazette")], {FERRY.id: FERRY}, {},
+                        story_of={PIER.id: 70, FERRY.id: 70}, shown=shown, seen={}, live_subs={11}, filters={},
+                        alerts=[], room=5)
+    assert plan.decisions == [Decision(FERRY.id, "merged", f"already shown here in the story “{FERRY.title}”")]
+
+
+def test_a_copy_that_adds_nothing_is_merged_beside_the_rounds_other_decisions() -> None:
+    cands = [Candidate(FERRY.id, 11, "Gazette"), Candidate(FERRY_COPY.id, 11, "Post")]
+    plan = plan_channel("w", NOW, cands, {FERRY.id: FERRY, FERRY_COPY.id: FERRY_COPY}, {},
+                        story_of={PIER.id: 70, FERRY.id: 70, FERRY_COPY.id: 70}, shown=_shown(70, PIER, FERRY),
+                        seen={PIER.id: PIER, FERRY.id: FERRY}, live_subs={11}, filters={}, alerts=[], room=5)
+    assert plan.singles == [] and plan.merged == [FERRY.id, FERRY_COPY.id]
+    assert plan.decisions == [
+        Decision(FERRY.id, "merged", f"already shown here in the story “{PIER.title}”", PIER.id),
+        Decision(FERRY_COPY.id, "merged", f"the same story as “{PIER.title}” (article #{PIER.id}), which this "
+                 "channel already got; it adds nothing new", PIER.id)]
+
+
+def test_a_title_only_item_of_a_story_whose_articles_were_pruned_is_merged_under_its_headline() -> None:
+    bare = Article(id=6, title="Ferry berth", text="", published=NOW - timedelta(minutes=2), fetched=NOW)
+    plan = plan_channel("w", NOW, [Candidate(6, 11, "Post")], {6: bare}, {}, story_of={FERRY.id: 70, 6: 70},
+                        shown=_shown(70, FERRY), seen={}, live_subs={11}, filters={}, alerts=[], room=5)
+    assert plan.singles == [] and plan.decisions == [
+        Decision(6, "merged", "the same story as “Ferry berth”, which this channel already got; it adds nothing new")]
+
+
+def test_filtered_articles_name_their_subscription_and_a_rule_free_one_posts_without_a_reason() -> None:
+    no_ferries = CompiledFilters([Filter("title", "exclude", "word", "ferry").validate()])
+    plan = plan_channel("w", NOW, [Candidate(FERRY.id, 12, "Gazette"), Candidate(CONCERT.id, 13, "Post")],
+                        {FERRY.id: FERRY, CONCERT.id: CONCERT}, {}, live_subs={12, 13}, filters={12: no_ferries},
+                        alerts=[], room=5)
+    assert plan.decisions == [Decision(FERRY.id, "filtered", "filter #1 (exclude title word “ferry”) matched",
+                                       subscription_id=12)]
+    [ls] = plan.singles
+    assert ls.subscription_ids == (13,) and ls.reasons == ()
+
+
+def test_a_digest_feeds_story_waits_beside_the_rounds_other_decisions() -> None:
+    plan = plan_channel("w", NOW, [Candidate(FERRY.id, 11, "Gazette"), Candidate(CONCERT.id, 20, "Digest feed")],
+                        {FERRY.id: FERRY, CONCERT.id: CONCERT}, {}, story_of={FERRY.id: 70, CONCERT.id: 71},
+                        shown=_shown(70, FERRY), seen={FERRY.id: FERRY}, live_subs={11}, filters={}, alerts=[],
+                        room=5)
+    assert plan.decisions == [
+        Decision(FERRY.id, "merged", f"already shown here in the story “{FERRY.title}”", FERRY.id),
+        Decision(CONCERT.id, "digest", "its feed posts in digests, and no alert of this channel matched it")]
+
+
+def test_an_article_with_no_time_counts_as_published_now() -> None:
+    undated = Article(id=1, title="Orvane ferry fares frozen for the winter", text="The harbour board froze ferry "
+                      "fares on the Orvane crossing until spring.")
+    plan = plan_channel("w", NOW, [Candidate(1, 10, "Gazette"), Candidate(CONCERT.id, 10, "Gazette")],
+                        {1: undated, CONCERT.id: CONCERT}, {}, live_subs={10}, filters={}, alerts=[], room=5)
+    # The concert story was published an hour ago: the undated one, stored this round, comes after it.
+    assert [ls.story.article_ids for ls in plan.singles] == [(CONCERT.id,), (1,)]
+    assert plan.singles[1].story.published == NOW
+
+
+def test_a_storys_titles_for_filters_are_its_headline_then_its_other_titles_one_a_line() -> None:
+    story = Story(headline=FERRY_COPY.title, summary="", links=(), article_ids=(1, 2))
+    text = story_text(story, [FERRY, FERRY_COPY], [], ["Gazette", "Post", "Gazette"])
+    assert text.title == f"{FERRY_COPY.title}\n{FERRY.title}" and text.outlets == ("Gazette", "Post")
