@@ -525,7 +525,7 @@ class SqliteStore(Store):
 
     async def match_speakers(self, workspace: str, text: str, limit: int = 25) -> list[tuple[int, str, int]]:
         """Return (id, name, quote count) of the workspace's speakers matching ``text``, most quoted first."""
-        text = text.strip()
+        text = text.strip().replace("\x00", "")
         if not text:
             rows = await self._all(
                 "SELECT speaker_id, name, quote_count FROM workspace_speakers WHERE workspace = ? "

@@ -418,6 +418,14 @@ async def _speakers(s: Store, w: World) -> None:
     assert [(n, c) for _, n, c in await s.match_speakers(A, "rrow")] == [(SPEAKER, 2)]
 
 
+@case("match_speakers", "by a title and full name, or with a stray NUL")
+async def _speakers_by_key(s: Store, w: World) -> None:
+    # Neither the name nor the surname starts with the title: only the speaker key finds it.
+    assert [n for _, n, _ in await s.match_speakers(A, "Professor Ilse Marrow")] == [SPEAKER]
+    assert [n for _, n, _ in await s.match_speakers(A, "Ilse Marrow\x00")] == [SPEAKER]
+    assert await s.match_speakers(A, "Professor Nell Ashgrove") == []  # B's private speaker, by key too
+
+
 @case("match_speakers", "nothing typed yet")
 async def _speakers_all(s: Store, w: World) -> None:
     assert [(n, c) for _, n, c in await s.match_speakers(A, "")] == [(SPEAKER, 2), (FIRE_B.official, 1)]

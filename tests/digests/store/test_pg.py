@@ -116,7 +116,8 @@ async def test_the_newest_rows_get_an_index_of_their_own_that_follows_them(
                             ("_QUOTES_WINDOW", 2), ("_EVENTS_WINDOW", 2), ("_ARTICLES_WINDOW", 2)):
             monkeypatch.setattr(_pg, name, value)
         built = await store.refresh_recent_indexes()  # type: ignore[attr-defined]
-        assert built == ["quotes_tsv_recent_10", "events_tsv_recent_10", "articles_tsv_recent_10"]
+        assert built == ["quotes_tsv_recent_10", "events_tsv_recent_10", "articles_tsv_recent_10",
+                         "articles_title_tsv_recent_10"]
         assert await store.refresh_recent_indexes() == []  # type: ignore[attr-defined]  # still covers the newest
         windowed = await _answers(store)
         assert [q.speaker for q in windowed[0]] and {q.speaker for q in windowed[0]} <= {
@@ -125,6 +126,7 @@ async def test_the_newest_rows_get_an_index_of_their_own_that_follows_them(
         tops = [(await store._one(f"SELECT MAX(id) FROM {t}"))[0] for t in ("quotes", "events", "articles")]  # type: ignore[attr-defined]
         assert min(tops) >= 16  # near-copies of earlier piers are linked, not stored
         names = [f"{t}_tsv_recent_{top - 2}" for t, top in zip(("quotes", "events", "articles"), tops, strict=True)]
+        names.append(f"articles_title_tsv_recent_{tops[2] - 2}")
         assert await store.refresh_recent_indexes() == names  # type: ignore[attr-defined]
         assert await _recent_indexes(store) == sorted(names)
         windowed = await _answers(store)  # through the new index: the same as over everything

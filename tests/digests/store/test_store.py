@@ -339,6 +339,8 @@ async def test_title_lookup_reads_titles_only(store: Store) -> None:
     assert {h.title for h in await store.find_articles("local", "Fer")} == {"Ferry landing closed",
                                                                            "Ferry landing reopens"}
     assert [h.title for h in await store.find_articles("local", "landing reo")] == ["Ferry landing reopens"]
+    # Every whole word typed before the last one counts, not only the first.
+    assert [h.title for h in await store.find_articles("local", "Ferry closed lan")] == ["Ferry landing closed"]
     assert await store.find_articles("elsewhere", "Fer") == []
 
 
