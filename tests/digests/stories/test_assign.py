@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from digests.store import NewArticle
 from digests.stories import Assigner, StoryFeatures, story_features
 from digests.stories._assign import Member, Params
@@ -162,3 +164,59 @@ def test_reclustering_splits_a_story_that_wrongly_holds_two_events_and_records_t
 def test_without_reclustering_the_wrong_join_stays() -> None:
     a, _ = _wrongly_joined(replace(Params(), recluster_k=0))
     assert len({id(a.story_of(aid)) for aid in range(6)}) == 1
+
+
+# One local official quoted by two unrelated events (a ferry breakdown, a frost in the orchards), with a few
+# unrelated local items, as a new bot's small store holds them.
+OFFICIAL = "Marta Vellin"
+FERRY = [
+    ("Ferry to Skarrow Island cancelled after engine fault",
+     f"The morning ferry from Dunholt harbour to Skarrow Island was cancelled on Tuesday after an engine fault, "
+     f"leaving 80 passengers on the quay. Harbour councillor {OFFICIAL} said a replacement boat would sail on "
+     f"Thursday. \"Nobody should be stranded on the island for more than two days,\" Vellin said."),
+    ("Skarrow ferry breakdown strands islanders",
+     f"Islanders bound for Skarrow were stranded at Dunholt on Tuesday when the ferry's engine failed before "
+     f"departure. \"Nobody should be stranded on the island for more than two days,\" said councillor {OFFICIAL}. "
+     f"The operator, Greyline Shipping, is inspecting the vessel."),
+    ("Dunholt ferry out of service, replacement due Thursday",
+     f"Greyline Shipping took its Dunholt to Skarrow Island ferry out of service on Tuesday after an engine fault. "
+     f"About 80 passengers were turned back. Councillor {OFFICIAL} said the council had asked for a replacement "
+     f"boat by Thursday."),
+]
+ORCHARD = ("Frost ruins apple blossom at Penwick orchards",
+           f"A late frost on Sunday night destroyed most of the apple blossom in the Penwick valley orchards, growers "
+           f"said. Councillor {OFFICIAL} visited the Halloway farm on Monday. \"This is a hard year for the growers, "
+           f"and the council will help where it can,\" Vellin said.")
+LOCAL = [
+    ("Quoris library extends its opening hours",
+     "The Quoris public library will open until nine in the evening from September, head librarian Osric Penn "
+     "said. Students had asked for quiet rooms."),
+    ("Road works close the Estmere bridge",
+     "The Estmere bridge will close for repairs for six weeks from July, the highways office said. Engineer Tilde "
+     "Oram said the deck needed new joints."),
+    ("Brannock school choir wins regional contest",
+     "The Brannock primary school choir won the regional singing contest on Saturday, teacher Wim Sallow said. "
+     "Forty children sang."),
+]
+
+
+def _small_store(items: list[tuple[str, str]]) -> dict[int, int]:
+    """Assign (title, text) items in order through a fresh assigner, as a new bot's store does; return stories."""
+    when = datetime(2031, 6, 3, 9, tzinfo=UTC)
+    return _run([NewArticle(url=f"https://local.example/{i}", title=t, text=x, published=when)
+                 for i, (t, x) in enumerate(items)], when)
+
+
+def test_one_local_event_told_by_three_outlets_joins_in_a_small_store() -> None:
+    for order in (LOCAL + FERRY, FERRY[:1] + LOCAL + FERRY[1:], FERRY + LOCAL):
+        labels = _small_store(order)
+        assert len({labels[order.index(x)] for x in FERRY}) == 1
+        assert len(_partition(labels, len(order))) == len(LOCAL) + 1
+
+
+@pytest.mark.xfail(strict=True, reason="known: one shared official outweighs everything else in a small store "
+                                       "(docs/quality.md, Stories, 'one shared name')")
+def test_two_unrelated_events_quoting_one_official_stay_two_stories_in_a_small_store() -> None:
+    for order in (LOCAL + FERRY + [ORCHARD], [ORCHARD] + LOCAL + FERRY, FERRY[:1] + [ORCHARD] + FERRY[1:] + LOCAL):
+        labels = _small_store(order)
+        assert labels[order.index(ORCHARD)] not in {labels[order.index(x)] for x in FERRY}
