@@ -49,8 +49,18 @@ def compile_pattern(pattern: str) -> Any:
     return _compile(pattern)
 
 
+def _valid_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (a JSON "\\ud800" escape) has no UTF-8 form for RE2 to read.
+        raise FilterError("the pattern holds a character that is not valid text") from None
+    return text
+
+
 def _compile(pattern: str) -> Any:
     # The length limit is on what the user typed: a word's own regex (escapes, word edges) may be longer.
+    _valid_text(pattern)
     try:
         return re2.compile(pattern, options=_options())
     except re2.error as exc:
@@ -61,7 +71,7 @@ def _compile(pattern: str) -> Any:
 
 
 def _phrase_regex(text: str, *, whole_words: bool = True) -> str:
-    words = text.split()
+    words = _valid_text(text).split()
     if not words:
         raise FilterError("the word or phrase is empty")
     body = r"\s+".join(re2.escape(w) for w in words)

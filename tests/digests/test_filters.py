@@ -59,6 +59,15 @@ def test_patterns_that_do_not_compile_are_refused_with_the_reason(pattern: str, 
     assert reason in str(exc.value)
 
 
+@pytest.mark.parametrize("kind", ["regex", "word", "phrase"])
+def test_a_lone_surrogate_in_a_pattern_is_refused_with_a_short_reason(kind: str) -> None:
+    # A JSON "\\ud800" escape decodes to a lone surrogate, which has no UTF-8 form.
+    with pytest.raises(FilterError, match="not valid text"):
+        Filter("title", "include", kind, "tide\ud800").validate()
+    with pytest.raises(FilterError, match="not valid text"):
+        keyword_matcher("harbour \ud800")
+
+
 def test_a_catastrophic_backtracking_pattern_on_a_long_title_returns_within_100_ms() -> None:
     """(a+)+$ and friends take exponential time on a backtracking engine; RE2 answers in linear time."""
     title = "a" * 10_000 + "!"  # within the 20,000 characters a filter reads
