@@ -222,9 +222,17 @@ def _spoken(inst: QuoteInstance) -> bool:
     return inst.cue.lower().split()[0] not in _SPEECH_CUE_NOT and not _carried(inst) and not _chanted(inst)
 
 
+_OPENING_MARKS = "\"“„«‹‘'「『"
+
+
+def _narration_end(inst: QuoteInstance) -> str:
+    # Some marks keep their own space inside ("« word »"): the narration ends before the mark, not at it.
+    return inst.before.rstrip().rstrip(_OPENING_MARKS).rstrip()
+
+
 def _inside(inst: QuoteInstance) -> bool:
     """Return whether the marks sit inside a sentence of the narration (not after "said:" or a new sentence)."""
-    before = inst.before.rstrip()
+    before = _narration_end(inst)
     return bool(before) and before[-1:] not in ":,—–-.!?"
 
 
@@ -236,7 +244,8 @@ def _title_shaped(inst: QuoteInstance) -> bool:
         return False
     # A closing stop belongs to the narration when the marks sit inside a sentence ('starred in "The Long
     # Road."'); a quote that opens its sentence and ends in a stop is a sentence someone said.
-    inside = bool(inst.before.strip()) and inst.before.rstrip()[-1:] not in ":,—–-"
+    end = _narration_end(inst)
+    inside = bool(end) and end[-1:] not in ":,—–-"
     if text.rstrip("”\"’' ")[-1:] in ".!?," and not inside:
         return False
     return sum(1 for w in words if w[:1].isupper()) >= 0.7 * len(words)
@@ -245,7 +254,8 @@ def _title_shaped(inst: QuoteInstance) -> bool:
 def _scare_quoted(inst: QuoteInstance) -> bool:
     """Return whether a copy is a word or two in lower case set off inside a sentence (a scare-quoted term)."""
     words = word_count(inst.quote)
-    inside = bool(inst.before.strip()) and inst.before.rstrip()[-1:] not in ":,—–-"
+    end = _narration_end(inst)
+    inside = bool(end) and end[-1:] not in ":,—–-"
     return words <= 3 and inside and inst.quote.lstrip("‘'\"“ ")[:1].islower() and not inst.mention
 
 

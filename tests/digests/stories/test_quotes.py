@@ -223,3 +223,7 @@ def test_a_quote_one_article_prints_as_a_label_is_not_shown_alone() -> None:
     assert not shown_alone(inst("Save the Ferry", "Marchers carried placards reading"))
     assert shown_alone(inst("We will keep the quay open for the festival,", "", "said", "Falk"))
     assert shown_alone(inst("Keep the quay open,", "Falk told reporters:", "told", "Falk"))
+    # A mark that keeps its own space ("« … »") opens a new sentence here, not a title inside one.
+    assert shown_alone(inst("We harbour Ferry Landing Pier,", "The council met on Monday. «\u00a0", "said",
+                            "Falk"))
+    assert not shown_alone(inst("Harbour Morning Live", "Runa Falk told «\u00a0", "told", "Runa Falk"))
