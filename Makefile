@@ -19,8 +19,11 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(BIN)/newsbot run
 
+# The real-clock tests (marked slow: about a minute each) run in CI, where .ci/run sets TEST_MARK empty;
+# `make test TEST_MARK=` runs them here too.
+TEST_MARK ?= not slow
 test: $(STAMP)
-	@$(BIN)/python -m pytest -q -p no:cacheprovider
+	@$(BIN)/python -m pytest -q -p no:cacheprovider $(if $(TEST_MARK),-m "$(TEST_MARK)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot digests tests bench tools

@@ -256,7 +256,7 @@ class SqliteStore(Store):
         finally:
             self._writes_waiting -= 1
         try:
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._begin()
             token = _IN_TRANSACTION.set(True)
             try:
                 yield self._db
@@ -269,6 +269,19 @@ class SqliteStore(Store):
                 _IN_TRANSACTION.reset(token)
         finally:
             self._write.release()
+
+    async def _begin(self) -> None:
+        # The statement runs on the connection's own thread even when the waiting task is cancelled (a stop
+        # during ingest): the transaction it opens is ended before the writer lock is free, or the next
+        # writer's BEGIN fails ("cannot start a transaction within a transaction").
+        begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
+        try:
+            await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await begin
+                await self._db.execute("ROLLBACK")
+            raise
 
     @contextlib.asynccontextmanager
     async def _read_conn(self) -> AsyncIterator[aiosqlite.Connection]:

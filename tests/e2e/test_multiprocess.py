@@ -28,7 +28,8 @@ from digests.store import Store
 from tests.conftest import ROOT
 from tests.e2e.discord_standin import DiscordStandIn
 
-pytestmark = pytest.mark.timeout(300)
+# Three real processes over simulated hours: a minute of real clock, so `make test` leaves it to CI (.ci/run).
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
 SCALE = 120.0  # one real second is two simulated minutes
 SHARDS = 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -76,3 +78,29 @@ async def test_the_read_pool_is_sized_for_each_backend_unless_set(store_url: str
         assert size(store) == 3
     finally:
         await store.close()
+
+
+async def test_a_write_cancelled_while_it_begins_leaves_the_writer_usable(store_url: str) -> None:
+    # A stop cancels an ingest wherever it waits, also while its BEGIN runs on the connection's thread; the
+    # next write (handing a feed lease back) must not find that transaction still open.
+    store = await Store.open(store_url)
+    try:
+        await _cancel_writes_at_every_step(store)
+    finally:
+        await store.close()
+
+
+async def _cancel_writes_at_every_step(store: Store) -> None:
+    feed = await store.source("feed", "https://news.example/rss")
+    for ticks in range(12):
+        async def write() -> None:
+            async with store.transaction():
+                await asyncio.sleep(1)
+
+        task = asyncio.create_task(write())
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await store.release_feed(feed.id, "owner")
