@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from digests.store._options import _dt, _iso
 from digests.store._text import canonical_url
 
 # posted: went out as its own post; folded: listed in an "N more stories" post (rate limit); merged: told the
@@ -20,19 +21,6 @@ from digests.store._text import canonical_url
 # feed when the channel subscribed; digest: left for the channel's digests; failed: the post itself failed.
 OUTCOMES = ("posted", "folded", "merged", "filtered", "too_old", "duplicate", "baseline", "digest", "failed")
 MAX_DETAIL = 500
-
-
-def _iso(dt: datetime) -> str:
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def item_key(url: str | None) -> str:
